@@ -1,0 +1,41 @@
+//! State changes, as data.
+//!
+//! Every change to the metadata store is a [`Mutation`] recorded together
+//! with a ledger entry: the ledger's sequencer hands both to the store, which
+//! applies them in one transaction. This is how the invariant "every state
+//! change has a ledger entry written in the same transaction" is kept: there
+//! is no other write path.
+
+use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
+use crate::id::{SessionId, TokenId};
+
+/// One change to the metadata store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mutation {
+    CreateAgency(Agency),
+    CreateUnit(Unit),
+    CreateOfficer(Officer),
+    CreateDevice(Device),
+    CreateUser(User),
+    CreateMedia(MediaRecord),
+    CreateSession(Session),
+    EndSession(SessionId),
+    CreateApiToken(ApiToken),
+    RevokeApiToken(TokenId),
+}
+
+/// Action names written into ledger entries, one per kind of event.
+pub mod action {
+    pub const INSTANCE_INITIALISED: &str = "instance.initialised";
+    pub const AGENCY_CREATED: &str = "agency.created";
+    pub const UNIT_CREATED: &str = "unit.created";
+    pub const OFFICER_CREATED: &str = "officer.created";
+    pub const DEVICE_CREATED: &str = "device.created";
+    pub const USER_CREATED: &str = "user.created";
+    pub const MEDIA_STORED: &str = "media.stored";
+    pub const SESSION_STARTED: &str = "session.started";
+    pub const SESSION_ENDED: &str = "session.ended";
+    pub const LOGIN_FAILED: &str = "session.login_failed";
+    pub const TOKEN_ISSUED: &str = "token.issued";
+    pub const TOKEN_REVOKED: &str = "token.revoked";
+}
