@@ -1,0 +1,501 @@
+//! What both backends share: row decoding and the queries written once.
+//!
+//! Both schemas use the same table and column names, SQL with `$N`
+//! placeholders (which SQLite also accepts), TEXT ids, 64-bit integers for
+//! sizes and microsecond times, and byte arrays for hashes. That lets the
+//! query code be written once, in [`impl_meta_store!`], and expanded for each
+//! backend's pool and connection types. What really differs — opening,
+//! migrations, and how a writer takes the ledger lock — stays in each
+//! backend's module.
+
+use jiff::Timestamp;
+use liuhen_core::digest::{Sha256Digest, Sm3Digest};
+use liuhen_core::entity::{
+    Agency, ApiToken, Device, MediaRecord, Officer, Role, Session, Unit, User,
+};
+use liuhen_core::entry::LedgerEntry;
+use liuhen_core::merkle::Hash;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::{StoreError, StoredCheckpoint, StoredEntry};
+
+pub(crate) type AgencyRow = (String, String, String);
+pub(crate) type UnitRow = (String, String, Option<String>, String, String);
+pub(crate) type OfficerRow = (String, String, String, String, Option<String>, String, String, String);
+pub(crate) type DeviceRow = (String, String, String, String, Option<String>, Option<String>, Option<String>);
+pub(crate) type UserRow = (String, String, String, String, String, Option<String>, bool);
+pub(crate) type MediaRow = (String, String, String, i64, Option<String>, i64, String, Option<String>);
+pub(crate) type SessionRow = (String, String, String, i64, i64);
+pub(crate) type TokenRow = (String, String, String, i64, bool);
+pub(crate) type EntryRow = (i64, i64, String, String, String, String, String);
+pub(crate) type CheckpointRow = (i64, Vec<u8>, String, i64);
+
+pub(crate) const AGENCY_COLUMNS: &str = "id, name, code";
+pub(crate) const UNIT_COLUMNS: &str = "id, agency_id, parent_id, name, code";
+pub(crate) const OFFICER_COLUMNS: &str =
+    "id, agency_id, unit_id, name, certificate_no, badge_no, role, qualification";
+pub(crate) const DEVICE_COLUMNS: &str =
+    "id, agency_id, serial, kind, model, assigned_officer, unit_id";
+pub(crate) const USER_COLUMNS: &str =
+    "id, login, display_name, password_hash, roles, officer_id, disabled";
+pub(crate) const MEDIA_COLUMNS: &str =
+    "id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device";
+pub(crate) const ENTRY_COLUMNS: &str =
+    "idx, time_us, actor, action, subjects, payload_sha256, payload";
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {detail}"))
+}
+
+fn parse<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|error| corrupt(what, error))
+}
+
+fn parse_opt<T: std::str::FromStr>(what: &str, text: Option<String>) -> Result<Option<T>, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.map(|text| parse(what, &text)).transpose()
+}
+
+/// Enum → the snake_case name serde gives it.
+pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        other => unreachable!("enums stored as text serialise to strings, got {other:?}"),
+    }
+}
+
+fn enum_parse<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| corrupt(what, format!("unknown value `{text}`")))
+}
+
+pub(crate) fn time(what: &str, micros: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(micros).map_err(|error| corrupt(what, error))
+}
+
+pub(crate) fn micros(time: Timestamp) -> i64 {
+    time.as_microsecond()
+}
+
+pub(crate) fn hash(what: &str, bytes: &[u8]) -> Result<Hash, StoreError> {
+    bytes.try_into().map_err(|_| corrupt(what, format!("{} bytes instead of 32", bytes.len())))
+}
+
+pub(crate) fn roles_text(roles: &[Role]) -> String {
+    roles.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub(crate) fn agency(row: AgencyRow) -> Result<Agency, StoreError> {
+    Ok(Agency { id: parse("agency id", &row.0)?, name: row.1, code: row.2 })
+}
+
+pub(crate) fn unit(row: UnitRow) -> Result<Unit, StoreError> {
+    Ok(Unit {
+        id: parse("unit id", &row.0)?,
+        agency_id: parse("unit agency", &row.1)?,
+        parent_id: parse_opt("unit parent", row.2)?,
+        name: row.3,
+        code: row.4,
+    })
+}
+
+pub(crate) fn officer(row: OfficerRow) -> Result<Officer, StoreError> {
+    Ok(Officer {
+        id: parse("officer id", &row.0)?,
+        agency_id: parse("officer agency", &row.1)?,
+        unit_id: parse("officer unit", &row.2)?,
+        name: row.3,
+        certificate_no: row.4,
+        badge_no: row.5,
+        role: enum_parse("officer role", &row.6)?,
+        qualification: enum_parse("officer qualification", &row.7)?,
+    })
+}
+
+pub(crate) fn device(row: DeviceRow) -> Result<Device, StoreError> {
+    Ok(Device {
+        id: parse("device id", &row.0)?,
+        agency_id: parse("device agency", &row.1)?,
+        serial: row.2,
+        kind: enum_parse("device kind", &row.3)?,
+        model: row.4,
+        assigned_officer: parse_opt("device officer", row.5)?,
+        unit_id: parse_opt("device unit", row.6)?,
+    })
+}
+
+pub(crate) fn user(row: UserRow) -> Result<User, StoreError> {
+    let roles = row
+        .4
+        .split(',')
+        .filter(|name| !name.is_empty())
+        .map(|name| parse::<Role>("user role", name))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(User {
+        id: parse("user id", &row.0)?,
+        login: row.1,
+        display_name: row.2,
+        password_hash: row.3,
+        roles,
+        officer_id: parse_opt("user officer", row.5)?,
+        disabled: row.6,
+    })
+}
+
+pub(crate) fn media(row: MediaRow) -> Result<MediaRecord, StoreError> {
+    Ok(MediaRecord {
+        id: parse("media id", &row.0)?,
+        sha256: parse::<Sha256Digest>("media sha256", &row.1)?,
+        sm3: parse::<Sm3Digest>("media sm3", &row.2)?,
+        size: u64::try_from(row.3).map_err(|error| corrupt("media size", error))?,
+        original_name: row.4,
+        stored_at: time("media stored_at", row.5)?,
+        stored_by: row.6,
+        source_device: parse_opt("media device", row.7)?,
+    })
+}
+
+pub(crate) fn session(row: SessionRow) -> Result<Session, StoreError> {
+    Ok(Session {
+        id: parse("session id", &row.0)?,
+        user_id: parse("session user", &row.1)?,
+        secret_sha256: parse("session secret", &row.2)?,
+        created_at: time("session created", row.3)?,
+        expires_at: time("session expiry", row.4)?,
+    })
+}
+
+pub(crate) fn token(row: TokenRow) -> Result<ApiToken, StoreError> {
+    Ok(ApiToken {
+        id: parse("token id", &row.0)?,
+        device_id: parse("token device", &row.1)?,
+        secret_sha256: parse("token secret", &row.2)?,
+        created_at: time("token created", row.3)?,
+        revoked: row.4,
+    })
+}
+
+pub(crate) fn entry(row: EntryRow) -> Result<StoredEntry, StoreError> {
+    let index = u64::try_from(row.0).map_err(|error| corrupt("ledger index", error))?;
+    let what = format!("ledger entry {index}");
+    let subjects: Vec<String> =
+        serde_json::from_str(&row.4).map_err(|error| corrupt(&what, error))?;
+    Ok(StoredEntry {
+        entry: LedgerEntry {
+            index,
+            time: time(&what, row.1)?,
+            actor: row.2,
+            action: row.3,
+            subjects,
+            payload_sha256: parse(&what, &row.5)?,
+        },
+        payload_json: row.6,
+    })
+}
+
+pub(crate) fn checkpoint(row: CheckpointRow) -> Result<StoredCheckpoint, StoreError> {
+    Ok(StoredCheckpoint {
+        size: u64::try_from(row.0).map_err(|error| corrupt("checkpoint size", error))?,
+        root: hash("checkpoint root", &row.1)?,
+        signed_note: row.2,
+        created_at: time("checkpoint time", row.3)?,
+    })
+}
+
+pub(crate) fn as_i64(what: &str, value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| corrupt(what, format!("{value} does not fit the database")))
+}
+
+/// Expands the query code shared by both backends.
+///
+/// `$store` is the store type (with a `pool` field of type `sqlx::Pool<$db>`
+/// for reads), `$db` the sqlx database type, `$writer` the field of the pool
+/// that may write, and the block holds the backend-specific trait items
+/// (`backend`, `commit`, …).
+macro_rules! impl_meta_store {
+    ($store:ty, $db:ty, $writer:ident, { $($specific:tt)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::MetaStore for $store {
+            $($specific)*
+
+            async fn agencies(&self) -> $crate::Result<Vec<liuhen_core::entity::Agency>> {
+                let sql = format!("SELECT {} FROM agencies ORDER BY id", $crate::common::AGENCY_COLUMNS);
+                let rows: Vec<$crate::common::AgencyRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::agency).collect()
+            }
+
+            async fn units(&self) -> $crate::Result<Vec<liuhen_core::entity::Unit>> {
+                let sql = format!("SELECT {} FROM units ORDER BY id", $crate::common::UNIT_COLUMNS);
+                let rows: Vec<$crate::common::UnitRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::unit).collect()
+            }
+
+            async fn officers(&self) -> $crate::Result<Vec<liuhen_core::entity::Officer>> {
+                let sql = format!("SELECT {} FROM officers ORDER BY id", $crate::common::OFFICER_COLUMNS);
+                let rows: Vec<$crate::common::OfficerRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::officer).collect()
+            }
+
+            async fn devices(&self) -> $crate::Result<Vec<liuhen_core::entity::Device>> {
+                let sql = format!("SELECT {} FROM devices ORDER BY id", $crate::common::DEVICE_COLUMNS);
+                let rows: Vec<$crate::common::DeviceRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::device).collect()
+            }
+
+            async fn device_by_serial(&self, serial: &str) -> $crate::Result<Option<liuhen_core::entity::Device>> {
+                let sql = format!("SELECT {} FROM devices WHERE serial = $1", $crate::common::DEVICE_COLUMNS);
+                let row: Option<$crate::common::DeviceRow> = sqlx::query_as(&sql).bind(serial).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::device).transpose()
+            }
+
+            async fn users(&self) -> $crate::Result<Vec<liuhen_core::entity::User>> {
+                let sql = format!("SELECT {} FROM users ORDER BY login", $crate::common::USER_COLUMNS);
+                let rows: Vec<$crate::common::UserRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::user).collect()
+            }
+
+            async fn user(&self, id: liuhen_core::id::UserId) -> $crate::Result<Option<liuhen_core::entity::User>> {
+                let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::common::USER_COLUMNS);
+                let row: Option<$crate::common::UserRow> = sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::user).transpose()
+            }
+
+            async fn user_by_login(&self, login: &str) -> $crate::Result<Option<liuhen_core::entity::User>> {
+                let sql = format!("SELECT {} FROM users WHERE login = $1", $crate::common::USER_COLUMNS);
+                let row: Option<$crate::common::UserRow> = sqlx::query_as(&sql).bind(login).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::user).transpose()
+            }
+
+            async fn session_by_secret(&self, secret: &liuhen_core::digest::Sha256Digest) -> $crate::Result<Option<liuhen_core::entity::Session>> {
+                let row: Option<$crate::common::SessionRow> = sqlx::query_as(
+                    "SELECT id, user_id, secret_sha256, created_at_us, expires_at_us FROM sessions WHERE secret_sha256 = $1 AND NOT ended",
+                ).bind(secret.to_hex()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::session).transpose()
+            }
+
+            async fn api_token_by_secret(&self, secret: &liuhen_core::digest::Sha256Digest) -> $crate::Result<Option<liuhen_core::entity::ApiToken>> {
+                let row: Option<$crate::common::TokenRow> = sqlx::query_as(
+                    "SELECT id, device_id, secret_sha256, created_at_us, revoked FROM api_tokens WHERE secret_sha256 = $1",
+                ).bind(secret.to_hex()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::token).transpose()
+            }
+
+            async fn media(&self, id: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::entity::MediaRecord>> {
+                let sql = format!("SELECT {} FROM media WHERE id = $1", $crate::common::MEDIA_COLUMNS);
+                let row: Option<$crate::common::MediaRow> = sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::media).transpose()
+            }
+
+            async fn media_by_sha256(&self, sha256: &liuhen_core::digest::Sha256Digest) -> $crate::Result<Option<liuhen_core::entity::MediaRecord>> {
+                let sql = format!("SELECT {} FROM media WHERE sha256 = $1", $crate::common::MEDIA_COLUMNS);
+                let row: Option<$crate::common::MediaRow> = sqlx::query_as(&sql).bind(sha256.to_hex()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::media).transpose()
+            }
+
+            async fn media_page(&self, after: Option<liuhen_core::id::MediaId>, limit: u32) -> $crate::Result<Vec<liuhen_core::entity::MediaRecord>> {
+                let sql = format!("SELECT {} FROM media WHERE id > $1 ORDER BY id LIMIT $2", $crate::common::MEDIA_COLUMNS);
+                let after = after.map(|id| id.to_string()).unwrap_or_default();
+                let rows: Vec<$crate::common::MediaRow> = sqlx::query_as(&sql).bind(after).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::media).collect()
+            }
+
+            async fn ledger_size(&self) -> $crate::Result<u64> {
+                let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
+                    .fetch_one(&self.pool).await.map_err(db)?;
+                Ok(next as u64)
+            }
+
+            async fn ledger_entry(&self, index: u64) -> $crate::Result<Option<$crate::StoredEntry>> {
+                let sql = format!("SELECT {} FROM ledger_entries WHERE idx = $1", $crate::common::ENTRY_COLUMNS);
+                // An index the database cannot hold names no row: asking
+                // for it is not a sign of damage.
+                let Ok(index) = i64::try_from(index) else { return Ok(None) };
+                let row: Option<$crate::common::EntryRow> = sqlx::query_as(&sql)
+                    .bind(index)
+                    .fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::entry).transpose()
+            }
+
+            async fn ledger_entries(&self, start: u64, limit: u32) -> $crate::Result<Vec<$crate::StoredEntry>> {
+                let sql = format!("SELECT {} FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", $crate::common::ENTRY_COLUMNS);
+                let Ok(start) = i64::try_from(start) else { return Ok(Vec::new()) };
+                let rows: Vec<$crate::common::EntryRow> = sqlx::query_as(&sql)
+                    .bind(start).bind(start.saturating_add(i64::from(limit)))
+                    .fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::entry).collect()
+            }
+
+            async fn ledger_nodes(&self, ids: &[liuhen_core::merkle::NodeId]) -> $crate::Result<Vec<Option<liuhen_core::merkle::Hash>>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut builder = sqlx::QueryBuilder::<$db>::new("SELECT level, idx, hash FROM ledger_nodes WHERE ");
+                for (position, id) in ids.iter().enumerate() {
+                    if position > 0 {
+                        builder.push(" OR ");
+                    }
+                    builder.push("(level = ").push_bind(i64::from(id.level))
+                        .push(" AND idx = ").push_bind($crate::common::as_i64("node index", id.index)?)
+                        .push(")");
+                }
+                let rows: Vec<(i64, i64, Vec<u8>)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                let mut found = std::collections::HashMap::with_capacity(rows.len());
+                for (level, index, bytes) in rows {
+                    found.insert((level, index), $crate::common::hash("ledger node", &bytes)?);
+                }
+                Ok(ids.iter().map(|id| found.get(&(i64::from(id.level), id.index as i64)).copied()).collect())
+            }
+
+            async fn ledger_leaves(&self, start: u64, limit: u32) -> $crate::Result<Vec<(u64, liuhen_core::merkle::Hash)>> {
+                self.ledger_node_range(0, start, limit).await
+            }
+
+            async fn ledger_node_range(&self, level: u8, start: u64, limit: u32) -> $crate::Result<Vec<(u64, liuhen_core::merkle::Hash)>> {
+                let Ok(start) = i64::try_from(start) else { return Ok(Vec::new()) };
+                let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+                    "SELECT idx, hash FROM ledger_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                ).bind(i64::from(level)).bind(start).bind(start.saturating_add(i64::from(limit))).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map(|(index, bytes)| Ok((index as u64, $crate::common::hash("ledger node", &bytes)?))).collect()
+            }
+
+            async fn checkpoints(&self) -> $crate::Result<Vec<$crate::StoredCheckpoint>> {
+                let rows: Vec<$crate::common::CheckpointRow> = sqlx::query_as(
+                    "SELECT size, root, signed_note, created_at_us FROM ledger_checkpoints ORDER BY size",
+                ).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::checkpoint).collect()
+            }
+
+            async fn latest_checkpoint(&self) -> $crate::Result<Option<$crate::StoredCheckpoint>> {
+                let row: Option<$crate::common::CheckpointRow> = sqlx::query_as(
+                    "SELECT size, root, signed_note, created_at_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1",
+                ).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::checkpoint).transpose()
+            }
+
+            async fn insert_checkpoint(&self, checkpoint: &$crate::StoredCheckpoint) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO ledger_checkpoints (size, root, signed_note, created_at_us) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING",
+                )
+                .bind($crate::common::as_i64("checkpoint size", checkpoint.size)?)
+                .bind(checkpoint.root.to_vec())
+                .bind(&checkpoint.signed_note)
+                .bind($crate::common::micros(checkpoint.created_at))
+                .execute(&self.$writer).await.map_err(db)?;
+                Ok(())
+            }
+        }
+
+        /// Applies one batch inside an open transaction whose ledger lock
+        /// the caller already holds, after checking that the ledger is still
+        /// the size the batch was built on.
+        async fn apply_batch(connection: &mut <$db as sqlx::Database>::Connection, batch: &$crate::CommitBatch) -> $crate::Result<()> {
+            use liuhen_core::mutation::Mutation;
+            use $crate::common::{enum_text, micros, roles_text};
+            let (actual,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
+                .fetch_one(&mut *connection)
+                .await
+                .map_err(db)?;
+            if actual as u64 != batch.expected_size {
+                return Err($crate::StoreError::LedgerMoved { expected: batch.expected_size, actual: actual as u64 });
+            }
+            for item in &batch.items {
+                for mutation in &item.mutations {
+                    let query = match mutation {
+                        Mutation::CreateAgency(agency) => sqlx::query("INSERT INTO agencies (id, name, code) VALUES ($1, $2, $3)")
+                            .bind(agency.id.to_string()).bind(&agency.name).bind(&agency.code),
+                        Mutation::CreateUnit(unit) => sqlx::query("INSERT INTO units (id, agency_id, parent_id, name, code) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(unit.id.to_string()).bind(unit.agency_id.to_string()).bind(unit.parent_id.map(|id| id.to_string()))
+                            .bind(&unit.name).bind(&unit.code),
+                        Mutation::CreateOfficer(officer) => sqlx::query("INSERT INTO officers (id, agency_id, unit_id, name, certificate_no, badge_no, role, qualification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                            .bind(officer.id.to_string()).bind(officer.agency_id.to_string()).bind(officer.unit_id.to_string())
+                            .bind(&officer.name).bind(&officer.certificate_no).bind(&officer.badge_no)
+                            .bind(enum_text(&officer.role)).bind(enum_text(&officer.qualification)),
+                        Mutation::CreateDevice(device) => sqlx::query("INSERT INTO devices (id, agency_id, serial, kind, model, assigned_officer, unit_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                            .bind(device.id.to_string()).bind(device.agency_id.to_string()).bind(&device.serial)
+                            .bind(enum_text(&device.kind)).bind(&device.model)
+                            .bind(device.assigned_officer.map(|id| id.to_string())).bind(device.unit_id.map(|id| id.to_string())),
+                        Mutation::CreateUser(user) => sqlx::query("INSERT INTO users (id, login, display_name, password_hash, roles, officer_id, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                            .bind(user.id.to_string()).bind(&user.login).bind(&user.display_name).bind(&user.password_hash)
+                            .bind(roles_text(&user.roles)).bind(user.officer_id.map(|id| id.to_string())).bind(user.disabled),
+                        Mutation::CreateMedia(media) => sqlx::query("INSERT INTO media (id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                            .bind(media.id.to_string()).bind(media.sha256.to_hex()).bind(media.sm3.to_hex())
+                            .bind($crate::common::as_i64("media size", media.size)?).bind(&media.original_name)
+                            .bind(micros(media.stored_at)).bind(&media.stored_by).bind(media.source_device.map(|id| id.to_string())),
+                        Mutation::CreateSession(session) => sqlx::query("INSERT INTO sessions (id, user_id, secret_sha256, created_at_us, expires_at_us, ended) VALUES ($1, $2, $3, $4, $5, FALSE)")
+                            .bind(session.id.to_string()).bind(session.user_id.to_string()).bind(session.secret_sha256.to_hex())
+                            .bind(micros(session.created_at)).bind(micros(session.expires_at)),
+                        Mutation::EndSession(id) => sqlx::query("UPDATE sessions SET ended = TRUE WHERE id = $1").bind(id.to_string()),
+                        Mutation::CreateApiToken(token) => sqlx::query("INSERT INTO api_tokens (id, device_id, secret_sha256, created_at_us, revoked) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(token.id.to_string()).bind(token.device_id.to_string()).bind(token.secret_sha256.to_hex())
+                            .bind(micros(token.created_at)).bind(token.revoked),
+                        Mutation::RevokeApiToken(id) => sqlx::query("UPDATE api_tokens SET revoked = TRUE WHERE id = $1").bind(id.to_string()),
+                    };
+                    query.execute(&mut *connection).await.map_err(constraint_or_db)?;
+                }
+            }
+            // Entries and nodes go in as multi-row inserts: one statement per
+            // few hundred rows is what makes group commit fast.
+            for chunk in batch.items.chunks(500) {
+                let mut builder = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO ledger_entries (idx, time_us, actor, action, subjects, payload_sha256, payload) ",
+                );
+                let mut rows = Vec::with_capacity(chunk.len());
+                for item in chunk {
+                    let entry = &item.entry;
+                    let subjects = serde_json::to_string(&entry.subjects).expect("strings serialise");
+                    rows.push(($crate::common::as_i64("ledger index", entry.index)?, micros(entry.time), entry, subjects, &item.payload_json));
+                }
+                builder.push_values(rows, |mut row, (index, time, entry, subjects, payload)| {
+                    row.push_bind(index).push_bind(time).push_bind(entry.actor.clone()).push_bind(entry.action.clone())
+                        .push_bind(subjects).push_bind(entry.payload_sha256.to_hex()).push_bind(payload.clone());
+                });
+                builder.build().execute(&mut *connection).await.map_err(constraint_or_db)?;
+            }
+            for chunk in batch.nodes.chunks(1000) {
+                let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO ledger_nodes (level, idx, hash) ");
+                let mut rows = Vec::with_capacity(chunk.len());
+                for (id, hash) in chunk {
+                    rows.push((i64::from(id.level), $crate::common::as_i64("node index", id.index)?, hash.to_vec()));
+                }
+                builder.push_values(rows, |mut row, (level, index, hash)| {
+                    row.push_bind(level).push_bind(index).push_bind(hash);
+                });
+                builder.build().execute(&mut *connection).await.map_err(constraint_or_db)?;
+            }
+            Ok(())
+        }
+
+        fn db(error: sqlx::Error) -> $crate::StoreError {
+            $crate::StoreError::Database(error)
+        }
+
+        /// Unique-key violations are something a user can cause (a login that
+        /// already exists); they become a sentence, everything else stays a
+        /// database error.
+        fn constraint_or_db(error: sqlx::Error) -> $crate::StoreError {
+            if let sqlx::Error::Database(database_error) = &error {
+                if database_error.is_unique_violation() {
+                    return $crate::StoreError::Conflict(format!(
+                        "this would duplicate something that must be unique ({}); nothing was changed",
+                        database_error.message()
+                    ));
+                }
+                if database_error.is_foreign_key_violation() {
+                    return $crate::StoreError::Conflict(format!(
+                        "this refers to something that does not exist ({}); nothing was changed",
+                        database_error.message()
+                    ));
+                }
+            }
+            $crate::StoreError::Database(error)
+        }
+    };
+}
+
+pub(crate) use impl_meta_store;

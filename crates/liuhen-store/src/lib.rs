@@ -1,0 +1,160 @@
+//! Liuhen's metadata store (元数据存储).
+//!
+//! One narrow trait, [`MetaStore`], with one implementation per backend:
+//! [`sqlite::SqliteStore`] (the embedded default, WAL mode, a file inside the
+//! data directory) and [`postgres::PgStore`] (chosen by a `postgres://` URL).
+//! Each backend owns its migrations under `migrations/<backend>/`. Both are
+//! held to the same conformance suite (`tests/conformance.rs`).
+//!
+//! **Invariant:** the only write path is [`MetaStore::commit`], which applies
+//! state changes together with the ledger entries and Merkle nodes that
+//! record them, in one transaction, after checking that the ledger has not
+//! grown since the caller read its size (single sequencer).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use liuhen_core::digest::Sha256Digest;
+use liuhen_core::entity::{ApiToken, Device, MediaRecord, Officer, Session, Unit, User, Agency};
+use liuhen_core::entry::LedgerEntry;
+use liuhen_core::id::{MediaId, UserId};
+use liuhen_core::merkle::{Hash, NodeId};
+use liuhen_core::mutation::Mutation;
+
+mod common;
+pub mod postgres;
+pub mod sqlite;
+
+/// Which database engine a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A ledger entry as stored, with the canonical JSON of its payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub entry: LedgerEntry,
+    pub payload_json: String,
+}
+
+/// A signed checkpoint the ledger issued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: Hash,
+    /// The C2SP signed note, exactly as handed out.
+    pub signed_note: String,
+    pub created_at: Timestamp,
+}
+
+/// One recorded event: its entry, payload and the state changes it records.
+#[derive(Clone, Debug)]
+pub struct CommitItem {
+    pub entry: LedgerEntry,
+    pub payload_json: String,
+    pub mutations: Vec<Mutation>,
+}
+
+/// What the ledger's sequencer hands the store in one transaction.
+#[derive(Clone, Debug)]
+pub struct CommitBatch {
+    /// The ledger size the sequencer built this batch on; the commit fails
+    /// with [`StoreError::LedgerMoved`] if another writer appended meanwhile.
+    pub expected_size: u64,
+    pub items: Vec<CommitItem>,
+    /// Every Merkle node completed by these entries.
+    pub nodes: Vec<(NodeId, Hash)>,
+}
+
+/// Errors from the metadata store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot reach the database at {target}: {source}. Check that the database server is running and the URL (database_url) is right")]
+    Unreachable {
+        target: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("the database URL `{0}` is not understood: use a path to an SQLite file, `sqlite://PATH`, or `postgres://USER@HOST:PORT/DATABASE`")]
+    BadUrl(String),
+    #[error("could not bring the database schema up to date: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("the ledger grew from {expected} to {actual} entries while this batch was prepared; it will be retried")]
+    LedgerMoved { expected: u64, actual: u64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The metadata store. Reads are plain queries; every write goes through
+/// [`MetaStore::commit`].
+#[async_trait]
+pub trait MetaStore: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    // Directory.
+    async fn agencies(&self) -> Result<Vec<Agency>>;
+    async fn units(&self) -> Result<Vec<Unit>>;
+    async fn officers(&self) -> Result<Vec<Officer>>;
+    async fn devices(&self) -> Result<Vec<Device>>;
+    async fn device_by_serial(&self, serial: &str) -> Result<Option<Device>>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn user(&self, id: UserId) -> Result<Option<User>>;
+    async fn user_by_login(&self, login: &str) -> Result<Option<User>>;
+
+    // Auth.
+    async fn session_by_secret(&self, secret_sha256: &Sha256Digest) -> Result<Option<Session>>;
+    async fn api_token_by_secret(&self, secret_sha256: &Sha256Digest) -> Result<Option<ApiToken>>;
+
+    // Media.
+    async fn media(&self, id: MediaId) -> Result<Option<MediaRecord>>;
+    async fn media_by_sha256(&self, sha256: &Sha256Digest) -> Result<Option<MediaRecord>>;
+    /// Media records in id (time) order, after `after`, at most `limit`.
+    async fn media_page(&self, after: Option<MediaId>, limit: u32) -> Result<Vec<MediaRecord>>;
+
+    // Ledger.
+    /// The number of entries: one more than the highest index.
+    async fn ledger_size(&self) -> Result<u64>;
+    async fn ledger_entry(&self, index: u64) -> Result<Option<StoredEntry>>;
+    /// Entries with index in `[start, start + limit)`, in index order. Rows
+    /// that are missing are simply absent, so callers can see gaps.
+    async fn ledger_entries(&self, start: u64, limit: u32) -> Result<Vec<StoredEntry>>;
+    /// Stored node hashes for the given ids, in the same order.
+    async fn ledger_nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash>>>;
+    /// Level-0 nodes (leaf hashes) with index in `[start, start + limit)`.
+    async fn ledger_leaves(&self, start: u64, limit: u32) -> Result<Vec<(u64, Hash)>>;
+    /// Stored nodes of one level with index in `[start, start + limit)`, in
+    /// index order (one range read: how proof caches fill whole tiles).
+    async fn ledger_node_range(&self, level: u8, start: u64, limit: u32) -> Result<Vec<(u64, Hash)>>;
+    async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>>;
+    /// Stores a checkpoint; storing one of an already checkpointed size is a no-op.
+    async fn insert_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()>;
+
+    /// Applies a batch atomically: its mutations, entries and nodes.
+    async fn commit(&self, batch: &CommitBatch) -> Result<()>;
+}
+
+/// Opens the store named by `url` and brings its schema up to date.
+///
+/// `postgres://…` or `postgresql://…` selects PostgreSQL; `sqlite://PATH`
+/// or a plain path selects SQLite (the file is created if missing).
+pub async fn open(url: &str) -> Result<Arc<dyn MetaStore>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(path)).await?))
+    } else if url.contains("://") {
+        Err(StoreError::BadUrl(url.to_owned()))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::open(std::path::Path::new(url)).await?))
+    }
+}

@@ -1,0 +1,128 @@
+//! The scale-out backend: PostgreSQL, chosen by a `postgres://` URL.
+//!
+//! Several `liuhen serve` processes may share one database. The ledger has
+//! one sequencer at a time: every commit takes a transaction-scoped advisory
+//! lock before it checks the ledger size and appends, so two processes can
+//! never write the same index; the loser sees [`StoreError::LedgerMoved`]
+//! and its sequencer reloads the tree and retries.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
+
+use crate::common::impl_meta_store;
+use crate::{Backend, CommitBatch, Result, StoreError};
+
+/// The advisory lock key that serialises ledger appends ("liuhen" in ASCII).
+const LEDGER_LOCK_KEY: i64 = 0x6c69_7568_656e;
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects and migrates.
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Unreachable { target: redact_url(url), source })?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+/// The URL without its password, for messages and logs. The password may
+/// be in the user part (`postgres://user:password@host/db`) or a query
+/// parameter (`postgres://user@host/db?password=…`, which libpq and sqlx
+/// both accept).
+pub fn redact_url(url: &str) -> String {
+    let url = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _password)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    };
+    let Some((base, query)) = url.split_once('?') else { return url };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _password)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+impl_meta_store!(PgStore, Postgres, pool, {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn commit(&self, batch: &CommitBatch) -> Result<()> {
+        let mut transaction = self.pool.begin().await.map_err(db)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(LEDGER_LOCK_KEY)
+            .execute(&mut *transaction)
+            .await
+            .map_err(db)?;
+        apply_batch(&mut transaction, batch).await?;
+        transaction.commit().await.map_err(db)?;
+        Ok(())
+    }
+});
+
+/// Throw-away databases for tests, in the PostgreSQL named by
+/// `LIUHEN_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`).
+pub mod testing {
+    use sqlx::{Connection, PgConnection};
+
+    /// A database created for one test and dropped when this is dropped.
+    pub struct TestDatabase {
+        pub url: String,
+        admin_url: String,
+        name: String,
+    }
+
+    impl TestDatabase {
+        pub async fn create() -> Result<Self, sqlx::Error> {
+            let admin_url = std::env::var("LIUHEN_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+            let name = format!("liuhen_test_{}", uuid::Uuid::now_v7().simple());
+            let mut connection = PgConnection::connect(&admin_url).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut connection).await?;
+            connection.close().await?;
+            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+            Ok(Self { url: format!("{base}/{name}"), admin_url, name })
+        }
+    }
+
+    impl Drop for TestDatabase {
+        fn drop(&mut self) {
+            let admin_url = self.admin_url.clone();
+            let name = self.name.clone();
+            // Drop may run inside a runtime; a separate thread with its own
+            // runtime can block safely.
+            let dropper = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                runtime.block_on(async {
+                    let mut connection = PgConnection::connect(&admin_url).await?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut connection)
+                        .await?;
+                    Ok::<_, sqlx::Error>(())
+                })
+                .map_err(std::io::Error::other)
+            });
+            let _ = dropper.join();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The embedded backend: SQLite in WAL mode, one file in the data directory.
+//!
+//! Reads use a small pool; writes use a pool of exactly one connection, so
+//! the process has one writer, and every commit starts with
+//! `BEGIN IMMEDIATE` so it holds SQLite's write lock from its first
+//! statement (another process — a CLI run beside `liuhen serve` — waits on
+//! the busy timeout instead of failing halfway). `synchronous = FULL` makes
+//! a commit durable when it returns, which is what the ledger promises.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool};
+
+use crate::common::impl_meta_store;
+use crate::{Backend, CommitBatch, Result, StoreError};
+
+/// The SQLite store.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and migrates it.
+    pub async fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(StoreError::BadUrl(format!(
+                    "{} (the folder {} does not exist; run `liuhen init` first or check --data)",
+                    path.display(),
+                    parent.display()
+                )));
+            }
+        }
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(|_| StoreError::BadUrl(path.display().to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let unreachable = |source| StoreError::Unreachable { target: path.display().to_string(), source };
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.clone())
+            .await
+            .map_err(unreachable)?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(unreachable)?;
+        Ok(Self { pool, writer, path: path.to_owned() })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl_meta_store!(SqliteStore, Sqlite, writer, {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn commit(&self, batch: &CommitBatch) -> Result<()> {
+        let mut transaction = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        apply_batch(&mut transaction, batch).await?;
+        transaction.commit().await.map_err(db)?;
+        Ok(())
+    }
+});

@@ -1,0 +1,1021 @@
+//! The metadata store's contract, held against every backend.
+//!
+//! Each scenario is written once, against `Arc<dyn MetaStore>` (or, when it
+//! must reach around the store to tamper with rows or open a second
+//! connection, against the test [`support::Database`]), and
+//! `on_every_backend!` turns it into one test per backend: SQLite in a
+//! temporary directory and PostgreSQL in a throw-away database. Writes go
+//! through `MetaStore::commit` only, with batches built here the way the
+//! ledger's sequencer builds them: entries from `EntryDraft::sequence`, leaf
+//! and interior nodes from `Frontier::push`, payloads in canonical JSON.
+
+/// Expands each scenario into `sqlite::<scenario>` and
+/// `postgres::<scenario>` tests. A scenario marked `(store)` receives the
+/// store; one marked `(database)` receives the whole test database.
+macro_rules! on_every_backend {
+    ($($scenario:ident($argument:ident)),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let database = crate::support::Database::sqlite().await;
+                    super::$scenario(on_every_backend!(@argument database $argument)).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let database = crate::support::Database::postgres().await;
+                    super::$scenario(on_every_backend!(@argument database $argument)).await;
+                }
+            )*
+        }
+    };
+    (@argument $database:ident store) => { $database.store.clone() };
+    (@argument $database:ident database) => { &$database };
+}
+
+mod support {
+    //! Test databases, a batch writer that plays the sequencer, and
+    //! entities with realistic (Chinese) names.
+
+    use std::sync::Arc;
+
+    use jiff::Timestamp;
+    use liuhen_core::digest::{ContentDigests, Sha256Digest};
+    use liuhen_core::entity::{
+        Agency, ApiToken, Device, DeviceKind, MediaRecord, Officer, OfficerRole, Qualification, Role, Session, Unit,
+        User,
+    };
+    use liuhen_core::entry::{canonical_payload_bytes, EntryDraft};
+    use liuhen_core::id::{AgencyId, DeviceId, MediaId, OfficerId, SessionId, TokenId, UnitId, UserId};
+    use liuhen_core::merkle::Frontier;
+    use liuhen_core::mutation::{action, Mutation};
+    use liuhen_store::postgres::testing::TestDatabase;
+    use liuhen_store::{Backend, CommitBatch, CommitItem, MetaStore, StoreError, StoredEntry};
+    use sqlx::{Connection, PgConnection, SqliteConnection};
+
+    /// A database that lives as long as one test, its store, and a way
+    /// around the store to the same rows.
+    pub struct Database {
+        pub store: Arc<dyn MetaStore>,
+        /// What `liuhen_store::open` was given: a file path or a URL.
+        pub url: String,
+        _lifetime: Lifetime,
+    }
+
+    enum Lifetime {
+        Directory(#[allow(dead_code)] tempfile::TempDir),
+        Postgres(#[allow(dead_code)] TestDatabase),
+    }
+
+    impl Database {
+        pub async fn sqlite() -> Database {
+            let directory = tempfile::tempdir().expect("a temporary directory");
+            let url = directory.path().join("liuhen.db").display().to_string();
+            let store = liuhen_store::open(&url).await.expect("an SQLite store opens in a fresh directory");
+            Database { store, url, _lifetime: Lifetime::Directory(directory) }
+        }
+
+        pub async fn postgres() -> Database {
+            let database = TestDatabase::create().await.expect(
+                "a throw-away PostgreSQL database (is PostgreSQL running at 127.0.0.1:5432, or LIUHEN_TEST_POSTGRES set?)",
+            );
+            let url = database.url.clone();
+            let store = liuhen_store::open(&url).await.expect("a PostgreSQL store opens on a fresh database");
+            Database { store, url, _lifetime: Lifetime::Postgres(database) }
+        }
+
+        /// A second store on the same database, as another process opens it.
+        pub async fn open_again(&self) -> Arc<dyn MetaStore> {
+            liuhen_store::open(&self.url).await.expect("the same database opens a second time")
+        }
+
+        /// Runs one statement on a connection of its own, behind the
+        /// store's back (this is how the tests tamper), and returns the
+        /// number of rows it touched.
+        pub async fn execute(&self, sql: &str) -> u64 {
+            match self.store.backend() {
+                Backend::Sqlite => {
+                    let mut connection = SqliteConnection::connect(&format!("sqlite://{}", self.url))
+                        .await
+                        .expect("a raw SQLite connection");
+                    sqlx::query(sql).execute(&mut connection).await.expect("raw SQL runs").rows_affected()
+                }
+                Backend::Postgres => {
+                    let mut connection = PgConnection::connect(&self.url).await.expect("a raw PostgreSQL connection");
+                    sqlx::query(sql).execute(&mut connection).await.expect("raw SQL runs").rows_affected()
+                }
+            }
+        }
+    }
+
+    /// One event to record: the entry draft and the state changes it makes.
+    #[derive(Clone, Debug)]
+    pub struct Event {
+        pub draft: EntryDraft,
+        pub mutations: Vec<Mutation>,
+    }
+
+    /// The event that records one mutation, as the application writes it.
+    pub fn event(mutation: Mutation) -> Event {
+        let (action, subject, payload) = match &mutation {
+            Mutation::CreateAgency(agency) => (action::AGENCY_CREATED, agency.id.subject(), to_json(agency)),
+            Mutation::CreateUnit(unit) => (action::UNIT_CREATED, unit.id.subject(), to_json(unit)),
+            Mutation::CreateOfficer(officer) => (action::OFFICER_CREATED, officer.id.subject(), to_json(officer)),
+            Mutation::CreateDevice(device) => (action::DEVICE_CREATED, device.id.subject(), to_json(device)),
+            Mutation::CreateUser(user) => {
+                (action::USER_CREATED, user.id.subject(), serde_json::json!({"login": user.login, "roles": user.roles}))
+            }
+            Mutation::CreateMedia(media) => (action::MEDIA_STORED, media.id.subject(), to_json(media)),
+            Mutation::CreateSession(session) => (action::SESSION_STARTED, session.id.subject(), serde_json::json!({})),
+            Mutation::EndSession(id) => (action::SESSION_ENDED, id.subject(), serde_json::json!({})),
+            Mutation::CreateApiToken(token) => (action::TOKEN_ISSUED, token.id.subject(), serde_json::json!({})),
+            Mutation::RevokeApiToken(id) => (action::TOKEN_REVOKED, id.subject(), serde_json::json!({})),
+        };
+        Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
+    }
+
+    /// An event that changes no state (a failed login, say).
+    pub fn note(number: u64) -> Event {
+        Event {
+            draft: EntryDraft::new("system", action::LOGIN_FAILED)
+                .subject(format!("test:{number}"))
+                .payload(serde_json::json!({"number": number, "备注": "密码错误"})),
+            mutations: Vec::new(),
+        }
+    }
+
+    fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
+        serde_json::to_value(value).expect("entities serialise")
+    }
+
+    /// The time the writer gives entry `index`: fixed, so runs repeat,
+    /// and with microseconds, so precision is tested.
+    pub fn time_of(index: u64) -> Timestamp {
+        Timestamp::from_microsecond(1_795_000_000_000_000 + index as i64 * 1_000_123).expect("a valid time")
+    }
+
+    /// A batch ready to commit, and what committing it makes true.
+    pub struct Prepared {
+        pub batch: CommitBatch,
+        pub entries: Vec<StoredEntry>,
+        frontier: Frontier,
+    }
+
+    /// Builds batches the way the ledger's sequencer does and keeps its tree
+    /// frontier in step with what the store accepted.
+    pub struct Writer {
+        pub store: Arc<dyn MetaStore>,
+        frontier: Frontier,
+        pub committed: Vec<StoredEntry>,
+    }
+
+    impl Writer {
+        pub fn new(store: Arc<dyn MetaStore>) -> Writer {
+            Writer { store, frontier: Frontier::new(), committed: Vec::new() }
+        }
+
+        pub fn size(&self) -> u64 {
+            self.frontier.size()
+        }
+
+        pub fn prepare(&self, events: &[Event]) -> Prepared {
+            let mut frontier = self.frontier.clone();
+            let mut items = Vec::new();
+            let mut nodes = Vec::new();
+            let mut entries = Vec::new();
+            for event in events {
+                let entry = event.draft.sequence(frontier.size(), time_of(frontier.size()));
+                nodes.extend(frontier.push(entry.leaf_hash()));
+                let payload_json = String::from_utf8(canonical_payload_bytes(&event.draft.payload)).expect("UTF-8");
+                entries.push(StoredEntry { entry: entry.clone(), payload_json: payload_json.clone() });
+                items.push(CommitItem { entry, payload_json, mutations: event.mutations.clone() });
+            }
+            Prepared { batch: CommitBatch { expected_size: self.frontier.size(), items, nodes }, entries, frontier }
+        }
+
+        /// Commits a prepared batch; on success the writer moves on to it.
+        pub async fn commit_prepared(&mut self, prepared: Prepared) -> Result<Vec<StoredEntry>, StoreError> {
+            self.store.commit(&prepared.batch).await?;
+            let entries = prepared.entries.clone();
+            self.accept(prepared);
+            Ok(entries)
+        }
+
+        /// Moves on to a batch that was committed some other way.
+        pub fn accept(&mut self, prepared: Prepared) {
+            self.frontier = prepared.frontier;
+            self.committed.extend(prepared.entries);
+        }
+
+        pub async fn commit(&mut self, events: &[Event]) -> Result<Vec<StoredEntry>, StoreError> {
+            let prepared = self.prepare(events);
+            self.commit_prepared(prepared).await
+        }
+
+        /// Commits events that must be accepted.
+        pub async fn record(&mut self, events: &[Event]) -> Vec<StoredEntry> {
+            self.commit(events).await.expect("the store accepts a valid batch")
+        }
+
+        /// Records each mutation as an event of its own, in one batch.
+        pub async fn record_mutations(&mut self, mutations: impl IntoIterator<Item = Mutation>) -> Vec<StoredEntry> {
+            let events: Vec<Event> = mutations.into_iter().map(event).collect();
+            self.record(&events).await
+        }
+    }
+
+    /// A small agency: two units (a brigade and a squad under it), a full
+    /// officer and an assistant, three devices and three user accounts.
+    pub struct Directory {
+        pub agency: Agency,
+        pub brigade: Unit,
+        pub squad: Unit,
+        pub officer: Officer,
+        pub assistant: Officer,
+        pub camera: Device,
+        pub workstation: Device,
+        pub spare_camera: Device,
+        pub administrator: User,
+        pub officer_user: User,
+        pub disabled_user: User,
+    }
+
+    impl Directory {
+        pub fn new() -> Directory {
+            let agency = Agency { id: AgencyId::new(), name: "厦门市城市管理行政执法局".into(), code: "xiamen-cgj".into() };
+            let brigade = Unit {
+                id: UnitId::new(),
+                agency_id: agency.id,
+                parent_id: None,
+                name: "思明区大队".into(),
+                code: "350203".into(),
+            };
+            let squad = Unit {
+                id: UnitId::new(),
+                agency_id: agency.id,
+                parent_id: Some(brigade.id),
+                name: "中山路中队".into(),
+                code: "350203-01".into(),
+            };
+            let officer = Officer {
+                id: OfficerId::new(),
+                agency_id: agency.id,
+                unit_id: squad.id,
+                name: "张伟".into(),
+                certificate_no: Some("闽Z0203001".into()),
+                badge_no: "0203001".into(),
+                role: OfficerRole::FrontLine,
+                qualification: Qualification::Officer,
+            };
+            let assistant = Officer {
+                id: OfficerId::new(),
+                agency_id: agency.id,
+                unit_id: squad.id,
+                name: "𠮷田李娜".into(),
+                certificate_no: None,
+                badge_no: "X0203017".into(),
+                role: OfficerRole::Staff,
+                qualification: Qualification::Assistant,
+            };
+            let camera = Device {
+                id: DeviceId::new(),
+                agency_id: agency.id,
+                serial: "DSJ-Z8-20260001".into(),
+                kind: DeviceKind::BodyCamera,
+                model: Some("执法记录仪 DSJ-Z8".into()),
+                assigned_officer: Some(officer.id),
+                unit_id: Some(squad.id),
+            };
+            let workstation = Device {
+                id: DeviceId::new(),
+                agency_id: agency.id,
+                serial: "CJZ-0001".into(),
+                kind: DeviceKind::Workstation,
+                model: Some("数据采集工作站".into()),
+                assigned_officer: None,
+                unit_id: Some(brigade.id),
+            };
+            let spare_camera = Device {
+                id: DeviceId::new(),
+                agency_id: agency.id,
+                serial: "DSJ-Z8-20260002".into(),
+                kind: DeviceKind::Other,
+                model: None,
+                assigned_officer: None,
+                unit_id: None,
+            };
+            let administrator = User {
+                id: UserId::new(),
+                login: "admin".into(),
+                display_name: "系统管理员".into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+                roles: vec![Role::Administrator],
+                officer_id: None,
+                disabled: false,
+            };
+            let officer_user = User {
+                id: UserId::new(),
+                login: "zhangwei".into(),
+                display_name: "张伟".into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI".into(),
+                // Not in the enum's order: the order given is the order kept.
+                roles: vec![Role::UnitLeader, Role::Officer, Role::LegalReviewer],
+                officer_id: Some(officer.id),
+                disabled: false,
+            };
+            let disabled_user = User {
+                id: UserId::new(),
+                login: "王芳".into(),
+                display_name: "王芳（已停用）".into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDM$aGFzaDM".into(),
+                roles: Vec::new(),
+                officer_id: None,
+                disabled: true,
+            };
+            Directory {
+                agency,
+                brigade,
+                squad,
+                officer,
+                assistant,
+                camera,
+                workstation,
+                spare_camera,
+                administrator,
+                officer_user,
+                disabled_user,
+            }
+        }
+
+        /// Every entity, in an order that satisfies the references.
+        pub fn mutations(&self) -> Vec<Mutation> {
+            vec![
+                Mutation::CreateAgency(self.agency.clone()),
+                Mutation::CreateUnit(self.brigade.clone()),
+                Mutation::CreateUnit(self.squad.clone()),
+                Mutation::CreateOfficer(self.officer.clone()),
+                Mutation::CreateOfficer(self.assistant.clone()),
+                Mutation::CreateDevice(self.camera.clone()),
+                Mutation::CreateDevice(self.workstation.clone()),
+                Mutation::CreateDevice(self.spare_camera.clone()),
+                Mutation::CreateUser(self.administrator.clone()),
+                Mutation::CreateUser(self.officer_user.clone()),
+                Mutation::CreateUser(self.disabled_user.clone()),
+            ]
+        }
+    }
+
+    /// A user with a fresh id and the given login.
+    pub fn user(login: &str) -> User {
+        User {
+            id: UserId::new(),
+            login: login.into(),
+            display_name: format!("用户 {login}"),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            roles: vec![Role::Officer],
+            officer_id: None,
+            disabled: false,
+        }
+    }
+
+    /// A media record for `content`, as the vault would report it.
+    pub fn media(content: &[u8], source_device: Option<DeviceId>) -> MediaRecord {
+        let digests = ContentDigests::of_bytes(content);
+        MediaRecord {
+            id: MediaId::new(),
+            sha256: digests.sha256,
+            sm3: digests.sm3,
+            size: digests.size,
+            original_name: Some(format!("DSJ_{}_执法记录.MP4", digests.size)),
+            stored_at: liuhen_core::entry::truncate_to_micros(Timestamp::now()),
+            stored_by: "device:workstation".into(),
+            source_device,
+        }
+    }
+
+    pub fn session(user_id: UserId, secret: &str) -> Session {
+        let created_at = liuhen_core::entry::truncate_to_micros(Timestamp::now());
+        Session {
+            id: SessionId::new(),
+            user_id,
+            secret_sha256: liuhen_core::digest::sha256(secret.as_bytes()),
+            created_at,
+            expires_at: created_at + jiff::SignedDuration::from_hours(8),
+        }
+    }
+
+    pub fn api_token(device_id: DeviceId, secret: &str) -> ApiToken {
+        ApiToken {
+            id: TokenId::new(),
+            device_id,
+            secret_sha256: liuhen_core::digest::sha256(secret.as_bytes()),
+            created_at: liuhen_core::entry::truncate_to_micros(Timestamp::now()),
+            revoked: false,
+        }
+    }
+
+    pub fn digest_of(text: &str) -> Sha256Digest {
+        liuhen_core::digest::sha256(text.as_bytes())
+    }
+
+    /// `items` sorted by a key, for comparing with lists the store orders.
+    pub fn sorted_by<T: Clone, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> Vec<T> {
+        let mut sorted = items.to_vec();
+        sorted.sort_by_key(|item| key(item));
+        sorted
+    }
+
+    /// Asserts the store holds exactly `committed` as its ledger, entries
+    /// and leaves both.
+    pub async fn assert_ledger_is(store: &dyn MetaStore, committed: &[StoredEntry]) {
+        assert_eq!(store.ledger_size().await.unwrap(), committed.len() as u64);
+        assert_eq!(store.ledger_entries(0, u32::MAX).await.unwrap(), committed);
+        let leaves: Vec<_> = committed.iter().map(|stored| (stored.entry.index, stored.entry.leaf_hash())).collect();
+        assert_eq!(store.ledger_leaves(0, u32::MAX).await.unwrap(), leaves);
+    }
+}
+
+mod directory {
+    //! Agencies, the unit tree, officers, devices and user accounts.
+
+    use std::sync::Arc;
+
+    use liuhen_core::id::UserId;
+    use liuhen_store::MetaStore;
+
+    use crate::support::{sorted_by, Directory, Writer};
+
+    on_every_backend!(directory_round_trips_through_every_read(store));
+
+    /// Everything written comes back equal, through every read that
+    /// can return it; the Chinese names (one with a four-byte character)
+    /// survive unchanged.
+    async fn directory_round_trips_through_every_read(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        // One batch per kind of entity, so later batches refer to rows that
+        // earlier commits made; the unit tree's parent precedes its child.
+        let mutations = directory.mutations();
+        writer.record_mutations(mutations[0..1].to_vec()).await;
+        writer.record_mutations(mutations[1..3].to_vec()).await;
+        writer.record_mutations(mutations[3..5].to_vec()).await;
+        writer.record_mutations(mutations[5..8].to_vec()).await;
+        writer.record_mutations(mutations[8..11].to_vec()).await;
+        assert_eq!(store.ledger_size().await.unwrap(), 11);
+
+        assert_eq!(store.agencies().await.unwrap(), vec![directory.agency.clone()]);
+        let units = store.units().await.unwrap();
+        assert_eq!(units, sorted_by(&[directory.brigade.clone(), directory.squad.clone()], |unit| unit.id));
+        let squad = units.iter().find(|unit| unit.id == directory.squad.id).unwrap();
+        assert_eq!(squad.parent_id, Some(directory.brigade.id));
+        assert_eq!(
+            store.officers().await.unwrap(),
+            sorted_by(&[directory.officer.clone(), directory.assistant.clone()], |officer| officer.id)
+        );
+        let devices = [directory.camera.clone(), directory.workstation.clone(), directory.spare_camera.clone()];
+        assert_eq!(store.devices().await.unwrap(), sorted_by(&devices, |device| device.id));
+        for device in &devices {
+            assert_eq!(store.device_by_serial(&device.serial).await.unwrap().as_ref(), Some(device));
+        }
+        assert_eq!(store.device_by_serial("DSJ-Z8-99999999").await.unwrap(), None);
+
+        let users = [directory.administrator.clone(), directory.officer_user.clone(), directory.disabled_user.clone()];
+        // Listed by login in byte order: admin, zhangwei, 王芳.
+        assert_eq!(store.users().await.unwrap(), sorted_by(&users, |user| user.login.clone()));
+        for user in &users {
+            assert_eq!(store.user(user.id).await.unwrap().as_ref(), Some(user));
+            assert_eq!(store.user_by_login(&user.login).await.unwrap().as_ref(), Some(user));
+        }
+        let disabled = store.user_by_login("王芳").await.unwrap().unwrap();
+        assert!(disabled.disabled && disabled.roles.is_empty());
+        assert_eq!(store.user(UserId::new()).await.unwrap(), None);
+        assert_eq!(store.user_by_login("nobody").await.unwrap(), None);
+        // A login differing only in case or trailing space is another login.
+        assert_eq!(store.user_by_login("Admin").await.unwrap(), None);
+        assert_eq!(store.user_by_login("admin ").await.unwrap(), None);
+    }
+}
+
+mod auth {
+    //! Sessions and API tokens, found by the hash of their secret.
+
+    use std::sync::Arc;
+
+    use liuhen_core::mutation::Mutation;
+    use liuhen_store::MetaStore;
+
+    use crate::support::{api_token, digest_of, session, Directory, Writer};
+
+    on_every_backend!(ended_sessions_are_not_found(store), revoked_tokens_are_found_marked_revoked(store));
+
+    async fn ended_sessions_are_not_found(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let morning = session(directory.officer_user.id, "morning secret");
+        let evening = session(directory.officer_user.id, "evening secret");
+        writer
+            .record_mutations([Mutation::CreateSession(morning.clone()), Mutation::CreateSession(evening.clone())])
+            .await;
+        assert_eq!(store.session_by_secret(&morning.secret_sha256).await.unwrap().as_ref(), Some(&morning));
+        assert_eq!(store.session_by_secret(&evening.secret_sha256).await.unwrap().as_ref(), Some(&evening));
+        assert_eq!(store.session_by_secret(&digest_of("a guessed secret")).await.unwrap(), None);
+
+        writer.record_mutations([Mutation::EndSession(morning.id)]).await;
+        assert_eq!(store.session_by_secret(&morning.secret_sha256).await.unwrap(), None);
+        assert_eq!(store.session_by_secret(&evening.secret_sha256).await.unwrap().as_ref(), Some(&evening));
+    }
+
+    async fn revoked_tokens_are_found_marked_revoked(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let token = api_token(directory.workstation.id, "workstation token");
+        let mut issued_revoked = api_token(directory.camera.id, "camera token");
+        issued_revoked.revoked = true;
+        writer
+            .record_mutations([Mutation::CreateApiToken(token.clone()), Mutation::CreateApiToken(issued_revoked.clone())])
+            .await;
+        assert_eq!(store.api_token_by_secret(&token.secret_sha256).await.unwrap().as_ref(), Some(&token));
+        assert_eq!(store.api_token_by_secret(&issued_revoked.secret_sha256).await.unwrap().as_ref(), Some(&issued_revoked));
+        assert_eq!(store.api_token_by_secret(&digest_of("a guessed token")).await.unwrap(), None);
+
+        writer.record_mutations([Mutation::RevokeApiToken(token.id)]).await;
+        let revoked = store.api_token_by_secret(&token.secret_sha256).await.unwrap().expect("a revoked token is still found");
+        assert!(revoked.revoked);
+        assert_eq!(revoked.id, token.id);
+    }
+}
+
+mod media {
+    //! Media records: by id, by content digest, and page by page.
+
+    use std::sync::Arc;
+
+    use liuhen_core::digest::sha256;
+    use liuhen_core::id::MediaId;
+    use liuhen_core::mutation::Mutation;
+    use liuhen_store::MetaStore;
+
+    use crate::support::{media, sorted_by, Directory, Writer};
+
+    on_every_backend!(media_round_trip_and_page_in_id_order(store));
+
+    async fn media_round_trip_and_page_in_id_order(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let mut records: Vec<_> = (0..7u8)
+            .map(|number| {
+                let source = if number % 2 == 0 { Some(directory.camera.id) } else { None };
+                media(format!("clip {number}").as_bytes(), source)
+            })
+            .collect();
+        // A six-hour recording: its size does not fit in 32 bits.
+        records[1].size = 6 * 1024 * 1024 * 1024 + 7;
+        records[2].original_name = None;
+        writer.record_mutations(records[..3].iter().cloned().map(Mutation::CreateMedia)).await;
+        writer.record_mutations(records[3..].iter().cloned().map(Mutation::CreateMedia)).await;
+
+        for record in &records {
+            assert_eq!(store.media(record.id).await.unwrap().as_ref(), Some(record));
+            assert_eq!(store.media_by_sha256(&record.sha256).await.unwrap().as_ref(), Some(record));
+        }
+        assert_eq!(store.media(MediaId::new()).await.unwrap(), None);
+        assert_eq!(store.media_by_sha256(&sha256(b"never stored")).await.unwrap(), None);
+
+        let in_order = sorted_by(&records, |record| record.id);
+        assert_eq!(store.media_page(None, 100).await.unwrap(), in_order);
+        let mut pages = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.media_page(after, 3).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            pages.push(page);
+        }
+        assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 1]);
+        assert_eq!(pages.concat(), in_order);
+        assert_eq!(store.media_page(Some(in_order[3].id), 2).await.unwrap(), in_order[4..6]);
+        assert_eq!(store.media_page(None, 0).await.unwrap(), []);
+    }
+}
+
+mod atomicity {
+    //! A batch is applied whole or not at all, and only on the ledger size
+    //! it was built on.
+
+    use std::sync::Arc;
+
+    use liuhen_core::entity::{Officer, OfficerRole, Qualification};
+    use liuhen_core::id::{DeviceId, OfficerId, UnitId, UserId};
+    use liuhen_core::mutation::Mutation;
+    use liuhen_store::{MetaStore, StoreError};
+
+    use crate::support::{api_token, event, media, note, session, user, Database, Directory, Event, Writer};
+
+    on_every_backend!(
+        a_batch_built_on_a_stale_size_is_refused(store),
+        a_duplicate_login_refuses_the_whole_batch(store),
+        a_duplicate_sha256_refuses_the_whole_batch(store),
+        references_to_missing_rows_are_refused(store),
+        of_two_commits_on_one_size_exactly_one_wins(database),
+    );
+
+    /// What must still be true after a refused batch: the ledger is as the
+    /// writer last committed it and none of the batch's nodes were kept.
+    async fn assert_nothing_kept(writer: &Writer, refused: &[Event]) {
+        let store = writer.store.as_ref();
+        crate::support::assert_ledger_is(store, &writer.committed).await;
+        assert_eq!(store.ledger_entry(writer.size()).await.unwrap(), None);
+        let would_be = writer.prepare(refused);
+        let node_ids: Vec<_> = would_be.batch.nodes.iter().map(|(id, _)| *id).collect();
+        assert!(
+            store.ledger_nodes(&node_ids).await.unwrap().iter().all(Option::is_none),
+            "a refused batch left tree nodes behind"
+        );
+    }
+
+    async fn a_batch_built_on_a_stale_size_is_refused(store: Arc<dyn MetaStore>) {
+        let mut writer = Writer::new(store.clone());
+        writer.record(&[note(0), note(1)]).await;
+        let late_user = user("late");
+        let events = [event(Mutation::CreateUser(late_user.clone())), note(2)];
+        for wrong_size in [0, 1, 3, 100] {
+            let mut prepared = writer.prepare(&events);
+            prepared.batch.expected_size = wrong_size;
+            match store.commit(&prepared.batch).await {
+                Err(StoreError::LedgerMoved { expected, actual }) => assert_eq!((expected, actual), (wrong_size, 2)),
+                other => panic!("a batch built on size {wrong_size} of a 2-entry ledger gave {other:?}"),
+            }
+            assert_nothing_kept(&writer, &events).await;
+            assert_eq!(store.user(late_user.id).await.unwrap(), None);
+        }
+        // Built on the right size, the same events go in.
+        writer.record(&events).await;
+        assert_eq!(store.user(late_user.id).await.unwrap(), Some(late_user));
+        crate::support::assert_ledger_is(store.as_ref(), &writer.committed).await;
+    }
+
+    async fn a_duplicate_login_refuses_the_whole_batch(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let before = store.users().await.unwrap();
+        let newcomer = user("lina");
+        let mut impostor = user(&directory.officer_user.login);
+        impostor.display_name = "冒名者".into();
+        let mut second_agency = directory.agency.clone();
+        second_agency.id = liuhen_core::id::AgencyId::new();
+        second_agency.code = "siming-cgj".into();
+        let events = [
+            event(Mutation::CreateAgency(second_agency.clone())),
+            event(Mutation::CreateUser(newcomer.clone())),
+            note(99),
+            event(Mutation::CreateUser(impostor.clone())),
+        ];
+        match writer.commit(&events).await {
+            Err(StoreError::Conflict(message)) => {
+                assert!(message.contains("nothing was changed"), "{message}")
+            }
+            other => panic!("a second user with login {} gave {other:?}", directory.officer_user.login),
+        }
+        assert_nothing_kept(&writer, &events).await;
+        assert_eq!(store.users().await.unwrap(), before);
+        assert_eq!(store.user(impostor.id).await.unwrap(), None);
+        assert_eq!(store.user_by_login("lina").await.unwrap(), None);
+        assert_eq!(store.agencies().await.unwrap(), vec![directory.agency.clone()]);
+
+        // The store is still usable, and the batch without the duplicate
+        // goes in whole.
+        writer.record(&[events[0].clone(), events[1].clone(), events[2].clone()]).await;
+        assert_eq!(store.user_by_login("lina").await.unwrap(), Some(newcomer));
+        assert_eq!(store.agencies().await.unwrap().len(), 2);
+        crate::support::assert_ledger_is(store.as_ref(), &writer.committed).await;
+    }
+
+    async fn a_duplicate_sha256_refuses_the_whole_batch(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let first = media(b"the same recording", Some(directory.camera.id));
+        writer.record_mutations([Mutation::CreateMedia(first.clone())]).await;
+
+        let other = media(b"another recording", None);
+        let copy = media(b"the same recording", None);
+        let events = [event(Mutation::CreateMedia(other.clone())), event(Mutation::CreateMedia(copy.clone()))];
+        assert!(matches!(writer.commit(&events).await, Err(StoreError::Conflict(_))));
+        assert_nothing_kept(&writer, &events).await;
+        assert_eq!(store.media_by_sha256(&first.sha256).await.unwrap(), Some(first.clone()));
+        assert_eq!(store.media(copy.id).await.unwrap(), None);
+        assert_eq!(store.media(other.id).await.unwrap(), None);
+        assert_eq!(store.media_page(None, 10).await.unwrap(), vec![first]);
+    }
+
+    async fn references_to_missing_rows_are_refused(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let officer_in_no_unit = Officer {
+            id: OfficerId::new(),
+            agency_id: directory.agency.id,
+            unit_id: UnitId::new(),
+            name: "陈静".into(),
+            certificate_no: Some("闽Z0203099".into()),
+            badge_no: "0203099".into(),
+            role: OfficerRole::FrontLine,
+            qualification: Qualification::Officer,
+        };
+        let mut camera_of_nobody = directory.camera.clone();
+        camera_of_nobody.id = DeviceId::new();
+        camera_of_nobody.serial = "DSJ-Z8-20269999".into();
+        camera_of_nobody.assigned_officer = Some(OfficerId::new());
+        let dangling = [
+            ("an officer in a unit that does not exist", Mutation::CreateOfficer(officer_in_no_unit)),
+            ("a camera assigned to an officer who does not exist", Mutation::CreateDevice(camera_of_nobody)),
+            ("a session of a user who does not exist", Mutation::CreateSession(session(UserId::new(), "s"))),
+            ("a token for a device that does not exist", Mutation::CreateApiToken(api_token(DeviceId::new(), "t"))),
+            ("media from a device that does not exist", Mutation::CreateMedia(media(b"x", Some(DeviceId::new())))),
+        ];
+        for (what, mutation) in dangling {
+            let events = [note(1), event(mutation)];
+            match writer.commit(&events).await {
+                Err(StoreError::Conflict(message)) => assert!(message.contains("does not exist"), "{what}: {message}"),
+                other => panic!("{what} gave {other:?}"),
+            }
+            assert_nothing_kept(&writer, &events).await;
+        }
+        assert_eq!(store.officers().await.unwrap().len(), 2);
+        assert_eq!(store.devices().await.unwrap().len(), 3);
+    }
+
+    /// Two writers (two processes, each with its own connection pool)
+    /// commit batches built on the same size at the same moment: one
+    /// commits, the other is told the ledger moved, and nothing collides.
+    async fn of_two_commits_on_one_size_exactly_one_wins(database: &Database) {
+        let other_store = database.open_again().await;
+        let mut writer = Writer::new(database.store.clone());
+        for round in 0..10u64 {
+            let two = [note(round * 10), note(round * 10 + 1)];
+            let three = [note(round * 10 + 2), note(round * 10 + 3), note(round * 10 + 4)];
+            let size = writer.size();
+            let first = writer.prepare(&two);
+            let second = writer.prepare(&three);
+            let (first_result, second_result) =
+                tokio::join!(database.store.commit(&first.batch), other_store.commit(&second.batch));
+            match (first_result, second_result) {
+                (Ok(()), Err(StoreError::LedgerMoved { expected, actual })) => {
+                    assert_eq!((expected, actual), (size, size + 2));
+                    writer.accept(first);
+                }
+                (Err(StoreError::LedgerMoved { expected, actual }), Ok(())) => {
+                    assert_eq!((expected, actual), (size, size + 3));
+                    writer.accept(second);
+                }
+                other => panic!("round {round}: two commits on size {size} gave {other:?}"),
+            }
+        }
+        crate::support::assert_ledger_is(database.store.as_ref(), &writer.committed).await;
+    }
+}
+
+mod ledger_rows {
+    //! Reading the ledger back: sizes, entries, ranges with gaps, nodes,
+    //! leaves.
+
+    use liuhen_core::merkle::{frontier_ids, node_hash, Frontier, NodeId};
+
+    use crate::support::{assert_ledger_is, note, Database, Writer};
+
+    on_every_backend!(entries_nodes_and_leaves_read_back(database));
+
+    async fn entries_nodes_and_leaves_read_back(database: &Database) {
+        let store = database.store.clone();
+        assert_eq!(store.ledger_size().await.unwrap(), 0);
+        assert_eq!(store.ledger_entry(0).await.unwrap(), None);
+        assert_eq!(store.ledger_entries(0, 10).await.unwrap(), []);
+        assert_eq!(store.ledger_leaves(0, 10).await.unwrap(), []);
+
+        let mut writer = Writer::new(store.clone());
+        let notes: Vec<_> = (0..10).map(note).collect();
+        writer.record(&notes[0..3]).await;
+        writer.record(&notes[3..4]).await;
+        writer.record(&notes[4..10]).await;
+        let committed = writer.committed.clone();
+        assert_ledger_is(store.as_ref(), &committed).await;
+        for stored in &committed {
+            assert_eq!(store.ledger_entry(stored.entry.index).await.unwrap().as_ref(), Some(stored));
+        }
+        assert_eq!(store.ledger_entry(10).await.unwrap(), None);
+        assert_eq!(store.ledger_entries(3, 4).await.unwrap(), committed[3..7]);
+        assert_eq!(store.ledger_entries(8, 100).await.unwrap(), committed[8..]);
+        assert_eq!(store.ledger_entries(10, 5).await.unwrap(), []);
+        assert_eq!(store.ledger_entries(2, 0).await.unwrap(), []);
+        // Indexes no database can hold are simply absent, not damage.
+        assert_eq!(store.ledger_entry(u64::MAX).await.unwrap(), None);
+        assert_eq!(store.ledger_entries(u64::MAX - 1, 10).await.unwrap(), []);
+        assert_eq!(store.ledger_leaves(u64::MAX, 1).await.unwrap(), []);
+        let leaves: Vec<_> = committed.iter().map(|stored| stored.entry.leaf_hash()).collect();
+        assert_eq!(store.ledger_leaves(4, 2).await.unwrap(), [(4, leaves[4]), (5, leaves[5])]);
+
+        // Nodes come back in the order asked, duplicates included; a node
+        // the tree does not have yet is `None`.
+        let mut first_eight = Frontier::new();
+        for leaf in &leaves[..8] {
+            first_eight.push(*leaf);
+        }
+        let asked = [
+            NodeId { level: 3, index: 0 },
+            NodeId { level: 0, index: 99 },
+            NodeId { level: 0, index: 0 },
+            NodeId { level: 3, index: 0 },
+            NodeId { level: 1, index: 4 },
+            NodeId { level: 1, index: 5 },
+            NodeId { level: 4, index: 0 },
+        ];
+        assert_eq!(
+            store.ledger_nodes(&asked).await.unwrap(),
+            [
+                Some(first_eight.root()),
+                None,
+                Some(leaves[0]),
+                Some(first_eight.root()),
+                Some(node_hash(&leaves[8], &leaves[9])),
+                None,
+                None,
+            ]
+        );
+        assert_eq!(store.ledger_nodes(&[]).await.unwrap(), []);
+        // The frontier of the whole tree is stored, so a sequencer can
+        // resume from it.
+        let mut whole = Frontier::new();
+        for leaf in &leaves {
+            whole.push(*leaf);
+        }
+        let frontier: Vec<_> = store.ledger_nodes(&frontier_ids(10)).await.unwrap().into_iter().map(Option::unwrap).collect();
+        assert_eq!(frontier, whole.hashes());
+
+        // A row removed behind the store's back leaves a visible gap; the
+        // size still counts to the highest index, and the leaf stays.
+        assert_eq!(database.execute("DELETE FROM ledger_entries WHERE idx = 4").await, 1);
+        assert_eq!(store.ledger_size().await.unwrap(), 10);
+        assert_eq!(store.ledger_entry(4).await.unwrap(), None);
+        let indexes: Vec<_> =
+            store.ledger_entries(0, 10).await.unwrap().into_iter().map(|stored| stored.entry.index).collect();
+        assert_eq!(indexes, [0, 1, 2, 3, 5, 6, 7, 8, 9]);
+        assert_eq!(store.ledger_entries(3, 3).await.unwrap(), [committed[3].clone(), committed[5].clone()]);
+        assert_eq!(store.ledger_leaves(0, 100).await.unwrap().len(), 10);
+        // Removing the last row shrinks the size.
+        assert_eq!(database.execute("DELETE FROM ledger_entries WHERE idx = 9").await, 1);
+        assert_eq!(store.ledger_size().await.unwrap(), 9);
+    }
+}
+
+mod checkpoints {
+    //! Signed checkpoints: kept in size order, stored once per size.
+
+    use std::sync::Arc;
+
+    use ed25519_dalek::SigningKey;
+    use jiff::Timestamp;
+    use liuhen_core::merkle::{leaf_hash, Frontier};
+    use liuhen_core::note::{sign_note, Checkpoint, Ed25519NoteSigner};
+    use liuhen_store::{MetaStore, StoredCheckpoint};
+
+    on_every_backend!(checkpoints_keep_size_order_and_the_first_of_each_size(store));
+
+    fn signed_checkpoint(size: u64, tree_of: &str) -> StoredCheckpoint {
+        let signer = Ed25519NoteSigner::new("liuhen.test/xiamen-cgj", SigningKey::from_bytes(&[7; 32])).unwrap();
+        let mut frontier = Frontier::new();
+        for number in 0..size {
+            frontier.push(leaf_hash(format!("{tree_of} {number}").as_bytes()));
+        }
+        let checkpoint =
+            Checkpoint { origin: "liuhen.test/xiamen-cgj".into(), size, root: frontier.root(), extensions: Vec::new() };
+        StoredCheckpoint {
+            size,
+            root: checkpoint.root,
+            signed_note: sign_note(&checkpoint.to_note_text(), &[&signer]).unwrap(),
+            created_at: Timestamp::from_microsecond(1_795_000_000_000_000 + size as i64 * 1_000_001).unwrap(),
+        }
+    }
+
+    async fn checkpoints_keep_size_order_and_the_first_of_each_size(store: Arc<dyn MetaStore>) {
+        assert_eq!(store.checkpoints().await.unwrap(), []);
+        assert_eq!(store.latest_checkpoint().await.unwrap(), None);
+
+        let [five, two, nine] = [5, 2, 9].map(|size| signed_checkpoint(size, "entry"));
+        for checkpoint in [&five, &two, &nine] {
+            store.insert_checkpoint(checkpoint).await.unwrap();
+        }
+        assert_eq!(store.checkpoints().await.unwrap(), [two.clone(), five.clone(), nine.clone()]);
+        assert_eq!(store.latest_checkpoint().await.unwrap(), Some(nine.clone()));
+
+        // A second checkpoint of a size already checkpointed (another
+        // process signing the same tree) changes nothing.
+        let mut another_five = signed_checkpoint(5, "other");
+        another_five.created_at = Timestamp::from_microsecond(1_900_000_000_000_000).unwrap();
+        store.insert_checkpoint(&another_five).await.unwrap();
+        store.insert_checkpoint(&five).await.unwrap();
+        assert_eq!(store.checkpoints().await.unwrap(), [two, five, nine.clone()]);
+        assert_eq!(store.latest_checkpoint().await.unwrap(), Some(nine));
+    }
+}
+
+mod opening {
+    //! Opening a store: backends chosen by URL, errors that say what to do.
+
+    use std::time::Duration;
+
+    use liuhen_store::{Backend, StoreError};
+
+    use crate::support::{Database, Directory, Writer};
+
+    on_every_backend!(reopening_keeps_everything(database));
+
+    /// A store opened again (a restart, or a second process) finds
+    /// everything, and running the migrations again is harmless.
+    async fn reopening_keeps_everything(database: &Database) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(database.store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let reopened = database.open_again().await;
+        assert_eq!(reopened.backend(), database.store.backend());
+        assert_eq!(reopened.agencies().await.unwrap(), vec![directory.agency]);
+        assert_eq!(reopened.users().await.unwrap().len(), 3);
+        crate::support::assert_ledger_is(reopened.as_ref(), &writer.committed).await;
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_is_a_bad_url() {
+        match liuhen_store::open("mysql://x").await {
+            Err(StoreError::BadUrl(url)) => assert_eq!(url, "mysql://x"),
+            Err(other) => panic!("mysql://x gave {other}"),
+            Ok(_) => panic!("mysql://x opened a store"),
+        }
+        let message = liuhen_store::open("mysql://x").await.err().unwrap().to_string();
+        assert!(message.contains("postgres://"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_postgres_is_named_without_its_password() {
+        // Nothing listens on port 1. The password is in the user part of one
+        // URL and in a query parameter of the other; both are tried at once.
+        let in_user_part = "postgres://u:secret@127.0.0.1:1/db";
+        let in_query = "postgres://u@127.0.0.1:1/db?sslmode=disable&password=secret";
+        let (first, second) = tokio::time::timeout(
+            Duration::from_secs(60),
+            async { tokio::join!(liuhen_store::open(in_user_part), liuhen_store::open(in_query)) },
+        )
+        .await
+        .expect("opening an unreachable database gives up by itself");
+        for (url, result) in [(in_user_part, first), (in_query, second)] {
+            let error = match result {
+                Err(error) => error,
+                Ok(_) => panic!("a store opened on port 1 ({url})"),
+            };
+            assert!(matches!(error, StoreError::Unreachable { .. }), "{url}: {error:?}");
+            let message = error.to_string();
+            assert!(message.contains("127.0.0.1:1/db"), "{message}");
+            assert!(message.contains("Check that the database server is running"), "{message}");
+            let mut everything = format!("{message}\n{error:?}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                everything.push_str(&format!("\n{cause}"));
+                source = cause.source();
+            }
+            assert!(!everything.contains("secret"), "{url} leaked its password: {everything}");
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_in_a_missing_folder_says_so() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("no-such-folder").join("liuhen.db");
+        let error = match liuhen_store::open(&path.display().to_string()).await {
+            Err(error) => error,
+            Ok(_) => panic!("a store opened in a folder that does not exist"),
+        };
+        let message = error.to_string();
+        assert!(matches!(error, StoreError::BadUrl(_)), "{error:?}");
+        assert!(message.contains("does not exist") && message.contains("liuhen init"), "{message}");
+        assert!(!directory.path().join("no-such-folder").exists(), "opening must not create the folder");
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_url_and_a_plain_path_open_the_same_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("liuhen.db");
+        let plain = liuhen_store::open(&path.display().to_string()).await.unwrap();
+        assert_eq!(plain.backend(), Backend::Sqlite);
+        let agency = Directory::new().agency;
+        Writer::new(plain.clone()).record_mutations([liuhen_core::mutation::Mutation::CreateAgency(agency.clone())]).await;
+        let by_url = liuhen_store::open(&format!("sqlite://{}", path.display())).await.unwrap();
+        assert_eq!(by_url.backend(), Backend::Sqlite);
+        assert_eq!(by_url.agencies().await.unwrap(), vec![agency]);
+    }
+}
