@@ -1,0 +1,148 @@
+//! API errors and how they become responses.
+//!
+//! Every error a client can cause becomes JSON `{"error": "…"}` with a
+//! sentence that says what to do next; messages a person on duty is likely
+//! to read (sign-in, permissions) come in Chinese and English. Anything
+//! else is an internal error: the client gets a generic sentence and a
+//! reference, and the full error chain goes to the log under that
+//! reference.
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use liuhen_ledger::LedgerError;
+use liuhen_store::StoreError;
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request itself is wrong.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no credentials, or credentials that are not (or no longer) valid.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403: the caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: the thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: the path exists, the method does not.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// 429: too many attempts; try again after `retry_after`.
+    #[error("{message}")]
+    TooManyAttempts { message: String, retry_after: Duration },
+    /// 500: our fault. The source is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(error.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            ApiError::Internal(error) => {
+                let reference = uuid::Uuid::now_v7();
+                tracing::error!(%reference, error = %error_chain(error.as_ref()), "request failed");
+                format!(
+                    "服务器内部错误，请稍后重试；如果问题持续，请把参考号 {reference} 告诉系统管理员。\
+                     Something went wrong on the server; try again, and if it keeps happening give your administrator the reference {reference}."
+                )
+            }
+            other => other.to_string(),
+        };
+        let mut response = (status, Json(serde_json::json!({ "error": message }))).into_response();
+        match self {
+            ApiError::Unauthenticated(_) => {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"liuhen\""));
+            }
+            ApiError::TooManyAttempts { retry_after, .. } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(error: LedgerError) -> Self {
+        match error {
+            LedgerError::NoSuchEntry { .. } => ApiError::NotFound(error.to_string()),
+            LedgerError::BadOldSize { .. } => ApiError::BadRequest(error.to_string()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// An error and its sources, joined by ": ", for one log line.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // thiserror's `transparent` and `#[from]` wrappers often repeat
+        // their source's message; say each thing once.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_do_not_leak_their_detail() {
+        let response = ApiError::internal("password authentication failed for user \"postgres\"").into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_text(response);
+        assert!(!body.contains("postgres"), "{body}");
+        assert!(body.contains("reference"), "{body}");
+    }
+
+    #[test]
+    fn a_missing_ledger_entry_is_not_found() {
+        let error = ApiError::from(LedgerError::NoSuchEntry { index: 9, size: 3 });
+        assert_eq!(error.status(), StatusCode::NOT_FOUND);
+        assert!(error.to_string().contains("entry 9 does not exist"));
+    }
+
+    fn body_text(response: Response) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let bytes = runtime.block_on(axum::body::to_bytes(response.into_body(), 1 << 16)).unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+}

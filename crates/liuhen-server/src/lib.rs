@@ -1,0 +1,154 @@
+//! Liuhen's HTTP server (服务端): the axum API behind `liuhen serve`.
+//!
+//! [`router`] builds the whole API over an [`AppState`]; [`serve`] runs it
+//! on a listener until ctrl-c or SIGTERM. People sign in with a login and
+//! password and then carry a session cookie; machines (collection
+//! workstations) carry a per-device API token in `Authorization: Bearer`.
+//! Both become a [`actor::CurrentActor`], the only way a handler learns who
+//! is asking.
+//!
+//! **Invariant:** every request that changes state records a ledger entry
+//! (through [`liuhen_ledger::Ledger::record`], in the same transaction as the
+//! change); failed sign-ins are recorded too, although they change nothing.
+//! **Invariant:** a request authenticated by the session cookie that could
+//! change state (any method but GET, HEAD and OPTIONS) is refused unless it
+//! carries the session's CSRF token; the check lives in the
+//! [`actor::CurrentActor`] extractor, so no handler can forget it.
+//! **Invariant:** neither session secrets nor API tokens are stored, only
+//! their SHA-256; passwords are stored only as Argon2id hashes.
+//! **Invariant:** an error response never carries internal detail; the
+//! detail goes to the log under a reference the response names.
+
+pub mod access;
+pub mod actor;
+pub mod auth;
+pub mod error;
+mod extract;
+mod lockout;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use axum::http::{header, HeaderValue, Request};
+use axum::response::Response;
+use axum::Router;
+use liuhen_ledger::Ledger;
+use liuhen_store::MetaStore;
+use liuhen_vault::Vault;
+use tower_http::trace::TraceLayer;
+
+use lockout::LoginThrottle;
+
+/// Everything a request handler may touch.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn MetaStore>,
+    pub ledger: Arc<Ledger>,
+    pub vault: Vault,
+    pub settings: ServerSettings,
+}
+
+/// How the server behaves towards its clients.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// Mark cookies `Secure` (sent only over https). Set this whenever the
+    /// server is reached over https, directly or through a proxy.
+    pub secure_cookies: bool,
+    /// How long a session lasts after sign-in; it is not extended by use.
+    pub session_ttl: Duration,
+}
+
+/// The complete API over `state`.
+///
+/// The sign-in lockout counters live in memory, inside the router built
+/// here: each `liuhen serve` process counts on its own, and a restart
+/// forgets them (the `lockout` module says what that means).
+pub fn router(state: AppState) -> Router {
+    let server = ServerState { app: state, throttle: Arc::new(LoginThrottle::default()) };
+    routes::api()
+        .layer(axum::middleware::map_response(protective_headers))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            // Method and path only: query strings are harmless today, but
+            // headers carry cookies and tokens and must stay out of logs.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+        .with_state(server)
+}
+
+/// Serves the API on `listener` until ctrl-c or SIGTERM, then lets requests
+/// in flight finish.
+///
+/// The ledger is not shut down here: the caller owns it and should call
+/// [`Ledger::shutdown`] after this returns, so a final checkpoint is signed.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_until(state, listener, shutdown_signal()).await
+}
+
+/// Like [`serve`], but stops gracefully when `shutdown` completes instead
+/// of on a signal (for tests and embedding).
+pub async fn serve_until(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    match listener.local_addr() {
+        Ok(address) => tracing::info!(%address, "serving the Liuhen API"),
+        Err(error) => tracing::warn!(%error, "serving the Liuhen API on an unknown address"),
+    }
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    tracing::info!("the Liuhen API has stopped");
+    Ok(())
+}
+
+/// The router's state: the caller's [`AppState`] plus what the server keeps
+/// for itself. Handlers that need only the former extract `State<AppState>`.
+#[derive(Clone)]
+pub(crate) struct ServerState {
+    pub(crate) app: AppState,
+    pub(crate) throttle: Arc<LoginThrottle>,
+}
+
+impl FromRef<ServerState> for AppState {
+    fn from_ref(server: &ServerState) -> AppState {
+        server.app.clone()
+    }
+}
+
+/// Responses about evidence and sessions must not linger in shared caches,
+/// and browsers must not guess content types.
+async fn protective_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for ctrl-c; stop the server with SIGTERM");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM; stop the server with ctrl-c");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("ctrl-c received; finishing requests in flight"),
+        () = terminate => tracing::info!("SIGTERM received; finishing requests in flight"),
+    }
+}

@@ -1,0 +1,49 @@
+//! The API's routes, one module per area.
+//!
+//! | Method | Path | Who |
+//! |---|---|---|
+//! | GET | `/healthz` | anyone (load balancers) |
+//! | POST, DELETE | `/api/v1/session` | anyone (sign in); a signed-in person (sign out) |
+//! | GET | `/api/v1/me` | any authenticated actor |
+//! | GET | `/api/v1/media`, `/api/v1/media/{id}` | [`Permission::ReadMediaRecords`](crate::access::Permission) |
+//! | GET | `/api/v1/ledger/checkpoint`, `entries/{index}`, `proof`, `consistency` | any authenticated actor |
+//! | GET | `/api/v1/ledger/public-key` | anyone |
+
+mod health;
+mod ledger;
+mod media;
+mod session;
+
+use axum::http::{Method, Uri};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::ServerState;
+
+pub(crate) fn api() -> Router<ServerState> {
+    Router::new()
+        .route("/healthz", get(health::health))
+        .route("/api/v1/session", post(session::start).delete(session::end))
+        .route("/api/v1/me", get(session::me))
+        .route("/api/v1/media", get(media::page))
+        .route("/api/v1/media/{id}", get(media::one))
+        .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))
+        .route("/api/v1/ledger/entries/{index}", get(ledger::entry))
+        .route("/api/v1/ledger/proof", get(ledger::inclusion_proof))
+        .route("/api/v1/ledger/consistency", get(ledger::consistency_proof))
+        .route("/api/v1/ledger/public-key", get(ledger::public_key))
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn no_such_endpoint(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!(
+        "there is no endpoint {method} {}; the API lives under /api/v1 (see the Liuhen documentation)",
+        uri.path()
+    ))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not accept {method}; check the method the documentation gives", uri.path()))
+}

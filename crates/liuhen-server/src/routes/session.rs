@@ -1,0 +1,215 @@
+//! Signing in and out (`/api/v1/session`) and `GET /api/v1/me`.
+//!
+//! Every sign-in attempt is recorded in the ledger: a successful one as
+//! `session.started` together with the new session, a failed one as
+//! `session.login_failed` with the login that was tried and why it failed
+//! (never the password).
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jiff::{SignedDuration, Timestamp};
+use liuhen_core::entity::{Role, Session, User};
+use liuhen_core::entry::{format_time, EntryDraft};
+use liuhen_core::id::{SessionId, UserId};
+use liuhen_core::mutation::{action, Mutation};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::actor::CurrentActor;
+use crate::auth::{self, csrf_token, generate_secret, secret_digest};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::lockout::LOCKOUT;
+use crate::{AppState, ServerState};
+
+/// The ledger actor of a request nobody is signed in for.
+const ANONYMOUS: &str = "anonymous";
+
+/// The longest login accepted. Failed logins are written into the ledger,
+/// which keeps them forever, so arbitrary text must not go there.
+const MAX_LOGIN_CHARS: usize = 128;
+
+/// The longest password accepted (Argon2 itself would take far more).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+const WRONG_CREDENTIALS: &str = "登录名或密码错误。The login or password is wrong; check both and try again.";
+const DISABLED_ACCOUNT: &str = "此账号已停用，请联系系统管理员。This account is disabled; ask an administrator to re-enable it.";
+
+/// The body of `POST /api/v1/session`. No `Debug`: it holds a password.
+#[derive(Deserialize)]
+pub(super) struct SignInRequest {
+    login: String,
+    password: String,
+}
+
+/// A user as the API shows it: no password hash.
+#[derive(Serialize)]
+struct UserView {
+    id: UserId,
+    login: String,
+    display_name: String,
+    roles: Vec<Role>,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        Self { id: user.id, login: user.login.clone(), display_name: user.display_name.clone(), roles: user.roles.clone() }
+    }
+}
+
+/// Why a sign-in failed, as written into the ledger.
+#[derive(Clone, Copy)]
+enum FailureReason {
+    UnknownLogin,
+    WrongPassword,
+    AccountDisabled,
+    LockedOut,
+}
+
+impl FailureReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::UnknownLogin => "unknown_login",
+            FailureReason::WrongPassword => "wrong_password",
+            FailureReason::AccountDisabled => "account_disabled",
+            FailureReason::LockedOut => "locked_out",
+        }
+    }
+}
+
+/// `POST /api/v1/session`: signs a person in.
+pub(super) async fn start(
+    State(server): State<ServerState>,
+    ApiJson(request): ApiJson<SignInRequest>,
+) -> Result<Response, ApiError> {
+    let login = request.login.trim();
+    if login.is_empty() || request.password.is_empty() {
+        return Err(ApiError::BadRequest("请输入登录名和密码。Enter both a login and a password.".to_owned()));
+    }
+    if login.chars().count() > MAX_LOGIN_CHARS || request.password.len() > MAX_PASSWORD_BYTES {
+        return Err(ApiError::BadRequest(format!(
+            "登录名或密码过长。The login may have at most {MAX_LOGIN_CHARS} characters and the password at most {MAX_PASSWORD_BYTES} bytes."
+        )));
+    }
+    let app = &server.app;
+    let mut attempt = server.throttle.attempt(login).await;
+    if let Some(remaining) = attempt.locked_for(Instant::now()) {
+        record_failure(app, login, None, FailureReason::LockedOut).await?;
+        return Err(locked_out(remaining));
+    }
+
+    let user = app.store.user_by_login(login).await?;
+    let password_matches = check_password(user.as_ref(), request.password).await?;
+    match user {
+        Some(user) if password_matches && !user.disabled => {
+            attempt.record_success();
+            drop(attempt);
+            start_session(app, user).await
+        }
+        Some(user) if password_matches => {
+            // Said only to someone who knows the password, so it does not
+            // reveal which accounts are disabled.
+            record_failure(app, login, Some(user.id), FailureReason::AccountDisabled).await?;
+            Err(ApiError::Forbidden(DISABLED_ACCOUNT.to_owned()))
+        }
+        user => {
+            let reason = if user.is_some() { FailureReason::WrongPassword } else { FailureReason::UnknownLogin };
+            if attempt.record_failure(Instant::now()).is_some() {
+                tracing::warn!(login, "sign-in locked after repeated failures");
+            }
+            record_failure(app, login, user.map(|user| user.id), reason).await?;
+            Err(ApiError::Unauthenticated(WRONG_CREDENTIALS.to_owned()))
+        }
+    }
+}
+
+/// `DELETE /api/v1/session`: signs the person out.
+pub(super) async fn end(State(app): State<AppState>, actor: CurrentActor) -> Result<Response, ApiError> {
+    let CurrentActor::User(signed_in) = &actor else {
+        return Err(ApiError::BadRequest(
+            "this request carries an API token, not a session cookie, so there is no session to end".to_owned(),
+        ));
+    };
+    let draft = EntryDraft::new(actor.ledger_actor(), action::SESSION_ENDED)
+        .subject(signed_in.session.id.subject())
+        .subject(signed_in.user.id.subject())
+        .payload(json!({ "login": signed_in.user.login }));
+    app.ledger.record(draft, vec![Mutation::EndSession(signed_in.session.id)]).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_session_cookie(app.settings.secure_cookies))])
+        .into_response())
+}
+
+/// `GET /api/v1/me`: who the caller is. A person also gets the CSRF token
+/// again, so a reloaded web page can recover it without signing in anew.
+pub(super) async fn me(actor: CurrentActor) -> Json<serde_json::Value> {
+    Json(match actor {
+        CurrentActor::User(signed_in) => json!({
+            "user": UserView::from(&signed_in.user),
+            "csrf_token": signed_in.csrf_token,
+            "session_expires_at": format_time(signed_in.session.expires_at),
+        }),
+        CurrentActor::Device(device) => json!({
+            "device": { "id": device.token.device_id, "token_id": device.token.id },
+        }),
+    })
+}
+
+/// Verifies the password off the async threads (Argon2 takes tens of
+/// milliseconds on purpose). With no such user, a decoy hash is checked so
+/// both failures take the same time.
+async fn check_password(user: Option<&User>, password: String) -> Result<bool, ApiError> {
+    let hash = match user {
+        Some(user) => user.password_hash.clone(),
+        None => auth::decoy_password_hash().to_owned(),
+    };
+    let exists = user.is_some();
+    let matches =
+        tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password)).await.map_err(ApiError::internal)?;
+    Ok(exists && matches)
+}
+
+async fn start_session(app: &AppState, user: User) -> Result<Response, ApiError> {
+    let secret = generate_secret();
+    let created_at = Timestamp::now();
+    let lifetime = SignedDuration::try_from(app.settings.session_ttl).map_err(ApiError::internal)?;
+    let expires_at = created_at.checked_add(lifetime).map_err(ApiError::internal)?;
+    let session =
+        Session { id: SessionId::new(), user_id: user.id, secret_sha256: secret_digest(&secret), created_at, expires_at };
+    let draft = EntryDraft::new(user.id.subject(), action::SESSION_STARTED)
+        .subject(session.id.subject())
+        .subject(user.id.subject())
+        .payload(json!({ "login": user.login, "expires_at": format_time(expires_at) }));
+    app.ledger.record(draft, vec![Mutation::CreateSession(session)]).await?;
+    let body = json!({
+        "user": UserView::from(&user),
+        "csrf_token": csrf_token(&secret),
+        "session_expires_at": format_time(expires_at),
+    });
+    let cookie = auth::session_cookie(&secret, app.settings.session_ttl, app.settings.secure_cookies);
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn record_failure(app: &AppState, login: &str, user_id: Option<UserId>, reason: FailureReason) -> Result<(), ApiError> {
+    let mut draft =
+        EntryDraft::new(ANONYMOUS, action::LOGIN_FAILED).payload(json!({ "login": login, "reason": reason.as_str() }));
+    if let Some(user_id) = user_id {
+        draft = draft.subject(user_id.subject());
+    }
+    app.ledger.record(draft, Vec::new()).await?;
+    Ok(())
+}
+
+fn locked_out(remaining: std::time::Duration) -> ApiError {
+    let minutes = remaining.as_secs().div_ceil(60).max(1);
+    ApiError::TooManyAttempts {
+        message: format!(
+            "该登录名连续登录失败次数过多，已锁定，请 {minutes} 分钟后重试。\
+             Too many failed sign-ins for this login; it is locked for {} minutes in all. Try again in {minutes} minutes, or ask an administrator.",
+            LOCKOUT.as_secs() / 60
+        ),
+        retry_after: remaining,
+    }
+}

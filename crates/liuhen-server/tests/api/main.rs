@@ -1,0 +1,11 @@
+//! The HTTP API end to end: a real server on a socket, a real HTTP client,
+//! and each important behaviour checked on SQLite and on PostgreSQL
+//! (`LIUHEN_TEST_POSTGRES`, default `postgres://postgres@127.0.0.1:5432/test`).
+
+mod support;
+
+mod access;
+mod health;
+mod ledger;
+mod media;
+mod session;

@@ -1,0 +1,302 @@
+//! A real server on a real socket over a throw-away instance, with the
+//! people, devices and media records the tests sign in as and look at.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use jiff::Timestamp;
+use liuhen_core::digest::ContentDigests;
+use liuhen_core::entity::{Agency, ApiToken, Device, DeviceKind, MediaRecord, Role, User};
+use liuhen_core::entry::EntryDraft;
+use liuhen_core::id::{AgencyId, DeviceId, MediaId, TokenId, UserId};
+use liuhen_core::mutation::{action, Mutation};
+use liuhen_core::note::Ed25519NoteSigner;
+use liuhen_ledger::{Ledger, LedgerConfig};
+use liuhen_server::auth::{generate_secret, hash_password, secret_digest, CSRF_HEADER, SESSION_COOKIE};
+use liuhen_server::{AppState, ServerSettings};
+use liuhen_store::postgres::testing::TestDatabase;
+use liuhen_store::{MetaStore, StoredEntry};
+use liuhen_vault::{Vault, VaultLocation};
+use rand::rngs::OsRng;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use tokio::sync::oneshot;
+
+pub const ORIGIN: &str = "test.example/liuhen";
+
+/// Runs each named test body against a server on SQLite and one on
+/// PostgreSQL: `on_both_backends!(name, …)` needs `async fn name(TestServer)`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(crate::support::TestServer::start(crate::support::Backend::Sqlite).await).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(crate::support::TestServer::start(crate::support::Backend::Postgres).await).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_backends;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A person the fixture created.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: UserId,
+    pub login: &'static str,
+    pub password: &'static str,
+}
+
+/// What a browser keeps after signing in.
+#[derive(Clone, Debug)]
+pub struct BrowserSession {
+    pub secret: String,
+    pub csrf_token: String,
+}
+
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+pub enum Credentials<'a> {
+    Nobody,
+    Cookie(&'a BrowserSession),
+    /// The cookie and the CSRF header, as the web page sends them.
+    CookieAndCsrf(&'a BrowserSession),
+    Bearer(&'a str),
+}
+
+pub struct Fixture {
+    pub administrator: Account,
+    pub archivist: Account,
+    pub officer: Account,
+    pub disabled: Account,
+    pub workstation: DeviceId,
+    pub workstation_token: String,
+    pub revoked_token: String,
+    pub media: Vec<MediaRecord>,
+}
+
+pub struct TestServer {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub store: Arc<dyn MetaStore>,
+    pub fixture: Fixture,
+    shutdown: Option<oneshot::Sender<()>>,
+    _directory: tempfile::TempDir,
+    _database: Option<TestDatabase>,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600) }).await
+    }
+
+    pub async fn start_with(backend: Backend, settings: ServerSettings) -> TestServer {
+        let directory = tempfile::tempdir().unwrap();
+        let (url, database) = match backend {
+            Backend::Sqlite => (directory.path().join("liuhen.db").display().to_string(), None),
+            Backend::Postgres => {
+                let database = TestDatabase::create().await.expect("the test PostgreSQL (LIUHEN_TEST_POSTGRES) is reachable");
+                (database.url.clone(), Some(database))
+            }
+        };
+        let store = liuhen_store::open(&url).await.unwrap();
+        let vault = Vault::open(VaultLocation::Filesystem(directory.path().join("vault"))).await.unwrap();
+        let signer = Ed25519NoteSigner::new(ORIGIN, SigningKey::generate(&mut OsRng)).unwrap();
+        let ledger = Arc::new(Ledger::start(store.clone(), Arc::new(signer), LedgerConfig::new(ORIGIN)).await.unwrap());
+        let fixture = Fixture::create(&ledger).await;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let state = AppState { store: store.clone(), ledger: ledger.clone(), vault, settings };
+        tokio::spawn(liuhen_server::serve_until(state, listener, async move {
+            let _ = stop.await;
+        }));
+        TestServer {
+            base_url,
+            client: reqwest::Client::new(),
+            store,
+            fixture,
+            shutdown: Some(shutdown),
+            _directory: directory,
+            _database: database,
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str, credentials: Credentials<'_>) -> RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base_url));
+        match credentials {
+            Credentials::Nobody => request,
+            Credentials::Cookie(session) => request.header("cookie", format!("{SESSION_COOKIE}={}", session.secret)),
+            Credentials::CookieAndCsrf(session) => {
+                request.header("cookie", format!("{SESSION_COOKIE}={}", session.secret)).header(CSRF_HEADER, &session.csrf_token)
+            }
+            Credentials::Bearer(token) => request.bearer_auth(token),
+        }
+    }
+
+    pub async fn get(&self, path: &str, credentials: Credentials<'_>) -> Response {
+        self.request(Method::GET, path, credentials).send().await.unwrap()
+    }
+
+    pub async fn sign_in_attempt(&self, login: &str, password: &str) -> Response {
+        self.request(Method::POST, "/api/v1/session", Credentials::Nobody)
+            .json(&serde_json::json!({ "login": login, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs `account` in and returns what a browser would keep.
+    pub async fn sign_in(&self, account: &Account) -> BrowserSession {
+        let response = self.sign_in_attempt(account.login, account.password).await;
+        assert_eq!(response.status(), StatusCode::OK, "signing in as {}", account.login);
+        let secret = session_cookie(&response).expect("signing in sets the session cookie");
+        let body: serde_json::Value = response.json().await.unwrap();
+        BrowserSession { secret, csrf_token: body["csrf_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// Every ledger entry recording `action`, oldest first.
+    pub async fn entries_for(&self, action: &str) -> Vec<StoredEntry> {
+        let size = self.store.ledger_size().await.unwrap();
+        let entries = self.store.ledger_entries(0, u32::try_from(size).unwrap()).await.unwrap();
+        entries.into_iter().filter(|stored| stored.entry.action == action).collect()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// The session secret a response's `Set-Cookie` hands out.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    set_cookie(response)?.split(';').next()?.strip_prefix(&format!("{SESSION_COOKIE}=")).map(str::to_owned)
+}
+
+/// The `Set-Cookie` header of a response.
+pub fn set_cookie(response: &Response) -> Option<String> {
+    Some(response.headers().get("set-cookie")?.to_str().ok()?.to_owned())
+}
+
+/// The `error` sentence of a JSON error response.
+pub async fn error_of(response: Response) -> String {
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "errors are JSON");
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["error"].as_str().expect("an error response has an `error` sentence").to_owned()
+}
+
+impl Fixture {
+    async fn create(ledger: &Ledger) -> Fixture {
+        let agency = Agency {
+            id: AgencyId::new(), name: "厦门市城市管理行政执法局".to_owned(), code: "xiamen-cgj".to_owned()
+        };
+        record(ledger, action::AGENCY_CREATED, agency.id.subject(), Mutation::CreateAgency(agency.clone())).await;
+        let workstation = Device {
+            id: DeviceId::new(),
+            agency_id: agency.id,
+            serial: "CJZ-0001".to_owned(),
+            kind: DeviceKind::Workstation,
+            model: Some("采集站 X1".to_owned()),
+            assigned_officer: None,
+            unit_id: None,
+        };
+        record(ledger, action::DEVICE_CREATED, workstation.id.subject(), Mutation::CreateDevice(workstation.clone())).await;
+        let workstation_token = issue_token(ledger, workstation.id).await;
+        let revoked_token = generate_secret();
+        let revoked = api_token(workstation.id, &revoked_token);
+        record(ledger, action::TOKEN_ISSUED, revoked.id.subject(), Mutation::CreateApiToken(revoked.clone())).await;
+        record(ledger, action::TOKEN_REVOKED, revoked.id.subject(), Mutation::RevokeApiToken(revoked.id)).await;
+
+        let administrator = create_user(ledger, "admin", "管理员密码-1", &[Role::Administrator], false).await;
+        let archivist = create_user(ledger, "dang.an", "档案密码-2", &[Role::Archivist], false).await;
+        let officer = create_user(ledger, "zhang.wei", "执法密码-3", &[Role::Officer], false).await;
+        let disabled = create_user(ledger, "li.tui", "停用密码-4", &[Role::Archivist], true).await;
+
+        let mut media = Vec::new();
+        for (number, name) in ["20261123_083000_执法记录.mp4", "20261123_090000_现场照片.jpg", "20261123_093000_询问录音.wav"]
+            .into_iter()
+            .enumerate()
+        {
+            let digests = ContentDigests::of_bytes(format!("test media {number}").as_bytes());
+            let record = MediaRecord {
+                id: MediaId::new(),
+                sha256: digests.sha256,
+                sm3: digests.sm3,
+                size: digests.size,
+                original_name: Some(name.to_owned()),
+                stored_at: Timestamp::now(),
+                stored_by: workstation.id.subject(),
+                source_device: Some(workstation.id),
+            };
+            record_as(
+                ledger,
+                workstation.id.subject(),
+                action::MEDIA_STORED,
+                record.id.subject(),
+                Mutation::CreateMedia(record.clone()),
+            )
+            .await;
+            media.push(record);
+        }
+        Fixture {
+            administrator,
+            archivist,
+            officer,
+            disabled,
+            workstation: workstation.id,
+            workstation_token,
+            revoked_token,
+            media,
+        }
+    }
+}
+
+async fn issue_token(ledger: &Ledger, device_id: DeviceId) -> String {
+    let secret = generate_secret();
+    let token = api_token(device_id, &secret);
+    record(ledger, action::TOKEN_ISSUED, token.id.subject(), Mutation::CreateApiToken(token)).await;
+    secret
+}
+
+fn api_token(device_id: DeviceId, secret: &str) -> ApiToken {
+    ApiToken { id: TokenId::new(), device_id, secret_sha256: secret_digest(secret), created_at: Timestamp::now(), revoked: false }
+}
+
+async fn create_user(ledger: &Ledger, login: &'static str, password: &'static str, roles: &[Role], disabled: bool) -> Account {
+    let user = User {
+        id: UserId::new(),
+        login: login.to_owned(),
+        display_name: format!("测试用户 {login}"),
+        password_hash: hash_password(password),
+        roles: roles.to_vec(),
+        officer_id: None,
+        disabled,
+    };
+    let id = user.id;
+    record(ledger, action::USER_CREATED, id.subject(), Mutation::CreateUser(user)).await;
+    Account { id, login, password }
+}
+
+async fn record(ledger: &Ledger, action: &str, subject: String, mutation: Mutation) {
+    record_as(ledger, "cli:test".to_owned(), action, subject, mutation).await;
+}
+
+async fn record_as(ledger: &Ledger, actor: String, action: &str, subject: String, mutation: Mutation) {
+    ledger.record(EntryDraft::new(actor, action).subject(subject), vec![mutation]).await.unwrap();
+}
