@@ -1,0 +1,306 @@
+//! The command line, as clap reads it. Help is written for the person on
+//! duty: what the command does, in words, before how.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// 留痕 Liuhen: whole-process recording of administrative law enforcement
+/// (行政执法全过程记录). Keeps body-camera footage and case records so that
+/// nothing is lost and nothing changes silently.
+#[derive(Debug, Parser)]
+#[command(name = "liuhen", version, propagate_version = true)]
+pub struct Cli {
+    /// The instance's data directory (database, evidence vault, keys).
+    #[arg(long = "data", env = "LIUHEN_DATA", global = true, default_value = "liuhen-data", value_name = "DIR")]
+    pub data: PathBuf,
+    /// An extra configuration file, read after DIR/liuhen.toml.
+    #[arg(long, env = "LIUHEN_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Say more about what is happening (on standard error).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new instance: data directory, database, vault, ledger signing key, first administrator.
+    Init(InitArgs),
+    /// Start the web server and API.
+    Serve(ServeArgs),
+    /// Start a demonstration instance with sample data and serve it.
+    Demo(DemoArgs),
+    /// Store files in the evidence vault (证据库).
+    #[command(subcommand)]
+    Vault(VaultCommand),
+    /// Read the tamper-evident ledger: checkpoints, proofs, entries, the public key.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Check every stored file and every ledger entry against the signed checkpoints.
+    Verify(VerifyArgs),
+    /// Units (大队/中队/科室).
+    #[command(subcommand)]
+    Unit(UnitCommand),
+    /// Officers (执法人员) and assistants.
+    #[command(subcommand)]
+    Officer(OfficerCommand),
+    /// Devices: body cameras (执法记录仪), collection workstations (采集站).
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Login accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Measure performance (vault copy speed, ledger throughput, proofs, verify).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The agency's full name, e.g. 厦门市城市管理行政执法局.
+    #[arg(long)]
+    pub agency_name: String,
+    /// A short code for the agency, letters, digits and dashes, e.g. xiamen-cgj.
+    #[arg(long)]
+    pub agency_code: String,
+    /// The ledger's origin (names the log in every checkpoint; never changes). Default: liuhen.local/<agency code>.
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// Metadata database URL; default: SQLite inside the data directory.
+    #[arg(long, env = "LIUHEN_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Also co-sign every checkpoint with an SM2 key (国密), for verifiers that require one.
+    #[arg(long)]
+    pub sm2: bool,
+    /// Login name of the first administrator.
+    #[arg(long, default_value = "admin")]
+    pub admin_login: String,
+    /// A file holding the first administrator's password. Without it, LIUHEN_ADMIN_PASSWORD is used, or a password is generated and printed once.
+    #[arg(long, value_name = "FILE")]
+    pub admin_password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 0.0.0.0:8080 (default from the config: 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// Set up the demo data and exit instead of serving it.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Store files: each is read once, hashed (SHA-256 and SM3), made durable, then published; a ledger entry records it.
+    Put(VaultPutArgs),
+    /// Remove leftovers of interrupted stores (never a stored file).
+    Sweep {
+        /// Only remove leftovers older than this many hours.
+        #[arg(long, default_value_t = 6)]
+        older_than_hours: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VaultPutArgs {
+    /// The files to store.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print one JSON object per file (sha256, sm3, size, media_id, status).
+    #[arg(long)]
+    pub json: bool,
+    /// Serial number of the device the files came from.
+    #[arg(long, value_name = "SERIAL")]
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Print the latest signed checkpoint (signing a new one if the ledger grew).
+    Checkpoint,
+    /// Print an inclusion proof (C2SP tlog-proof) for entry N.
+    Proof {
+        #[arg(long)]
+        index: u64,
+    },
+    /// Print a proof that the ledger at SIZE is a prefix of the latest checkpoint.
+    Consistency {
+        #[arg(long = "from", value_name = "SIZE")]
+        from: u64,
+    },
+    /// Write the exact bytes hashed as leaf N (or, with --json, the entry and its payload).
+    Entry {
+        #[arg(long)]
+        index: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the keys that verify checkpoints (signed-note verifier keys, one per line: Ed25519, then SM2 if enabled).
+    PublicKey,
+    /// Check a proof offline: its checkpoint's signature, and that the entry is in it.
+    VerifyProof {
+        /// The proof file (from `liuhen ledger proof`).
+        #[arg(value_name = "FILE")]
+        proof: PathBuf,
+        /// A verifier key (from `liuhen ledger public-key`); repeat it, or pass several separated by newlines.
+        #[arg(long = "key", value_name = "VKEY", required = true)]
+        keys: Vec<String>,
+        /// The entry's bytes (from `liuhen ledger entry`); needed for an inclusion proof.
+        #[arg(long, value_name = "FILE")]
+        entry: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Check only the ledger, not the stored files.
+    #[arg(long)]
+    pub skip_blobs: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitCommand {
+    /// Add a unit.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Unit code (单位编号) as body cameras store it.
+        #[arg(long)]
+        code: String,
+        /// Code of the parent unit.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// List units.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OfficerCommand {
+    /// Add an officer or assistant.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Officer number as stored on body cameras.
+        #[arg(long)]
+        badge: String,
+        /// Enforcement certificate number (执法证号); assistants may have none.
+        #[arg(long)]
+        certificate: Option<String>,
+        /// Code of the officer's unit.
+        #[arg(long)]
+        unit: String,
+        #[arg(long, value_enum, default_value = "front-line")]
+        role: OfficerRoleArg,
+        /// Add as an assistant (协助执法人员), who may assist but not lead.
+        #[arg(long)]
+        assistant: bool,
+    },
+    /// List officers.
+    List,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OfficerRoleArg {
+    FrontLine,
+    Leader,
+    LegalReviewer,
+    Inspector,
+    Staff,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Register a device.
+    Add {
+        #[arg(long)]
+        serial: String,
+        #[arg(long, value_enum)]
+        kind: DeviceKindArg,
+        #[arg(long)]
+        model: Option<String>,
+        /// Badge number of the officer it is assigned to.
+        #[arg(long)]
+        officer: Option<String>,
+        /// Code of the unit that keeps it.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Issue an API token for a device (e.g. a collection workstation); printed once.
+    Token {
+        #[arg(long)]
+        serial: String,
+    },
+    /// List devices.
+    List,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DeviceKindArg {
+    BodyCamera,
+    Workstation,
+    Other,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a login account.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// Name shown in the interface.
+        #[arg(long)]
+        name: String,
+        /// Roles: officer, unit_leader, legal_reviewer, archivist, inspector, administrator.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Badge number of the officer this account belongs to.
+        #[arg(long)]
+        officer: Option<String>,
+        /// A file holding the password; without it LIUHEN_USER_PASSWORD is used, or one is generated and printed once.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time storing FILE in the vault against `cp` of it on the same disk.
+    Vault {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Scratch directory on the disk to measure (default: beside the data directory).
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+    },
+    /// Ledger throughput, checkpoint latency, proofs per second and verify time, on a fresh scratch instance.
+    Ledger {
+        /// Entries to append.
+        #[arg(long, default_value_t = 100_000)]
+        entries: u64,
+        /// Concurrent appenders.
+        #[arg(long, default_value_t = 512)]
+        concurrency: usize,
+        /// Use this database URL instead of a scratch SQLite file (e.g. a fresh PostgreSQL database).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Scratch directory (default: a temporary directory).
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+    },
+}

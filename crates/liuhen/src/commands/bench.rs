@@ -1,0 +1,213 @@
+//! `liuhen bench …`: the performance figures we promise, measured.
+//!
+//! Benchmarks run on scratch instances and print their figures; they assert
+//! nothing. docs/benchmarks.md records the commands and the results.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use jiff::Timestamp;
+use liuhen_core::entry::EntryDraft;
+use liuhen_core::note::Ed25519NoteSigner;
+use liuhen_ledger::verify::{verify_ledger, Report};
+use liuhen_ledger::{Ledger, LedgerConfig};
+use liuhen_vault::{Vault, VaultLocation};
+use rand::Rng;
+
+use crate::cli::BenchCommand;
+
+pub async fn run(data: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        BenchCommand::Vault { file, scratch } => vault(&file, scratch.unwrap_or_else(|| default_scratch(data))).await,
+        BenchCommand::Ledger { entries, concurrency, database_url, scratch } => {
+            ledger(entries, concurrency.max(1), database_url, scratch.unwrap_or_else(|| default_scratch(data))).await
+        }
+    }
+}
+
+fn default_scratch(data: &Path) -> PathBuf {
+    let parent = data.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parent.join(format!("liuhen-bench-{}", std::process::id()))
+}
+
+/// Scratch directory removed when the benchmark ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn create(path: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&path).with_context(|| format!("cannot create the scratch directory {}", path.display()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = make_writable_and_remove(&self.0);
+    }
+}
+
+fn make_writable_and_remove(path: &Path) -> std::io::Result<()> {
+    // Published blobs are read-only; directories are what gate removal on
+    // Unix, so a plain recursive remove works.
+    std::fs::remove_dir_all(path)
+}
+
+async fn vault(file: &Path, scratch: PathBuf) -> anyhow::Result<ExitCode> {
+    let scratch = Scratch::create(scratch)?;
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    println!("file: {} ({:.1} MiB); scratch: {}", file.display(), size as f64 / 1048576.0, scratch.0.display());
+    // Read the file once so every contender starts from the page cache.
+    let warm = Instant::now();
+    std::io::copy(&mut std::fs::File::open(file)?, &mut std::io::sink())?;
+    println!("warm-up read:            {:>7.2} s", warm.elapsed().as_secs_f64());
+
+    let copy = scratch.0.join("cp-copy");
+    let started = Instant::now();
+    let status = std::process::Command::new("cp").arg(file).arg(&copy).status().context("cannot run cp")?;
+    anyhow::ensure!(status.success(), "cp failed");
+    let cp_seconds = started.elapsed().as_secs_f64();
+    std::fs::File::open(&copy)?.sync_all()?;
+    let cp_sync_seconds = started.elapsed().as_secs_f64();
+    std::fs::remove_file(&copy)?;
+    println!("cp:                      {cp_seconds:>7.2} s");
+    println!("cp + fsync:              {cp_sync_seconds:>7.2} s");
+
+    let vault = Vault::open(VaultLocation::Filesystem(scratch.0.join("vault"))).await?;
+    reset_peak_rss();
+    let started = Instant::now();
+    let outcome = vault.put_file(file).await?;
+    let put_seconds = started.elapsed().as_secs_f64();
+    let peak = peak_rss_kib();
+    println!("vault put (SHA-256+SM3, fsync, publish): {put_seconds:>7.2} s  ({:.0} MiB/s)", size as f64 / 1048576.0 / put_seconds);
+    println!("ratio put / cp:          {:>7.2}", put_seconds / cp_seconds);
+    println!("ratio put / (cp+fsync):  {:>7.2}", put_seconds / cp_sync_seconds);
+    match peak {
+        Some(kib) => println!("peak RSS of this process during put: {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("peak RSS: not available on this system"),
+    }
+    println!("sha256 {}  sm3 {}", outcome.digests.sha256, outcome.digests.sm3);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resets the kernel's peak-RSS counter for this process (Linux only).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+async fn ledger(entries: u64, concurrency: usize, database_url: Option<String>, scratch: PathBuf) -> anyhow::Result<ExitCode> {
+    let scratch = Scratch::create(scratch)?;
+    let url = database_url.unwrap_or_else(|| format!("sqlite://{}", scratch.0.join("bench.db").display()));
+    let store = liuhen_store::open(&url).await?;
+    anyhow::ensure!(store.ledger_size().await? == 0, "the benchmark needs an empty database");
+    let origin = "bench.liuhen.local/ledger";
+    let signer = Arc::new(Ed25519NoteSigner::new(origin, ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng))?);
+    let ledger = Arc::new(Ledger::start(store.clone(), signer, LedgerConfig::new(origin)).await?);
+    println!("backend: {:?}; {entries} entries from {concurrency} concurrent appenders", store.backend());
+
+    // Appends. Every 97th append notes when it was asked for, to measure
+    // how long it waits for a signed checkpoint covering it.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency as u64 {
+        let ledger = ledger.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut n = worker;
+            while n < entries {
+                let asked = Timestamp::now();
+                let draft = EntryDraft::new("bench:appender", "bench.appended").subject(format!("bench:{n}")).payload(serde_json::json!({"n": n, "worker": worker}));
+                let receipt = ledger.record(draft, Vec::new()).await?;
+                if n % 97 == 0 {
+                    samples.push((receipt.index, asked));
+                }
+                n += concurrency as u64;
+            }
+            Ok::<_, liuhen_ledger::LedgerError>(samples)
+        }));
+    }
+    let mut samples = Vec::new();
+    for task in tasks {
+        samples.extend(task.await??);
+    }
+    let append_seconds = started.elapsed().as_secs_f64();
+    println!("durable appends:         {:>10.0} /s  ({entries} in {append_seconds:.2} s)", entries as f64 / append_seconds);
+
+    // Latency from asking to append to a signed checkpoint covering it.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    ledger.checkpoint().await?;
+    let checkpoints = store.checkpoints().await?;
+    let mut latencies: Vec<f64> = samples
+        .iter()
+        .filter_map(|(index, asked)| {
+            let covering = checkpoints.iter().find(|checkpoint| checkpoint.size > *index)?;
+            Some(covering.created_at.duration_since(*asked).as_secs_f64())
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    if !latencies.is_empty() {
+        let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "append → signed checkpoint: p50 {:.3} s, p99 {:.3} s, max {:.3} s ({} samples, {} checkpoints)",
+            pick(0.5),
+            pick(0.99),
+            pick(1.0),
+            latencies.len(),
+            checkpoints.len()
+        );
+    }
+
+    // Inclusion proofs at random indexes against the latest checkpoint:
+    // first with a cold node cache (as right after start), then warm (as in
+    // a server that has been running).
+    let size = store.ledger_size().await?;
+    for phase in ["cold cache, first 3 s", "warm cache, next 3 s"] {
+        let (proofs, seconds) = proofs_for(&ledger, size, concurrency.min(64), Duration::from_secs(3)).await?;
+        println!("inclusion proofs:        {:>10.0} /s  ({phase}; each checked against the signed checkpoint before it is returned)", proofs as f64 / seconds);
+    }
+
+    // Full verification of the ledger (no blobs in this instance).
+    let started = Instant::now();
+    let mut report = Report::default();
+    verify_ledger(&store, &[ledger.verifier()], origin, &mut report).await?;
+    println!(
+        "verify ledger:           {:>10.2} s  ({} entries, {} checkpoints, {})",
+        started.elapsed().as_secs_f64(),
+        report.entries_checked,
+        report.checkpoints_checked,
+        if report.ok() { "all good" } else { "PROBLEMS FOUND" }
+    );
+    ledger.shutdown().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Makes inclusion proofs at random indexes from `tasks` tasks for `window`.
+async fn proofs_for(ledger: &Arc<Ledger>, size: u64, tasks: usize, window: Duration) -> anyhow::Result<(u64, f64)> {
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let ledger = ledger.clone();
+        handles.push(tokio::spawn(async move {
+            let mut count = 0u64;
+            while started.elapsed() < window {
+                let index = rand::thread_rng().gen_range(0..size);
+                ledger.inclusion_proof(index).await?;
+                count += 1;
+            }
+            Ok::<_, liuhen_ledger::LedgerError>(count)
+        }));
+    }
+    let mut proofs = 0;
+    for handle in handles {
+        proofs += handle.await??;
+    }
+    Ok((proofs, started.elapsed().as_secs_f64()))
+}

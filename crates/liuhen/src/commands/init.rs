@@ -1,0 +1,152 @@
+//! `liuhen init`: create an instance.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use liuhen_core::entity::{Agency, Role, User};
+use liuhen_core::entry::EntryDraft;
+use liuhen_core::id::{AgencyId, UserId};
+use liuhen_core::mutation::{action, Mutation};
+
+use crate::cli::InitArgs;
+use crate::config::{Config, CONFIG_FILE};
+use crate::instance::{console_actor, create_signing_key, Instance};
+
+pub async fn init(data: &Path, args: InitArgs) -> anyhow::Result<ExitCode> {
+    let created = create(data, &args).await?;
+    println!("已创建 Liuhen 实例 / created a Liuhen instance in {}", data.display());
+    println!("  database:   {}", liuhen_store::postgres::redact_url(&created.database_url));
+    println!("  vault:      {}", created.vault);
+    for vkey in &created.vkeys {
+        println!("  ledger key: {vkey}");
+    }
+    println!("  administrator login: {}", args.admin_login);
+    if let Some(password) = created.generated_password {
+        println!("  administrator password (shown once, write it down): {password}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub struct Created {
+    pub database_url: String,
+    pub vault: String,
+    pub vkeys: Vec<String>,
+    pub generated_password: Option<String>,
+    pub agency_id: AgencyId,
+    pub instance: Instance,
+}
+
+/// Creates the instance and leaves it open (the demo goes on using it).
+/// `password`, when given, is the administrator's password (the demo's).
+pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -> anyhow::Result<Created> {
+    validate_code(&args.agency_code)?;
+    if data.join(CONFIG_FILE).exists() {
+        bail!("{} already holds a Liuhen instance; choose another --data directory", data.display());
+    }
+    let (password, generated) = match password {
+        Some(password) => (password.to_owned(), false),
+        None => super::secret_from(args.admin_password_file.as_deref(), "LIUHEN_ADMIN_PASSWORD")?,
+    };
+    std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
+    let origin = args.origin.clone().unwrap_or_else(|| format!("liuhen.local/{}", args.agency_code));
+    let mut config = Config::defaults(data);
+    config.ledger.origin = origin.clone();
+    config.database_url = args.database_url.clone();
+    config.ledger.cosign_sm2 = args.sm2;
+    create_signing_key(&config.signing_key_path())?;
+    if args.sm2 {
+        crate::instance::create_sm2_signing_key(&config.sm2_signing_key_path(), &origin)?;
+    }
+    // The key must name the origin exactly; check before anything is recorded.
+    crate::instance::load_signer(&config)?;
+    write_config_file(&config)?;
+
+    let instance = Instance::open_with(config.clone()).await?;
+    if instance.store.ledger_size().await? > 0 {
+        bail!("the database {} already holds a ledger; use an empty database for a new instance", liuhen_store::postgres::redact_url(&config.database_url()));
+    }
+    let actor = console_actor();
+    let ledger = &instance.ledger;
+    ledger
+        .record(
+            EntryDraft::new(&actor, action::INSTANCE_INITIALISED)
+                .payload(serde_json::json!({"origin": origin, "verifier_keys": ledger.verifier_keys(), "version": env!("CARGO_PKG_VERSION")})),
+            Vec::new(),
+        )
+        .await?;
+    let agency = Agency { id: AgencyId::new(), name: args.agency_name.clone(), code: args.agency_code.clone() };
+    ledger
+        .record(
+            EntryDraft::new(&actor, action::AGENCY_CREATED)
+                .subject(agency.id.subject())
+                .payload(serde_json::json!({"name": agency.name, "code": agency.code})),
+            vec![Mutation::CreateAgency(agency.clone())],
+        )
+        .await?;
+    let admin = User {
+        id: UserId::new(),
+        login: args.admin_login.clone(),
+        display_name: "系统管理员".into(),
+        password_hash: liuhen_server::auth::hash_password(&password),
+        roles: vec![Role::Administrator],
+        officer_id: None,
+        disabled: false,
+    };
+    ledger
+        .record(
+            EntryDraft::new(&actor, action::USER_CREATED)
+                .subject(admin.id.subject())
+                .payload(serde_json::json!({"login": admin.login, "roles": ["administrator"]})),
+            vec![Mutation::CreateUser(admin)],
+        )
+        .await?;
+    ledger.checkpoint().await?;
+    Ok(Created {
+        database_url: config.database_url(),
+        vault: instance.vault.describe(),
+        vkeys: ledger.verifier_keys(),
+        generated_password: generated.then_some(password),
+        agency_id: agency.id,
+        instance,
+    })
+}
+
+async fn create(data: &Path, args: &InitArgs) -> anyhow::Result<Created> {
+    let created = create_open(data, args, None).await?;
+    created.instance.ledger.shutdown().await?;
+    Ok(created)
+}
+
+fn validate_code(code: &str) -> anyhow::Result<()> {
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        bail!("the agency code `{code}` must be letters, digits and dashes, e.g. xiamen-cgj");
+    }
+    Ok(())
+}
+
+fn write_config_file(config: &Config) -> anyhow::Result<()> {
+    let mut text = String::from(
+        "# Liuhen instance configuration. Environment variables LIUHEN_* override it\n\
+         # (nested keys with __, e.g. LIUHEN_SERVER__LISTEN). Secrets go in files.\n\n",
+    );
+    text.push_str(&toml::to_string_pretty(&FileConfig::from(config)).context("cannot write the configuration")?);
+    let path = config.data_dir.join(CONFIG_FILE);
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// What goes into liuhen.toml: everything but the data directory, which is
+/// wherever the file is.
+#[derive(serde::Serialize)]
+struct FileConfig<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: &'a Option<String>,
+    ledger: &'a crate::config::LedgerSettings,
+    server: &'a crate::config::ServerConfig,
+}
+
+impl<'a> From<&'a Config> for FileConfig<'a> {
+    fn from(config: &'a Config) -> Self {
+        Self { database_url: &config.database_url, ledger: &config.ledger, server: &config.server }
+    }
+}

@@ -1,0 +1,67 @@
+//! One module per command family; [`run`] dispatches.
+
+mod bench;
+mod directory;
+mod init;
+mod ledger;
+mod serve;
+mod vault;
+mod verify;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::instance::Instance;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data = cli.data.clone();
+    let config = cli.config.clone();
+    match cli.command {
+        Command::Init(args) => init::init(&data, args).await,
+        Command::Demo(args) => serve::demo(&data, args).await,
+        Command::Bench(command) => bench::run(&data, command).await,
+        Command::Ledger(crate::cli::LedgerCommand::VerifyProof { proof, keys, entry }) => {
+            ledger::verify_proof(&proof, &keys, entry.as_deref())
+        }
+        command => {
+            let instance = Instance::open(&data, config.as_deref()).await?;
+            let result = match command {
+                Command::Serve(args) => serve::serve(&instance, args).await,
+                Command::Vault(command) => vault::run(&instance, command).await,
+                Command::Ledger(command) => ledger::run(&instance, command).await,
+                Command::Verify(args) => verify::run(&instance, args).await,
+                Command::Unit(command) => directory::unit(&instance, command).await,
+                Command::Officer(command) => directory::officer(&instance, command).await,
+                Command::Device(command) => directory::device(&instance, command).await,
+                Command::User(command) => directory::user(&instance, command).await,
+                Command::Init(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
+            };
+            // Whatever happened, what was recorded gets a signed checkpoint.
+            let closed = instance.close().await;
+            let code = result?;
+            closed?;
+            Ok(code)
+        }
+    }
+}
+
+/// Reads a secret from a file, an environment variable, or makes one up.
+/// Returns the secret and whether it was generated (and so must be shown).
+pub(crate) fn secret_from(file: Option<&std::path::Path>, env: &str) -> anyhow::Result<(String, bool)> {
+    use anyhow::Context;
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read the password file {}", file.display()))?;
+        let password = text.trim_end_matches(['\r', '\n']).to_owned();
+        anyhow::ensure!(password.chars().count() >= 8, "the password in {} is shorter than 8 characters", file.display());
+        return Ok((password, false));
+    }
+    if let Ok(password) = std::env::var(env) {
+        anyhow::ensure!(password.chars().count() >= 8, "{env} is shorter than 8 characters");
+        return Ok((password, false));
+    }
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    let password = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    Ok((password, true))
+}

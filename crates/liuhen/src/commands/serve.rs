@@ -1,0 +1,210 @@
+//! `liuhen serve` and `liuhen demo`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use liuhen_core::entity::{Device, DeviceKind, Officer, OfficerRole, Qualification, Role, Unit, User};
+use liuhen_core::id::{AgencyId, DeviceId, OfficerId, UnitId, UserId};
+
+use crate::cli::{DemoArgs, InitArgs, ServeArgs};
+use crate::config::CONFIG_FILE;
+use crate::instance::Instance;
+
+pub async fn serve(instance: &Instance, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let listen = args.listen.unwrap_or_else(|| instance.config.server.listen.clone());
+    run_server(instance, &listen, None).await
+}
+
+async fn run_server(instance: &Instance, listen: &str, banner: Option<String>) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}: is another program using that address? choose another with --listen"))?;
+    let address = listener.local_addr()?;
+    let state = liuhen_server::AppState {
+        store: instance.store.clone(),
+        ledger: instance.ledger.clone(),
+        vault: instance.vault.clone(),
+        settings: liuhen_server::ServerSettings {
+            secure_cookies: instance.config.server.secure_cookies,
+            session_ttl: Duration::from_secs(instance.config.server.session_hours.max(1) * 3600),
+        },
+    };
+    println!("留痕 Liuhen 正在运行 / serving at http://{address}/ (health: http://{address}/healthz, API: http://{address}/api/v1/)");
+    if let Some(banner) = banner {
+        println!("{banner}");
+    }
+    println!("按 Ctrl-C 停止 / press Ctrl-C to stop");
+    liuhen_server::serve(state, listener).await.context("the server stopped with an error")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Demo logins: (login, password, display name, roles).
+const DEMO_USERS: &[(&str, &str, &str, &[Role])] = &[
+    ("admin", "demo-admin-2026", "系统管理员", &[Role::Administrator]),
+    ("leader", "demo-leader-2026", "王强（大队长）", &[Role::UnitLeader]),
+    ("reviewer", "demo-review-2026", "赵敏（法制审核）", &[Role::LegalReviewer]),
+    ("zhangwei", "demo-officer-2026", "张伟", &[Role::Officer]),
+];
+
+pub async fn demo(data: &Path, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let instance = if data.join(CONFIG_FILE).exists() {
+        println!("使用已有的演示实例 / reusing the instance in {}", data.display());
+        Instance::open(data, None).await?
+    } else {
+        populate(data).await?
+    };
+    let mut banner = format!("演示数据目录 demo data: {}\n演示账号 demo logins:", data.display());
+    for (login, password, name, _) in DEMO_USERS {
+        banner.push_str(&format!("\n  {login} / {password}  ({name})"));
+    }
+    let code = if args.no_serve {
+        println!("{banner}");
+        ExitCode::SUCCESS
+    } else {
+        run_server(&instance, &args.listen, Some(banner)).await?
+    };
+    instance.close().await?;
+    Ok(code)
+}
+
+/// Creates a demonstration agency with units, officers, devices, accounts
+/// and a few recordings (generated with ffmpeg when it is installed).
+async fn populate(data: &Path) -> anyhow::Result<Instance> {
+    let init = InitArgs {
+        agency_name: "厦门市城市管理行政执法局（演示）".into(),
+        agency_code: "xiamen-cgj-demo".into(),
+        origin: None,
+        database_url: None,
+        admin_login: "admin".into(),
+        admin_password_file: None,
+        sm2: true,
+    };
+    let created = super::init::create_open(data, &init, Some(DEMO_USERS[0].1)).await?;
+    let instance = created.instance;
+    let agency_id = created.agency_id;
+
+    let brigade = unit(&instance, agency_id, None, "思明区大队", "SM").await?;
+    let squad_one = unit(&instance, agency_id, Some(brigade), "思明区大队一中队", "SM01").await?;
+    let squad_two = unit(&instance, agency_id, Some(brigade), "思明区大队二中队", "SM02").await?;
+    let people = [
+        ("王强", "35020001", Some("闽执 350200001"), brigade, OfficerRole::Leader, Qualification::Officer),
+        ("张伟", "35020011", Some("闽执 350200011"), squad_one, OfficerRole::FrontLine, Qualification::Officer),
+        ("李娜", "35020012", Some("闽执 350200012"), squad_one, OfficerRole::FrontLine, Qualification::Officer),
+        ("陈静", "35020013", None, squad_one, OfficerRole::FrontLine, Qualification::Assistant),
+        ("刘洋", "35020021", Some("闽执 350200021"), squad_two, OfficerRole::FrontLine, Qualification::Officer),
+        ("赵敏", "35020002", Some("闽执 350200002"), brigade, OfficerRole::LegalReviewer, Qualification::Officer),
+    ];
+    let mut officers = Vec::new();
+    for (name, badge, certificate, unit_id, role, qualification) in people {
+        let officer = Officer {
+            id: OfficerId::new(),
+            agency_id,
+            unit_id,
+            name: name.into(),
+            certificate_no: certificate.map(Into::into),
+            badge_no: badge.into(),
+            role,
+            qualification,
+        };
+        super::directory::record_officer(&instance, &officer).await?;
+        officers.push(officer);
+    }
+    let cameras = [("DSJ-A8-0001", 1usize), ("DSJ-A8-0002", 2), ("DSJ-A8-0003", 4)];
+    let mut first_camera = None;
+    for (serial, holder) in cameras {
+        let device = Device {
+            id: DeviceId::new(),
+            agency_id,
+            serial: serial.into(),
+            kind: DeviceKind::BodyCamera,
+            model: Some("DSJ-A8".into()),
+            assigned_officer: Some(officers[holder].id),
+            unit_id: Some(officers[holder].unit_id),
+        };
+        super::directory::record_device(&instance, &device).await?;
+        first_camera.get_or_insert(device);
+    }
+    let workstation = Device {
+        id: DeviceId::new(),
+        agency_id,
+        serial: "CJZ-SM01-01".into(),
+        kind: DeviceKind::Workstation,
+        model: Some("采集站".into()),
+        assigned_officer: None,
+        unit_id: Some(squad_one),
+    };
+    super::directory::record_device(&instance, &workstation).await?;
+
+    for (login, password, name, roles) in &DEMO_USERS[1..] {
+        let officer_id = officers.iter().find(|officer| name.starts_with(officer.name.as_str())).map(|officer| officer.id);
+        let user = User {
+            id: UserId::new(),
+            login: (*login).into(),
+            display_name: (*name).into(),
+            password_hash: liuhen_server::auth::hash_password(password),
+            roles: roles.to_vec(),
+            officer_id,
+            disabled: false,
+        };
+        super::directory::record_user(&instance, &user).await?;
+    }
+
+    if let Some(camera) = first_camera {
+        store_demo_recordings(&instance, &camera).await?;
+    }
+    instance.ledger.checkpoint().await?;
+    Ok(instance)
+}
+
+async fn unit(instance: &Instance, agency_id: AgencyId, parent_id: Option<UnitId>, name: &str, code: &str) -> anyhow::Result<UnitId> {
+    let unit = Unit { id: UnitId::new(), agency_id, parent_id, name: name.into(), code: code.into() };
+    super::directory::record_unit(instance, &unit).await?;
+    Ok(unit.id)
+}
+
+/// Two short clips in the camera's naming scheme, made with ffmpeg, stored
+/// through the vault like any other file. Without ffmpeg the demo has no
+/// recordings and says so.
+async fn store_demo_recordings(instance: &Instance, camera: &Device) -> anyhow::Result<()> {
+    let scratch = tempfile_dir()?;
+    let mut stored = 0;
+    for (index, time) in ["093000", "143512"].iter().enumerate() {
+        let file = scratch.join(format!("DSJ_{}_35020011_20261120_{time}.mp4", camera.serial));
+        let status = tokio::process::Command::new("ffmpeg")
+            .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+            .arg(format!("testsrc2=size=640x360:rate=25:duration={}", 3 + index))
+            .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+            .arg(&file)
+            .status()
+            .await;
+        match status {
+            Ok(status) if status.success() => {
+                super::vault::put_one(instance, &file, Some(camera.id)).await?;
+                stored += 1;
+            }
+            _ => {
+                println!("未找到 ffmpeg，演示实例没有录像 / ffmpeg not found: the demo has no recordings (apt-get install ffmpeg)");
+                break;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    if stored > 0 {
+        println!("演示录像 demo recordings stored: {stored}");
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("liuhen-demo-{}", uuid_like()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn uuid_like() -> String {
+    liuhen_core::id::MediaId::new().to_string()
+}
+

@@ -1,0 +1,226 @@
+//! The one typed configuration of a Liuhen instance.
+//!
+//! Sources, later ones winning: built-in defaults; `liuhen.toml` in the data
+//! directory (written by `liuhen init`); a file given with `--config`;
+//! environment variables prefixed `LIUHEN_`, with `__` between nested keys
+//! (`LIUHEN_DATABASE_URL`, `LIUHEN_VAULT__URL`, `LIUHEN_SERVER__LISTEN`).
+//! Secrets are read from files named in the config, never written into it,
+//! and never shown by `Debug`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Name of the config file inside a data directory.
+pub const CONFIG_FILE: &str = "liuhen.toml";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The instance's directory: SQLite database, local vault, signing key.
+    pub data_dir: PathBuf,
+    /// Metadata database. Unset: the SQLite file `liuhen.db` in the data
+    /// directory. `postgres://USER@HOST:PORT/DB` selects PostgreSQL.
+    pub database_url: Option<String>,
+    pub vault: VaultConfig,
+    pub ledger: LedgerSettings,
+    pub server: ServerConfig,
+}
+
+/// Where evidence files are kept.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultConfig {
+    /// Unset: the folder `vault` in the data directory. `s3://BUCKET[/PREFIX]`
+    /// selects S3-compatible object storage (Garage, MinIO, Ceph, OSS, OBS).
+    pub url: Option<String>,
+    /// S3 endpoint, e.g. `http://127.0.0.1:3900`.
+    pub endpoint: Option<String>,
+    /// S3 region (Garage's default is `garage`).
+    pub region: Option<String>,
+    /// S3 access key id.
+    pub access_key_id: Option<String>,
+    /// A file holding the S3 secret access key (one line).
+    pub secret_access_key_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for VaultConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultConfig")
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key_file", &self.secret_access_key_file)
+            .finish()
+    }
+}
+
+/// The ledger's identity and rhythm.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// The checkpoint origin line and key name, e.g. `liuhen.example/xiamen-cgj`.
+    /// Set at `liuhen init`; never change it afterwards.
+    pub origin: String,
+    /// The longest a new entry waits for a signed checkpoint, in milliseconds.
+    pub checkpoint_interval_ms: u64,
+    /// The Ed25519 signing key (PKCS#8 PEM). Unset: `keys/ledger-ed25519.pem`
+    /// in the data directory.
+    pub signing_key_file: Option<PathBuf>,
+    /// Co-sign every checkpoint with an SM2 key (国密 GB/T 32918) as well.
+    #[serde(default)]
+    pub cosign_sm2: bool,
+    /// The SM2 signing key (PKCS#8 PEM). Unset: `keys/ledger-sm2.pem` in the
+    /// data directory.
+    #[serde(default)]
+    pub sm2_signing_key_file: Option<PathBuf>,
+}
+
+/// The HTTP server.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// Mark cookies Secure: set this when Liuhen is served over HTTPS
+    /// (directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// How long a login lasts, in hours.
+    pub session_hours: u64,
+}
+
+/// The top-level keys the environment may set. Other `LIUHEN_` variables
+/// (`LIUHEN_DATA`, `LIUHEN_CONFIG`, `LIUHEN_LOG`, `LIUHEN_ADMIN_PASSWORD`,
+/// test settings) belong to the command line or to tools, not to this
+/// struct, and must not make the configuration invalid. A misspelt nested
+/// key (`LIUHEN_VAULT__ENDPIONT`) is still refused.
+const ENV_KEYS: [&str; 4] = ["database_url", "vault", "ledger", "server"];
+
+/// Whether the environment variable `LIUHEN_<key>` (prefix already removed,
+/// lower-cased) is part of the configuration.
+fn is_config_key(key: &str) -> bool {
+    let top = key.split("__").next().unwrap_or(key);
+    ENV_KEYS.iter().any(|known| top.eq_ignore_ascii_case(known))
+}
+
+impl Config {
+    /// Defaults for a data directory.
+    pub fn defaults(data_dir: &Path) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            database_url: None,
+            vault: VaultConfig::default(),
+            ledger: LedgerSettings {
+                origin: "liuhen.local/instance".into(),
+                checkpoint_interval_ms: 500,
+                signing_key_file: None,
+                cosign_sm2: false,
+                sm2_signing_key_file: None,
+            },
+            server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false, session_hours: 12 },
+        }
+    }
+
+    /// Loads the configuration for a data directory.
+    pub fn load(data_dir: &Path, extra_file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Self::defaults(data_dir)));
+        let instance_file = data_dir.join(CONFIG_FILE);
+        if instance_file.exists() {
+            figment = figment.merge(Toml::file(&instance_file));
+        }
+        if let Some(file) = extra_file {
+            if !file.exists() {
+                bail!("the config file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("LIUHEN_").filter(|key| is_config_key(key.as_str())).split("__"));
+        let mut config: Config = figment.extract().context("the configuration is not valid")?;
+        // The data directory given on the command line always wins.
+        config.data_dir = data_dir.to_owned();
+        Ok(config)
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}", self.data_dir.join("liuhen.db").display()),
+        }
+    }
+
+    pub fn sm2_signing_key_path(&self) -> PathBuf {
+        self.ledger.sm2_signing_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("ledger-sm2.pem"))
+    }
+
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.ledger.signing_key_file.clone().unwrap_or_else(|| self.data_dir.join("keys").join("ledger-ed25519.pem"))
+    }
+
+    /// Where the vault is, with its secret read from its file.
+    pub fn vault_location(&self) -> anyhow::Result<liuhen_vault::VaultLocation> {
+        let Some(url) = self.vault.url.as_deref().filter(|url| !url.trim().is_empty()) else {
+            return Ok(liuhen_vault::VaultLocation::Filesystem(self.data_dir.join("vault")));
+        };
+        if let Some(path) = url.strip_prefix("file://") {
+            return Ok(liuhen_vault::VaultLocation::Filesystem(PathBuf::from(path)));
+        }
+        let Some(rest) = url.strip_prefix("s3://") else {
+            bail!("vault.url `{url}` is not understood: use s3://BUCKET[/PREFIX] or file:///PATH, or leave it unset for the data directory");
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            bail!("vault.url `{url}` names no bucket: use s3://BUCKET[/PREFIX]");
+        }
+        let missing = |what: &str| anyhow::anyhow!("vault.url is an S3 bucket, so vault.{what} must be set too (or LIUHEN_VAULT__{})", what.to_uppercase());
+        let endpoint = self.vault.endpoint.clone().ok_or_else(|| missing("endpoint"))?;
+        let access_key_id = self.vault.access_key_id.clone().ok_or_else(|| missing("access_key_id"))?;
+        let secret_file = self.vault.secret_access_key_file.clone().ok_or_else(|| missing("secret_access_key_file"))?;
+        let secret_access_key = std::fs::read_to_string(&secret_file)
+            .with_context(|| format!("cannot read the S3 secret key file {}", secret_file.display()))?
+            .trim()
+            .to_owned();
+        Ok(liuhen_vault::VaultLocation::S3(liuhen_vault::S3Location {
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+            endpoint,
+            region: self.vault.region.clone().unwrap_or_else(|| "us-east-1".into()),
+            access_key_id,
+            secret_access_key,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_give_an_embedded_instance() {
+        let config = Config::defaults(Path::new("/srv/liuhen"));
+        assert_eq!(config.database_url(), "sqlite:///srv/liuhen/liuhen.db");
+        assert!(matches!(config.vault_location().unwrap(), liuhen_vault::VaultLocation::Filesystem(path) if path == Path::new("/srv/liuhen/vault")));
+    }
+
+    #[test]
+    fn only_configuration_variables_are_read_from_the_environment() {
+        for key in ["database_url", "vault__url", "SERVER__LISTEN", "ledger__checkpoint_interval_ms", "vault__endpiont"] {
+            assert!(is_config_key(key), "{key}");
+        }
+        for key in ["data", "config", "log", "admin_password", "require_s3", "test_s3_endpoint", "vaults__url"] {
+            assert!(!is_config_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_s3_vault_needs_its_endpoint() {
+        let mut config = Config::defaults(Path::new("/srv/liuhen"));
+        config.vault.url = Some("s3://evidence/xiamen".into());
+        let error = config.vault_location().unwrap_err().to_string();
+        assert!(error.contains("vault.endpoint"), "{error}");
+    }
+}

@@ -1,0 +1,40 @@
+//! `liuhen`: the one binary of 留痕 Liuhen.
+//!
+//! Parsing happens in two steps: clap turns the command line into the raw
+//! [`cli::Cli`]; each command then validates its values and opens only what
+//! it needs (configuration, database, vault, ledger) through
+//! [`instance::Instance`].
+
+mod cli;
+mod commands;
+mod config;
+mod instance;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LIUHEN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(if cli.verbose { "info" } else { "warn,sqlx=error" })),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("错误 error: cannot start: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("错误 error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
