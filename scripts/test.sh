@@ -14,4 +14,4 @@ else
     echo "note: garage is not installed, so the S3 vault tests are skipped (scripts/garage.sh install)" >&2
 fi
 
-cargo test --workspace --locked "$@"
+cargo test --workspace --locked --no-fail-fast "$@"

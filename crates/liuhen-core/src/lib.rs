@@ -16,3 +16,4 @@ pub mod mutation;
 pub mod note;
 mod note_sm2;
 pub mod proof;
+pub mod recording;

@@ -8,6 +8,7 @@
 
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
+use crate::recording::{InterruptionNote, Recording};
 
 /// One change to the metadata store.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +23,11 @@ pub enum Mutation {
     EndSession(SessionId),
     CreateApiToken(ApiToken),
     RevokeApiToken(TokenId),
+    /// Registers a file offloaded from a device (its media record exists or
+    /// is created in the same batch).
+    CreateRecording(Box<Recording>),
+    /// An officer's explanation of an interruption; one per gap.
+    NoteInterruption(InterruptionNote),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -38,4 +44,9 @@ pub mod action {
     pub const LOGIN_FAILED: &str = "session.login_failed";
     pub const TOKEN_ISSUED: &str = "token.issued";
     pub const TOKEN_REVOKED: &str = "token.revoked";
+    /// A file offloaded from a device was stored and registered.
+    pub const RECORDING_INGESTED: &str = "recording.ingested";
+    /// A file was deleted from the device after its copy was verified.
+    pub const RECORDING_CLEARED_FROM_DEVICE: &str = "recording.cleared_from_device";
+    pub const INTERRUPTION_EXPLAINED: &str = "interruption.explained";
 }

@@ -79,6 +79,11 @@ pub(crate) fn time(what: &str, micros: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(micros).map_err(|error| corrupt(what, error))
 }
 
+/// A record kept as JSON in a `details` column.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("a stored {what} cannot be read: {error}")))
+}
+
 pub(crate) fn micros(time: Timestamp) -> i64 {
     time.as_microsecond()
 }
@@ -305,6 +310,38 @@ macro_rules! impl_meta_store {
                 rows.into_iter().map($crate::common::media).collect()
             }
 
+            async fn recording(&self, media: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::recording::Recording>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT details FROM recordings WHERE media_id = $1")
+                    .bind(media.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map(|(details,)| $crate::common::from_json("recording", &details)).transpose()
+            }
+
+            async fn recordings(&self, query: &$crate::RecordingQuery) -> $crate::Result<Vec<liuhen_core::recording::Recording>> {
+                let mut builder = sqlx::QueryBuilder::<$db>::new("SELECT details FROM recordings WHERE 1 = 1");
+                if let Some(device) = query.device {
+                    builder.push(" AND device_id = ").push_bind(device.to_string());
+                }
+                if let Some(from) = query.from {
+                    builder.push(" AND COALESCE(start_us, ingested_at_us) >= ").push_bind($crate::common::micros(from));
+                }
+                if let Some(to) = query.to {
+                    builder.push(" AND COALESCE(start_us, ingested_at_us) < ").push_bind($crate::common::micros(to));
+                }
+                builder.push(" ORDER BY COALESCE(start_us, ingested_at_us), media_id");
+                let rows: Vec<(String,)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("recording", details)).collect()
+            }
+
+            async fn interruption_notes(&self, device: Option<liuhen_core::id::DeviceId>) -> $crate::Result<Vec<liuhen_core::recording::InterruptionNote>> {
+                let rows: Vec<(String,)> = match device {
+                    Some(device) => sqlx::query_as("SELECT details FROM interruption_notes WHERE device_id = $1 ORDER BY noted_at_us")
+                        .bind(device.to_string()).fetch_all(&self.pool).await,
+                    None => sqlx::query_as("SELECT details FROM interruption_notes ORDER BY noted_at_us").fetch_all(&self.pool).await,
+                }
+                .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("interruption note", details)).collect()
+            }
+
             async fn ledger_size(&self) -> $crate::Result<u64> {
                 let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
                     .fetch_one(&self.pool).await.map_err(db)?;
@@ -435,6 +472,13 @@ macro_rules! impl_meta_store {
                             .bind(token.id.to_string()).bind(token.device_id.to_string()).bind(token.secret_sha256.to_hex())
                             .bind(micros(token.created_at)).bind(token.revoked),
                         Mutation::RevokeApiToken(id) => sqlx::query("UPDATE api_tokens SET revoked = TRUE WHERE id = $1").bind(id.to_string()),
+                        Mutation::CreateRecording(recording) => sqlx::query("INSERT INTO recordings (media_id, device_id, officer_id, start_us, ingested_at_us, details) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind(recording.media_id.to_string()).bind(recording.device_id.to_string())
+                            .bind(recording.officer_id.map(|id| id.to_string())).bind(recording.corrected_start.map(micros))
+                            .bind(micros(recording.ingested_at)).bind(serde_json::to_string(recording).expect("recordings serialise")),
+                        Mutation::NoteInterruption(note) => sqlx::query("INSERT INTO interruption_notes (before_media, after_media, device_id, noted_at_us, details) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(note.before.to_string()).bind(note.after.to_string()).bind(note.device_id.to_string())
+                            .bind(micros(note.noted_at)).bind(serde_json::to_string(note).expect("notes serialise")),
                     };
                     query.execute(&mut *connection).await.map_err(constraint_or_db)?;
                 }

@@ -18,7 +18,8 @@ use jiff::Timestamp;
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::entity::{ApiToken, Device, MediaRecord, Officer, Session, Unit, User, Agency};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::id::{MediaId, UserId};
+use liuhen_core::id::{DeviceId, MediaId, UserId};
+use liuhen_core::recording::{InterruptionNote, Recording};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
 
@@ -38,6 +39,15 @@ pub enum Backend {
 pub struct StoredEntry {
     pub entry: LedgerEntry,
     pub payload_json: String,
+}
+
+/// Which recordings to list. Times select on the corrected start, or on the
+/// ingest time where the start is unknown; `from` is inclusive, `to` not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordingQuery {
+    pub device: Option<DeviceId>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
 }
 
 /// A signed checkpoint the ledger issued.
@@ -119,6 +129,14 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn media_by_sha256(&self, sha256: &Sha256Digest) -> Result<Option<MediaRecord>>;
     /// Media records in id (time) order, after `after`, at most `limit`.
     async fn media_page(&self, after: Option<MediaId>, limit: u32) -> Result<Vec<MediaRecord>>;
+
+    // Collection (采集).
+    async fn recording(&self, media: MediaId) -> Result<Option<Recording>>;
+    /// Recordings matching `query`, ordered by corrected start (those
+    /// without one by ingest time).
+    async fn recordings(&self, query: &RecordingQuery) -> Result<Vec<Recording>>;
+    /// Explanations of interruptions, of one device or of all.
+    async fn interruption_notes(&self, device: Option<DeviceId>) -> Result<Vec<InterruptionNote>>;
 
     // Ledger.
     /// The number of entries: one more than the highest index.

@@ -24,7 +24,7 @@ use opendal::{ErrorKind, Operator};
 pub mod hashing;
 mod put;
 
-pub use put::PutOutcome;
+pub use put::{Progress, PutOutcome};
 
 use hashing::DualHasher;
 
@@ -164,7 +164,40 @@ impl Vault {
 
     /// Stores one file (see the crate docs for the steps).
     pub async fn put_file(&self, path: &Path) -> Result<PutOutcome> {
-        put::put_file(self, path).await
+        put::put_file(self, path, None).await
+    }
+
+    /// [`Vault::put_file`], telling `progress` how many bytes were read as it goes.
+    pub async fn put_file_with_progress(&self, path: &Path, progress: Progress) -> Result<PutOutcome> {
+        put::put_file(self, path, Some(progress)).await
+    }
+
+    /// The path of a published blob, when the vault is on the local
+    /// filesystem (tools such as ffmpeg can then read the stored copy in place).
+    pub fn local_path(&self, sha256: &Sha256Digest) -> Option<std::path::PathBuf> {
+        match &self.location {
+            VaultLocation::Filesystem(root) => Some(root.join(blob_key(sha256))),
+            VaultLocation::S3(_) => None,
+        }
+    }
+
+    /// Copies a published blob into the local file `target` (created; it
+    /// must not exist), for tools that need a file. Returns the byte count.
+    pub async fn copy_to_local(&self, sha256: &Sha256Digest, target: &Path) -> Result<u64> {
+        let size = self.blob_size(sha256).await?;
+        let reader = self.operator.reader(&blob_key(sha256)).await.map_err(|error| self.blob_error(sha256, error))?;
+        let io_error = |source| VaultError::Io { location: target.display().to_string(), source };
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(target).map_err(io_error)?;
+        let mut offset = 0;
+        while offset < size {
+            let end = (offset + CHUNK_SIZE as u64 * 4).min(size);
+            let chunk = reader.read(offset..end).await.map_err(|error| self.blob_error(sha256, error))?;
+            for piece in chunk {
+                std::io::Write::write_all(&mut file, &piece).map_err(io_error)?;
+            }
+            offset = end;
+        }
+        Ok(size)
     }
 
     /// Whether a blob with this digest is published.

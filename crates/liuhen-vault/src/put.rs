@@ -28,9 +28,29 @@ const FILE_QUEUE_DEPTH: usize = 24;
 /// The filesystem writer flushes to disk after this many bytes.
 const FLUSH_EVERY: usize = 64 << 20;
 
-pub(crate) async fn put_file(vault: &Vault, path: &Path) -> Result<PutOutcome> {
+/// Told how many bytes were just read, as a put goes.
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
+/// A reader that reports how much it read.
+struct Counting<R> {
+    inner: R,
+    progress: Option<Progress>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        if let Some(progress) = &self.progress {
+            progress(read as u64);
+        }
+        Ok(read)
+    }
+}
+
+pub(crate) async fn put_file(vault: &Vault, path: &Path, progress: Option<Progress>) -> Result<PutOutcome> {
     let before = regular_file_metadata(path)?;
     let file = File::open(path).map_err(|source| open_error(path, source))?;
+    let file = Counting { inner: file, progress };
     let temporary_key = format!("{TEMPORARY_PREFIX}{}", uuid::Uuid::now_v7());
 
     let result = stream_to_temporary(vault, path, file, before.len(), &temporary_key).await;
@@ -78,7 +98,7 @@ pub(crate) async fn put_file(vault: &Vault, path: &Path) -> Result<PutOutcome> {
 async fn stream_to_temporary(
     vault: &Vault,
     path: &Path,
-    file: File,
+    file: impl Read + Send + 'static,
     expected_size: u64,
     temporary_key: &str,
 ) -> Result<ContentDigests> {

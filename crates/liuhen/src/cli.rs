@@ -40,6 +40,13 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// Check every stored file and every ledger entry against the signed checkpoints.
     Verify(VerifyArgs),
+    /// Offload body cameras (采集): store every file, check that it plays, register it, and optionally clear the camera.
+    Ingest(IngestArgs),
+    /// Registers (台账), e.g. the offload register (导出台账).
+    #[command(subcommand)]
+    Register(RegisterCommand),
+    /// Gaps inside one activity that an officer must explain (中断说明); lists them, or records an explanation.
+    Interruptions(InterruptionsArgs),
     /// Units (大队/中队/科室).
     #[command(subcommand)]
     Unit(UnitCommand),
@@ -302,5 +309,93 @@ pub enum BenchCommand {
         /// Scratch directory (default: a temporary directory).
         #[arg(long)]
         scratch: Option<PathBuf>,
+    },
+}
+
+/// `liuhen ingest`.
+///
+/// Exit status: 0 when every file was stored and plays; 1 when a file could
+/// not be stored (it stays on the device; run the command again); 2 when all
+/// were stored but some do not play back (kept, flagged, left on the device).
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  liuhen ingest /media/DSJ01 --clear-device\n  liuhen ingest /media/DSJ01 /media/DSJ02 /media/DSJ03 --json > offload.json\n  liuhen ingest /media/CAMERA --device DSJ-Z8-20260001")]
+pub struct IngestArgs {
+    /// The mounted device folders (one per camera), e.g. /media/DSJ01.
+    #[arg(required = true, value_name = "DEVICE_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The device's serial, when neither its file names nor an identity file on it say (applies to every folder given).
+    #[arg(long, value_name = "SERIAL")]
+    pub device: Option<String>,
+    /// Register a device that is not yet known, as a body camera of the officer its files or identity name.
+    #[arg(long)]
+    pub register_device: bool,
+    /// Delete each file from the device once its stored copy is durable, re-verified by hash, plays, and is in the ledger.
+    #[arg(long)]
+    pub clear_device: bool,
+    /// Print one JSON summary on standard output instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// How many devices to offload at once (default: ingest.workers in the config).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegisterCommand {
+    /// The offload register (导出台账): every file offloaded, with officer, certificate, device, date and period, workstation, ingest time and playback result.
+    Offload(OffloadRegisterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OffloadRegisterArgs {
+    /// First day (or instant) of recording to include, e.g. 2026-11-01 (camera time zone).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last day to include (a date includes the whole day), or an instant to stop before.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only this device.
+    #[arg(long, value_name = "SERIAL")]
+    pub device: Option<String>,
+    /// CSV for spreadsheets (UTF-8 with BOM, Chinese headers).
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
+    /// JSON lines, one per file.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InterruptionsArgs {
+    /// Only this device.
+    #[arg(long, value_name = "SERIAL")]
+    pub device: Option<String>,
+    /// Only gaps that have no explanation yet.
+    #[arg(long)]
+    pub unexplained: bool,
+    /// JSON lines, one per interruption.
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<InterruptionsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InterruptionsCommand {
+    /// Record an officer's explanation of one interruption (written to the ledger; cannot be changed afterwards).
+    Explain {
+        /// Media id of the recording before the gap (from `liuhen interruptions`).
+        #[arg(long)]
+        before: String,
+        /// Media id of the recording after the gap.
+        #[arg(long)]
+        after: String,
+        /// Badge number of the officer explaining.
+        #[arg(long)]
+        officer: String,
+        /// The explanation, e.g. 电池耗尽，更换电池后继续录像.
+        #[arg(long)]
+        text: String,
     },
 }

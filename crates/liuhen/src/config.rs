@@ -28,6 +28,98 @@ pub struct Config {
     pub vault: VaultConfig,
     pub ledger: LedgerSettings,
     pub server: ServerConfig,
+    #[serde(default)]
+    pub ingest: IngestSettings,
+}
+
+/// Offloading devices at a collection workstation (采集站). The limits here
+/// are the agency's own until policy packs take them over.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSettings {
+    /// A recording offloaded later than this after it ended is late
+    /// (丰台 第二十三条: 24 hours).
+    pub offload_deadline_hours: u64,
+    /// Recordings of one device separated by less than this are one
+    /// activity; each gap inside is an interruption to explain (丰台 第十八条).
+    pub same_activity_minutes: u64,
+    /// A device clock, or a file's own times, off by more than this is
+    /// flagged (汶上 第六条一; 厦门 三).
+    pub clock_drift_seconds: u64,
+    /// The UTC offset cameras keep their wall clocks in, e.g. `+08:00`.
+    pub utc_offset: String,
+    /// How many devices are offloaded at once.
+    pub workers: usize,
+    /// This workstation's name in the offload register. Unset: the host name.
+    pub workstation: Option<String>,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            offload_deadline_hours: 24,
+            same_activity_minutes: 10,
+            clock_drift_seconds: 30,
+            utc_offset: "+08:00".into(),
+            workers: 2,
+            workstation: None,
+        }
+    }
+}
+
+impl IngestSettings {
+    /// The cameras' UTC offset.
+    pub fn offset(&self) -> anyhow::Result<jiff::tz::Offset> {
+        parse_offset(&self.utc_offset)
+            .with_context(|| format!("ingest.utc_offset `{}` is not a UTC offset such as +08:00", self.utc_offset))
+    }
+
+    pub fn offload_deadline(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_hours(i64::try_from(self.offload_deadline_hours).unwrap_or(i64::MAX / 3600))
+    }
+
+    pub fn same_activity(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_mins(i64::try_from(self.same_activity_minutes).unwrap_or(i64::MAX / 60))
+    }
+
+    pub fn clock_drift(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_secs(i64::try_from(self.clock_drift_seconds).unwrap_or(i64::MAX))
+    }
+
+    /// The name this workstation goes by.
+    pub fn workstation_name(&self) -> String {
+        self.workstation.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .or_else(|| std::env::var("HOSTNAME").ok())
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "workstation".into())
+        })
+    }
+}
+
+/// Reads `+08:00`, `-05:30`, `+0800` or `Z`.
+fn parse_offset(text: &str) -> Option<jiff::tz::Offset> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("z") || text == "UTC" {
+        return Some(jiff::tz::Offset::UTC);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
 }
 
 /// Where evidence files are kept.
@@ -98,7 +190,7 @@ pub struct ServerConfig {
 /// test settings) belong to the command line or to tools, not to this
 /// struct, and must not make the configuration invalid. A misspelt nested
 /// key (`LIUHEN_VAULT__ENDPIONT`) is still refused.
-const ENV_KEYS: [&str; 4] = ["database_url", "vault", "ledger", "server"];
+const ENV_KEYS: [&str; 5] = ["database_url", "vault", "ledger", "server", "ingest"];
 
 /// Whether the environment variable `LIUHEN_<key>` (prefix already removed,
 /// lower-cased) is part of the configuration.
@@ -122,6 +214,7 @@ impl Config {
                 sm2_signing_key_file: None,
             },
             server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false, session_hours: 12 },
+            ingest: IngestSettings::default(),
         }
     }
 
@@ -213,6 +306,16 @@ mod tests {
         }
         for key in ["data", "config", "log", "admin_password", "require_s3", "test_s3_endpoint", "vaults__url"] {
             assert!(!is_config_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn utc_offsets_are_read_strictly() {
+        assert_eq!(parse_offset("+08:00").map(|offset| offset.seconds()), Some(8 * 3600));
+        assert_eq!(parse_offset("-0530").map(|offset| offset.seconds()), Some(-(5 * 3600 + 30 * 60)));
+        assert_eq!(parse_offset("Z").map(|offset| offset.seconds()), Some(0));
+        for bad in ["8", "+8:00", "+15:00", "+08:60", "Asia/Shanghai", ""] {
+            assert_eq!(parse_offset(bad), None, "{bad}");
         }
     }
 

@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod config;
 mod instance;
+mod media;
 
 use std::process::ExitCode;
 

@@ -15,7 +15,7 @@ use liuhen_core::mutation::{action, Mutation};
 use crate::cli::{DeviceCommand, DeviceKindArg, OfficerCommand, OfficerRoleArg, UnitCommand, UserCommand};
 use crate::instance::{console_actor, Instance};
 
-async fn the_agency(instance: &Instance) -> anyhow::Result<Agency> {
+pub(crate) async fn the_agency(instance: &Instance) -> anyhow::Result<Agency> {
     instance.store.agencies().await?.into_iter().next().context("this instance has no agency; was `liuhen init` completed?")
 }
 
@@ -29,7 +29,7 @@ async fn unit_by_code(instance: &Instance, code: &str) -> anyhow::Result<Unit> {
         .with_context(|| format!("there is no unit with code {code}; `liuhen unit list` shows the units"))
 }
 
-async fn officer_by_badge(instance: &Instance, badge: &str) -> anyhow::Result<Officer> {
+pub(crate) async fn officer_by_badge(instance: &Instance, badge: &str) -> anyhow::Result<Officer> {
     instance
         .store
         .officers()

@@ -2,8 +2,10 @@
 
 mod bench;
 mod directory;
+mod ingest;
 mod init;
 mod ledger;
+mod register;
 mod serve;
 mod vault;
 mod verify;
@@ -30,6 +32,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Vault(command) => vault::run(&instance, command).await,
                 Command::Ledger(command) => ledger::run(&instance, command).await,
                 Command::Verify(args) => verify::run(&instance, args).await,
+                Command::Ingest(args) => ingest::run(&instance, args).await,
+                Command::Register(command) => register::run(&instance, command).await,
+                Command::Interruptions(args) => register::interruptions(&instance, args).await,
                 Command::Unit(command) => directory::unit(&instance, command).await,
                 Command::Officer(command) => directory::officer(&instance, command).await,
                 Command::Device(command) => directory::device(&instance, command).await,

@@ -1,0 +1,820 @@
+//! `liuhen ingest`: the collection workstation (采集站).
+//!
+//! For each device folder: find out which camera it is and whose, measure
+//! its clock, then for every file: store it in the vault (hashed once,
+//! durable before it is published), probe it and confirm the stored copy
+//! plays, and register it in the ledger. Only then, and only when asked, is
+//! the file deleted from the camera, after the stored copy is hashed again.
+//!
+//! Every step can be repeated: a file already in the vault is recognised by
+//! its hash, and a file already registered is reported as a duplicate. So a
+//! run cut short by a pulled cable or kill -9 is finished by running it again.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use futures::StreamExt;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiff::tz::Offset;
+use jiff::{SignedDuration, Timestamp};
+use liuhen_core::digest::ContentDigests;
+use liuhen_core::entity::{Device, DeviceKind, MediaRecord, Officer};
+use liuhen_core::entry::EntryDraft;
+use liuhen_core::id::{DeviceId, MediaId};
+use liuhen_core::mutation::{action, Mutation};
+use liuhen_core::recording::{
+    local_to_timestamp, CameraFileName, CameraIdentity, ClockOffset, Drift, MediaKind, Playback, Recording, StartSource,
+};
+use liuhen_ledger::LedgerError;
+use liuhen_store::StoreError;
+use serde::Serialize;
+
+use crate::cli::IngestArgs;
+use crate::instance::{console_actor, Instance};
+use crate::media;
+
+/// Names of the identity file a camera may hold at its root (case ignored).
+const IDENTITY_FILES: [&str; 6] = ["device.txt", "deviceinfo.txt", "device.ini", "deviceinfo.ini", "identity.txt", "liuhen-device.txt"];
+
+/// Folders a computer or camera keeps for itself; never recordings.
+const SYSTEM_FOLDERS: [&str; 3] = ["system volume information", "$recycle.bin", "lost+found"];
+
+pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    media::check_tools()?;
+    let settings = &instance.config.ingest;
+    let context = Run {
+        offset: settings.offset()?,
+        deadline: settings.offload_deadline(),
+        drift_limit: settings.clock_drift(),
+        workstation: settings.workstation_name(),
+        actor: console_actor(),
+        clear: args.clear_device,
+        scratch: instance.config.data_dir.join("tmp"),
+    };
+    let jobs = args.jobs.unwrap_or(settings.workers).max(1);
+
+    let bars = MultiProgress::with_draw_target(if args.json { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() });
+    let mut plans = Vec::new();
+    let mut reports = Vec::new();
+    for dir in &args.dirs {
+        let owned = dir.clone();
+        let scanned = tokio::task::spawn_blocking(move || scan(&owned)).await.expect("scanning does not panic");
+        match scanned {
+            Ok(plan) => plans.push(plan),
+            Err(error) => reports.push(DeviceReport::failed(dir, format!("{error:#}"))),
+        }
+    }
+    let total_bytes = plans.iter().flat_map(|plan| &plan.files).map(|file| file.size).sum();
+    let overall = bars.add(ProgressBar::new(total_bytes));
+    overall.set_style(
+        ProgressStyle::with_template("{msg:8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} 剩余 ETA {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    overall.set_message("合计 total");
+
+    let mut identified = Vec::new();
+    for plan in plans {
+        match identify(instance, &plan, &args).await {
+            Ok(device) => identified.push((plan, device)),
+            Err(error) => {
+                overall.inc(plan.files.iter().map(|file| file.size).sum());
+                reports.push(DeviceReport::failed(&plan.root, format!("{error:#}")));
+            }
+        }
+    }
+    let printer = Printer { bars: bars.clone(), json: args.json };
+    let done: Vec<DeviceReport> = futures::stream::iter(identified)
+        .map(|(plan, device)| ingest_device(instance, &context, plan, device, &bars, &overall, &printer))
+        .buffer_unordered(jobs)
+        .collect()
+        .await;
+    overall.finish_and_clear();
+    reports.extend(done);
+
+    let totals = Totals::of(&reports);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&Summary { workstation: &context.workstation, devices: &reports, totals: &totals })?);
+    } else {
+        for report in &reports {
+            if let Some(error) = &report.error {
+                eprintln!("失败 failed   {}: {error}", report.dir);
+            }
+        }
+        println!(
+            "共 {} 个文件 files: {} 新存入 stored, {} 已存在 duplicate, {} 失败 failed, {} 跳过 skipped; {} 无法播放 do not play, {} 超时 late, {} 已从设备清除 cleared",
+            totals.files, totals.stored, totals.duplicate, totals.failed, totals.skipped, totals.playback_failed, totals.late, totals.cleared
+        );
+    }
+    Ok(if totals.failed > 0 || totals.devices_failed > 0 {
+        ExitCode::from(1)
+    } else if totals.playback_failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What every file of a run shares.
+struct Run {
+    offset: Offset,
+    deadline: SignedDuration,
+    drift_limit: SignedDuration,
+    workstation: String,
+    actor: String,
+    clear: bool,
+    scratch: PathBuf,
+}
+
+/// A device folder, read.
+struct Plan {
+    root: PathBuf,
+    identity: Option<CameraIdentity>,
+    identity_problems: Vec<String>,
+    files: Vec<FileOnDevice>,
+    skipped: Vec<FileReport>,
+    newest_file_time: Option<Timestamp>,
+    scanned_at: Timestamp,
+}
+
+struct FileOnDevice {
+    path: PathBuf,
+    /// Relative to the device root, for people (lossy UTF-8).
+    relative: String,
+    size: u64,
+    modified: Option<Timestamp>,
+    name: Option<CameraFileName>,
+}
+
+/// Walks a device folder. Symbolic links are never followed: one pointing
+/// outside the device is refused and reported, one inside is skipped (its
+/// target is walked in its own place).
+fn scan(root: &Path) -> anyhow::Result<Plan> {
+    let metadata = std::fs::metadata(root).with_context(|| format!("cannot open the device folder {}", root.display()))?;
+    anyhow::ensure!(metadata.is_dir(), "{} is not a folder; give the folder the camera is mounted at", root.display());
+    let canonical_root = root.canonicalize().with_context(|| format!("cannot resolve {}", root.display()))?;
+    let scanned_at = Timestamp::now();
+    let mut plan = Plan {
+        root: root.to_owned(),
+        identity: None,
+        identity_problems: Vec::new(),
+        files: Vec::new(),
+        skipped: Vec::new(),
+        newest_file_time: None,
+        scanned_at,
+    };
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("cannot list {}", dir.display()))?;
+        entries.sort_by_key(|entry| entry.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+            let name = entry.file_name();
+            let lower = name.to_string_lossy().to_lowercase();
+            let kind = entry.file_type().with_context(|| format!("cannot read {}", path.display()))?;
+            if kind.is_symlink() {
+                let inside = path.canonicalize().is_ok_and(|target| target.starts_with(&canonical_root));
+                if !inside {
+                    plan.skipped.push(FileReport::skipped(
+                        relative,
+                        "a symbolic link to somewhere outside the device: refused, not followed; left on the device".into(),
+                    ));
+                }
+                continue;
+            }
+            if kind.is_dir() {
+                if !lower.starts_with('.') && !SYSTEM_FOLDERS.contains(&lower.as_str()) {
+                    pending.push(path);
+                }
+                continue;
+            }
+            if !kind.is_file() || lower.starts_with('.') {
+                continue;
+            }
+            if dir == root && IDENTITY_FILES.contains(&lower.as_str()) {
+                let bytes = std::fs::read(&path).with_context(|| format!("cannot read the camera's identity file {}", path.display()))?;
+                let (identity, problems) = CameraIdentity::parse(&String::from_utf8_lossy(&bytes));
+                plan.identity = Some(identity);
+                plan.identity_problems = problems;
+                continue;
+            }
+            let metadata = entry.metadata().with_context(|| format!("cannot read {}", path.display()))?;
+            let modified = metadata.modified().ok().and_then(|time| Timestamp::try_from(time).ok());
+            plan.newest_file_time = plan.newest_file_time.max(modified);
+            let parsed = name.to_str().and_then(CameraFileName::parse);
+            plan.files.push(FileOnDevice { path, relative, size: metadata.len(), modified, name: parsed });
+        }
+    }
+    plan.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(plan)
+}
+
+/// A device, with whom and where it belongs.
+struct Identified {
+    device: Device,
+    officers: Vec<Officer>,
+    clock_offset: Option<ClockOffset>,
+    warnings: Vec<String>,
+}
+
+async fn identify(instance: &Instance, plan: &Plan, args: &IngestArgs) -> anyhow::Result<Identified> {
+    let named_serials: BTreeSet<&str> = plan.files.iter().filter_map(|file| file.name.as_ref()).map(|name| name.device_serial.as_str()).collect();
+    let identity_serial = plan.identity.as_ref().and_then(|identity| identity.serial.as_deref());
+    let serial = match (&args.device, identity_serial) {
+        (Some(serial), _) => serial.clone(),
+        (None, Some(serial)) => serial.to_owned(),
+        (None, None) => match named_serials.len() {
+            1 => named_serials.first().expect("one serial").to_string(),
+            0 => anyhow::bail!(
+                "cannot tell which device this is: it holds no identity file and no file is named <prefix>_<serial>_<officer no.>_<date>_<time>; give its serial with --device SERIAL"
+            ),
+            _ => anyhow::bail!(
+                "its files name several devices ({}); say which one this is with --device SERIAL",
+                named_serials.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        },
+    };
+    let mut warnings: Vec<String> = plan.identity_problems.iter().map(|problem| format!("identity file: {problem}")).collect();
+    for other in named_serials.iter().filter(|named| **named != serial) {
+        warnings.push(format!("some file names carry the serial {other}, not {serial}; they are registered as from {serial}"));
+    }
+    let officers = instance.store.officers().await?;
+    let units = instance.store.units().await?;
+    let device = match instance.store.device_by_serial(&serial).await? {
+        Some(device) => device,
+        None if args.register_device => {
+            let badge = plan
+                .identity
+                .as_ref()
+                .and_then(|identity| identity.badge_no.clone())
+                .or_else(|| plan.files.iter().find_map(|file| Some(file.name.as_ref()?.badge_no.clone())));
+            let officer = badge.as_deref().and_then(|badge| officers.iter().find(|officer| officer.badge_no == badge));
+            let unit_code = plan.identity.as_ref().and_then(|identity| identity.unit_code.as_deref());
+            let unit = officer.map(|officer| officer.unit_id).or_else(|| units.iter().find(|unit| Some(unit.code.as_str()) == unit_code).map(|unit| unit.id));
+            let device = Device {
+                id: DeviceId::new(),
+                agency_id: super::directory::the_agency(instance).await?.id,
+                serial: serial.clone(),
+                kind: DeviceKind::BodyCamera,
+                model: None,
+                assigned_officer: officer.map(|officer| officer.id),
+                unit_id: unit,
+            };
+            super::directory::record_device(instance, &device).await?;
+            device
+        }
+        None => anyhow::bail!(
+            "the device {serial} is not registered, so its files were not touched. Register it with `liuhen device add --serial {serial} --kind body-camera --officer BADGE`, or run ingest again with --register-device"
+        ),
+    };
+    let reported_clock = plan.identity.as_ref().and_then(|identity| identity.clock).and_then(|clock| local_to_timestamp(clock, offset_of(instance)));
+    let clock_offset = ClockOffset::estimate(reported_clock, plan.newest_file_time, plan.scanned_at);
+    Ok(Identified { device, officers, clock_offset, warnings })
+}
+
+fn offset_of(instance: &Instance) -> Offset {
+    instance.config.ingest.offset().unwrap_or(Offset::UTC)
+}
+
+async fn ingest_device(
+    instance: &Instance,
+    context: &Run,
+    plan: Plan,
+    identified: Identified,
+    bars: &MultiProgress,
+    overall: &ProgressBar,
+    printer: &Printer,
+) -> DeviceReport {
+    let Plan { root, identity, files, skipped, .. } = plan;
+    let identity_badge = identity.as_ref().and_then(|identity| identity.badge_no.clone());
+    let assigned = identified.device.assigned_officer.and_then(|id| identified.officers.iter().find(|officer| officer.id == id));
+    let mut report = DeviceReport {
+        dir: root.display().to_string(),
+        device: Some(identified.device.serial.clone()),
+        device_id: Some(identified.device.id),
+        officer: assigned.map(|officer| officer.name.clone()),
+        clock_offset: identified.clock_offset,
+        clock_drift: identified.clock_offset.is_some_and(|offset| i128::from(offset.millis.unsigned_abs()) > context.drift_limit.as_millis()),
+        warnings: identified.warnings.clone(),
+        error: None,
+        files: Vec::new(),
+    };
+    for warning in &report.warnings {
+        printer.line(format!("注意 warning  {}: {warning}", report.dir));
+    }
+    for file in skipped {
+        printer.file(&report.dir, &file);
+        report.files.push(file);
+    }
+    for file in files {
+        let bar = bars.insert_before(overall, ProgressBar::new(file.size));
+        bar.set_style(
+            ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message(file.relative.clone());
+        let progress: liuhen_vault::Progress = {
+            let (bar, overall) = (bar.clone(), overall.clone());
+            Arc::new(move |read| {
+                bar.inc(read);
+                overall.inc(read);
+            })
+        };
+        let badge = file.name.as_ref().map(|name| name.badge_no.clone()).or_else(|| identity_badge.clone());
+        let officer = badge
+            .as_deref()
+            .and_then(|badge| identified.officers.iter().find(|officer| officer.badge_no == badge))
+            .or(assigned);
+        let outcome = ingest_file(instance, context, &identified, officer, &file, progress).await;
+        // Whatever was not read (a file refused early) still counts as done.
+        overall.inc(file.size.saturating_sub(bar.position()));
+        bar.finish_and_clear();
+        bars.remove(&bar);
+        let mut file_report = outcome;
+        file_report.officer = officer.map(|officer| officer.name.clone());
+        file_report.badge_no = badge;
+        printer.file(&report.dir, &file_report);
+        report.files.push(file_report);
+    }
+    report
+}
+
+async fn ingest_file(
+    instance: &Instance,
+    context: &Run,
+    identified: &Identified,
+    officer: Option<&Officer>,
+    file: &FileOnDevice,
+    progress: liuhen_vault::Progress,
+) -> FileReport {
+    let mut report = FileReport::new(file.relative.clone(), file.size);
+    if file.size == 0 {
+        report.status = FileStatus::Skipped;
+        report.message = Some("an empty file (0 bytes) is not a recording; left on the device".into());
+        return report;
+    }
+    let extension_kind = file.path.extension().map(|ext| MediaKind::from_extension(&ext.to_string_lossy())).unwrap_or(MediaKind::Other);
+    if extension_kind == MediaKind::Other {
+        // Not named like media: store it only if FFmpeg says it is media.
+        let path = file.path.clone();
+        let offset = context.offset;
+        let probed = tokio::task::spawn_blocking(move || media::probe(&path, MediaKind::Other, offset)).await.expect("probing does not panic");
+        if probed.kind == MediaKind::Other {
+            report.status = FileStatus::Skipped;
+            report.message = Some("not a recording, photo or audio file; left on the device".into());
+            return report;
+        }
+    }
+    match ingest_stored(instance, context, identified, officer, file, extension_kind, progress, &mut report).await {
+        Ok(()) => {}
+        Err(error) => {
+            report.status = FileStatus::Failed;
+            report.message = Some(format!("{error:#}; the file stays on the device, run ingest again"));
+        }
+    }
+    report
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn ingest_stored(
+    instance: &Instance,
+    context: &Run,
+    identified: &Identified,
+    officer: Option<&Officer>,
+    file: &FileOnDevice,
+    extension_kind: MediaKind,
+    progress: liuhen_vault::Progress,
+    report: &mut FileReport,
+) -> anyhow::Result<()> {
+    let outcome = instance.vault.put_file_with_progress(&file.path, progress).await?;
+    let digests = outcome.digests;
+    report.sha256 = Some(digests.sha256.to_hex());
+    report.sm3 = Some(digests.sm3.to_hex());
+    report.size = digests.size;
+
+    let existing_media = instance.store.media_by_sha256(&digests.sha256).await?;
+    if let Some(media) = &existing_media {
+        if media.sm3 != digests.sm3 || media.size != digests.size {
+            anyhow::bail!("the vault already holds a record for SHA-256 {} with a different SM3 or size; run `liuhen verify`", digests.sha256);
+        }
+        if let Some(recording) = instance.store.recording(media.id).await? {
+            report.fill_from(&recording, context);
+            report.status = FileStatus::Duplicate;
+            return clear_if_asked(instance, context, identified, file, &recording, &digests, report).await;
+        }
+    }
+
+    // Probe and play the stored copy, not the camera's.
+    let (kind, probe, playback) = check_stored_copy(instance, context, &digests, extension_kind).await?;
+    if kind != extension_kind && extension_kind != MediaKind::Other && probe.error.is_none() {
+        report.message = Some(format!("the name says {} but the content is {}", extension_kind.label_zh(), kind.label_zh()));
+    }
+    let name = file.name.as_ref();
+    let named_start = name.and_then(|name| local_to_timestamp(name.start, context.offset));
+    let (raw_start, start_source) = match (named_start, probe.embedded_start, file.modified) {
+        (Some(start), _, _) => (Some(start), Some(StartSource::FileName)),
+        (None, Some(start), _) => (Some(start), Some(if kind == MediaKind::Photo { StartSource::Exif } else { StartSource::Container })),
+        (None, None, Some(modified)) => (Some(modified), Some(StartSource::FileTime)),
+        (None, None, None) => (None, None),
+    };
+    let corrected_start = raw_start.map(|start| identified.clock_offset.map_or(start, |offset| offset.correct(start)));
+    let corrected_end = corrected_start.map(|start| {
+        let length = probe.duration_ms.map_or(SignedDuration::ZERO, |ms| SignedDuration::from_millis(i64::try_from(ms).unwrap_or(i64::MAX)));
+        start.checked_add(length).unwrap_or(start)
+    });
+    let media = existing_media.clone().unwrap_or_else(|| MediaRecord {
+        id: MediaId::new(),
+        sha256: digests.sha256,
+        sm3: digests.sm3,
+        size: digests.size,
+        original_name: file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
+        stored_at: Timestamp::now(),
+        stored_by: context.actor.clone(),
+        source_device: Some(identified.device.id),
+    });
+    let recording = Recording {
+        media_id: media.id,
+        device_id: identified.device.id,
+        officer_id: officer.map(|officer| officer.id),
+        unit_id: officer.map(|officer| officer.unit_id).or(identified.device.unit_id),
+        path_on_device: file.relative.clone(),
+        kind,
+        important: name.is_some_and(|name| name.important),
+        probe,
+        named_start,
+        raw_start,
+        start_source,
+        clock_offset: identified.clock_offset,
+        corrected_start,
+        corrected_end,
+        playback,
+        workstation: context.workstation.clone(),
+        ingested_at: Timestamp::now(),
+        ingested_by: context.actor.clone(),
+    };
+    let mut mutations = Vec::new();
+    if existing_media.is_none() {
+        mutations.push(Mutation::CreateMedia(media.clone()));
+    }
+    mutations.push(Mutation::CreateRecording(Box::new(recording.clone())));
+    let draft = EntryDraft::new(context.actor.clone(), action::RECORDING_INGESTED)
+        .subject(media.id.subject())
+        .subject(identified.device.id.subject())
+        .payload(serde_json::json!({
+            "sha256": media.sha256, "sm3": media.sm3, "size": media.size,
+            "path_on_device": recording.path_on_device, "kind": recording.kind,
+            "officer": recording.officer_id, "raw_start": recording.raw_start, "corrected_start": recording.corrected_start,
+            "clock_offset": recording.clock_offset, "playback": recording.playback, "workstation": recording.workstation,
+        }));
+    match instance.ledger.record(draft, mutations).await {
+        Ok(receipt) => {
+            report.ledger_index = Some(receipt.index);
+            report.status = FileStatus::Stored;
+        }
+        // Another worker registered the same content a moment ago.
+        Err(LedgerError::Store(StoreError::Conflict(_))) => {
+            report.status = FileStatus::Duplicate;
+        }
+        Err(error) => return Err(error.into()),
+    }
+    let recording = match report.status {
+        FileStatus::Duplicate => instance.store.media_by_sha256(&digests.sha256).await?.map(|media| media.id),
+        _ => Some(media.id),
+    };
+    let recording = match recording {
+        Some(id) => instance.store.recording(id).await?.context("the registration could not be read back")?,
+        None => anyhow::bail!("the registration could not be read back"),
+    };
+    let message = report.message.take();
+    report.fill_from(&recording, context);
+    report.message = message;
+    clear_if_asked(instance, context, identified, file, &recording, &digests, report).await
+}
+
+/// Probes the stored copy and confirms it plays (for an S3 vault, through
+/// a local scratch copy that is removed afterwards).
+async fn check_stored_copy(
+    instance: &Instance,
+    context: &Run,
+    digests: &ContentDigests,
+    extension_kind: MediaKind,
+) -> anyhow::Result<(MediaKind, liuhen_core::recording::MediaProbe, Playback)> {
+    let (path, scratch) = match instance.vault.local_path(&digests.sha256) {
+        Some(path) => (path, None),
+        None => {
+            std::fs::create_dir_all(&context.scratch).with_context(|| format!("cannot create {}", context.scratch.display()))?;
+            let path = context.scratch.join(format!("check-{}", uuid_like()));
+            instance.vault.copy_to_local(&digests.sha256, &path).await?;
+            (path.clone(), Some(path))
+        }
+    };
+    let offset = context.offset;
+    let checked = tokio::task::spawn_blocking(move || {
+        let probed = media::probe(&path, extension_kind, offset);
+        let playback = media::check_playback(&path, probed.kind)?;
+        anyhow::Ok((probed.kind, probed.probe, playback))
+    })
+    .await
+    .expect("the playback check does not panic");
+    if let Some(scratch) = scratch {
+        let _ = std::fs::remove_file(scratch);
+    }
+    checked
+}
+
+fn uuid_like() -> String {
+    MediaId::new().to_string()
+}
+
+/// Deletes the file from the device when asked, the registration is in the
+/// ledger, the stored copy plays, and it hashes to what was recorded.
+async fn clear_if_asked(
+    instance: &Instance,
+    context: &Run,
+    identified: &Identified,
+    file: &FileOnDevice,
+    recording: &Recording,
+    digests: &ContentDigests,
+    report: &mut FileReport,
+) -> anyhow::Result<()> {
+    if !context.clear {
+        return Ok(());
+    }
+    if !recording.playback.is_ok() {
+        report.append_message("it does not play back, so it was left on the device");
+        return Ok(());
+    }
+    let again = instance.vault.rehash(&digests.sha256).await?;
+    if again != *digests {
+        anyhow::bail!("the stored copy no longer hashes to what was read from the device; it was left on the device. Run `liuhen verify`");
+    }
+    std::fs::remove_file(&file.path).with_context(|| format!("stored and verified, but could not delete {} from the device", file.path.display()))?;
+    if let Some(parent) = file.path.parent() {
+        // Make the deletion itself durable on the camera's disk (best effort).
+        let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
+    }
+    let draft = EntryDraft::new(context.actor.clone(), action::RECORDING_CLEARED_FROM_DEVICE)
+        .subject(recording.media_id.subject())
+        .subject(identified.device.id.subject())
+        .payload(serde_json::json!({
+            "sha256": digests.sha256, "path_on_device": file.relative, "workstation": context.workstation,
+        }));
+    let receipt = instance.ledger.record(draft, Vec::new()).await?;
+    report.cleared = true;
+    report.clear_ledger_index = Some(receipt.index);
+    Ok(())
+}
+
+/// Prints per-file lines above the progress bars.
+struct Printer {
+    bars: MultiProgress,
+    json: bool,
+}
+
+impl Printer {
+    fn line(&self, line: String) {
+        if !self.json {
+            // Printed through the bars so they are redrawn below, not over it.
+            let _ = self.bars.println(line);
+        }
+    }
+
+    fn file(&self, dir: &str, file: &FileReport) {
+        let label = match file.status {
+            FileStatus::Stored => "已存入 stored   ",
+            FileStatus::Duplicate => "已存在 duplicate",
+            FileStatus::Failed => "失败 failed     ",
+            FileStatus::Skipped => "跳过 skipped    ",
+        };
+        let mut flags = Vec::new();
+        if let Some(Playback::Failed { detail }) = &file.playback {
+            flags.push(format!("无法播放 does not play: {detail}"));
+        }
+        if let Some(late) = file.late_by_ms {
+            flags.push(format!("超时 late by {}", human_duration(late)));
+        }
+        for drift in &file.drift {
+            flags.push(match drift {
+                Drift::DeviceClock { millis } => format!("设备时钟偏差 device clock off by {}", human_duration(*millis)),
+                Drift::FileTimes { millis } => format!("文件时间不一致 file times differ by {}", human_duration(*millis)),
+            });
+        }
+        if file.cleared {
+            flags.push("已从设备清除 cleared from device".into());
+        }
+        if let Some(message) = &file.message {
+            flags.push(message.clone());
+        }
+        let flags = if flags.is_empty() { String::new() } else { format!("  [{}]", flags.join("; ")) };
+        let digest = file.sha256.as_deref().map(|sha| &sha[..16]).unwrap_or("-");
+        self.line(format!("{label} {digest:16} {:>12}  {}/{}{flags}", file.size, dir, file.path));
+    }
+}
+
+/// `1 h 5 min`, `45 s`: a duration in milliseconds for people.
+pub(crate) fn human_duration(millis: i64) -> String {
+    let sign = if millis < 0 { "-" } else { "" };
+    let seconds = millis.unsigned_abs() / 1000;
+    match seconds {
+        0..60 => format!("{sign}{seconds} s"),
+        60..3600 => format!("{sign}{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{sign}{} h {} min", seconds / 3600, (seconds % 3600) / 60),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum FileStatus {
+    /// Stored and registered now.
+    Stored,
+    /// Already registered earlier (same content).
+    Duplicate,
+    /// Not stored; still on the device.
+    Failed,
+    /// Not a recording, or refused before reading; still on the device.
+    Skipped,
+}
+
+/// What happened to one file, as `--json` prints it.
+#[derive(Serialize)]
+struct FileReport {
+    path: String,
+    status: FileStatus,
+    size: u64,
+    sha256: Option<String>,
+    sm3: Option<String>,
+    media_id: Option<MediaId>,
+    kind: Option<MediaKind>,
+    container: Option<String>,
+    video_codec: Option<String>,
+    audio_codec: Option<String>,
+    duration_ms: Option<u64>,
+    important: bool,
+    raw_start: Option<Timestamp>,
+    start_source: Option<StartSource>,
+    corrected_start: Option<Timestamp>,
+    corrected_end: Option<Timestamp>,
+    officer: Option<String>,
+    badge_no: Option<String>,
+    playback: Option<Playback>,
+    late_by_ms: Option<i64>,
+    drift: Vec<Drift>,
+    cleared: bool,
+    ledger_index: Option<u64>,
+    clear_ledger_index: Option<u64>,
+    message: Option<String>,
+}
+
+impl FileReport {
+    fn new(path: String, size: u64) -> Self {
+        Self {
+            path,
+            status: FileStatus::Failed,
+            size,
+            sha256: None,
+            sm3: None,
+            media_id: None,
+            kind: None,
+            container: None,
+            video_codec: None,
+            audio_codec: None,
+            duration_ms: None,
+            important: false,
+            raw_start: None,
+            start_source: None,
+            corrected_start: None,
+            corrected_end: None,
+            officer: None,
+            badge_no: None,
+            playback: None,
+            late_by_ms: None,
+            drift: Vec::new(),
+            cleared: false,
+            ledger_index: None,
+            clear_ledger_index: None,
+            message: None,
+        }
+    }
+
+    fn skipped(path: String, message: String) -> Self {
+        let mut report = Self::new(path, 0);
+        report.status = FileStatus::Skipped;
+        report.message = Some(message);
+        report
+    }
+
+    fn fill_from(&mut self, recording: &Recording, context: &Run) {
+        self.media_id = Some(recording.media_id);
+        self.kind = Some(recording.kind);
+        self.container = recording.probe.container.clone();
+        self.video_codec = recording.probe.video_codec.clone();
+        self.audio_codec = recording.probe.audio_codec.clone();
+        self.duration_ms = recording.probe.duration_ms;
+        self.important = recording.important;
+        self.raw_start = recording.raw_start;
+        self.start_source = recording.start_source;
+        self.corrected_start = recording.corrected_start;
+        self.corrected_end = recording.corrected_end;
+        self.playback = Some(recording.playback.clone());
+        self.late_by_ms = recording.offload_delay(context.deadline).map(|delay| i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        self.drift = recording.drift(context.drift_limit);
+        if let Some(error) = &recording.probe.error {
+            self.append_message(&format!("probe: {error}"));
+        }
+    }
+
+    fn append_message(&mut self, text: &str) {
+        self.message = Some(match self.message.take() {
+            Some(message) => format!("{message}; {text}"),
+            None => text.to_owned(),
+        });
+    }
+}
+
+#[derive(Serialize)]
+struct DeviceReport {
+    dir: String,
+    device: Option<String>,
+    device_id: Option<DeviceId>,
+    /// The officer the device is assigned to.
+    officer: Option<String>,
+    clock_offset: Option<ClockOffset>,
+    clock_drift: bool,
+    warnings: Vec<String>,
+    /// Why nothing on this device was touched.
+    error: Option<String>,
+    files: Vec<FileReport>,
+}
+
+impl DeviceReport {
+    fn failed(dir: &Path, error: String) -> Self {
+        Self {
+            dir: dir.display().to_string(),
+            device: None,
+            device_id: None,
+            officer: None,
+            clock_offset: None,
+            clock_drift: false,
+            warnings: Vec::new(),
+            error: Some(error),
+            files: Vec::new(),
+        }
+    }
+}
+
+#[derive(Default, Serialize)]
+struct Totals {
+    devices: usize,
+    devices_failed: usize,
+    files: usize,
+    stored: usize,
+    duplicate: usize,
+    failed: usize,
+    skipped: usize,
+    bytes_stored: u64,
+    playback_failed: usize,
+    late: usize,
+    drifted: usize,
+    cleared: usize,
+}
+
+impl Totals {
+    fn of(devices: &[DeviceReport]) -> Self {
+        let mut totals = Totals { devices: devices.len(), ..Totals::default() };
+        for device in devices {
+            totals.devices_failed += usize::from(device.error.is_some());
+            for file in &device.files {
+                totals.files += 1;
+                match file.status {
+                    FileStatus::Stored => {
+                        totals.stored += 1;
+                        totals.bytes_stored += file.size;
+                    }
+                    FileStatus::Duplicate => totals.duplicate += 1,
+                    FileStatus::Failed => totals.failed += 1,
+                    FileStatus::Skipped => totals.skipped += 1,
+                }
+                totals.playback_failed += usize::from(matches!(file.playback, Some(Playback::Failed { .. })));
+                totals.late += usize::from(file.late_by_ms.is_some());
+                totals.drifted += usize::from(!file.drift.is_empty());
+                totals.cleared += usize::from(file.cleared);
+            }
+        }
+        totals
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    workstation: &'a str,
+    devices: &'a [DeviceReport],
+    totals: &'a Totals,
+}
