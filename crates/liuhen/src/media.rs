@@ -73,7 +73,7 @@ pub fn probe(path: &Path, extension_kind: MediaKind, camera_offset: Offset) -> P
     };
     let parsed: Option<ProbeOutput> = serde_json::from_slice(&output.stdout).ok();
     let Some(parsed) = parsed.filter(|parsed| output.status.success() && parsed.format.is_some()) else {
-        return unprobed(extension_kind, first_lines(&output.stderr).unwrap_or_else(|| "ffprobe could not read it".into()));
+        return unprobed(extension_kind, first_lines(&output.stderr, path).unwrap_or_else(|| "ffprobe could not read it".into()));
     };
     let format = parsed.format.expect("checked above");
     let video = parsed.streams.iter().find(|stream| {
@@ -155,7 +155,7 @@ pub fn check_playback(path: &Path, kind: MediaKind) -> anyhow::Result<Playback> 
             .stdout(Stdio::null())
             .output()
             .context("ffmpeg could not be run for the playback check")?;
-        let complaint = first_lines(&output.stderr);
+        let complaint = first_lines(&output.stderr, path);
         if !output.status.success() || complaint.is_some() {
             let detail = complaint.unwrap_or_else(|| format!("ffmpeg exited with {}", output.status));
             return Ok(Playback::Failed { detail });
@@ -164,9 +164,10 @@ pub fn check_playback(path: &Path, kind: MediaKind) -> anyhow::Result<Playback> 
     Ok(Playback::Ok)
 }
 
-/// The first lines of a tool's complaints, without the file path noise.
-fn first_lines(stderr: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(stderr);
+/// The first lines of a tool's complaints, without the (vault) path of the
+/// file, which says nothing to the person reading.
+fn first_lines(stderr: &[u8], path: &Path) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr).replace(&format!("{}: ", path.display()), "");
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).take(3).collect();
     (!lines.is_empty()).then(|| lines.join("; "))
 }

@@ -16,7 +16,17 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use support::{text, Instance};
 
-on_both_backends!(a_camera_is_offloaded_checked_registered_and_cleared);
+on_both_backends!(a_camera_is_offloaded_checked_registered_and_cleared, several_cameras_at_once_and_their_interruptions);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_camera_is_refused_unless_registered() {
+    unknown_camera(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_ingest_is_finished_by_the_next_run() {
+    killed_ingest(false).await;
+}
 
 const SERIAL: &str = "DSJ-T-001";
 const BADGE: &str = "0203001";
@@ -90,8 +100,12 @@ impl Fixtures {
 
 /// `DSJ_<serial>_<badge>_<YYYYMMDD>_<HHMMSS>` at a camera-clock instant.
 fn camera_name(at: Timestamp, important: bool, extension: &str) -> String {
+    named_for(SERIAL, at, important, extension)
+}
+
+fn named_for(serial: &str, at: Timestamp, important: bool, extension: &str) -> String {
     let local = at.to_zoned(TimeZone::fixed(CHINA));
-    format!("DSJ_{SERIAL}_{BADGE}_{}{}.{extension}", local.strftime("%Y%m%d_%H%M%S"), if important { "_IMP" } else { "" })
+    format!("DSJ_{serial}_{BADGE}_{}{}.{extension}", local.strftime("%Y%m%d_%H%M%S"), if important { "_IMP" } else { "" })
 }
 
 fn sha256_of(path: &Path) -> String {
@@ -276,4 +290,173 @@ async fn a_camera_is_offloaded_checked_registered_and_cleared(postgres: bool) {
 
     let (ok, report) = instance.verify();
     assert!(ok, "everything ingested verifies: {report}");
+}
+
+fn json_lines(output: &std::process::Output) -> Vec<Value> {
+    assert!(output.status.success(), "{}", text(output));
+    String::from_utf8(output.stdout.clone()).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+async fn several_cameras_at_once_and_their_interruptions(postgres: bool) {
+    let instance = prepared_instance(postgres).await;
+    let fixtures = fixtures();
+    let start = Timestamp::now() - SignedDuration::from_hours(1);
+    let mut cameras = Vec::new();
+    for (number, serial) in ["DSJ-T-001", "DSJ-T-002", "DSJ-T-003"].into_iter().enumerate() {
+        if serial != SERIAL {
+            let output = instance.run(&["device", "add", "--serial", serial, "--kind", "body-camera", "--officer", BADGE]);
+            assert!(output.status.success(), "{}", text(&output));
+        }
+        let camera = instance.dir.path().join(format!("CAM{number}"));
+        let first = start + SignedDuration::from_secs(100 * number as i64);
+        // Two 2-second clips a minute apart: one activity, one interruption.
+        fixtures.media("h264.mp4", first, &camera.join(named_for(serial, first, false, "MP4")));
+        let second = first + SignedDuration::from_secs(60);
+        fixtures.media("h264.mp4", second, &camera.join(named_for(serial, second, false, "MP4")));
+        // Far apart: a new activity, no interruption.
+        let later = first + SignedDuration::from_hours(3);
+        fixtures.media("h264.mp4", later - SignedDuration::from_hours(5), &camera.join(named_for(serial, later - SignedDuration::from_hours(5), false, "MP4")));
+        cameras.push(camera);
+    }
+    let mut args = vec!["ingest", "--jobs", "2", "--json"];
+    args.extend(cameras.iter().map(|camera| camera.to_str().unwrap()));
+    let output = instance.run(&args);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["totals"]["stored"], 9, "{summary:#}");
+    let serials: std::collections::BTreeSet<_> = summary["devices"].as_array().unwrap().iter().map(|device| device["device"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(serials.len(), 3);
+
+    let gaps = json_lines(&instance.run(&["interruptions", "--json"]));
+    assert_eq!(gaps.len(), 3, "{gaps:#?}");
+    assert!(gaps.iter().all(|gap| gap["explanation"].is_null()));
+    let gap = gaps.iter().find(|gap| gap["device"] == "DSJ-T-002").unwrap();
+    let gap_ms = gap["gap_ms"].as_i64().unwrap();
+    assert!((57_000..=59_000).contains(&gap_ms), "{gap_ms}");
+    let (before, after) = (gap["before"].as_str().unwrap(), gap["after"].as_str().unwrap());
+
+    let explain = |text: &str| instance.run(&["interruptions", "explain", "--before", before, "--after", after, "--officer", BADGE, "--text", text]);
+    let output = explain("电池耗尽，更换电池后继续录像");
+    assert!(output.status.success(), "{}", text(&output));
+    let output = explain("另一种说法");
+    assert!(!output.status.success());
+    assert!(text(&output).contains("already explained"), "{}", text(&output));
+    let output = instance.run(&["interruptions", "explain", "--before", after, "--after", before, "--officer", BADGE, "--text", "不存在的中断"]);
+    assert!(text(&output).contains("no interruption"), "{}", text(&output));
+
+    let explained = json_lines(&instance.run(&["interruptions", "--device", "DSJ-T-002", "--json"]));
+    assert_eq!(explained.len(), 1);
+    assert_eq!(explained[0]["explanation"]["explanation"], "电池耗尽，更换电池后继续录像");
+    assert_eq!(json_lines(&instance.run(&["interruptions", "--unexplained", "--json"])).len(), 2);
+    let listing = text(&instance.run(&["interruptions"]));
+    assert!(listing.contains("3 处, 2 处待说明"), "{listing}");
+}
+
+async fn unknown_camera(postgres: bool) {
+    let instance = prepared_instance(postgres).await;
+    let fixtures = fixtures();
+    let camera = instance.dir.path().join("NEWCAM");
+    let at = Timestamp::now() - SignedDuration::from_mins(30);
+    let clip = camera.join(named_for("DSJ-NEW-9", at, false, "MP4"));
+    fixtures.media("h264.mp4", at, &clip);
+    let blobs = || walk_files(&instance.data().join("vault/blobs")).len();
+
+    let output = instance.run(&["ingest", camera.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("DSJ-NEW-9 is not registered"), "{}", text(&output));
+    assert!(clip.exists());
+    assert_eq!(blobs(), 0, "nothing of an unknown device is copied");
+
+    let output = instance.run(&["ingest", instance.dir.path().join("missing").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains("cannot open the device folder"), "{}", text(&output));
+
+    let anonymous = instance.dir.path().join("ANON");
+    let anonymous_at = at + SignedDuration::from_secs(7);
+    fixtures.media("h264.mp4", anonymous_at, &anonymous.join("VID_0001.MP4"));
+    let output = instance.run(&["ingest", anonymous.to_str().unwrap()]);
+    assert!(text(&output).contains("--device SERIAL"), "{}", text(&output));
+
+    let output = instance.run(&["ingest", camera.to_str().unwrap(), "--register-device", "--clear-device"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!clip.exists());
+    let devices = text(&instance.run(&["device", "list"]));
+    assert!(devices.contains("DSJ-NEW-9"), "{devices}");
+    let rows = json_lines(&instance.run(&["register", "offload", "--json"]));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["officer_name"], "张伟", "the officer is found by the badge number in the file name");
+
+    // A file without the naming convention, for a device named on the command line.
+    let output = instance.run(&["ingest", anonymous.to_str().unwrap(), "--device", SERIAL, "--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(file(&summary, "VID_0001.MP4")["start_source"], "container");
+    assert_eq!(time(&file(&summary, "VID_0001.MP4")["raw_start"]), Timestamp::from_second(anonymous_at.as_second()).unwrap(), "MP4 keeps whole seconds");
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk_files(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+async fn killed_ingest(postgres: bool) {
+    let instance = prepared_instance(postgres).await;
+    let fixtures = fixtures();
+    let camera = instance.dir.path().join("CAMERA");
+    let at = Timestamp::now() - SignedDuration::from_mins(50);
+    let small: Vec<PathBuf> = (0..2)
+        .map(|number| {
+            let when = at + SignedDuration::from_mins(number);
+            let path = camera.join(camera_name(when, false, "MP4"));
+            fixtures.media("h264.mp4", when, &path);
+            path
+        })
+        .collect();
+    // A long recording, long enough to be killed in the middle of.
+    let big = camera.join(camera_name(at + SignedDuration::from_mins(5), false, "MP4"));
+    std::fs::write(&big, support::random_bytes(400 << 20, 7)).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["ingest", camera.to_str().unwrap(), "--clear-device", "--json"])
+        .env("LIUHEN_DATA", instance.data())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let temporary = instance.data().join("vault/tmp");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let writing = loop {
+        let writing = walk_files(&temporary).iter().any(|path| path.metadata().is_ok_and(|metadata| metadata.len() > (8 << 20)));
+        if writing || std::time::Instant::now() > deadline {
+            break writing;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    child.kill().unwrap();
+    assert!(writing, "the long recording was being copied when the process was killed");
+    child.wait().unwrap();
+    assert!(big.exists(), "nothing is cleared before it is stored");
+
+    let output = instance.run(&["ingest", camera.to_str().unwrap(), "--clear-device", "--json"]);
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    assert_eq!(summary["totals"]["failed"], 0, "{summary:#}");
+    let rows = json_lines(&instance.run(&["register", "offload", "--json"]));
+    assert_eq!(rows.len(), 3, "each file registered exactly once: {rows:#?}");
+    for path in &small {
+        assert!(!path.exists(), "{} cleared on the second run", path.display());
+    }
+    let broken = file(&summary, &big.file_name().unwrap().to_string_lossy());
+    assert_eq!(broken["playback"]["status"], "failed", "random bytes do not play: {broken:#}");
+    assert!(big.exists());
+    let (ok, report) = instance.verify();
+    assert!(ok, "{report}");
 }

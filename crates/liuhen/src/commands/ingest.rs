@@ -581,7 +581,12 @@ struct Printer {
 
 impl Printer {
     fn line(&self, line: String) {
-        if !self.json {
+        if self.json {
+            return;
+        }
+        if self.bars.is_hidden() {
+            println!("{line}");
+        } else {
             // Printed through the bars so they are redrawn below, not over it.
             let _ = self.bars.println(line);
         }
@@ -726,7 +731,9 @@ impl FileReport {
         self.playback = Some(recording.playback.clone());
         self.late_by_ms = recording.offload_delay(context.deadline).map(|delay| i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
         self.drift = recording.drift(context.drift_limit);
-        if let Some(error) = &recording.probe.error {
+        // A file that cannot be probed usually cannot be played either; the
+        // playback detail then says it already.
+        if let (Some(error), Playback::Ok) = (&recording.probe.error, &recording.playback) {
             self.append_message(&format!("probe: {error}"));
         }
     }
