@@ -9,7 +9,6 @@ mod cli;
 mod commands;
 mod config;
 mod instance;
-mod media;
 
 use std::process::ExitCode;
 

@@ -21,20 +21,19 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
 use liuhen_core::digest::ContentDigests;
-use liuhen_core::entity::{Device, DeviceKind, MediaRecord, Officer};
+use liuhen_core::entity::{Device, DeviceKind, Officer};
 use liuhen_core::entry::EntryDraft;
 use liuhen_core::id::{DeviceId, MediaId};
-use liuhen_core::mutation::{action, Mutation};
+use liuhen_core::mutation::action;
 use liuhen_core::recording::{
     local_to_timestamp, CameraFileName, CameraIdentity, ClockOffset, Drift, MediaKind, Playback, Recording, StartSource,
 };
-use liuhen_ledger::LedgerError;
-use liuhen_store::StoreError;
 use serde::Serialize;
+
+use liuhen_collect::{Arrival, CollectSettings};
 
 use crate::cli::IngestArgs;
 use crate::instance::{console_actor, Instance};
-use crate::media;
 
 /// Names of the identity file a camera may hold at its root (case ignored).
 const IDENTITY_FILES: [&str; 6] = ["device.txt", "deviceinfo.txt", "device.ini", "deviceinfo.ini", "identity.txt", "liuhen-device.txt"];
@@ -43,7 +42,7 @@ const IDENTITY_FILES: [&str; 6] = ["device.txt", "deviceinfo.txt", "device.ini",
 const SYSTEM_FOLDERS: [&str; 3] = ["system volume information", "$recycle.bin", "lost+found"];
 
 pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCode> {
-    media::check_tools()?;
+    liuhen_collect::media::check_tools()?;
     let settings = &instance.config.ingest;
     let context = Run {
         offset: settings.offset()?,
@@ -52,7 +51,7 @@ pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCo
         workstation: settings.workstation_name(),
         actor: console_actor(),
         clear: args.clear_device,
-        scratch: instance.config.data_dir.join("tmp"),
+        collect: CollectSettings { camera_offset: settings.offset()?, scratch: instance.config.data_dir.join("tmp") },
     };
     let jobs = args.jobs.unwrap_or(settings.workers).max(1);
 
@@ -126,7 +125,7 @@ struct Run {
     workstation: String,
     actor: String,
     clear: bool,
-    scratch: PathBuf,
+    collect: CollectSettings,
 }
 
 /// A device folder, read.
@@ -366,7 +365,7 @@ async fn ingest_file(
         // Not named like media: store it only if FFmpeg says it is media.
         let path = file.path.clone();
         let offset = context.offset;
-        let probed = tokio::task::spawn_blocking(move || media::probe(&path, MediaKind::Other, offset)).await.expect("probing does not panic");
+        let probed = tokio::task::spawn_blocking(move || liuhen_collect::media::probe(&path, MediaKind::Other, offset)).await.expect("probing does not panic");
         if probed.kind == MediaKind::Other {
             report.status = FileStatus::Skipped;
             report.message = Some("not a recording, photo or audio file; left on the device".into());
@@ -399,139 +398,26 @@ async fn ingest_stored(
     report.sha256 = Some(digests.sha256.to_hex());
     report.sm3 = Some(digests.sm3.to_hex());
     report.size = digests.size;
-
-    let existing_media = instance.store.media_by_sha256(&digests.sha256).await?;
-    if let Some(media) = &existing_media {
-        if media.sm3 != digests.sm3 || media.size != digests.size {
-            anyhow::bail!("the vault already holds a record for SHA-256 {} with a different SM3 or size; run `liuhen verify`", digests.sha256);
-        }
-        if let Some(recording) = instance.store.recording(media.id).await? {
-            report.fill_from(&recording, context);
-            report.status = FileStatus::Duplicate;
-            return clear_if_asked(instance, context, identified, file, &recording, &digests, report).await;
-        }
-    }
-
-    // Probe and play the stored copy, not the camera's.
-    let (kind, probe, playback) = check_stored_copy(instance, context, &digests, extension_kind).await?;
-    if kind != extension_kind && extension_kind != MediaKind::Other && probe.error.is_none() {
-        report.message = Some(format!("the name says {} but the content is {}", extension_kind.label_zh(), kind.label_zh()));
-    }
-    let name = file.name.as_ref();
-    let named_start = name.and_then(|name| local_to_timestamp(name.start, context.offset));
-    let (raw_start, start_source) = match (named_start, probe.embedded_start, file.modified) {
-        (Some(start), _, _) => (Some(start), Some(StartSource::FileName)),
-        (None, Some(start), _) => (Some(start), Some(if kind == MediaKind::Photo { StartSource::Exif } else { StartSource::Container })),
-        (None, None, Some(modified)) => (Some(modified), Some(StartSource::FileTime)),
-        (None, None, None) => (None, None),
-    };
-    let corrected_start = raw_start.map(|start| identified.clock_offset.map_or(start, |offset| offset.correct(start)));
-    let corrected_end = corrected_start.map(|start| {
-        let length = probe.duration_ms.map_or(SignedDuration::ZERO, |ms| SignedDuration::from_millis(i64::try_from(ms).unwrap_or(i64::MAX)));
-        start.checked_add(length).unwrap_or(start)
-    });
-    let media = existing_media.clone().unwrap_or_else(|| MediaRecord {
-        id: MediaId::new(),
-        sha256: digests.sha256,
-        sm3: digests.sm3,
-        size: digests.size,
-        original_name: file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
-        stored_at: Timestamp::now(),
-        stored_by: context.actor.clone(),
-        source_device: Some(identified.device.id),
-    });
-    let recording = Recording {
-        media_id: media.id,
-        device_id: identified.device.id,
-        officer_id: officer.map(|officer| officer.id),
-        unit_id: officer.map(|officer| officer.unit_id).or(identified.device.unit_id),
+    let arrival = Arrival {
+        digests,
+        device: identified.device.clone(),
+        officer: officer.cloned(),
         path_on_device: file.relative.clone(),
-        kind,
-        important: name.is_some_and(|name| name.important),
-        probe,
-        named_start,
-        raw_start,
-        start_source,
+        original_name: file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
+        extension_kind,
+        modified: file.modified,
         clock_offset: identified.clock_offset,
-        corrected_start,
-        corrected_end,
-        playback,
         workstation: context.workstation.clone(),
-        ingested_at: Timestamp::now(),
-        ingested_by: context.actor.clone(),
+        actor: context.actor.clone(),
     };
-    let mut mutations = Vec::new();
-    if existing_media.is_none() {
-        mutations.push(Mutation::CreateMedia(media.clone()));
+    let registered = liuhen_collect::register(&instance.ledger, &instance.vault, &context.collect, arrival).await?;
+    report.status = if registered.new { FileStatus::Stored } else { FileStatus::Duplicate };
+    report.ledger_index = registered.ledger_index;
+    report.fill_from(&registered.recording, context);
+    if let Some(note) = &registered.note {
+        report.append_message(note);
     }
-    mutations.push(Mutation::CreateRecording(Box::new(recording.clone())));
-    let draft = EntryDraft::new(context.actor.clone(), action::RECORDING_INGESTED)
-        .subject(media.id.subject())
-        .subject(identified.device.id.subject())
-        .payload(serde_json::json!({
-            "sha256": media.sha256, "sm3": media.sm3, "size": media.size,
-            "path_on_device": recording.path_on_device, "kind": recording.kind,
-            "officer": recording.officer_id, "raw_start": recording.raw_start, "corrected_start": recording.corrected_start,
-            "clock_offset": recording.clock_offset, "playback": recording.playback, "workstation": recording.workstation,
-        }));
-    match instance.ledger.record(draft, mutations).await {
-        Ok(receipt) => {
-            report.ledger_index = Some(receipt.index);
-            report.status = FileStatus::Stored;
-        }
-        // Another worker registered the same content a moment ago.
-        Err(LedgerError::Store(StoreError::Conflict(_))) => {
-            report.status = FileStatus::Duplicate;
-        }
-        Err(error) => return Err(error.into()),
-    }
-    let recording = match report.status {
-        FileStatus::Duplicate => instance.store.media_by_sha256(&digests.sha256).await?.map(|media| media.id),
-        _ => Some(media.id),
-    };
-    let recording = match recording {
-        Some(id) => instance.store.recording(id).await?.context("the registration could not be read back")?,
-        None => anyhow::bail!("the registration could not be read back"),
-    };
-    let message = report.message.take();
-    report.fill_from(&recording, context);
-    report.message = message;
-    clear_if_asked(instance, context, identified, file, &recording, &digests, report).await
-}
-
-/// Probes the stored copy and confirms it plays (for an S3 vault, through
-/// a local scratch copy that is removed afterwards).
-async fn check_stored_copy(
-    instance: &Instance,
-    context: &Run,
-    digests: &ContentDigests,
-    extension_kind: MediaKind,
-) -> anyhow::Result<(MediaKind, liuhen_core::recording::MediaProbe, Playback)> {
-    let (path, scratch) = match instance.vault.local_path(&digests.sha256) {
-        Some(path) => (path, None),
-        None => {
-            std::fs::create_dir_all(&context.scratch).with_context(|| format!("cannot create {}", context.scratch.display()))?;
-            let path = context.scratch.join(format!("check-{}", uuid_like()));
-            instance.vault.copy_to_local(&digests.sha256, &path).await?;
-            (path.clone(), Some(path))
-        }
-    };
-    let offset = context.offset;
-    let checked = tokio::task::spawn_blocking(move || {
-        let probed = media::probe(&path, extension_kind, offset);
-        let playback = media::check_playback(&path, probed.kind)?;
-        anyhow::Ok((probed.kind, probed.probe, playback))
-    })
-    .await
-    .expect("the playback check does not panic");
-    if let Some(scratch) = scratch {
-        let _ = std::fs::remove_file(scratch);
-    }
-    checked
-}
-
-fn uuid_like() -> String {
-    MediaId::new().to_string()
+    clear_if_asked(instance, context, identified, file, &registered.recording, &digests, report).await
 }
 
 /// Deletes the file from the device when asked, the registration is in the

@@ -8,21 +8,19 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use anyhow::{bail, Context};
 use jiff::tz::Offset;
 use jiff::Timestamp;
 use liuhen_core::recording::{local_to_timestamp, parse_camera_time, MediaKind, MediaProbe, Playback};
 use serde::Deserialize;
 
+use crate::CollectError;
+
 /// Checks that `ffprobe` and `ffmpeg` can be run, before any file is touched.
-pub fn check_tools() -> anyhow::Result<()> {
+pub fn check_tools() -> Result<(), CollectError> {
     for tool in ["ffprobe", "ffmpeg"] {
         let status = Command::new(tool).arg("-version").stdout(Stdio::null()).stderr(Stdio::null()).status();
-        match status {
-            Ok(status) if status.success() => {}
-            _ => bail!(
-                "`{tool}` cannot be run: the playback check needs FFmpeg. Install it (Debian/Ubuntu: `apt-get install ffmpeg`) and try again; nothing was copied"
-            ),
+        if !status.is_ok_and(|status| status.success()) {
+            return Err(CollectError::ToolMissing { tool });
         }
     }
     Ok(())
@@ -137,7 +135,7 @@ fn exif_time(path: &Path, camera_offset: Offset) -> Option<Timestamp> {
 /// Confirms that a stored copy plays: every packet of every stream is read
 /// (a truncated recording fails here), then the first seconds are decoded
 /// (a stream the decoder cannot make pictures or sound from fails here).
-pub fn check_playback(path: &Path, kind: MediaKind) -> anyhow::Result<Playback> {
+pub fn check_playback(path: &Path, kind: MediaKind) -> Result<Playback, CollectError> {
     let runs: Vec<Vec<&str>> = match kind {
         MediaKind::Video | MediaKind::Audio => vec![
             vec!["-map", "0", "-c", "copy", "-f", "null", "-"],
@@ -154,7 +152,7 @@ pub fn check_playback(path: &Path, kind: MediaKind) -> anyhow::Result<Playback> 
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .output()
-            .context("ffmpeg could not be run for the playback check")?;
+            .map_err(|source| CollectError::ToolFailed { tool: "ffmpeg", source })?;
         let complaint = first_lines(&output.stderr, path);
         if !output.status.success() || complaint.is_some() {
             let detail = complaint.unwrap_or_else(|| format!("ffmpeg exited with {}", output.status));

@@ -1,0 +1,224 @@
+//! Liuhen's collection layer (采集).
+//!
+//! A file offloaded from a device arrives in the vault by one of two roads:
+//! `liuhen ingest` on a workstation with its own vault, or an upload from a
+//! workstation to `liuhen serve`. Both end here, in [`register`]: the
+//! stored copy (never the camera's) is probed and played back with FFmpeg,
+//! its times are put on the workstation's clock, and it is registered as a
+//! recording of its device in the same ledger entry that records it.
+//!
+//! **Invariant:** a recording is registered only for content that is
+//! published in the vault, and at most once per content (a second arrival of
+//! the same bytes is a duplicate, reported with the first registration).
+
+pub mod media;
+
+use std::path::PathBuf;
+
+use jiff::tz::Offset;
+use jiff::{SignedDuration, Timestamp};
+use liuhen_core::digest::ContentDigests;
+use liuhen_core::entity::{Device, MediaRecord, Officer};
+use liuhen_core::entry::EntryDraft;
+use liuhen_core::id::MediaId;
+use liuhen_core::mutation::{action, Mutation};
+use liuhen_core::recording::{local_to_timestamp, CameraFileName, ClockOffset, MediaKind, MediaProbe, Playback, Recording, StartSource};
+use liuhen_ledger::{Ledger, LedgerError};
+use liuhen_store::StoreError;
+use liuhen_vault::{Vault, VaultError};
+
+/// Why a file could not be registered.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("`{tool}` cannot be run: the playback check needs FFmpeg. Install it (Debian/Ubuntu: `apt-get install ffmpeg`) and try again")]
+    ToolMissing { tool: &'static str },
+    #[error("`{tool}` failed to start: {source}")]
+    ToolFailed {
+        tool: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the vault already holds a record for SHA-256 {sha256} with a different SM3 or size; run `liuhen verify`")]
+    DigestMismatch { sha256: String },
+    #[error("the registration of {0} could not be read back")]
+    Vanished(MediaId),
+    #[error("cannot use the scratch folder {path}: {source}")]
+    Scratch {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// A file that is now published in the vault, and what is known of where it
+/// came from.
+#[derive(Clone, Debug)]
+pub struct Arrival {
+    pub digests: ContentDigests,
+    pub device: Device,
+    /// Who recorded it, if known.
+    pub officer: Option<Officer>,
+    /// Where it was on the device, relative to the device's root.
+    pub path_on_device: String,
+    /// Its file name, as it arrived.
+    pub original_name: Option<String>,
+    /// What its extension promises; the probe has the last word.
+    pub extension_kind: MediaKind,
+    /// Its modification time on the device's disk (camera clock).
+    pub modified: Option<Timestamp>,
+    /// The device clock's offset, measured when it was offloaded.
+    pub clock_offset: Option<ClockOffset>,
+    /// The collection workstation that offloaded it.
+    pub workstation: String,
+    /// The ledger actor registering it.
+    pub actor: String,
+}
+
+/// How files are judged where they arrive.
+#[derive(Clone, Debug)]
+pub struct CollectSettings {
+    /// The UTC offset of cameras' wall clocks (file names, EXIF).
+    pub camera_offset: Offset,
+    /// Where a copy is made when the vault is not on the local filesystem.
+    pub scratch: PathBuf,
+}
+
+/// What [`register`] did.
+#[derive(Clone, Debug)]
+pub struct Registered {
+    pub recording: Recording,
+    /// `false` when the same content had been registered before; the
+    /// recording is then that earlier registration.
+    pub new: bool,
+    /// The ledger entry that registered it now.
+    pub ledger_index: Option<u64>,
+    /// Something a person should know that is not a failure (a photo named
+    /// like a video, say).
+    pub note: Option<String>,
+}
+
+/// Registers a published file as a recording of its device, or finds that
+/// it was registered before.
+pub async fn register(ledger: &Ledger, vault: &Vault, settings: &CollectSettings, arrival: Arrival) -> Result<Registered, CollectError> {
+    let store = ledger.store();
+    let digests = arrival.digests;
+    let existing_media = store.media_by_sha256(&digests.sha256).await?;
+    if let Some(media) = &existing_media {
+        if media.sm3 != digests.sm3 || media.size != digests.size {
+            return Err(CollectError::DigestMismatch { sha256: digests.sha256.to_hex() });
+        }
+        if let Some(recording) = store.recording(media.id).await? {
+            return Ok(Registered { recording, new: false, ledger_index: None, note: None });
+        }
+    }
+
+    // Probe and play the stored copy, not the camera's.
+    let (kind, probe, playback) = check_stored_copy(vault, settings, &digests, arrival.extension_kind).await?;
+    let note = (kind != arrival.extension_kind && arrival.extension_kind != MediaKind::Other && probe.error.is_none())
+        .then(|| format!("the name says {} but the content is {}", arrival.extension_kind.label_zh(), kind.label_zh()));
+    let name = arrival.original_name.as_deref().and_then(CameraFileName::parse);
+    let named_start = name.as_ref().and_then(|name| local_to_timestamp(name.start, settings.camera_offset));
+    let (raw_start, start_source) = match (named_start, probe.embedded_start, arrival.modified) {
+        (Some(start), _, _) => (Some(start), Some(StartSource::FileName)),
+        (None, Some(start), _) => (Some(start), Some(if kind == MediaKind::Photo { StartSource::Exif } else { StartSource::Container })),
+        (None, None, Some(modified)) => (Some(modified), Some(StartSource::FileTime)),
+        (None, None, None) => (None, None),
+    };
+    let corrected_start = raw_start.map(|start| arrival.clock_offset.map_or(start, |offset| offset.correct(start)));
+    let corrected_end = corrected_start.map(|start| {
+        let length = probe.duration_ms.map_or(SignedDuration::ZERO, |ms| SignedDuration::from_millis(i64::try_from(ms).unwrap_or(i64::MAX)));
+        start.checked_add(length).unwrap_or(start)
+    });
+    let media = existing_media.clone().unwrap_or_else(|| MediaRecord {
+        id: MediaId::new(),
+        sha256: digests.sha256,
+        sm3: digests.sm3,
+        size: digests.size,
+        original_name: arrival.original_name.clone(),
+        stored_at: Timestamp::now(),
+        stored_by: arrival.actor.clone(),
+        source_device: Some(arrival.device.id),
+    });
+    let recording = Recording {
+        media_id: media.id,
+        device_id: arrival.device.id,
+        officer_id: arrival.officer.as_ref().map(|officer| officer.id),
+        unit_id: arrival.officer.as_ref().map(|officer| officer.unit_id).or(arrival.device.unit_id),
+        path_on_device: arrival.path_on_device.clone(),
+        kind,
+        important: name.as_ref().is_some_and(|name| name.important),
+        probe,
+        named_start,
+        raw_start,
+        start_source,
+        clock_offset: arrival.clock_offset,
+        corrected_start,
+        corrected_end,
+        playback,
+        workstation: arrival.workstation.clone(),
+        ingested_at: Timestamp::now(),
+        ingested_by: arrival.actor.clone(),
+    };
+    let mut mutations = Vec::new();
+    if existing_media.is_none() {
+        mutations.push(Mutation::CreateMedia(media.clone()));
+    }
+    mutations.push(Mutation::CreateRecording(Box::new(recording.clone())));
+    let draft = EntryDraft::new(arrival.actor.clone(), action::RECORDING_INGESTED)
+        .subject(media.id.subject())
+        .subject(arrival.device.id.subject())
+        .payload(serde_json::json!({
+            "sha256": media.sha256, "sm3": media.sm3, "size": media.size,
+            "path_on_device": recording.path_on_device, "kind": recording.kind,
+            "officer": recording.officer_id, "raw_start": recording.raw_start, "corrected_start": recording.corrected_start,
+            "clock_offset": recording.clock_offset, "playback": recording.playback, "workstation": recording.workstation,
+        }));
+    match ledger.record(draft, mutations).await {
+        Ok(receipt) => Ok(Registered { recording, new: true, ledger_index: Some(receipt.index), note }),
+        // Another worker registered the same content a moment ago.
+        Err(LedgerError::Store(StoreError::Conflict(_))) => {
+            let media = store.media_by_sha256(&digests.sha256).await?.ok_or(CollectError::Vanished(media.id))?;
+            let recording = store.recording(media.id).await?.ok_or(CollectError::Vanished(media.id))?;
+            Ok(Registered { recording, new: false, ledger_index: None, note })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Probes the stored copy and confirms it plays (for an S3 vault, through
+/// a local scratch copy that is removed afterwards).
+async fn check_stored_copy(
+    vault: &Vault,
+    settings: &CollectSettings,
+    digests: &ContentDigests,
+    extension_kind: MediaKind,
+) -> Result<(MediaKind, MediaProbe, Playback), CollectError> {
+    let (path, scratch) = match vault.local_path(&digests.sha256) {
+        Some(path) => (path, None),
+        None => {
+            let scratch_error = |source| CollectError::Scratch { path: settings.scratch.clone(), source };
+            std::fs::create_dir_all(&settings.scratch).map_err(scratch_error)?;
+            let path = settings.scratch.join(format!("check-{}", uuid::Uuid::now_v7()));
+            vault.copy_to_local(&digests.sha256, &path).await?;
+            (path.clone(), Some(path))
+        }
+    };
+    let offset = settings.camera_offset;
+    let checked = tokio::task::spawn_blocking(move || {
+        let probed = media::probe(&path, extension_kind, offset);
+        let playback = media::check_playback(&path, probed.kind)?;
+        Ok((probed.kind, probed.probe, playback))
+    })
+    .await
+    .expect("the playback check does not panic");
+    if let Some(scratch) = scratch {
+        let _ = std::fs::remove_file(scratch);
+    }
+    checked
+}
