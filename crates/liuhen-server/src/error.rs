@@ -33,6 +33,25 @@ pub enum ApiError {
     /// 405: the path exists, the method does not.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// 409: the request conflicts with the state of the thing (an upload
+    /// offset that does not match, an upload not yet complete).
+    #[error("{0}")]
+    Conflict(String),
+    /// 412: a protocol precondition is not met (tus version).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// 413: more than may be sent.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 415: the body is not of the type this endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: understood, but the content is wrong (a hash that does not match).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 503: this server does not offer the feature now.
+    #[error("{0}")]
+    Unavailable(String),
     /// 429: too many attempts; try again after `retry_after`.
     #[error("{message}")]
     TooManyAttempts { message: String, retry_after: Duration },
@@ -53,6 +72,12 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

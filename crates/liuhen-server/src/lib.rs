@@ -27,6 +27,8 @@ mod extract;
 mod lockout;
 mod routes;
 
+pub use routes::uploads::RegisterResponse;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +61,27 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     /// How long a session lasts after sign-in; it is not extended by use.
     pub session_ttl: Duration,
+    /// Resumable uploads from collection workstations; `None` turns the
+    /// upload endpoints off (they answer 503).
+    pub uploads: Option<UploadSettings>,
+}
+
+/// Where uploads wait until they are complete, and how arrivals are judged.
+#[derive(Clone, Debug)]
+pub struct UploadSettings {
+    /// Partial uploads live here (one data file and one state file each).
+    pub dir: std::path::PathBuf,
+    pub collect: liuhen_collect::CollectSettings,
+    /// The largest upload accepted, in bytes.
+    pub max_size: u64,
+    /// Uploads a request is writing right now: one writer per upload.
+    pub(crate) busy: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl UploadSettings {
+    pub fn new(dir: std::path::PathBuf, collect: liuhen_collect::CollectSettings) -> Self {
+        Self { dir, collect, max_size: 64 << 30, busy: Arc::default() }
+    }
 }
 
 /// The complete API over `state`.

@@ -314,9 +314,10 @@ pub enum BenchCommand {
 
 /// `liuhen ingest`.
 ///
-/// Exit status: 0 when every file was stored and plays; 1 when a file could
-/// not be stored (it stays on the device; run the command again); 2 when all
-/// were stored but some do not play back (kept, flagged, left on the device).
+/// Exit status: 0 when every file was stored and plays; 1 when a file or a
+/// device could not be stored (it stays on the device; run the command
+/// again); 3 when all were stored but some do not play back (kept, flagged,
+/// left on the device); 2 when the command could not start (as every command).
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  liuhen ingest /media/DSJ01 --clear-device\n  liuhen ingest /media/DSJ01 /media/DSJ02 /media/DSJ03 --json > offload.json\n  liuhen ingest /media/CAMERA --device DSJ-Z8-20260001")]
 pub struct IngestArgs {
@@ -338,6 +339,15 @@ pub struct IngestArgs {
     /// How many devices to offload at once (default: ingest.workers in the config).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Upload to this central Liuhen server (e.g. http://10.0.0.5:8080) instead of the local vault. Uploads resume where they stopped.
+    #[arg(long, env = "LIUHEN_INGEST_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// This workstation's API token for the server (`liuhen device token` on the server issues one).
+    #[arg(long, env = "LIUHEN_INGEST_TOKEN", value_name = "TOKEN", requires = "server", conflicts_with = "token_file", hide_env_values = true)]
+    pub token: Option<String>,
+    /// A file holding the API token (safer than --token, which other users can see in the process list).
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,21 +8,35 @@
 //! | GET | `/api/v1/media`, `/api/v1/media/{id}` | [`Permission::ReadMediaRecords`](crate::access::Permission) |
 //! | GET | `/api/v1/ledger/checkpoint`, `entries/{index}`, `proof`, `consistency` | any authenticated actor |
 //! | GET | `/api/v1/ledger/public-key` | anyone |
+//! | OPTIONS, POST | `/api/v1/uploads` | a collection workstation's token (tus 1.0 creation) |
+//! | HEAD, PATCH, DELETE | `/api/v1/uploads/{id}` | the workstation that created it |
+//! | POST | `/api/v1/uploads/{id}/register` | the workstation that created it |
+//! | POST | `/api/v1/media/{id}/cleared` | a collection workstation (records that it cleared the device) |
 
 mod health;
 mod ledger;
 mod media;
 mod session;
+pub mod uploads;
 
 use axum::http::{Method, Uri};
-use axum::routing::{get, post};
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::{get, head, options, post};
 use axum::Router;
 
 use crate::error::ApiError;
 use crate::ServerState;
 
 pub(crate) fn api() -> Router<ServerState> {
+    let uploads = Router::new()
+        .route("/api/v1/uploads", options(uploads::options).post(uploads::create))
+        .route("/api/v1/uploads/{id}", head(uploads::status).patch(uploads::append).delete(uploads::terminate))
+        .route("/api/v1/uploads/{id}/register", post(uploads::register))
+        .route("/api/v1/media/{id}/cleared", post(uploads::cleared))
+        .layer(axum::middleware::map_response(tus_resumable));
     Router::new()
+        .merge(uploads)
         .route("/healthz", get(health::health))
         .route("/api/v1/session", post(session::start).delete(session::end))
         .route("/api/v1/me", get(session::me))
@@ -35,6 +49,12 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/ledger/public-key", get(ledger::public_key))
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Every tus response says which protocol version it speaks.
+async fn tus_resumable(mut response: Response) -> Response {
+    response.headers_mut().insert("tus-resumable", HeaderValue::from_static(uploads::TUS_VERSION));
+    response
 }
 
 async fn no_such_endpoint(method: Method, uri: Uri) -> ApiError {

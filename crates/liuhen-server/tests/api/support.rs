@@ -99,7 +99,7 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
-        Self::start_with(backend, ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600) }).await
+        Self::start_with(backend, ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600), uploads: None }).await
     }
 
     pub async fn start_with(backend: Backend, settings: ServerSettings) -> TestServer {

@@ -33,6 +33,7 @@ use serde::Serialize;
 use liuhen_collect::{Arrival, CollectSettings};
 
 use crate::cli::IngestArgs;
+use crate::config::Config;
 use crate::instance::{console_actor, Instance};
 
 /// Names of the identity file a camera may hold at its root (case ignored).
@@ -41,9 +42,39 @@ const IDENTITY_FILES: [&str; 6] = ["device.txt", "deviceinfo.txt", "device.ini",
 /// Folders a computer or camera keeps for itself; never recordings.
 const SYSTEM_FOLDERS: [&str; 3] = ["system volume information", "$recycle.bin", "lost+found"];
 
+/// Where offloaded files go.
+pub(super) enum Target<'a> {
+    /// This workstation's own instance: its vault, database and ledger.
+    Local(&'a Instance),
+    /// A central `liuhen serve`, by resumable upload.
+    Remote(super::remote::Client),
+}
+
+/// `liuhen ingest` into the local instance.
 pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCode> {
     liuhen_collect::media::check_tools()?;
-    let settings = &instance.config.ingest;
+    run_with(Target::Local(instance), &instance.config, args).await
+}
+
+/// `liuhen ingest --server URL`: upload to a central server instead.
+pub async fn run_remote(config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        !args.register_device,
+        "--register-device works only on the instance that keeps the devices; ask the server's administrator to register the device"
+    );
+    let server = args.server.clone().expect("remote mode has a server");
+    let token = match (&args.token, &args.token_file) {
+        (Some(token), _) => token.clone(),
+        (None, Some(file)) => std::fs::read_to_string(file).with_context(|| format!("cannot read the token file {}", file.display()))?.trim().to_owned(),
+        (None, None) => anyhow::bail!("uploading to a server needs this workstation's API token: --token TOKEN or --token-file FILE"),
+    };
+    let client = super::remote::Client::new(&server, &token, config.data_dir.join("uploads-pending"))?;
+    client.check().await?;
+    run_with(Target::Remote(client), config, args).await
+}
+
+async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let settings = &config.ingest;
     let context = Run {
         offset: settings.offset()?,
         deadline: settings.offload_deadline(),
@@ -51,7 +82,7 @@ pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCo
         workstation: settings.workstation_name(),
         actor: console_actor(),
         clear: args.clear_device,
-        collect: CollectSettings { camera_offset: settings.offset()?, scratch: instance.config.data_dir.join("tmp") },
+        collect: CollectSettings { camera_offset: settings.offset()?, scratch: config.data_dir.join("tmp") },
     };
     let jobs = args.jobs.unwrap_or(settings.workers).max(1);
 
@@ -77,7 +108,7 @@ pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCo
 
     let mut identified = Vec::new();
     for plan in plans {
-        match identify(instance, &plan, &args).await {
+        match identify(&target, &plan, &args, context.offset).await {
             Ok(device) => identified.push((plan, device)),
             Err(error) => {
                 overall.inc(plan.files.iter().map(|file| file.size).sum());
@@ -87,7 +118,7 @@ pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCo
     }
     let printer = Printer { bars: bars.clone(), json: args.json };
     let done: Vec<DeviceReport> = futures::stream::iter(identified)
-        .map(|(plan, device)| ingest_device(instance, &context, plan, device, &bars, &overall, &printer))
+        .map(|(plan, device)| ingest_device(&target, &context, plan, device, &bars, &overall, &printer))
         .buffer_unordered(jobs)
         .collect()
         .await;
@@ -111,7 +142,7 @@ pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCo
     Ok(if totals.failed > 0 || totals.devices_failed > 0 {
         ExitCode::from(1)
     } else if totals.playback_failed > 0 {
-        ExitCode::from(2)
+        ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })
@@ -217,13 +248,16 @@ fn scan(root: &Path) -> anyhow::Result<Plan> {
 
 /// A device, with whom and where it belongs.
 struct Identified {
-    device: Device,
+    serial: String,
+    /// The registered device (only known here when offloading locally; a
+    /// server looks it up itself).
+    device: Option<Device>,
     officers: Vec<Officer>,
     clock_offset: Option<ClockOffset>,
     warnings: Vec<String>,
 }
 
-async fn identify(instance: &Instance, plan: &Plan, args: &IngestArgs) -> anyhow::Result<Identified> {
+async fn identify(target: &Target<'_>, plan: &Plan, args: &IngestArgs, camera_offset: Offset) -> anyhow::Result<Identified> {
     let named_serials: BTreeSet<&str> = plan.files.iter().filter_map(|file| file.name.as_ref()).map(|name| name.device_serial.as_str()).collect();
     let identity_serial = plan.identity.as_ref().and_then(|identity| identity.serial.as_deref());
     let serial = match (&args.device, identity_serial) {
@@ -244,6 +278,11 @@ async fn identify(instance: &Instance, plan: &Plan, args: &IngestArgs) -> anyhow
     for other in named_serials.iter().filter(|named| **named != serial) {
         warnings.push(format!("some file names carry the serial {other}, not {serial}; they are registered as from {serial}"));
     }
+    let reported_clock = plan.identity.as_ref().and_then(|identity| identity.clock).and_then(|clock| local_to_timestamp(clock, camera_offset));
+    let clock_offset = ClockOffset::estimate(reported_clock, plan.newest_file_time, plan.scanned_at);
+    let Target::Local(instance) = target else {
+        return Ok(Identified { serial, device: None, officers: Vec::new(), clock_offset, warnings });
+    };
     let officers = instance.store.officers().await?;
     let units = instance.store.units().await?;
     let device = match instance.store.device_by_serial(&serial).await? {
@@ -273,17 +312,11 @@ async fn identify(instance: &Instance, plan: &Plan, args: &IngestArgs) -> anyhow
             "the device {serial} is not registered, so its files were not touched. Register it with `liuhen device add --serial {serial} --kind body-camera --officer BADGE`, or run ingest again with --register-device"
         ),
     };
-    let reported_clock = plan.identity.as_ref().and_then(|identity| identity.clock).and_then(|clock| local_to_timestamp(clock, offset_of(instance)));
-    let clock_offset = ClockOffset::estimate(reported_clock, plan.newest_file_time, plan.scanned_at);
-    Ok(Identified { device, officers, clock_offset, warnings })
-}
-
-fn offset_of(instance: &Instance) -> Offset {
-    instance.config.ingest.offset().unwrap_or(Offset::UTC)
+    Ok(Identified { serial, device: Some(device), officers, clock_offset, warnings })
 }
 
 async fn ingest_device(
-    instance: &Instance,
+    target: &Target<'_>,
     context: &Run,
     plan: Plan,
     identified: Identified,
@@ -293,11 +326,15 @@ async fn ingest_device(
 ) -> DeviceReport {
     let Plan { root, identity, files, skipped, .. } = plan;
     let identity_badge = identity.as_ref().and_then(|identity| identity.badge_no.clone());
-    let assigned = identified.device.assigned_officer.and_then(|id| identified.officers.iter().find(|officer| officer.id == id));
+    let assigned = identified
+        .device
+        .as_ref()
+        .and_then(|device| device.assigned_officer)
+        .and_then(|id| identified.officers.iter().find(|officer| officer.id == id));
     let mut report = DeviceReport {
         dir: root.display().to_string(),
-        device: Some(identified.device.serial.clone()),
-        device_id: Some(identified.device.id),
+        device: Some(identified.serial.clone()),
+        device_id: identified.device.as_ref().map(|device| device.id),
         officer: assigned.map(|officer| officer.name.clone()),
         clock_offset: identified.clock_offset,
         clock_drift: identified.clock_offset.is_some_and(|offset| i128::from(offset.millis.unsigned_abs()) > context.drift_limit.as_millis()),
@@ -332,13 +369,15 @@ async fn ingest_device(
             .as_deref()
             .and_then(|badge| identified.officers.iter().find(|officer| officer.badge_no == badge))
             .or(assigned);
-        let outcome = ingest_file(instance, context, &identified, officer, &file, progress).await;
+        let outcome = ingest_file(target, context, &identified, officer, badge.clone(), &file, progress).await;
         // Whatever was not read (a file refused early) still counts as done.
         overall.inc(file.size.saturating_sub(bar.position()));
         bar.finish_and_clear();
         bars.remove(&bar);
         let mut file_report = outcome;
-        file_report.officer = officer.map(|officer| officer.name.clone());
+        if file_report.officer.is_none() {
+            file_report.officer = officer.map(|officer| officer.name.clone());
+        }
         file_report.badge_no = badge;
         printer.file(&report.dir, &file_report);
         report.files.push(file_report);
@@ -347,10 +386,11 @@ async fn ingest_device(
 }
 
 async fn ingest_file(
-    instance: &Instance,
+    target: &Target<'_>,
     context: &Run,
     identified: &Identified,
     officer: Option<&Officer>,
+    badge: Option<String>,
     file: &FileOnDevice,
     progress: liuhen_vault::Progress,
 ) -> FileReport {
@@ -372,7 +412,11 @@ async fn ingest_file(
             return report;
         }
     }
-    match ingest_stored(instance, context, identified, officer, file, extension_kind, progress, &mut report).await {
+    let outcome = match target {
+        Target::Local(instance) => ingest_stored(instance, context, identified, officer, file, extension_kind, progress, &mut report).await,
+        Target::Remote(client) => upload(client, context, identified, badge, file, extension_kind, progress, &mut report).await,
+    };
+    match outcome {
         Ok(()) => {}
         Err(error) => {
             report.status = FileStatus::Failed;
@@ -398,9 +442,10 @@ async fn ingest_stored(
     report.sha256 = Some(digests.sha256.to_hex());
     report.sm3 = Some(digests.sm3.to_hex());
     report.size = digests.size;
+    let device = identified.device.clone().context("a locally offloaded device is registered")?;
     let arrival = Arrival {
         digests,
-        device: identified.device.clone(),
+        device,
         officer: officer.cloned(),
         path_on_device: file.relative.clone(),
         original_name: file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
@@ -418,6 +463,63 @@ async fn ingest_stored(
         report.append_message(note);
     }
     clear_if_asked(instance, context, identified, file, &registered.recording, &digests, report).await
+}
+
+/// Uploads one file to the server and has it registered there; clears the
+/// camera only once the server confirmed the same hashes.
+#[allow(clippy::too_many_arguments)]
+async fn upload(
+    client: &super::remote::Client,
+    context: &Run,
+    identified: &Identified,
+    badge: Option<String>,
+    file: &FileOnDevice,
+    extension_kind: MediaKind,
+    progress: liuhen_vault::Progress,
+    report: &mut FileReport,
+) -> anyhow::Result<()> {
+    let sent = super::remote::Outgoing {
+        path: &file.path,
+        relative: &file.relative,
+        size: file.size,
+        modified: file.modified,
+        device_serial: &identified.serial,
+        badge_no: badge,
+        clock_offset: identified.clock_offset,
+        extension_kind,
+    };
+    let (digests, answer) = client.send(&sent, progress).await?;
+    report.sha256 = Some(digests.sha256.to_hex());
+    report.sm3 = Some(digests.sm3.to_hex());
+    report.size = digests.size;
+    if answer.sha256 != digests.sha256.to_hex() || answer.sm3 != digests.sm3.to_hex() || answer.size != digests.size {
+        anyhow::bail!(
+            "the server registered SHA-256 {} but this workstation read {}; the file stays on the device",
+            answer.sha256,
+            digests.sha256
+        );
+    }
+    report.status = if answer.status == "stored" { FileStatus::Stored } else { FileStatus::Duplicate };
+    report.ledger_index = answer.ledger_index;
+    report.officer = answer.officer_name.clone();
+    report.fill_from(&answer.recording, context);
+    if let Some(note) = &answer.note {
+        report.append_message(note);
+    }
+    if !context.clear {
+        return Ok(());
+    }
+    if !answer.recording.playback.is_ok() {
+        report.append_message("it does not play back, so it was left on the device");
+        return Ok(());
+    }
+    std::fs::remove_file(&file.path).with_context(|| format!("stored and confirmed, but could not delete {} from the device", file.path.display()))?;
+    if let Some(parent) = file.path.parent() {
+        let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
+    }
+    report.cleared = true;
+    report.clear_ledger_index = client.cleared(answer.media_id, &identified.serial, &file.relative).await?;
+    Ok(())
 }
 
 /// Deletes the file from the device when asked, the registration is in the
@@ -447,10 +549,11 @@ async fn clear_if_asked(
         // Make the deletion itself durable on the camera's disk (best effort).
         let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
     }
-    let draft = EntryDraft::new(context.actor.clone(), action::RECORDING_CLEARED_FROM_DEVICE)
-        .subject(recording.media_id.subject())
-        .subject(identified.device.id.subject())
-        .payload(serde_json::json!({
+    let mut draft = EntryDraft::new(context.actor.clone(), action::RECORDING_CLEARED_FROM_DEVICE).subject(recording.media_id.subject());
+    if let Some(device) = &identified.device {
+        draft = draft.subject(device.id.subject());
+    }
+    let draft = draft.payload(serde_json::json!({
             "sha256": digests.sha256, "path_on_device": file.relative, "workstation": context.workstation,
         }));
     let receipt = instance.ledger.record(draft, Vec::new()).await?;

@@ -6,6 +6,7 @@ mod ingest;
 mod init;
 mod ledger;
 mod register;
+mod remote;
 mod serve;
 mod vault;
 mod verify;
@@ -22,6 +23,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::init(&data, args).await,
         Command::Demo(args) => serve::demo(&data, args).await,
         Command::Bench(command) => bench::run(&data, command).await,
+        Command::Ingest(args) if args.server.is_some() => {
+            let config = crate::config::Config::load(&data, config.as_deref())?;
+            ingest::run_remote(&config, args).await
+        }
         Command::Ledger(crate::cli::LedgerCommand::VerifyProof { proof, keys, entry }) => {
             ledger::verify_proof(&proof, &keys, entry.as_deref())
         }

@@ -30,6 +30,13 @@ async fn run_server(instance: &Instance, listen: &str, banner: Option<String>) -
         settings: liuhen_server::ServerSettings {
             secure_cookies: instance.config.server.secure_cookies,
             session_ttl: Duration::from_secs(instance.config.server.session_hours.max(1) * 3600),
+            uploads: Some(liuhen_server::UploadSettings::new(
+                instance.config.data_dir.join("uploads"),
+                liuhen_collect::CollectSettings {
+                    camera_offset: instance.config.ingest.offset()?,
+                    scratch: instance.config.data_dir.join("tmp"),
+                },
+            )),
         },
     };
     println!("留痕 Liuhen 正在运行 / serving at http://{address}/ (health: http://{address}/healthz, API: http://{address}/api/v1/)");

@@ -1,0 +1,409 @@
+//! Resumable uploads from collection workstations (tus 1.0 core protocol
+//! with the creation and termination extensions), and their registration.
+//!
+//! A workstation creates an upload (`POST /api/v1/uploads`, `Upload-Length`),
+//! sends bytes with `PATCH` at the offset the server reports (`HEAD`), and
+//! resumes from there after any failure. When every byte has arrived it asks
+//! the server to register the upload (`POST /api/v1/uploads/{id}/register`)
+//! with the hashes it computed while reading the camera's file: the server
+//! stores the upload in the vault, hashing it itself, and registers it only
+//! if both hashes agree. The answer carries the server's hashes, which the
+//! workstation compares before it may clear the camera.
+//!
+//! Bytes of an upload in progress are not records: they live in the upload
+//! folder and change nothing in the ledger until they are registered.
+//! Only workstation devices (API tokens of devices of kind workstation) may
+//! upload; each may touch only its own uploads.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use jiff::Timestamp;
+use liuhen_core::digest::{Sha256Digest, Sm3Digest};
+use liuhen_core::entity::{Device, DeviceKind};
+use liuhen_core::id::{DeviceId, MediaId};
+use liuhen_core::recording::{ClockOffset, MediaKind, Playback, Recording};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+
+use crate::actor::CurrentActor;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use axum::Json;
+use crate::{AppState, UploadSettings};
+
+pub(crate) const TUS_VERSION: &str = "1.0.0";
+
+/// What the server keeps about an upload beside its bytes.
+#[derive(Serialize, Deserialize)]
+struct UploadState {
+    device_id: DeviceId,
+    length: u64,
+    created_at: Timestamp,
+    /// The tus `Upload-Metadata` header as sent (base64 values), for logs.
+    metadata: Option<String>,
+}
+
+/// `OPTIONS /api/v1/uploads`: what this server speaks.
+pub(crate) async fn options(State(app): State<AppState>) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert("tus-version", HeaderValue::from_static(TUS_VERSION));
+    headers.insert("tus-extension", HeaderValue::from_static("creation,termination"));
+    if let Some(uploads) = &app.settings.uploads {
+        headers.insert("tus-max-size", HeaderValue::from(uploads.max_size));
+    }
+    response
+}
+
+/// `POST /api/v1/uploads`: starts an upload of `Upload-Length` bytes.
+pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
+    let length = header_number(&headers, "upload-length")?
+        .ok_or_else(|| ApiError::BadRequest("Upload-Length 缺失。Say how many bytes will be uploaded in Upload-Length.".into()))?;
+    if length > uploads.max_size {
+        return Err(ApiError::TooLarge(format!("this upload is {length} bytes; the server accepts at most {} bytes per file", uploads.max_size)));
+    }
+    tokio::fs::create_dir_all(&uploads.dir).await.map_err(ApiError::internal)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let state = UploadState {
+        device_id: workstation.id,
+        length,
+        created_at: Timestamp::now(),
+        metadata: headers.get("upload-metadata").and_then(|value| value.to_str().ok()).map(str::to_owned),
+    };
+    tokio::fs::File::create(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    write_state(uploads, &id, &state).await?;
+    let mut response = StatusCode::CREATED.into_response();
+    let location = HeaderValue::from_str(&format!("/api/v1/uploads/{id}")).map_err(ApiError::internal)?;
+    response.headers_mut().insert(header::LOCATION, location);
+    response.headers_mut().insert("upload-offset", HeaderValue::from(0u64));
+    Ok(response)
+}
+
+/// `HEAD /api/v1/uploads/{id}`: how much has arrived.
+pub(crate) async fn status(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
+    let state = read_state(uploads, &id, &workstation).await?;
+    let offset = arrived(uploads, &id).await?;
+    let mut response = StatusCode::OK.into_response();
+    response.headers_mut().insert("upload-offset", HeaderValue::from(offset));
+    response.headers_mut().insert("upload-length", HeaderValue::from(state.length));
+    Ok(response)
+}
+
+/// `PATCH /api/v1/uploads/{id}`: appends bytes at `Upload-Offset`. Bytes
+/// that arrive before the connection breaks are kept; `HEAD` says how many.
+pub(crate) async fn append(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    if content_type != "application/offset+octet-stream" {
+        return Err(ApiError::UnsupportedMediaType("PATCH 的 Content-Type 必须是 application/offset+octet-stream。Send upload bytes as application/offset+octet-stream.".into()));
+    }
+    let state = read_state(uploads, &id, &workstation).await?;
+    let _writing = Busy::claim(uploads, &id)?;
+    let offset = arrived(uploads, &id).await?;
+    let claimed = header_number(&headers, "upload-offset")?
+        .ok_or_else(|| ApiError::BadRequest("Upload-Offset 缺失。Say where these bytes go in Upload-Offset (HEAD tells).".into()))?;
+    if claimed != offset {
+        return Err(ApiError::Conflict(format!("the server has {offset} bytes of this upload, not {claimed}; ask with HEAD and send from there")));
+    }
+    let mut file = tokio::fs::OpenOptions::new().append(true).open(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    let mut stream = body.into_data_stream();
+    let mut offset = offset;
+    let mut too_long = false;
+    while let Some(chunk) = stream.next().await {
+        // A broken connection ends the request; what arrived is kept.
+        let Ok(chunk) = chunk else { break };
+        let room = state.length - offset;
+        let take = usize::try_from(room).unwrap_or(usize::MAX).min(chunk.len());
+        file.write_all(&chunk[..take]).await.map_err(ApiError::internal)?;
+        offset += take as u64;
+        if take < chunk.len() {
+            too_long = true;
+            break;
+        }
+    }
+    file.sync_data().await.map_err(ApiError::internal)?;
+    if too_long {
+        return Err(ApiError::TooLarge(format!("this upload was declared {} bytes long; bytes beyond that were refused", state.length)));
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert("upload-offset", HeaderValue::from(offset));
+    Ok(response)
+}
+
+/// `DELETE /api/v1/uploads/{id}`: abandons an upload.
+pub(crate) async fn terminate(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
+    read_state(uploads, &id, &workstation).await?;
+    let _writing = Busy::claim(uploads, &id)?;
+    remove_upload(uploads, &id).await;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// What a workstation says about a completed upload.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegisterRequest {
+    /// Hashes the workstation computed while reading the device's file.
+    sha256: String,
+    sm3: String,
+    /// The device the file came from.
+    device_serial: String,
+    /// Officer number from the file name or the device's identity.
+    badge_no: Option<String>,
+    path_on_device: String,
+    original_name: Option<String>,
+    /// Modification time on the device's disk.
+    modified: Option<Timestamp>,
+    clock_offset: Option<ClockOffset>,
+    /// What the file's extension promises.
+    extension_kind: MediaKind,
+}
+
+/// The server's answer: its own hashes and the registration.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// `stored` or `duplicate`.
+    pub status: String,
+    pub sha256: String,
+    pub sm3: String,
+    pub size: u64,
+    pub media_id: MediaId,
+    pub ledger_index: Option<u64>,
+    pub playback: Playback,
+    pub note: Option<String>,
+    /// The officer the recording was registered to, by name.
+    pub officer_name: Option<String>,
+    pub recording: Recording,
+}
+
+/// `POST /api/v1/uploads/{id}/register`: stores a complete upload in the
+/// vault and registers it, if the hashes agree. Asking again after success
+/// gives the same answer.
+pub(crate) async fn register(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<RegisterRequest>,
+) -> Result<Json<RegisterResponse>, ApiError> {
+    let uploads = app.settings.uploads.as_ref().ok_or_else(uploads_off)?;
+    let workstation = workstation(&app, &actor).await?;
+    check_id(&id)?;
+    if let Ok(done) = tokio::fs::read(done_path(uploads, &id)).await {
+        return serde_json::from_slice(&done).map(Json).map_err(ApiError::internal);
+    }
+    let declared_sha256: Sha256Digest = request.sha256.parse().map_err(|_| ApiError::BadRequest("sha256 must be 64 hex digits".into()))?;
+    let declared_sm3: Sm3Digest = request.sm3.parse().map_err(|_| ApiError::BadRequest("sm3 must be 64 hex digits".into()))?;
+    let state = read_state(uploads, &id, &workstation).await?;
+    let _writing = Busy::claim(uploads, &id)?;
+    let offset = arrived(uploads, &id).await?;
+    if offset != state.length {
+        return Err(ApiError::Conflict(format!("only {offset} of {} bytes have arrived; send the rest first", state.length)));
+    }
+    let device = app
+        .store
+        .device_by_serial(&request.device_serial)
+        .await?
+        .ok_or_else(|| ApiError::Unprocessable(format!("设备 {0} 未在服务器登记。The device {0} is not registered on the server; an administrator must register it first (`liuhen device add`).", request.device_serial)))?;
+    let outcome = app.vault.put_file(&data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    let digests = outcome.digests;
+    if digests.sha256 != declared_sha256 || digests.sm3 != declared_sm3 {
+        remove_upload(uploads, &id).await;
+        return Err(ApiError::Unprocessable(format!(
+            "上传内容与声明的哈希不符，请重新上传。What arrived hashes to SHA-256 {}, not the {} the workstation read; it was discarded, upload the file again.",
+            digests.sha256, declared_sha256
+        )));
+    }
+    let officers = app.store.officers().await?;
+    let officer = request
+        .badge_no
+        .as_deref()
+        .and_then(|badge| officers.iter().find(|officer| officer.badge_no == badge))
+        .or_else(|| device.assigned_officer.and_then(|id| officers.iter().find(|officer| officer.id == id)))
+        .cloned();
+    let officer_name = officer.as_ref().map(|officer| officer.name.clone());
+    let arrival = liuhen_collect::Arrival {
+        digests,
+        device,
+        officer,
+        path_on_device: request.path_on_device,
+        original_name: request.original_name,
+        extension_kind: request.extension_kind,
+        modified: request.modified,
+        clock_offset: request.clock_offset,
+        workstation: workstation.serial.clone(),
+        actor: actor.ledger_actor(),
+    };
+    let registered = liuhen_collect::register(&app.ledger, &app.vault, &uploads.collect, arrival).await.map_err(ApiError::internal)?;
+    let response = RegisterResponse {
+        status: if registered.new { "stored" } else { "duplicate" }.into(),
+        sha256: digests.sha256.to_hex(),
+        sm3: digests.sm3.to_hex(),
+        size: digests.size,
+        media_id: registered.recording.media_id,
+        ledger_index: registered.ledger_index,
+        playback: registered.recording.playback.clone(),
+        note: registered.note,
+        officer_name,
+        recording: registered.recording,
+    };
+    let done = serde_json::to_vec(&response).map_err(ApiError::internal)?;
+    tokio::fs::write(done_path(uploads, &id), done).await.map_err(ApiError::internal)?;
+    remove_upload(uploads, &id).await;
+    Ok(Json(response))
+}
+
+fn uploads_off() -> ApiError {
+    ApiError::Unavailable("此服务器未开放上传。This server does not accept uploads.".into())
+}
+
+/// The upload settings and the workstation asking, after the tus version check.
+async fn upload_context<'a>(app: &'a AppState, actor: &CurrentActor, headers: &HeaderMap) -> Result<(&'a UploadSettings, Device), ApiError> {
+    let uploads = app.settings.uploads.as_ref().ok_or_else(uploads_off)?;
+    let version = headers.get("tus-resumable").and_then(|value| value.to_str().ok());
+    if version != Some(TUS_VERSION) {
+        return Err(ApiError::PreconditionFailed(format!("this server speaks tus {TUS_VERSION}; send Tus-Resumable: {TUS_VERSION}")));
+    }
+    Ok((uploads, workstation(app, actor).await?))
+}
+
+/// The workstation behind a device token; people and other devices may not upload.
+async fn workstation(app: &AppState, actor: &CurrentActor) -> Result<Device, ApiError> {
+    let CurrentActor::Device(authenticated) = actor else {
+        return Err(ApiError::Forbidden("只有采集站可以上传。Only collection workstations upload, with their device token.".into()));
+    };
+    let device = app.store.devices().await?.into_iter().find(|device| device.id == authenticated.token.device_id);
+    match device {
+        Some(device) if device.kind == DeviceKind::Workstation => Ok(device),
+        _ => Err(ApiError::Forbidden("此令牌不属于采集站。This token does not belong to a collection workstation.".into())),
+    }
+}
+
+fn check_id(id: &str) -> Result<(), ApiError> {
+    uuid::Uuid::parse_str(id).map(|_| ()).map_err(|_| ApiError::NotFound(format!("there is no upload {id}")))
+}
+
+fn data_path(uploads: &UploadSettings, id: &str) -> PathBuf {
+    uploads.dir.join(format!("{id}.part"))
+}
+
+fn state_path(uploads: &UploadSettings, id: &str) -> PathBuf {
+    uploads.dir.join(format!("{id}.json"))
+}
+
+fn done_path(uploads: &UploadSettings, id: &str) -> PathBuf {
+    uploads.dir.join(format!("{id}.done"))
+}
+
+async fn write_state(uploads: &UploadSettings, id: &str, state: &UploadState) -> Result<(), ApiError> {
+    let bytes = serde_json::to_vec(state).map_err(ApiError::internal)?;
+    tokio::fs::write(state_path(uploads, id), bytes).await.map_err(ApiError::internal)
+}
+
+async fn read_state(uploads: &UploadSettings, id: &str, workstation: &Device) -> Result<UploadState, ApiError> {
+    check_id(id)?;
+    let bytes = match tokio::fs::read(state_path(uploads, id)).await {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::NotFound(format!("there is no upload {id}; it was finished, abandoned, or never started")))
+        }
+        Err(error) => return Err(ApiError::internal(error)),
+    };
+    let state: UploadState = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
+    if state.device_id != workstation.id {
+        return Err(ApiError::NotFound(format!("there is no upload {id} of this workstation")));
+    }
+    Ok(state)
+}
+
+async fn arrived(uploads: &UploadSettings, id: &str) -> Result<u64, ApiError> {
+    tokio::fs::metadata(data_path(uploads, id)).await.map(|metadata| metadata.len()).map_err(ApiError::internal)
+}
+
+async fn remove_upload(uploads: &UploadSettings, id: &str) {
+    for path in [data_path(uploads, id), state_path(uploads, id)] {
+        if let Err(error) = tokio::fs::remove_file(&path).await {
+            if error.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(%error, path = %path.display(), "could not remove an upload file");
+            }
+        }
+    }
+}
+
+/// One request at a time writes an upload.
+struct Busy {
+    busy: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    id: String,
+}
+
+impl Busy {
+    fn claim(uploads: &UploadSettings, id: &str) -> Result<Self, ApiError> {
+        let mut busy = uploads.busy.lock().expect("the upload set is never poisoned");
+        if !busy.insert(id.to_owned()) {
+            return Err(ApiError::Conflict("another request is writing this upload right now; wait for it, then ask with HEAD".into()));
+        }
+        Ok(Self { busy: uploads.busy.clone(), id: id.to_owned() })
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.busy.lock().expect("the upload set is never poisoned").remove(&self.id);
+    }
+}
+
+fn header_number(headers: &HeaderMap, name: &str) -> Result<Option<u64>, ApiError> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| ApiError::BadRequest(format!("{name} must be a whole number of bytes"))),
+    }
+}
+
+/// What a workstation reports after deleting a file from a device.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClearedRequest {
+    device_serial: String,
+    path_on_device: String,
+}
+
+/// `POST /api/v1/media/{id}/cleared`: records in the ledger that the
+/// workstation deleted the file from the device after the server confirmed
+/// its copy.
+pub(crate) async fn cleared(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<ClearedRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let workstation = workstation(&app, &actor).await?;
+    let media_id: MediaId = id.parse().map_err(|_| ApiError::NotFound(format!("there is no media {id}")))?;
+    let recording = app.store.recording(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no registered recording {media_id}")))?;
+    let media = app.store.media(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media {media_id}")))?;
+    let draft = liuhen_core::entry::EntryDraft::new(actor.ledger_actor(), liuhen_core::mutation::action::RECORDING_CLEARED_FROM_DEVICE)
+        .subject(media_id.subject())
+        .subject(recording.device_id.subject())
+        .payload(serde_json::json!({
+            "sha256": media.sha256, "path_on_device": request.path_on_device, "device_serial": request.device_serial,
+            "workstation": workstation.serial,
+        }));
+    let receipt = app.ledger.record(draft, Vec::new()).await?;
+    Ok(Json(serde_json::json!({ "ledger_index": receipt.index })))
+}

@@ -1,0 +1,354 @@
+//! The workstation's side of remote ingest: resumable uploads (tus 1.0) to
+//! a central `liuhen serve`.
+//!
+//! Each file is read once: as its bytes go out in chunks they are hashed
+//! (SHA-256 and SM3), and the server is then asked to register the upload
+//! with those hashes. The server hashes what arrived itself and registers
+//! only if both agree; the workstation compares the server's answer again
+//! before it may clear the camera.
+//!
+//! An upload's address is kept under the data directory until the server has
+//! registered it, so a run that dies (kill -9, power cut) resumes the upload
+//! where the server says it stopped. Network failures and server errors are
+//! retried with back-off; a refused token is not.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use bytes::Bytes;
+use jiff::Timestamp;
+use liuhen_core::digest::ContentDigests;
+use liuhen_core::id::MediaId;
+use liuhen_core::recording::{ClockOffset, MediaKind};
+use liuhen_server::RegisterResponse;
+use liuhen_vault::hashing::DualHasher;
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+
+/// Bytes sent per PATCH request.
+const CHUNK: usize = 8 << 20;
+/// How many times a failing request is tried before the file is given up
+/// (for this run; the next run resumes it).
+const ATTEMPTS: u32 = 8;
+const TUS_VERSION: &str = "1.0.0";
+
+/// A connection to a central server, as one workstation.
+pub(crate) struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    /// Where the addresses of unfinished uploads are kept.
+    pending: PathBuf,
+}
+
+/// One file to send, and what the workstation knows about it.
+pub(crate) struct Outgoing<'a> {
+    pub path: &'a Path,
+    pub relative: &'a str,
+    pub size: u64,
+    pub modified: Option<Timestamp>,
+    pub device_serial: &'a str,
+    pub badge_no: Option<String>,
+    pub clock_offset: Option<ClockOffset>,
+    pub extension_kind: MediaKind,
+}
+
+/// The address of an unfinished upload, kept between runs.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    location: String,
+}
+
+/// Why one request failed: worth another try, or not.
+enum Failure {
+    Retry(String),
+    Fatal(anyhow::Error),
+}
+
+impl Client {
+    pub(crate) fn new(server: &str, token: &str, pending: PathBuf) -> anyhow::Result<Self> {
+        let base = server.trim_end_matches('/').to_owned();
+        anyhow::ensure!(
+            base.starts_with("http://") || base.starts_with("https://"),
+            "the server address `{server}` must start with http:// or https://"
+        );
+        anyhow::ensure!(!token.trim().is_empty(), "the API token is empty");
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(300))
+            .build()
+            .context("cannot set up HTTP")?;
+        Ok(Self { http, base, token: token.trim().to_owned(), pending })
+    }
+
+    /// Checks that the server answers and accepts this token, before any
+    /// file is read.
+    pub(crate) async fn check(&self) -> anyhow::Result<()> {
+        let response = self
+            .request(Method::GET, "/api/v1/me")
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}: is it running, and is the address right?", self.base))?;
+        match response.status() {
+            status if status.is_success() => Ok(()),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                bail!("the server refused this workstation's token: {}; nothing was uploaded", server_message(response).await)
+            }
+            status => bail!("the server at {} answered {status}: {}", self.base, server_message(response).await),
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let url = if path.starts_with("http://") || path.starts_with("https://") { path.to_owned() } else { format!("{}{path}", self.base) };
+        self.http.request(method, url).bearer_auth(&self.token).header("tus-resumable", TUS_VERSION)
+    }
+
+    /// Sends one file and has it registered; returns the workstation's own
+    /// hashes and the server's answer.
+    pub(crate) async fn send(&self, file: &Outgoing<'_>, progress: liuhen_vault::Progress) -> anyhow::Result<(ContentDigests, RegisterResponse)> {
+        std::fs::create_dir_all(&self.pending).with_context(|| format!("cannot create {}", self.pending.display()))?;
+        let pending_path = self.pending.join(format!("{}.json", pending_key(file)));
+        let mut location = match std::fs::read(&pending_path).ok().and_then(|bytes| serde_json::from_slice::<Pending>(&bytes).ok()) {
+            Some(pending) => Some(pending.location),
+            None => None,
+        };
+        let mut offset = 0;
+        if let Some(known) = &location {
+            match self.with_retries(|| self.offset_of(known)).await {
+                Ok(Some(arrived)) => offset = arrived,
+                Ok(None) => location = None,
+                Err(error) => return Err(error),
+            }
+        }
+        let location = match location {
+            Some(location) => location,
+            None => {
+                let location = self.with_retries(|| self.create(file)).await?;
+                let pending = serde_json::to_vec(&Pending { location: location.clone() })?;
+                std::fs::write(&pending_path, pending).with_context(|| format!("cannot write {}", pending_path.display()))?;
+                location
+            }
+        };
+
+        let mut source = std::fs::File::open(file.path).with_context(|| format!("cannot open {}", file.path.display()))?;
+        let mut hasher = DualHasher::new();
+        // What the server already has is read again only to be hashed.
+        let mut position = 0u64;
+        while position < file.size {
+            let chunk = read_chunk(&mut source, file.path, position, file.size)?;
+            let length = chunk.len() as u64;
+            progress(length);
+            let end = position + length;
+            let hashing = {
+                let chunk = chunk.clone();
+                let mut moved = std::mem::take(&mut hasher);
+                tokio::task::spawn_blocking(move || {
+                    moved.update(chunk);
+                    moved
+                })
+            };
+            if end > offset {
+                let skip = offset.saturating_sub(position) as usize;
+                offset = self.with_retries(|| self.append(&location, position + skip as u64, chunk.slice(skip..))).await?;
+                if offset < end {
+                    bail!("the server kept only {offset} of the first {end} bytes; run ingest again to resume");
+                }
+            }
+            hasher = hashing.await.expect("hashing does not panic");
+            position = end;
+        }
+        let digests = hasher.finish();
+        if digests.size != file.size {
+            bail!("{} changed size while it was read; it stays on the device", file.path.display());
+        }
+        let answer = self.with_retries(|| self.register(&location, file, &digests)).await?;
+        let _ = std::fs::remove_file(&pending_path);
+        Ok((digests, answer))
+    }
+
+    /// Records on the server that the file was deleted from the device.
+    pub(crate) async fn cleared(&self, media: MediaId, device_serial: &str, relative: &str) -> anyhow::Result<Option<u64>> {
+        let body = serde_json::json!({ "device_serial": device_serial, "path_on_device": relative });
+        let answer: serde_json::Value = self
+            .with_retries(|| async {
+                let response = self.request(Method::POST, &format!("/api/v1/media/{media}/cleared")).json(&body).send().await.map_err(transport)?;
+                let response = judge(response).await?;
+                response.json().await.map_err(|error| Failure::Retry(error.to_string()))
+            })
+            .await?;
+        Ok(answer["ledger_index"].as_u64())
+    }
+
+    async fn offset_of(&self, location: &str) -> Result<Option<u64>, Failure> {
+        let response = self.request(Method::HEAD, location).send().await.map_err(transport)?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let response = judge(response).await?;
+        header_number(&response, "upload-offset").map(Some)
+    }
+
+    async fn create(&self, file: &Outgoing<'_>) -> Result<String, Failure> {
+        use base64::Engine;
+        let name = Path::new(file.relative).file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let metadata = format!(
+            "filename {},device {}",
+            base64::engine::general_purpose::STANDARD.encode(name),
+            base64::engine::general_purpose::STANDARD.encode(file.device_serial)
+        );
+        let response = self
+            .request(Method::POST, "/api/v1/uploads")
+            .header("upload-length", file.size)
+            .header("upload-metadata", metadata)
+            .send()
+            .await
+            .map_err(transport)?;
+        let response = judge(response).await?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .ok_or_else(|| Failure::Fatal(anyhow::anyhow!("the server created an upload but did not say where")))?;
+        Ok(location.to_owned())
+    }
+
+    /// Sends bytes from `at`; returns the server's new offset. After a
+    /// failure, asks the server how much it kept before trying again.
+    async fn append(&self, location: &str, at: u64, bytes: Bytes) -> Result<u64, Failure> {
+        let response = self
+            .request(Method::PATCH, location)
+            .header("upload-offset", at)
+            .header(reqwest::header::CONTENT_TYPE, "application/offset+octet-stream")
+            .body(bytes.clone())
+            .send()
+            .await;
+        let outcome = match response {
+            Ok(response) => match judge(response).await {
+                Ok(response) => header_number(&response, "upload-offset"),
+                Err(failure) => Err(failure),
+            },
+            Err(error) => Err(transport(error)),
+        };
+        match outcome {
+            Ok(offset) => Ok(offset),
+            Err(Failure::Fatal(error)) => Err(Failure::Fatal(error)),
+            Err(Failure::Retry(reason)) => {
+                // Part of the chunk may have arrived: resume from what the server has.
+                match self.offset_of(location).await {
+                    Ok(Some(kept)) if kept > at && kept <= at + bytes.len() as u64 => {
+                        let rest = bytes.slice((kept - at) as usize..);
+                        if rest.is_empty() {
+                            return Ok(kept);
+                        }
+                        Box::pin(self.append(location, kept, rest)).await
+                    }
+                    _ => Err(Failure::Retry(reason)),
+                }
+            }
+        }
+    }
+
+    async fn register(&self, location: &str, file: &Outgoing<'_>, digests: &ContentDigests) -> Result<RegisterResponse, Failure> {
+        let body = serde_json::json!({
+            "sha256": digests.sha256.to_hex(),
+            "sm3": digests.sm3.to_hex(),
+            "device_serial": file.device_serial,
+            "badge_no": file.badge_no,
+            "path_on_device": file.relative,
+            "original_name": file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
+            "modified": file.modified,
+            "clock_offset": file.clock_offset,
+            "extension_kind": file.extension_kind,
+        });
+        let response = self.request(Method::POST, &format!("{location}/register")).json(&body).send().await.map_err(transport)?;
+        let response = judge(response).await?;
+        response.json().await.map_err(|error| Failure::Retry(format!("the server's answer could not be read: {error}")))
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or has failed
+    /// [`ATTEMPTS`] times, waiting longer after each failure.
+    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> anyhow::Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Failure>>,
+    {
+        let mut wait = Duration::from_millis(250);
+        let mut last = String::new();
+        for number in 1..=ATTEMPTS {
+            match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(Failure::Fatal(error)) => return Err(error),
+                Err(Failure::Retry(reason)) => {
+                    tracing::warn!(attempt = number, %reason, "upload request failed; retrying");
+                    last = reason;
+                }
+            }
+            if number < ATTEMPTS {
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(8));
+            }
+        }
+        bail!("the server at {} did not answer after {ATTEMPTS} tries ({last}); run ingest again to resume", self.base)
+    }
+}
+
+fn transport(error: reqwest::Error) -> Failure {
+    Failure::Retry(format!("{error}"))
+}
+
+/// Sorts a response into success, worth retrying, or final.
+async fn judge(response: reqwest::Response) -> Result<reqwest::Response, Failure> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let message = server_message(response).await;
+    Err(match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Fatal(anyhow::anyhow!("the server refused this workstation's token: {message}")),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS => Failure::Retry(format!("{status}: {message}")),
+        status if status.is_server_error() => Failure::Retry(format!("{status}: {message}")),
+        status => Failure::Fatal(anyhow::anyhow!("the server refused the upload ({status}): {message}")),
+    })
+}
+
+/// The `error` of a JSON error body, or the status.
+async fn server_message(response: reqwest::Response) -> String {
+    let status = response.status();
+    match response.json::<serde_json::Value>().await {
+        Ok(body) => body["error"].as_str().map(str::to_owned).unwrap_or_else(|| status.to_string()),
+        Err(_) => status.to_string(),
+    }
+}
+
+fn header_number(response: &reqwest::Response, name: &str) -> Result<u64, Failure> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| Failure::Retry(format!("the server's answer has no {name}")))
+}
+
+/// Reads the next chunk of at most [`CHUNK`] bytes at `position`.
+fn read_chunk(source: &mut std::fs::File, path: &Path, position: u64, size: u64) -> anyhow::Result<Bytes> {
+    let length = usize::try_from((size - position).min(CHUNK as u64)).expect("a chunk fits in memory");
+    let mut buffer = vec![0; length];
+    source.seek(SeekFrom::Start(position)).and_then(|_| source.read_exact(&mut buffer)).with_context(|| {
+        format!("cannot read {} (was the device unplugged?); it stays on the device, run ingest again", path.display())
+    })?;
+    Ok(Bytes::from(buffer))
+}
+
+/// Names an upload by what identifies the file on its device.
+fn pending_key(file: &Outgoing<'_>) -> String {
+    let identity = format!(
+        "{}\n{}\n{}\n{}",
+        file.device_serial,
+        file.relative,
+        file.size,
+        file.modified.map(|time| time.as_microsecond()).unwrap_or_default()
+    );
+    liuhen_core::digest::sha256(identity.as_bytes()).to_hex()
+}

@@ -1,0 +1,187 @@
+//! Remote ingest: a workstation with no instance of its own uploads camera
+//! files to a real `liuhen serve` process over loopback (tus 1.0), survives
+//! the server going away mid-upload, and is refused with a wrong token.
+
+#[macro_use]
+mod support;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jiff::tz::{Offset, TimeZone};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+use support::{random_bytes, text, Instance};
+
+on_both_backends!(a_workstation_uploads_to_the_server_and_survives_its_restart);
+
+const CAMERA: &str = "DSJ-R-001";
+const WORKSTATION: &str = "CJZ-01";
+const BADGE: &str = "0203001";
+
+struct Server {
+    child: Child,
+    address: SocketAddr,
+    data: PathBuf,
+}
+
+impl Server {
+    fn start(data: &Path, address: SocketAddr) -> Server {
+        let child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(["serve", "--listen", &address.to_string()])
+            .env("LIUHEN_DATA", data)
+            .env("LIUHEN_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(address).is_err() {
+            assert!(Instant::now() < deadline, "the server did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, address, data: data.to_owned() }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_address() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+fn clip(at: Timestamp, target: &Path) {
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let creation = format!("creation_time={}", at.strftime("%Y-%m-%dT%H:%M:%SZ"));
+    let output = Command::new("ffmpeg")
+        .args(["-y", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "1"])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata", &creation, "-f", "mp4"])
+        .arg(target)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+fn name(at: Timestamp) -> String {
+    let local = at.to_zoned(TimeZone::fixed(Offset::constant(8)));
+    format!("DSJ_{CAMERA}_{BADGE}_{}.MP4", local.strftime("%Y%m%d_%H%M%S"))
+}
+
+async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: bool) {
+    let central = Instance::new(postgres).await;
+    for args in [
+        &["unit", "add", "--name", "中山路中队", "--code", "350203-01"][..],
+        &["officer", "add", "--name", "张伟", "--badge", BADGE, "--certificate", "闽Z0203001", "--unit", "350203-01"],
+        &["device", "add", "--serial", CAMERA, "--kind", "body-camera", "--officer", BADGE],
+        &["device", "add", "--serial", WORKSTATION, "--kind", "workstation"],
+    ] {
+        let output = central.run(args);
+        assert!(output.status.success(), "{args:?}: {}", text(&output));
+    }
+    let issued = central.run(&["device", "token", "--serial", WORKSTATION]);
+    assert!(issued.status.success(), "{}", text(&issued));
+    let token_file = central.file("token", String::from_utf8(issued.stdout).unwrap().trim().as_bytes());
+    let mut server = Server::start(&central.data(), free_address());
+
+    // The workstation has no instance of its own: just a scratch folder.
+    let workstation = tempfile::tempdir().unwrap();
+    let camera = workstation.path().join("CAMERA");
+    let start = Timestamp::now() - SignedDuration::from_hours(1);
+    let good: Vec<PathBuf> = (0..2)
+        .map(|number| {
+            let at = start + SignedDuration::from_mins(number);
+            let path = camera.join("DCIM").join(name(at));
+            clip(at, &path);
+            path
+        })
+        .collect();
+    let broken = camera.join("DCIM").join(name(start + SignedDuration::from_mins(5)));
+    clip(start + SignedDuration::from_mins(5), &broken);
+    let whole = std::fs::read(&broken).unwrap();
+    std::fs::write(&broken, &whole[..whole.len() / 2]).unwrap();
+
+    let ingest = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(["ingest", camera.to_str().unwrap(), "--server", &server.url()])
+            .args(extra)
+            .env("LIUHEN_DATA", workstation.path().join("ws-data"))
+            .env_remove("LIUHEN_INGEST_TOKEN")
+            .output()
+            .unwrap()
+    };
+
+    // A wrong token is refused before anything is read or deleted.
+    let wrong = central.file("wrong-token", b"not-a-token");
+    let output = ingest(&["--token-file", wrong.to_str().unwrap(), "--clear-device"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("refused this workstation's token"), "{}", text(&output));
+    assert!(good.iter().all(|path| path.exists()));
+
+    let output = ingest(&["--token-file", token_file.to_str().unwrap(), "--clear-device", "--json"]);
+    assert_eq!(output.status.code(), Some(3), "the broken recording does not play: {}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    assert_eq!(summary["totals"]["stored"], 3, "{summary:#}");
+    for file in summary["devices"][0]["files"].as_array().unwrap() {
+        assert_eq!(file["officer"], "张伟", "{file:#}");
+        let path = camera.join(file["path"].as_str().unwrap());
+        let expected = if path == broken { "failed" } else { "ok" };
+        assert_eq!(file["playback"]["status"], expected, "{file:#}");
+    }
+    assert!(good.iter().all(|path| !path.exists()), "confirmed files are cleared from the camera");
+    assert!(broken.exists(), "a file that does not play stays on the camera");
+
+    // A long recording; the server is killed while it arrives, and comes back.
+    let long = camera.join("DCIM").join(name(start + SignedDuration::from_mins(20)));
+    std::fs::write(&long, random_bytes(300 << 20, 11)).unwrap();
+    let uploading = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["ingest", camera.to_str().unwrap(), "--server", &server.url(), "--token-file", token_file.to_str().unwrap(), "--json"])
+        .env("LIUHEN_DATA", workstation.path().join("ws-data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let uploads = server.data.join("uploads");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let arriving = loop {
+        let partial = std::fs::read_dir(&uploads).into_iter().flatten().flatten().any(|entry| {
+            entry.path().extension().is_some_and(|extension| extension == "part") && entry.metadata().is_ok_and(|metadata| metadata.len() > (16 << 20))
+        });
+        if partial || Instant::now() > deadline {
+            break partial;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert!(arriving, "the long recording was arriving when the server was killed");
+    server.kill();
+    std::thread::sleep(Duration::from_millis(1500));
+    let address = server.address;
+    let _restarted = Server::start(&central.data(), address);
+    let output = uploading.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "random bytes do not play, but the upload completes: {}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["totals"]["stored"], 1, "{summary:#}");
+    assert_eq!(summary["totals"]["duplicate"], 1, "the broken recording is known already: {summary:#}");
+
+    let register = central.run(&["register", "offload", "--json"]);
+    assert!(register.status.success(), "{}", text(&register));
+    let rows: Vec<Value> = String::from_utf8(register.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    assert!(rows.iter().all(|row| row["workstation"] == WORKSTATION && row["officer_name"] == "张伟"));
+    let (ok, report) = central.verify();
+    assert!(ok, "{report}");
+}
