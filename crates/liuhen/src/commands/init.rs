@@ -143,10 +143,11 @@ struct FileConfig<'a> {
     database_url: &'a Option<String>,
     ledger: &'a crate::config::LedgerSettings,
     server: &'a crate::config::ServerConfig,
+    ingest: &'a crate::config::IngestSettings,
 }
 
 impl<'a> From<&'a Config> for FileConfig<'a> {
     fn from(config: &'a Config) -> Self {
-        Self { database_url: &config.database_url, ledger: &config.ledger, server: &config.server }
+        Self { database_url: &config.database_url, ledger: &config.ledger, server: &config.server, ingest: &config.ingest }
     }
 }

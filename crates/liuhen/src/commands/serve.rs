@@ -172,14 +172,21 @@ async fn unit(instance: &Instance, agency_id: AgencyId, parent_id: Option<UnitId
     Ok(unit.id)
 }
 
-/// Two short clips in the camera's naming scheme, made with ffmpeg, stored
-/// through the vault like any other file. Without ffmpeg the demo has no
+/// Three short clips in the camera's naming scheme, made with ffmpeg, in a
+/// folder laid out like a camera, offloaded with `liuhen ingest` like any
+/// other camera (the second and third are one activity with a gap, so the
+/// demo has an interruption to explain). Without ffmpeg the demo has no
 /// recordings and says so.
 async fn store_demo_recordings(instance: &Instance, camera: &Device) -> anyhow::Result<()> {
     let scratch = tempfile_dir()?;
-    let mut stored = 0;
-    for (index, time) in ["093000", "143512"].iter().enumerate() {
-        let file = scratch.join(format!("DSJ_{}_35020011_20261120_{time}.mp4", camera.serial));
+    let folder = scratch.join("DCIM");
+    std::fs::create_dir_all(&folder)?;
+    let china = jiff::tz::TimeZone::fixed(instance.config.ingest.offset()?);
+    let now = jiff::Timestamp::now();
+    let mut made = 0;
+    for (index, minutes_ago) in [180, 65, 60].into_iter().enumerate() {
+        let start = (now - jiff::SignedDuration::from_mins(minutes_ago)).to_zoned(china.clone());
+        let file = folder.join(format!("DSJ_{}_35020011_{}.MP4", camera.serial, start.strftime("%Y%m%d_%H%M%S")));
         let status = tokio::process::Command::new("ffmpeg")
             .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
             .arg(format!("testsrc2=size=640x360:rate=25:duration={}", 3 + index))
@@ -188,20 +195,28 @@ async fn store_demo_recordings(instance: &Instance, camera: &Device) -> anyhow::
             .status()
             .await;
         match status {
-            Ok(status) if status.success() => {
-                super::vault::put_one(instance, &file, Some(camera.id)).await?;
-                stored += 1;
-            }
+            Ok(status) if status.success() => made += 1,
             _ => {
                 println!("未找到 ffmpeg，演示实例没有录像 / ffmpeg not found: the demo has no recordings (apt-get install ffmpeg)");
                 break;
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
-    if stored > 0 {
-        println!("演示录像 demo recordings stored: {stored}");
+    if made > 0 {
+        let args = crate::cli::IngestArgs {
+            dirs: vec![scratch.clone()],
+            device: Some(camera.serial.clone()),
+            register_device: false,
+            clear_device: true,
+            json: false,
+            jobs: None,
+            server: None,
+            token: None,
+            token_file: None,
+        };
+        super::ingest::run(instance, args).await?;
     }
+    let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
 }
 
