@@ -3,7 +3,9 @@
 #   1. one 2 GiB H.264 recording: ingest time against `cp` (and `cp` + fsync)
 #      of the same file to the same disk, with peak memory;
 #   2. 8 cameras with 16 recordings each, offloaded at once: aggregate
-#      throughput and peak memory.
+#      throughput and peak memory;
+#   3. the 2 GiB recording uploaded to a `liuhen serve` on loopback (remote
+#      ingest), against the local ingest of part 1.
 #
 #   cargo build --release && scripts/bench-ingest.sh [WORKDIR]
 #
@@ -96,4 +98,27 @@ cat "$work"/cam-*/DCIM/* >/dev/null
 read -r many_seconds many_kib <"$work/time-many"
 awk -v size="$total" -v s="$many_seconds" -v kib="$many_kib" 'BEGIN {
     printf "8 cameras x 16 recordings, %.0f MiB: %.2f s, %.0f MiB/s aggregate; peak RSS %.1f MiB\n", size / 1048576, s, size / 1048576 / s, kib / 1024
+}'
+
+# 3. Remote: the same 2 GiB recording uploaded to a server on loopback.
+new_instance "$work/data-server" "$serial"
+"$bin" --data "$work/data-server" device add --serial CJZ-BENCH --kind workstation >/dev/null
+"$bin" --data "$work/data-server" device token --serial CJZ-BENCH 2>/dev/null >"$work/token"
+port=$((20000 + RANDOM % 20000))
+LIUHEN_LOG=error "$bin" --data "$work/data-server" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+done
+camera="$work/cam-remote"
+rm -rf "$camera" "$work/ws-data" && mkdir -p "$camera" && cp "$big" "$camera/$(local_name "$serial" 30)"
+cat "$camera"/*.MP4 >/dev/null
+/usr/bin/time -f "%e %M" -o "$work/time-remote" "$bin" --data "$work/ws-data" ingest "$camera" --server "http://127.0.0.1:$port" --token-file "$work/token" --json >"$work/remote.json"
+read -r remote_seconds remote_kib <"$work/time-remote"
+server_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+awk -v size="$size" -v s="$remote_seconds" -v local="$ingest_seconds" -v kib="$remote_kib" -v server="$server_kib" 'BEGIN {
+    mib = size / 1048576
+    printf "remote ingest over loopback, %.0f MiB: %.2f s (%.0f MiB/s) = %.2f x the local ingest throughput; peak RSS workstation %.1f MiB, server %.1f MiB\n", mib, s, mib / s, local / s, kib / 1024, server / 1024
 }'

@@ -76,11 +76,15 @@ pub struct UploadSettings {
     pub max_size: u64,
     /// Uploads a request is writing right now: one writer per upload.
     pub(crate) busy: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Digests of uploads, computed as their bytes arrive, so a complete
+    /// upload need not be read again. Lost on restart (the upload is then
+    /// read and hashed when it is registered).
+    pub(crate) hashers: Arc<std::sync::Mutex<std::collections::HashMap<String, liuhen_vault::hashing::DualHasher>>>,
 }
 
 impl UploadSettings {
     pub fn new(dir: std::path::PathBuf, collect: liuhen_collect::CollectSettings) -> Self {
-        Self { dir, collect, max_size: 64 << 30, busy: Arc::default() }
+        Self { dir, collect, max_size: 64 << 30, busy: Arc::default(), hashers: Arc::default() }
     }
 }
 

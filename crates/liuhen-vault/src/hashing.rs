@@ -40,11 +40,22 @@ impl DualHasher {
         }
     }
 
+    /// How many bytes were handed in so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
     /// Waits for both threads and returns the digests.
     pub fn finish(mut self) -> ContentDigests {
         let sha256 = join(self.sha256.take());
         let sm3 = join(self.sm3.take());
         ContentDigests { sha256: Sha256Digest(sha256), sm3: Sm3Digest(sm3), size: self.size }
+    }
+}
+
+impl std::fmt::Debug for DualHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DualHasher").field("size", &self.size).finish_non_exhaustive()
     }
 }
 

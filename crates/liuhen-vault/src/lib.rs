@@ -200,6 +200,33 @@ impl Vault {
         Ok(size)
     }
 
+    /// Publishes a local file whose digests the caller computed from every
+    /// byte as it wrote and fsync'd the file (an upload received in
+    /// pieces), by moving it into the vault instead of copying it.
+    ///
+    /// Returns `None`, leaving the file where it is, when that cannot be done
+    /// by a rename: an S3 vault, or a file on another filesystem. The caller
+    /// then stores it with [`Vault::put_file`], which reads and hashes it.
+    pub async fn adopt_file(&self, path: &Path, digests: ContentDigests) -> Result<Option<PutOutcome>> {
+        let VaultLocation::Filesystem(root) = &self.location else { return Ok(None) };
+        let metadata = std::fs::metadata(path).map_err(|source| VaultError::Io { location: path.display().to_string(), source })?;
+        if metadata.len() != digests.size {
+            return Ok(None);
+        }
+        if self.contains(&digests.sha256).await? {
+            let _ = std::fs::remove_file(path);
+            return Ok(Some(PutOutcome { digests, newly_stored: false }));
+        }
+        let temporary_key = format!("{TEMPORARY_PREFIX}{}", uuid::Uuid::now_v7());
+        match std::fs::rename(path, root.join(&temporary_key)) {
+            Ok(()) => {}
+            Err(error) if error.raw_os_error() == Some(18) => return Ok(None), // EXDEV: another filesystem
+            Err(source) => return Err(VaultError::Io { location: path.display().to_string(), source }),
+        }
+        put::publish_adopted(self, path, &temporary_key, &digests).await?;
+        Ok(Some(PutOutcome { digests, newly_stored: true }))
+    }
+
     /// Whether a blob with this digest is published.
     pub async fn contains(&self, sha256: &Sha256Digest) -> Result<bool> {
         match self.operator.stat(&blob_key(sha256)).await {

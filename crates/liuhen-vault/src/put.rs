@@ -214,6 +214,20 @@ async fn stream_to_object(vault: &Vault, path: &Path, mut file: impl Read + Send
     read.map_err(|source| VaultError::Unreadable { path: path.to_owned(), source })
 }
 
+/// Publishes a file already moved to `temporary_key` by [`Vault::adopt_file`].
+pub(crate) async fn publish_adopted(vault: &Vault, path: &Path, temporary_key: &str, digests: &ContentDigests) -> Result<()> {
+    if let VaultLocation::Filesystem(root) = &vault.location {
+        let temporary = root.join(temporary_key);
+        // The writer fsync'd it; this makes sure, whatever wrote it.
+        File::open(&temporary).and_then(|file| file.sync_all()).map_err(|source| io_write_error(vault, path, source))?;
+    }
+    if let Err(error) = publish(vault, path, temporary_key, &blob_key(&digests.sha256)).await {
+        discard(vault, temporary_key).await;
+        return Err(error);
+    }
+    Ok(())
+}
+
 /// Moves a durable temporary object to its published name.
 async fn publish(vault: &Vault, path: &Path, temporary_key: &str, key: &str) -> Result<()> {
     match &vault.location {

@@ -457,6 +457,36 @@ mod filesystem {
         assert_eq!(std::fs::read_dir(root.join("tmp")).unwrap().count(), 0, "tmp/ is empty");
     }
 
+    /// An upload hashed as it arrived is moved in, not copied; the same
+    /// content a second time is recognised and the extra file removed.
+    #[tokio::test]
+    async fn adopts_a_file_hashed_by_its_writer() {
+        let test_vault = TestVault::filesystem().await;
+        let root = test_vault.root.clone().unwrap();
+        let uploads = root.join("uploads");
+        std::fs::create_dir_all(&uploads).unwrap();
+        let content = pseudo_random_bytes(9, 1024 * 1024 + 3);
+        let digests = ContentDigests::of_bytes(&content);
+        let upload = uploads.join("one.part");
+        std::fs::write(&upload, &content).unwrap();
+
+        let wrong_size = ContentDigests { size: digests.size + 1, ..digests };
+        assert!(test_vault.vault.adopt_file(&upload, wrong_size).await.unwrap().is_none(), "a size that does not match is not adopted");
+        assert!(upload.exists());
+
+        let outcome = test_vault.vault.adopt_file(&upload, digests).await.unwrap().expect("adopted on the same filesystem");
+        assert!(outcome.newly_stored);
+        assert!(!upload.exists(), "moved, not copied");
+        assert_eq!(test_vault.vault.rehash(&digests.sha256).await.unwrap(), digests);
+
+        let again = uploads.join("two.part");
+        std::fs::write(&again, &content).unwrap();
+        let outcome = test_vault.vault.adopt_file(&again, digests).await.unwrap().unwrap();
+        assert!(!outcome.newly_stored);
+        assert!(!again.exists());
+        assert_eq!(std::fs::read_dir(root.join("tmp")).unwrap().count(), 0, "tmp/ is empty");
+    }
+
     /// A full disk is reported as such, and the partial copy is removed.
     #[tokio::test]
     async fn a_full_disk_stores_nothing() {

@@ -119,6 +119,11 @@ pub(crate) async fn append(
         return Err(ApiError::Conflict(format!("the server has {offset} bytes of this upload, not {claimed}; ask with HEAD and send from there")));
     }
     let mut file = tokio::fs::OpenOptions::new().append(true).open(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    // The running digests go on only if they cover every byte before this one.
+    let mut hasher = take_hasher(uploads, &id).filter(|hasher| hasher.size() == offset);
+    if offset == 0 {
+        hasher = Some(liuhen_vault::hashing::DualHasher::new());
+    }
     let mut stream = body.into_data_stream();
     let mut offset = offset;
     let mut too_long = false;
@@ -127,7 +132,14 @@ pub(crate) async fn append(
         let Ok(chunk) = chunk else { break };
         let room = state.length - offset;
         let take = usize::try_from(room).unwrap_or(usize::MAX).min(chunk.len());
-        file.write_all(&chunk[..take]).await.map_err(ApiError::internal)?;
+        let piece = chunk.slice(..take);
+        if let Err(error) = file.write_all(&piece).await {
+            return Err(ApiError::internal(error));
+        }
+        if let Some(hasher) = hasher.as_mut() {
+            // Hands the piece to the hashing threads; waits only if they lag.
+            tokio::task::block_in_place(|| hasher.update(piece));
+        }
         offset += take as u64;
         if take < chunk.len() {
             too_long = true;
@@ -135,6 +147,9 @@ pub(crate) async fn append(
         }
     }
     file.sync_data().await.map_err(ApiError::internal)?;
+    if let Some(hasher) = hasher {
+        uploads.hashers.lock().expect("the hasher map is never poisoned").insert(id.clone(), hasher);
+    }
     if too_long {
         return Err(ApiError::TooLarge(format!("this upload was declared {} bytes long; bytes beyond that were refused", state.length)));
     }
@@ -217,7 +232,19 @@ pub(crate) async fn register(
         .device_by_serial(&request.device_serial)
         .await?
         .ok_or_else(|| ApiError::Unprocessable(format!("设备 {0} 未在服务器登记。The device {0} is not registered on the server; an administrator must register it first (`liuhen device add`).", request.device_serial)))?;
-    let outcome = app.vault.put_file(&data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    let part = data_path(uploads, &id);
+    // Hashed as it arrived: moved into the vault. Otherwise read and hashed now.
+    let adopted = match take_hasher(uploads, &id).filter(|hasher| hasher.size() == state.length) {
+        Some(hasher) => {
+            let digests = tokio::task::spawn_blocking(move || hasher.finish()).await.map_err(ApiError::internal)?;
+            app.vault.adopt_file(&part, digests).await.map_err(ApiError::internal)?
+        }
+        None => None,
+    };
+    let outcome = match adopted {
+        Some(outcome) => outcome,
+        None => app.vault.put_file(&part).await.map_err(ApiError::internal)?,
+    };
     let digests = outcome.digests;
     if digests.sha256 != declared_sha256 || digests.sm3 != declared_sm3 {
         remove_upload(uploads, &id).await;
@@ -332,7 +359,12 @@ async fn arrived(uploads: &UploadSettings, id: &str) -> Result<u64, ApiError> {
     tokio::fs::metadata(data_path(uploads, id)).await.map(|metadata| metadata.len()).map_err(ApiError::internal)
 }
 
+fn take_hasher(uploads: &UploadSettings, id: &str) -> Option<liuhen_vault::hashing::DualHasher> {
+    uploads.hashers.lock().expect("the hasher map is never poisoned").remove(id)
+}
+
 async fn remove_upload(uploads: &UploadSettings, id: &str) {
+    take_hasher(uploads, id);
     for path in [data_path(uploads, id), state_path(uploads, id)] {
         if let Err(error) = tokio::fs::remove_file(&path).await {
             if error.kind() != std::io::ErrorKind::NotFound {

@@ -375,6 +375,7 @@ async fn ingest_device(
         bar.finish_and_clear();
         bars.remove(&bar);
         let mut file_report = outcome;
+        file_report.device = Some(identified.serial.clone());
         if file_report.officer.is_none() {
             file_report.officer = officer.map(|officer| officer.name.clone());
         }
@@ -642,6 +643,8 @@ enum FileStatus {
 struct FileReport {
     path: String,
     status: FileStatus,
+    /// The device's serial.
+    device: Option<String>,
     size: u64,
     sha256: Option<String>,
     sm3: Option<String>,
@@ -672,6 +675,7 @@ impl FileReport {
         Self {
             path,
             status: FileStatus::Failed,
+            device: None,
             size,
             sha256: None,
             sm3: None,
