@@ -31,7 +31,7 @@ big="$work/media/big.mp4"
 if [[ ! -f "$big" ]]; then
     echo "generating a 2 GiB recording (about a minute)…" >&2
     ffmpeg -v error -nostdin -y -f lavfi -i testsrc2=size=1280x720:rate=25 -f lavfi -i sine=frequency=440 \
-        -t 900 -fs 2147483648 -c:v libx264 -preset ultrafast -b:v 40M -c:a aac "$big"
+        -t 1800 -fs 2147483648 -c:v libx264 -preset ultrafast -b:v 40M -c:a aac "$big"
 fi
 # One 16 MiB clip, remuxed into 128 files that differ in their container time.
 clip="$work/media/clip.mp4"

@@ -133,13 +133,13 @@ fn exif_time(path: &Path, camera_offset: Offset) -> Option<Timestamp> {
 }
 
 /// Confirms that a stored copy plays: every packet of every stream is read
-/// (a truncated recording fails here), then the first seconds are decoded
+/// (a truncated recording fails here), then the first second is decoded
 /// (a stream the decoder cannot make pictures or sound from fails here).
 pub fn check_playback(path: &Path, kind: MediaKind) -> Result<Playback, CollectError> {
     let runs: Vec<Vec<&str>> = match kind {
         MediaKind::Video | MediaKind::Audio => vec![
             vec!["-map", "0", "-c", "copy", "-f", "null", "-"],
-            vec!["-t", "3", "-f", "null", "-"],
+            vec!["-t", "1", "-f", "null", "-"],
         ],
         MediaKind::Photo => vec![vec!["-f", "null", "-"]],
         MediaKind::Other => return Ok(Playback::NotApplicable),

@@ -146,7 +146,10 @@ pub(crate) async fn append(
             break;
         }
     }
-    file.sync_data().await.map_err(ApiError::internal)?;
+    // Not fsync'd here: an offset lost to a crash is only re-sent (HEAD
+    // tells the workstation), and the vault makes the whole file durable
+    // before it is published.
+    file.flush().await.map_err(ApiError::internal)?;
     if let Some(hasher) = hasher {
         uploads.hashers.lock().expect("the hasher map is never poisoned").insert(id.clone(), hasher);
     }
@@ -171,9 +174,10 @@ pub(crate) async fn terminate(State(app): State<AppState>, actor: CurrentActor, 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RegisterRequest {
-    /// Hashes the workstation computed while reading the device's file.
+    /// The SHA-256 the workstation computed while reading the device's
+    /// file, and its SM3 if it computed that too.
     sha256: String,
-    sm3: String,
+    sm3: Option<String>,
     /// The device the file came from.
     device_serial: String,
     /// Officer number from the file name or the device's identity.
@@ -220,7 +224,8 @@ pub(crate) async fn register(
         return serde_json::from_slice(&done).map(Json).map_err(ApiError::internal);
     }
     let declared_sha256: Sha256Digest = request.sha256.parse().map_err(|_| ApiError::BadRequest("sha256 must be 64 hex digits".into()))?;
-    let declared_sm3: Sm3Digest = request.sm3.parse().map_err(|_| ApiError::BadRequest("sm3 must be 64 hex digits".into()))?;
+    let declared_sm3: Option<Sm3Digest> =
+        request.sm3.as_deref().map(str::parse).transpose().map_err(|_| ApiError::BadRequest("sm3 must be 64 hex digits".into()))?;
     let state = read_state(uploads, &id, &workstation).await?;
     let _writing = Busy::claim(uploads, &id)?;
     let offset = arrived(uploads, &id).await?;
@@ -246,7 +251,7 @@ pub(crate) async fn register(
         None => app.vault.put_file(&part).await.map_err(ApiError::internal)?,
     };
     let digests = outcome.digests;
-    if digests.sha256 != declared_sha256 || digests.sm3 != declared_sm3 {
+    if digests.sha256 != declared_sha256 || declared_sm3.is_some_and(|sm3| sm3 != digests.sm3) {
         remove_upload(uploads, &id).await;
         return Err(ApiError::Unprocessable(format!(
             "上传内容与声明的哈希不符，请重新上传。What arrived hashes to SHA-256 {}, not the {} the workstation read; it was discarded, upload the file again.",

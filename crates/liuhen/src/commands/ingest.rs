@@ -489,17 +489,13 @@ async fn upload(
         clock_offset: identified.clock_offset,
         extension_kind,
     };
-    let (digests, answer) = client.send(&sent, progress).await?;
-    report.sha256 = Some(digests.sha256.to_hex());
-    report.sm3 = Some(digests.sm3.to_hex());
-    report.size = digests.size;
-    if answer.sha256 != digests.sha256.to_hex() || answer.sm3 != digests.sm3.to_hex() || answer.size != digests.size {
-        anyhow::bail!(
-            "the server registered SHA-256 {} but this workstation read {}; the file stays on the device",
-            answer.sha256,
-            digests.sha256
-        );
+    let (sha256, answer) = client.send(&sent, progress).await?;
+    report.sha256 = Some(sha256.to_hex());
+    if answer.sha256 != sha256.to_hex() || answer.size != file.size {
+        anyhow::bail!("the server registered SHA-256 {} but this workstation read {sha256}; the file stays on the device", answer.sha256);
     }
+    // The server computed SM3 from what it received; the SHA-256 match vouches for it.
+    report.sm3 = Some(answer.sm3.clone());
     report.status = if answer.status == "stored" { FileStatus::Stored } else { FileStatus::Duplicate };
     report.ledger_index = answer.ledger_index;
     report.officer = answer.officer_name.clone();

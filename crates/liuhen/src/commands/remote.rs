@@ -2,10 +2,12 @@
 //! a central `liuhen serve`.
 //!
 //! Each file is read once: as its bytes go out in chunks they are hashed
-//! (SHA-256 and SM3), and the server is then asked to register the upload
-//! with those hashes. The server hashes what arrived itself and registers
-//! only if both agree; the workstation compares the server's answer again
-//! before it may clear the camera.
+//! with SHA-256, and the server is then asked to register the upload with
+//! that hash. The server hashes what arrived itself (SHA-256 and SM3) and
+//! registers only if the SHA-256 agrees; the workstation compares the
+//! server's answer again before it may clear the camera. (SM3 is left to
+//! the server: on a small workstation, computing it twice would halve the
+//! upload speed and add no protection the SHA-256 comparison lacks.)
 //!
 //! An upload's address is kept under the data directory until the server has
 //! registered it, so a run that dies (kill -9, power cut) resumes the upload
@@ -19,16 +21,16 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use bytes::Bytes;
 use jiff::Timestamp;
-use liuhen_core::digest::ContentDigests;
+use liuhen_core::digest::Sha256Digest;
 use liuhen_core::id::MediaId;
 use liuhen_core::recording::{ClockOffset, MediaKind};
 use liuhen_server::RegisterResponse;
-use liuhen_vault::hashing::DualHasher;
+use sha2::Digest;
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 /// Bytes sent per PATCH request.
-const CHUNK: usize = 8 << 20;
+const CHUNK: usize = 16 << 20;
 /// How many times a failing request is tried before the file is given up
 /// (for this run; the next run resumes it).
 const ATTEMPTS: u32 = 8;
@@ -105,9 +107,9 @@ impl Client {
         self.http.request(method, url).bearer_auth(&self.token).header("tus-resumable", TUS_VERSION)
     }
 
-    /// Sends one file and has it registered; returns the workstation's own
-    /// hashes and the server's answer.
-    pub(crate) async fn send(&self, file: &Outgoing<'_>, progress: liuhen_vault::Progress) -> anyhow::Result<(ContentDigests, RegisterResponse)> {
+    /// Sends one file and has it registered; returns the SHA-256 the
+    /// workstation read and the server's answer.
+    pub(crate) async fn send(&self, file: &Outgoing<'_>, progress: liuhen_vault::Progress) -> anyhow::Result<(Sha256Digest, RegisterResponse)> {
         std::fs::create_dir_all(&self.pending).with_context(|| format!("cannot create {}", self.pending.display()))?;
         let pending_path = self.pending.join(format!("{}.json", pending_key(file)));
         let mut location = match std::fs::read(&pending_path).ok().and_then(|bytes| serde_json::from_slice::<Pending>(&bytes).ok()) {
@@ -133,7 +135,7 @@ impl Client {
         };
 
         let mut source = std::fs::File::open(file.path).with_context(|| format!("cannot open {}", file.path.display()))?;
-        let mut hasher = DualHasher::new();
+        let mut hasher = sha2::Sha256::new();
         // What the server already has is read again only to be hashed.
         let mut position = 0u64;
         while position < file.size {
@@ -145,7 +147,7 @@ impl Client {
                 let chunk = chunk.clone();
                 let mut moved = std::mem::take(&mut hasher);
                 tokio::task::spawn_blocking(move || {
-                    moved.update(chunk);
+                    moved.update(&chunk);
                     moved
                 })
             };
@@ -159,13 +161,13 @@ impl Client {
             hasher = hashing.await.expect("hashing does not panic");
             position = end;
         }
-        let digests = hasher.finish();
-        if digests.size != file.size {
+        let sha256 = Sha256Digest(hasher.finalize().into());
+        if std::fs::metadata(file.path).map(|metadata| metadata.len()).ok() != Some(file.size) {
             bail!("{} changed size while it was read; it stays on the device", file.path.display());
         }
-        let answer = self.with_retries(|| self.register(&location, file, &digests)).await?;
+        let answer = self.with_retries(|| self.register(&location, file, &sha256)).await?;
         let _ = std::fs::remove_file(&pending_path);
-        Ok((digests, answer))
+        Ok((sha256, answer))
     }
 
     /// Records on the server that the file was deleted from the device.
@@ -250,10 +252,9 @@ impl Client {
         }
     }
 
-    async fn register(&self, location: &str, file: &Outgoing<'_>, digests: &ContentDigests) -> Result<RegisterResponse, Failure> {
+    async fn register(&self, location: &str, file: &Outgoing<'_>, sha256: &Sha256Digest) -> Result<RegisterResponse, Failure> {
         let body = serde_json::json!({
-            "sha256": digests.sha256.to_hex(),
-            "sm3": digests.sm3.to_hex(),
+            "sha256": sha256.to_hex(),
             "device_serial": file.device_serial,
             "badge_no": file.badge_no,
             "path_on_device": file.relative,
