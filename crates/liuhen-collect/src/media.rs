@@ -133,20 +133,27 @@ fn exif_time(path: &Path, camera_offset: Offset) -> Option<Timestamp> {
 }
 
 /// Confirms that a stored copy plays: every packet of every stream is read
-/// (a truncated recording fails here), then the first second is decoded
-/// (a stream the decoder cannot make pictures or sound from fails here).
+/// (a truncated recording fails here), then the first second is decoded (a
+/// stream the decoder cannot make pictures or sound from fails here).
+///
+/// Decoding the whole recording would find damage in its middle too, but it
+/// costs several times the copy itself (a 2 GiB recording: about 3 s for
+/// its keyframes alone, 19 s for every frame, against 0.4 s to read every
+/// packet); the demux pass already finds what a dying battery leaves.
 pub fn check_playback(path: &Path, kind: MediaKind) -> Result<Playback, CollectError> {
-    let runs: Vec<Vec<&str>> = match kind {
+    let runs: Vec<(Vec<&str>, Vec<&str>)> = match kind {
         MediaKind::Video | MediaKind::Audio => vec![
-            vec!["-map", "0", "-c", "copy", "-f", "null", "-"],
-            vec!["-t", "1", "-f", "null", "-"],
+            (vec![], vec!["-map", "0", "-c", "copy", "-f", "null", "-"]),
+            (vec![], vec!["-t", "1", "-f", "null", "-"]),
         ],
-        MediaKind::Photo => vec![vec!["-f", "null", "-"]],
+        MediaKind::Photo => vec![(vec![], vec!["-f", "null", "-"])],
         MediaKind::Other => return Ok(Playback::NotApplicable),
     };
-    for output_args in runs {
+    for (input_args, output_args) in runs {
         let output = Command::new("ffmpeg")
-            .args(["-nostdin", "-hide_banner", "-v", "error", "-xerror", "-i"])
+            .args(["-nostdin", "-hide_banner", "-v", "error", "-xerror"])
+            .args(input_args)
+            .arg("-i")
             .arg(path)
             .args(output_args)
             .stdin(Stdio::null())

@@ -28,7 +28,6 @@ use liuhen_core::entity::{Device, DeviceKind};
 use liuhen_core::id::{DeviceId, MediaId};
 use liuhen_core::recording::{ClockOffset, MediaKind, Playback, Recording};
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
 
 use crate::actor::CurrentActor;
 use crate::error::ApiError;
@@ -118,38 +117,43 @@ pub(crate) async fn append(
     if claimed != offset {
         return Err(ApiError::Conflict(format!("the server has {offset} bytes of this upload, not {claimed}; ask with HEAD and send from there")));
     }
-    let mut file = tokio::fs::OpenOptions::new().append(true).open(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    let file = tokio::fs::OpenOptions::new().append(true).open(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    let mut writer = Writer { file: Some(file.into_std().await), hasher: take_hasher(uploads, &id).filter(|hasher| hasher.size() == offset) };
     // The running digests go on only if they cover every byte before this one.
-    let mut hasher = take_hasher(uploads, &id).filter(|hasher| hasher.size() == offset);
     if offset == 0 {
-        hasher = Some(liuhen_vault::hashing::DualHasher::new());
+        writer.hasher = Some(liuhen_vault::hashing::DualHasher::new());
     }
     let mut stream = body.into_data_stream();
     let mut offset = offset;
     let mut too_long = false;
+    let mut batch = bytes::BytesMut::new();
     while let Some(chunk) = stream.next().await {
         // A broken connection ends the request; what arrived is kept.
         let Ok(chunk) = chunk else { break };
-        let room = state.length - offset;
+        let room = state.length - offset - batch.len() as u64;
         let take = usize::try_from(room).unwrap_or(usize::MAX).min(chunk.len());
-        let piece = chunk.slice(..take);
-        if let Err(error) = file.write_all(&piece).await {
-            return Err(ApiError::internal(error));
-        }
-        if let Some(hasher) = hasher.as_mut() {
-            // Hands the piece to the hashing threads; waits only if they lag.
-            tokio::task::block_in_place(|| hasher.update(piece));
-        }
-        offset += take as u64;
+        batch.extend_from_slice(&chunk[..take]);
         if take < chunk.len() {
             too_long = true;
             break;
         }
+        if batch.len() >= WRITE_BATCH {
+            offset += writer.write(batch.split().freeze()).await?;
+        }
     }
-    // Not fsync'd here: an offset lost to a crash is only re-sent (HEAD
-    // tells the workstation), and the vault makes the whole file durable
-    // before it is published.
-    file.flush().await.map_err(ApiError::internal)?;
+    offset += writer.write(batch.freeze()).await?;
+    let Writer { file, hasher } = writer;
+    // Not fsync'd before answering: an offset lost to a crash is only
+    // re-sent (HEAD tells the workstation), and the vault makes the whole
+    // file durable before it is published. Flushing in the background lets
+    // the disk work while the next bytes arrive, so little is left for then.
+    if let Some(file) = file {
+        tokio::task::spawn_blocking(move || {
+            if let Err(error) = file.sync_data() {
+                tracing::warn!(%error, "could not flush part of an upload to disk; it is flushed again when registered");
+            }
+        });
+    }
     if let Some(hasher) = hasher {
         uploads.hashers.lock().expect("the hasher map is never poisoned").insert(id.clone(), hasher);
     }
@@ -159,6 +163,45 @@ pub(crate) async fn append(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert("upload-offset", HeaderValue::from(offset));
     Ok(response)
+}
+
+/// Bytes gathered from the request before one write and one hand-over to
+/// the hashing threads.
+const WRITE_BATCH: usize = 4 << 20;
+
+/// Appends to an upload's file and feeds its running digests, off the
+/// async threads.
+struct Writer {
+    file: Option<std::fs::File>,
+    hasher: Option<liuhen_vault::hashing::DualHasher>,
+}
+
+impl Writer {
+    /// Writes a batch; returns its length.
+    async fn write(&mut self, batch: bytes::Bytes) -> Result<u64, ApiError> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut file = self.file.take().expect("the file is put back after each write");
+        let mut hasher = self.hasher.take();
+        let (file, hasher, written) = tokio::task::spawn_blocking(move || {
+            let written = std::io::Write::write_all(&mut file, &batch);
+            if written.is_ok() {
+                if let Some(hasher) = hasher.as_mut() {
+                    hasher.update(batch.clone());
+                }
+            } else {
+                // The digests no longer match the file; registering reads it again.
+                hasher = None;
+            }
+            (file, hasher, written.map(|()| batch.len() as u64))
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        self.file = Some(file);
+        self.hasher = hasher;
+        written.map_err(ApiError::internal)
+    }
 }
 
 /// `DELETE /api/v1/uploads/{id}`: abandons an upload.
