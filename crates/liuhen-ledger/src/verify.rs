@@ -185,33 +185,38 @@ async fn hash_entries(entries: Vec<StoredEntry>) -> Vec<(u64, liuhen_core::merkl
     .expect("hashing does not panic")
 }
 
+/// How many pages are read at once: reading a row costs more than hashing
+/// it, so several connections read while the caller hashes.
+const PAGES_IN_FLIGHT: usize = 3;
+
 /// Pages of entries (and optionally their stored leaves) over
-/// `[start, end)`, the next page read while the caller works on this one.
+/// `[start, end)`, in order, the next pages read while the caller works on
+/// this one.
 struct Pages {
     store: Arc<dyn MetaStore>,
     next_start: u64,
     end: u64,
     with_leaves: bool,
-    pending: Option<tokio::task::JoinHandle<Result<Page>>>,
+    pending: std::collections::VecDeque<tokio::task::JoinHandle<Result<Page>>>,
 }
 
 impl Pages {
     fn start(store: &Arc<dyn MetaStore>, start: u64, end: u64, with_leaves: bool) -> Self {
-        let mut pages = Self { store: store.clone(), next_start: start, end, with_leaves, pending: None };
+        let mut pages = Self { store: store.clone(), next_start: start, end, with_leaves, pending: Default::default() };
         pages.prefetch();
         pages
     }
 
     fn prefetch(&mut self) {
-        if self.next_start < self.end {
+        while self.next_start < self.end && self.pending.len() < PAGES_IN_FLIGHT {
             let fetch = fetch_page(self.store.clone(), self.next_start, self.with_leaves);
-            self.pending = Some(tokio::spawn(fetch));
+            self.pending.push_back(tokio::spawn(fetch));
             self.next_start += u64::from(PAGE);
         }
     }
 
     async fn next(&mut self) -> Result<Option<(Vec<StoredEntry>, Vec<(u64, liuhen_core::merkle::Hash)>)>> {
-        let Some(pending) = self.pending.take() else { return Ok(None) };
+        let Some(pending) = self.pending.pop_front() else { return Ok(None) };
         let (_, entries, leaves) = pending.await.expect("page reads do not panic")?;
         self.prefetch();
         Ok(Some((entries, leaves)))
