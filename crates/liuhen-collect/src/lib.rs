@@ -205,13 +205,22 @@ async fn check_stored_copy(
             let scratch_error = |source| CollectError::Scratch { path: settings.scratch.clone(), source };
             std::fs::create_dir_all(&settings.scratch).map_err(scratch_error)?;
             let path = settings.scratch.join(format!("check-{}", uuid::Uuid::now_v7()));
-            vault.copy_to_local(&digests.sha256, &path).await?;
+            if let Err(error) = vault.copy_to_local(&digests.sha256, &path).await {
+                let _ = std::fs::remove_file(&path);
+                return Err(error.into());
+            }
             (path.clone(), Some(path))
         }
     };
     let offset = settings.camera_offset;
     let checked = tokio::task::spawn_blocking(move || {
         let probed = media::probe(&path, extension_kind, offset);
+        if probed.kind == MediaKind::Other && extension_kind != MediaKind::Other {
+            // Named as media, readable as a container, but nothing in it to
+            // see or hear: it does not play.
+            let detail = probed.probe.error.clone().unwrap_or_else(|| "FFmpeg finds no picture and no sound in it".into());
+            return Ok((extension_kind, probed.probe, Playback::Failed { detail }));
+        }
         let playback = media::check_playback(&path, probed.kind)?;
         Ok((probed.kind, probed.probe, playback))
     })

@@ -133,9 +133,10 @@ impl CameraIdentity {
             if line.is_empty() || line.starts_with('#') || line.starts_with(';') || line.starts_with('[') {
                 continue;
             }
-            let Some((key, value)) = line.split_once('=').or_else(|| line.split_once(':')).or_else(|| line.split_once('：')) else {
-                continue;
-            };
+            // The first separator splits: values hold colons of their own (times).
+            let Some(at) = line.find(['=', ':', '：']) else { continue };
+            let separator = line[at..].chars().next().expect("found above");
+            let (key, value) = (&line[..at], &line[at + separator.len_utf8()..]);
             let value = value.trim().trim_matches('"').to_owned();
             if value.is_empty() {
                 continue;
@@ -270,8 +271,9 @@ pub enum Playback {
 }
 
 impl Playback {
+    /// Whether the file is known to play. Only then may it leave the camera.
     pub fn is_ok(&self) -> bool {
-        matches!(self, Playback::Ok | Playback::NotApplicable)
+        matches!(self, Playback::Ok)
     }
 
     pub fn label_zh(&self) -> &'static str {
@@ -390,25 +392,32 @@ pub fn interruptions(recordings: &[Recording], same_activity: SignedDuration) ->
         .filter_map(|recording| Some((recording, recording.corrected_start?, recording.corrected_end?)))
         .collect();
     timed.sort_by_key(|(recording, start, _)| (recording.device_id, *start));
-    timed
-        .windows(2)
-        .filter_map(|pair| {
-            let (before, _, before_end) = pair[0];
-            let (after, after_start, _) = pair[1];
-            if before.device_id != after.device_id {
-                return None;
+    let mut found = Vec::new();
+    // The recording that ends last so far on this device: a short one inside
+    // a long one leaves no gap.
+    let mut latest: Option<(&Recording, Timestamp)> = None;
+    for (recording, start, end) in timed {
+        match latest {
+            Some((before, before_end)) if before.device_id == recording.device_id => {
+                let gap = start.duration_since(before_end);
+                if gap > SignedDuration::ZERO && gap < same_activity {
+                    found.push(Interruption {
+                        device_id: before.device_id,
+                        before: before.media_id,
+                        after: recording.media_id,
+                        from: before_end,
+                        to: start,
+                        gap_ms: i64::try_from(gap.as_millis()).unwrap_or(i64::MAX),
+                    });
+                }
+                if end > before_end {
+                    latest = Some((recording, end));
+                }
             }
-            let gap = after_start.duration_since(before_end);
-            (gap > SignedDuration::ZERO && gap < same_activity).then(|| Interruption {
-                device_id: before.device_id,
-                before: before.media_id,
-                after: after.media_id,
-                from: before_end,
-                to: after_start,
-                gap_ms: i64::try_from(gap.as_millis()).unwrap_or(i64::MAX),
-            })
-        })
-        .collect()
+            _ => latest = Some((recording, end)),
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -457,6 +466,10 @@ mod tests {
         assert_eq!(identity.clock, Some(date(2026, 11, 23).at(14, 5, 0, 0)));
         let (_, problems) = CameraIdentity::parse("clock=yesterday");
         assert_eq!(problems.len(), 1);
+        let (full_width, problems) = CameraIdentity::parse("设备时间：2026-11-23 14:05:00\n姓名：李娜");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(full_width.clock, Some(date(2026, 11, 23).at(14, 5, 0, 0)), "a full-width colon separates too");
+        assert_eq!(full_width.officer_name.as_deref(), Some("李娜"));
     }
 
     fn at(seconds: i64) -> Timestamp {
@@ -507,6 +520,8 @@ mod tests {
             recording(camera, 320, 330, MediaKind::Photo),
             recording(camera, 5_000, 5_100, MediaKind::Video),
             recording(other, 310, 400, MediaKind::Video),
+            // Inside the long first recording of `other`: no gap after it.
+            recording(other, 0, 1_000, MediaKind::Video),
         ];
         let found = interruptions(&recordings, SignedDuration::from_mins(10));
         assert_eq!(found.len(), 1, "{found:?}");

@@ -291,6 +291,13 @@ macro_rules! impl_meta_store {
                 row.map($crate::common::token).transpose()
             }
 
+            async fn api_tokens_of_device(&self, device: liuhen_core::id::DeviceId) -> $crate::Result<Vec<liuhen_core::entity::ApiToken>> {
+                let rows: Vec<$crate::common::TokenRow> = sqlx::query_as(
+                    "SELECT id, device_id, secret_sha256, created_at_us, revoked FROM api_tokens WHERE device_id = $1 ORDER BY id",
+                ).bind(device.to_string()).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::token).collect()
+            }
+
             async fn media(&self, id: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::entity::MediaRecord>> {
                 let sql = format!("SELECT {} FROM media WHERE id = $1", $crate::common::MEDIA_COLUMNS);
                 let row: Option<$crate::common::MediaRow> = sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;

@@ -123,6 +123,8 @@ pub trait MetaStore: Send + Sync + 'static {
     // Auth.
     async fn session_by_secret(&self, secret_sha256: &Sha256Digest) -> Result<Option<Session>>;
     async fn api_token_by_secret(&self, secret_sha256: &Sha256Digest) -> Result<Option<ApiToken>>;
+    /// Every token issued to a device, revoked or not, oldest first.
+    async fn api_tokens_of_device(&self, device: DeviceId) -> Result<Vec<ApiToken>>;
 
     // Media.
     async fn media(&self, id: MediaId) -> Result<Option<MediaRecord>>;

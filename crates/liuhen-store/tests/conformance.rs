@@ -550,6 +550,12 @@ mod auth {
         let revoked = store.api_token_by_secret(&token.secret_sha256).await.unwrap().expect("a revoked token is still found");
         assert!(revoked.revoked);
         assert_eq!(revoked.id, token.id);
+
+        let second = api_token(directory.workstation.id, "second workstation token");
+        writer.record_mutations([Mutation::CreateApiToken(second.clone())]).await;
+        assert_eq!(store.api_tokens_of_device(directory.workstation.id).await.unwrap(), [revoked, second], "oldest first, revoked too");
+        assert_eq!(store.api_tokens_of_device(directory.camera.id).await.unwrap(), [issued_revoked]);
+        assert_eq!(store.api_tokens_of_device(directory.spare_camera.id).await.unwrap(), []);
     }
 }
 

@@ -251,6 +251,11 @@ pub enum DeviceCommand {
         #[arg(long)]
         serial: String,
     },
+    /// Revoke every API token of a device (a lost or stolen workstation); requests with them are refused from now on.
+    RevokeTokens {
+        #[arg(long)]
+        serial: String,
+    },
     /// List devices.
     List,
 }

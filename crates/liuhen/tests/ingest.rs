@@ -28,6 +28,16 @@ async fn a_killed_ingest_is_finished_by_the_next_run() {
     killed_ingest(false).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_camera_pulled_out_mid_copy_leaves_nothing_half_registered() {
+    pulled_camera(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_registers_nothing_and_keeps_the_file_on_the_camera() {
+    full_disk().await;
+}
+
 const SERIAL: &str = "DSJ-T-001";
 const BADGE: &str = "0203001";
 const CHINA: Offset = jiff::tz::offset(8);
@@ -459,4 +469,108 @@ async fn killed_ingest(postgres: bool) {
     assert!(big.exists());
     let (ok, report) = instance.verify();
     assert!(ok, "{report}");
+}
+
+/// Waits until the vault is writing a temporary copy of more than 8 MiB.
+fn wait_for_copy(data: &Path) -> bool {
+    let temporary = data.join("vault/tmp");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let writing = walk_files(&temporary).iter().any(|path| path.metadata().is_ok_and(|metadata| metadata.len() > (8 << 20)));
+        if writing || std::time::Instant::now() > deadline {
+            return writing;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+async fn pulled_camera(postgres: bool) {
+    let instance = prepared_instance(postgres).await;
+    let camera = instance.dir.path().join("CAMERA");
+    let long = camera.join(camera_name(Timestamp::now() - SignedDuration::from_mins(40), false, "MP4"));
+    std::fs::create_dir_all(&camera).unwrap();
+    let content = support::random_bytes(400 << 20, 5);
+    std::fs::write(&long, &content).unwrap();
+
+    let child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["ingest", camera.to_str().unwrap(), "--clear-device", "--json"])
+        .env("LIUHEN_DATA", instance.data())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_for_copy(&instance.data()), "the recording was being copied when the camera was pulled");
+    // Unplugged: the camera's files are gone from under the workstation.
+    std::fs::remove_dir_all(&camera).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failed = file(&summary, &long.file_name().unwrap().to_string_lossy());
+    assert_eq!(failed["status"], "failed", "{failed:#}");
+    assert!(failed["message"].as_str().unwrap().contains("stays on the device"), "{failed:#}");
+    assert!(json_lines(&instance.run(&["register", "offload", "--json"])).is_empty(), "nothing half-registered");
+
+    // Plugged in again: the next run stores it.
+    std::fs::create_dir_all(&camera).unwrap();
+    std::fs::write(&long, &content).unwrap();
+    let output = instance.run(&["ingest", camera.to_str().unwrap(), "--json"]);
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    assert_eq!(summary["totals"]["stored"], 1, "{summary:#}");
+    let (ok, report) = instance.verify();
+    assert!(ok, "{report}");
+}
+
+/// A tmpfs mounted for one test, unmounted after it.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).unwrap();
+        let output = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(at).output().ok()?;
+        output.status.success().then(|| Tmpfs(at.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+async fn full_disk() {
+    let place = tempfile::tempdir().unwrap();
+    let data = place.path().join("data");
+    let Some(_mounted) = Tmpfs::mount(&data, "48m") else {
+        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+        return;
+    };
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_liuhen")).args(args).env("LIUHEN_DATA", &data).env_remove("LIUHEN_DATABASE_URL").output().unwrap()
+    };
+    for args in [
+        &["init", "--agency-name", "测试局", "--agency-code", "test"][..],
+        &["unit", "add", "--name", "中队", "--code", "U1"],
+        &["officer", "add", "--name", "张伟", "--badge", BADGE, "--certificate", "闽Z1", "--unit", "U1"],
+        &["device", "add", "--serial", SERIAL, "--kind", "body-camera", "--officer", BADGE],
+    ] {
+        let output = run(args);
+        assert!(output.status.success(), "{args:?}: {}", text(&output));
+    }
+    let camera = place.path().join("CAMERA");
+    std::fs::create_dir_all(&camera).unwrap();
+    let big = camera.join(camera_name(Timestamp::now() - SignedDuration::from_mins(30), false, "MP4"));
+    std::fs::write(&big, support::random_bytes(80 << 20, 3)).unwrap();
+
+    let output = run(&["ingest", camera.to_str().unwrap(), "--clear-device", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    let failed = file(&summary, &big.file_name().unwrap().to_string_lossy());
+    let message = failed["message"].as_str().unwrap();
+    assert!(message.contains("full") || message.contains("space"), "says the disk is full: {message}");
+    assert!(big.exists(), "the file stays on the camera");
+    assert!(walk_files(&data.join("vault/tmp")).is_empty(), "the partial copy is removed");
+    assert!(walk_files(&data.join("vault/blobs")).is_empty(), "nothing is published");
+    let register = run(&["register", "offload", "--json"]);
+    assert!(register.status.success(), "{}", text(&register));
+    assert!(register.stdout.is_empty(), "nothing registered");
 }

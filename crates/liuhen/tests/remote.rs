@@ -184,4 +184,19 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     assert!(rows.iter().all(|row| row["workstation"] == WORKSTATION && row["officer_name"] == "张伟"));
     let (ok, report) = central.verify();
     assert!(ok, "{report}");
+
+    // A lost workstation's tokens are revoked: it can no longer upload.
+    let output = central.run(&["device", "revoke-tokens", "--serial", WORKSTATION]);
+    assert!(output.status.success() && text(&output).contains("revoked 1 token"), "{}", text(&output));
+    let another = camera.join("DCIM").join(name(start + SignedDuration::from_mins(30)));
+    clip(start + SignedDuration::from_mins(30), &another);
+    let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["ingest", camera.to_str().unwrap(), "--server", &format!("http://{address}"), "--token-file", token_file.to_str().unwrap()])
+        .args(["--clear-device"])
+        .env("LIUHEN_DATA", workstation.path().join("ws-data"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("revoked"), "{}", text(&output));
+    assert!(another.exists(), "nothing is deleted with a refused token");
 }

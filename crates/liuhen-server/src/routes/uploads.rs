@@ -23,7 +23,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use jiff::Timestamp;
-use liuhen_core::digest::{Sha256Digest, Sm3Digest};
+use liuhen_core::digest::{ContentDigests, Sha256Digest, Sm3Digest};
 use liuhen_core::entity::{Device, DeviceKind};
 use liuhen_core::id::{DeviceId, MediaId};
 use liuhen_core::recording::{ClockOffset, MediaKind, Playback, Recording};
@@ -45,6 +45,18 @@ struct UploadState {
     created_at: Timestamp,
     /// The tus `Upload-Metadata` header as sent (base64 values), for logs.
     metadata: Option<String>,
+    /// Set, before the data is moved into the vault, when the upload is
+    /// complete and its digests are known: a registration cut short after
+    /// the move finishes from the vault.
+    #[serde(default)]
+    adopted: Option<ContentDigests>,
+}
+
+/// A registration's answer, kept so that asking again gives it again.
+#[derive(Serialize, Deserialize)]
+struct Done {
+    device_id: DeviceId,
+    response: RegisterResponse,
 }
 
 /// `OPTIONS /api/v1/uploads`: what this server speaks.
@@ -74,6 +86,7 @@ pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, hea
         length,
         created_at: Timestamp::now(),
         metadata: headers.get("upload-metadata").and_then(|value| value.to_str().ok()).map(str::to_owned),
+        adopted: None,
     };
     tokio::fs::File::create(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
     write_state(uploads, &id, &state).await?;
@@ -88,7 +101,7 @@ pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, hea
 pub(crate) async fn status(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
     let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
     let state = read_state(uploads, &id, &workstation).await?;
-    let offset = arrived(uploads, &id).await?;
+    let offset = if state.adopted.is_some() { state.length } else { arrived(uploads, &id).await? };
     let mut response = StatusCode::OK.into_response();
     response.headers_mut().insert("upload-offset", HeaderValue::from(offset));
     response.headers_mut().insert("upload-length", HeaderValue::from(state.length));
@@ -111,6 +124,9 @@ pub(crate) async fn append(
     }
     let state = read_state(uploads, &id, &workstation).await?;
     let _writing = Busy::claim(uploads, &id)?;
+    if state.adopted.is_some() {
+        return Err(ApiError::Conflict("this upload is complete and being registered; register it again to get the answer".into()));
+    }
     let offset = arrived(uploads, &id).await?;
     let claimed = header_number(&headers, "upload-offset")?
         .ok_or_else(|| ApiError::BadRequest("Upload-Offset 缺失。Say where these bytes go in Upload-Offset (HEAD tells).".into()))?;
@@ -264,42 +280,75 @@ pub(crate) async fn register(
     let workstation = workstation(&app, &actor).await?;
     check_id(&id)?;
     if let Ok(done) = tokio::fs::read(done_path(uploads, &id)).await {
-        return serde_json::from_slice(&done).map(Json).map_err(ApiError::internal);
+        let done: Done = serde_json::from_slice(&done).map_err(ApiError::internal)?;
+        if done.device_id != workstation.id {
+            return Err(ApiError::NotFound(format!("there is no upload {id} of this workstation")));
+        }
+        return Ok(Json(done.response));
     }
     let declared_sha256: Sha256Digest = request.sha256.parse().map_err(|_| ApiError::BadRequest("sha256 must be 64 hex digits".into()))?;
     let declared_sm3: Option<Sm3Digest> =
         request.sm3.as_deref().map(str::parse).transpose().map_err(|_| ApiError::BadRequest("sm3 must be 64 hex digits".into()))?;
-    let state = read_state(uploads, &id, &workstation).await?;
+    let mut state = read_state(uploads, &id, &workstation).await?;
     let _writing = Busy::claim(uploads, &id)?;
-    let offset = arrived(uploads, &id).await?;
-    if offset != state.length {
-        return Err(ApiError::Conflict(format!("only {offset} of {} bytes have arrived; send the rest first", state.length)));
-    }
     let device = app
         .store
         .device_by_serial(&request.device_serial)
         .await?
         .ok_or_else(|| ApiError::Unprocessable(format!("设备 {0} 未在服务器登记。The device {0} is not registered on the server; an administrator must register it first (`liuhen device add`).", request.device_serial)))?;
-    let part = data_path(uploads, &id);
-    // Hashed as it arrived: moved into the vault. Otherwise read and hashed now.
-    let adopted = match take_hasher(uploads, &id).filter(|hasher| hasher.size() == state.length) {
-        Some(hasher) => {
-            let digests = tokio::task::spawn_blocking(move || hasher.finish()).await.map_err(ApiError::internal)?;
-            app.vault.adopt_file(&part, digests).await.map_err(ApiError::internal)?
-        }
-        None => None,
+    let mismatch = |digests: &ContentDigests| {
+        digests.sha256 != declared_sha256 || declared_sm3.is_some_and(|sm3| sm3 != digests.sm3)
     };
-    let outcome = match adopted {
-        Some(outcome) => outcome,
-        None => app.vault.put_file(&part).await.map_err(ApiError::internal)?,
-    };
-    let digests = outcome.digests;
-    if digests.sha256 != declared_sha256 || declared_sm3.is_some_and(|sm3| sm3 != digests.sm3) {
-        remove_upload(uploads, &id).await;
-        return Err(ApiError::Unprocessable(format!(
+    let refuse = |digests: &ContentDigests| {
+        ApiError::Unprocessable(format!(
             "上传内容与声明的哈希不符，请重新上传。What arrived hashes to SHA-256 {}, not the {} the workstation read; it was discarded, upload the file again.",
             digests.sha256, declared_sha256
-        )));
+        ))
+    };
+    let part = data_path(uploads, &id);
+    let digests = match state.adopted {
+        // A registration cut short after the data was moved: it is in the vault.
+        Some(known) if !tokio::fs::try_exists(&part).await.unwrap_or(false) => {
+            if !app.vault.contains(&known.sha256).await.map_err(ApiError::internal)? {
+                return Err(ApiError::internal(format!("upload {id} was moved into the vault but its blob {} is not there", known.sha256)));
+            }
+            known
+        }
+        adopted => {
+            let offset = arrived(uploads, &id).await?;
+            if offset != state.length {
+                return Err(ApiError::Conflict(format!("only {offset} of {} bytes have arrived; send the rest first", state.length)));
+            }
+            // Hashed as it arrived: checked, then moved into the vault.
+            // Otherwise read, hashed and copied now.
+            let known = match adopted {
+                Some(known) => Some(known),
+                None => match take_hasher(uploads, &id).filter(|hasher| hasher.size() == state.length) {
+                    Some(hasher) => Some(tokio::task::spawn_blocking(move || hasher.finish()).await.map_err(ApiError::internal)?),
+                    None => None,
+                },
+            };
+            if let Some(known) = known {
+                if mismatch(&known) {
+                    remove_upload(uploads, &id).await;
+                    return Err(refuse(&known));
+                }
+                state.adopted = Some(known);
+                write_state(uploads, &id, &state).await?;
+            }
+            let moved = match known {
+                Some(known) => app.vault.adopt_file(&part, known).await.map_err(ApiError::internal)?,
+                None => None,
+            };
+            match moved {
+                Some(outcome) => outcome.digests,
+                None => app.vault.put_file(&part).await.map_err(ApiError::internal)?.digests,
+            }
+        }
+    };
+    if mismatch(&digests) {
+        remove_upload(uploads, &id).await;
+        return Err(refuse(&digests));
     }
     let officers = app.store.officers().await?;
     let officer = request
@@ -334,10 +383,10 @@ pub(crate) async fn register(
         officer_name,
         recording: registered.recording,
     };
-    let done = serde_json::to_vec(&response).map_err(ApiError::internal)?;
-    tokio::fs::write(done_path(uploads, &id), done).await.map_err(ApiError::internal)?;
+    let done = Done { device_id: workstation.id, response };
+    tokio::fs::write(done_path(uploads, &id), serde_json::to_vec(&done).map_err(ApiError::internal)?).await.map_err(ApiError::internal)?;
     remove_upload(uploads, &id).await;
-    Ok(Json(response))
+    Ok(Json(done.response))
 }
 
 fn uploads_off() -> ApiError {
@@ -476,6 +525,13 @@ pub(crate) async fn cleared(
     let workstation = workstation(&app, &actor).await?;
     let media_id: MediaId = id.parse().map_err(|_| ApiError::NotFound(format!("there is no media {id}")))?;
     let recording = app.store.recording(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no registered recording {media_id}")))?;
+    let device = app.store.device_by_serial(&request.device_serial).await?;
+    if device.map(|device| device.id) != Some(recording.device_id) || recording.workstation != workstation.serial {
+        return Err(ApiError::Forbidden(format!(
+            "recording {media_id} was not offloaded by this workstation from device {}; only that workstation may report it cleared",
+            request.device_serial
+        )));
+    }
     let media = app.store.media(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media {media_id}")))?;
     let draft = liuhen_core::entry::EntryDraft::new(actor.ledger_actor(), liuhen_core::mutation::action::RECORDING_CLEARED_FROM_DEVICE)
         .subject(media_id.subject())

@@ -185,6 +185,27 @@ pub async fn device(instance: &Instance, command: DeviceCommand) -> anyhow::Resu
             println!("{secret}");
             eprintln!("the token above is shown once; give it to the device as `Authorization: Bearer <token>`");
         }
+        DeviceCommand::RevokeTokens { serial } => {
+            let device = instance
+                .store
+                .device_by_serial(&serial)
+                .await?
+                .with_context(|| format!("no device with serial {serial} is registered"))?;
+            let live: Vec<_> = instance.store.api_tokens_of_device(device.id).await?.into_iter().filter(|token| !token.revoked).collect();
+            for token in &live {
+                instance
+                    .ledger
+                    .record(
+                        EntryDraft::new(console_actor(), action::TOKEN_REVOKED)
+                            .subject(token.id.subject())
+                            .subject(device.id.subject())
+                            .payload(serde_json::json!({"device_serial": device.serial})),
+                        vec![Mutation::RevokeApiToken(token.id)],
+                    )
+                    .await?;
+            }
+            println!("已吊销 revoked {} token(s) of {}", live.len(), device.serial);
+        }
         DeviceCommand::List => {
             for device in instance.store.devices().await? {
                 println!("{}\t{:?}\t{}\t{}", device.serial, device.kind, device.model.as_deref().unwrap_or("-"), device.id);

@@ -401,6 +401,10 @@ async fn ingest_file(
         report.message = Some("an empty file (0 bytes) is not a recording; left on the device".into());
         return report;
     }
+    if !std::fs::symlink_metadata(&file.path).is_ok_and(|metadata| metadata.file_type().is_file()) {
+        report.message = Some("no longer a plain file on the device (replaced or removed since the scan); not read".into());
+        return report;
+    }
     let extension_kind = file.path.extension().map(|ext| MediaKind::from_extension(&ext.to_string_lossy())).unwrap_or(MediaKind::Other);
     if extension_kind == MediaKind::Other {
         // Not named like media: store it only if FFmpeg says it is media.
@@ -510,12 +514,14 @@ async fn upload(
         report.append_message("it does not play back, so it was left on the device");
         return Ok(());
     }
-    std::fs::remove_file(&file.path).with_context(|| format!("stored and confirmed, but could not delete {} from the device", file.path.display()))?;
-    if let Some(parent) = file.path.parent() {
-        let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
-    }
+    delete_from_device(file)?;
     report.cleared = true;
-    report.clear_ledger_index = client.cleared(answer.media_id, &identified.serial, &file.relative).await?;
+    match client.cleared(answer.media_id, &identified.serial, &file.relative).await {
+        Ok(index) => report.clear_ledger_index = index,
+        Err(error) => report.append_message(&format!(
+            "deleted from the device after the server confirmed it, but the server did not record the deletion: {error:#}"
+        )),
+    }
     Ok(())
 }
 
@@ -541,11 +547,7 @@ async fn clear_if_asked(
     if again != *digests {
         anyhow::bail!("the stored copy no longer hashes to what was read from the device; it was left on the device. Run `liuhen verify`");
     }
-    std::fs::remove_file(&file.path).with_context(|| format!("stored and verified, but could not delete {} from the device", file.path.display()))?;
-    if let Some(parent) = file.path.parent() {
-        // Make the deletion itself durable on the camera's disk (best effort).
-        let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
-    }
+    delete_from_device(file)?;
     let mut draft = EntryDraft::new(context.actor.clone(), action::RECORDING_CLEARED_FROM_DEVICE).subject(recording.media_id.subject());
     if let Some(device) = &identified.device {
         draft = draft.subject(device.id.subject());
@@ -553,9 +555,27 @@ async fn clear_if_asked(
     let draft = draft.payload(serde_json::json!({
             "sha256": digests.sha256, "path_on_device": file.relative, "workstation": context.workstation,
         }));
-    let receipt = instance.ledger.record(draft, Vec::new()).await?;
     report.cleared = true;
-    report.clear_ledger_index = Some(receipt.index);
+    match instance.ledger.record(draft, Vec::new()).await {
+        Ok(receipt) => report.clear_ledger_index = Some(receipt.index),
+        Err(error) => report.append_message(&format!("deleted from the device after verification, but the deletion could not be recorded: {error:#}")),
+    }
+    Ok(())
+}
+
+/// Deletes a camera file, unless it is no longer the file that was read:
+/// a symbolic link now, or another size or modification time.
+fn delete_from_device(file: &FileOnDevice) -> anyhow::Result<()> {
+    let now = std::fs::symlink_metadata(&file.path).with_context(|| format!("{} vanished before it could be cleared", file.path.display()))?;
+    let modified = now.modified().ok().and_then(|time| Timestamp::try_from(time).ok());
+    if !now.file_type().is_file() || now.len() != file.size || modified != file.modified {
+        anyhow::bail!("{} changed on the device after it was read; it was left there. Run ingest again", file.path.display());
+    }
+    std::fs::remove_file(&file.path).with_context(|| format!("stored and verified, but could not delete {} from the device", file.path.display()))?;
+    if let Some(parent) = file.path.parent() {
+        // Make the deletion itself durable on the camera's disk (best effort).
+        let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());
+    }
     Ok(())
 }
 
