@@ -188,17 +188,17 @@ pub(crate) fn token(row: TokenRow) -> Result<ApiToken, StoreError> {
 
 pub(crate) fn entry(row: EntryRow) -> Result<StoredEntry, StoreError> {
     let index = u64::try_from(row.0).map_err(|error| corrupt("ledger index", error))?;
-    let what = format!("ledger entry {index}");
-    let subjects: Vec<String> =
-        serde_json::from_str(&row.4).map_err(|error| corrupt(&what, error))?;
+    // Named only when something is wrong: verify reads a million of these.
+    let damaged = |detail: &dyn std::fmt::Display| corrupt(&format!("ledger entry {index}"), detail);
+    let subjects: Vec<String> = serde_json::from_str(&row.4).map_err(|error| damaged(&error))?;
     Ok(StoredEntry {
         entry: LedgerEntry {
             index,
-            time: time(&what, row.1)?,
+            time: Timestamp::from_microsecond(row.1).map_err(|error| damaged(&error))?,
             actor: row.2,
             action: row.3,
             subjects,
-            payload_sha256: parse(&what, &row.5)?,
+            payload_sha256: row.5.parse().map_err(|error| damaged(&error))?,
         },
         payload_json: row.6,
     })
