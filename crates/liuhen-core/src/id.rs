@@ -88,6 +88,10 @@ define_id!(
     MediaId, "media"
 );
 define_id!(
+    /// A case (案件).
+    CaseId, "case"
+);
+define_id!(
     /// A login session of a person.
     SessionId, "session"
 );

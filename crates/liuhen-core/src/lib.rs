@@ -7,6 +7,7 @@
 //! Callers pass the current time in; randomness comes in through arguments
 //! or through the id constructors, which only read the OS random source.
 
+pub mod case;
 pub mod digest;
 pub mod entity;
 pub mod entry;

@@ -1,0 +1,610 @@
+//! Cases (案件) and their stages (程序环节): the rules, no IO.
+//!
+//! Every kind of enforcement act runs through the general stages
+//! (一般程序环节) that 丰台 第四条 lists for it, in that order, and may pass
+//! through its special stages (特别程序环节) where they belong. The rules here
+//! say which step may come next; the store records each step as a ledger
+//! event, so a case's history is its list of steps.
+//!
+//! Citations name `002_628f6a77322dc41d.txt` (丰台街道) as 丰台,
+//! `001_7a70bf4a2140f7df.txt` (叶县) as 叶县, `003_2ac90c2d08cca6b0.txt`
+//! (大连高新区) as 大连 and `004_78d39a83e0fe43df.txt` (厦门) as 厦门.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::entity::{Officer, Qualification};
+use crate::id::{AgencyId, CaseId, OfficerId, UnitId};
+
+/// The kind of enforcement act (执法行为种类).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActKind {
+    /// 行政处罚.
+    Penalty,
+    /// 行政强制.
+    Coercion,
+    /// 行政检查.
+    Inspection,
+    /// 行政许可.
+    Licensing,
+    /// 行政确认.
+    Confirmation,
+    /// 行政征收征用 (丰台 第四条: 实物征收征用).
+    Expropriation,
+    /// 行政给付.
+    Benefit,
+    /// 行政奖励.
+    Reward,
+    /// 行政裁决.
+    Adjudication,
+    /// 规费征收.
+    FeeCollection,
+}
+
+impl ActKind {
+    pub const ALL: [ActKind; 10] = [
+        ActKind::Penalty,
+        ActKind::Coercion,
+        ActKind::Inspection,
+        ActKind::Licensing,
+        ActKind::Confirmation,
+        ActKind::Expropriation,
+        ActKind::Benefit,
+        ActKind::Reward,
+        ActKind::Adjudication,
+        ActKind::FeeCollection,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ActKind::Penalty => "行政处罚",
+            ActKind::Coercion => "行政强制",
+            ActKind::Inspection => "行政检查",
+            ActKind::Licensing => "行政许可",
+            ActKind::Confirmation => "行政确认",
+            ActKind::Expropriation => "行政征收征用",
+            ActKind::Benefit => "行政给付",
+            ActKind::Reward => "行政奖励",
+            ActKind::Adjudication => "行政裁决",
+            ActKind::FeeCollection => "规费征收",
+        }
+    }
+
+    /// The general stages, in order (丰台 第四条).
+    pub fn general_stages(self) -> &'static [Stage] {
+        use Stage::*;
+        match self {
+            ActKind::Licensing | ActKind::Confirmation | ActKind::FeeCollection | ActKind::Benefit | ActKind::Reward | ActKind::Adjudication => {
+                &[Receipt, Acceptance, ReviewDecision, Service]
+            }
+            ActKind::Inspection => &[OnSiteCheck, Service, ReCheck],
+            ActKind::Expropriation => &[Deliberation, Consultation, ReviewDecision, Service, Implementation, Compensation, Conclusion],
+            ActKind::Penalty => &[Intake, Filing, Investigation, ReviewDecision, Service, Conclusion],
+            ActKind::Coercion => &[Intake, Filing, Investigation, ReviewDecision, Service, Execution, Conclusion],
+        }
+    }
+
+    /// The special stages this kind may pass through (丰台 第四条).
+    pub fn special_stages(self) -> &'static [Stage] {
+        use Stage::*;
+        match self {
+            ActKind::Licensing | ActKind::Confirmation | ActKind::FeeCollection | ActKind::Benefit | ActKind::Reward | ActKind::Adjudication => {
+                &[Correction, Survey, Suspension, Extension, Hearing]
+            }
+            ActKind::Inspection => &[Questioning, Survey, Sampling, ExpertAppraisal, OrderToCorrect],
+            ActKind::Expropriation => &[Suspension, Extension],
+            ActKind::Penalty => &[RegistrationPreservation, Seizure, Hearing, Suspension, Extension],
+            ActKind::Coercion => &[Sealing, Seizure, Suspension, Extension, CourtEnforcement],
+        }
+    }
+}
+
+impl fmt::Display for ActKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label_zh())
+    }
+}
+
+/// A procedure stage (程序环节), general or special.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 接收 (材料).
+    Receipt,
+    /// 受理.
+    Acceptance,
+    /// 审查决定.
+    ReviewDecision,
+    /// 送达.
+    Service,
+    /// 现场核查.
+    OnSiteCheck,
+    /// 复查.
+    ReCheck,
+    /// 论证.
+    Deliberation,
+    /// 征求意见.
+    Consultation,
+    /// 实施.
+    Implementation,
+    /// 补偿.
+    Compensation,
+    /// 终结.
+    Conclusion,
+    /// 受案.
+    Intake,
+    /// 立案.
+    Filing,
+    /// 调查取证.
+    Investigation,
+    /// 执行.
+    Execution,
+    /// 补正.
+    Correction,
+    /// 勘验.
+    Survey,
+    /// 中止.
+    Suspension,
+    /// 延期.
+    Extension,
+    /// 听证.
+    Hearing,
+    /// 询问.
+    Questioning,
+    /// 抽样.
+    Sampling,
+    /// 鉴定.
+    ExpertAppraisal,
+    /// 责令改正.
+    OrderToCorrect,
+    /// 先行登记保存.
+    RegistrationPreservation,
+    /// 扣押.
+    Seizure,
+    /// 查封.
+    Sealing,
+    /// 申请法院强制执行.
+    CourtEnforcement,
+}
+
+impl Stage {
+    pub fn label_zh(self) -> &'static str {
+        use Stage::*;
+        match self {
+            Receipt => "接收",
+            Acceptance => "受理",
+            ReviewDecision => "审查决定",
+            Service => "送达",
+            OnSiteCheck => "现场核查",
+            ReCheck => "复查",
+            Deliberation => "论证",
+            Consultation => "征求意见",
+            Implementation => "实施",
+            Compensation => "补偿",
+            Conclusion => "终结",
+            Intake => "受案",
+            Filing => "立案",
+            Investigation => "调查取证",
+            Execution => "执行",
+            Correction => "补正",
+            Survey => "勘验",
+            Suspension => "中止",
+            Extension => "延期",
+            Hearing => "听证",
+            Questioning => "询问",
+            Sampling => "抽样",
+            ExpertAppraisal => "鉴定",
+            OrderToCorrect => "责令改正",
+            RegistrationPreservation => "先行登记保存",
+            Seizure => "扣押",
+            Sealing => "查封",
+            CourtEnforcement => "申请法院强制执行",
+        }
+    }
+
+    /// Reads a stage by its snake_case name or its Chinese name.
+    pub fn parse(text: &str) -> Option<Stage> {
+        let text = text.trim();
+        ALL_STAGES.into_iter().find(|stage| stage.label_zh() == text || serde_json::to_value(stage).ok().and_then(|v| v.as_str().map(|s| s == text)).unwrap_or(false))
+    }
+}
+
+const ALL_STAGES: [Stage; 28] = {
+    use Stage::*;
+    [
+        Receipt, Acceptance, ReviewDecision, Service, OnSiteCheck, ReCheck, Deliberation, Consultation, Implementation, Compensation,
+        Conclusion, Intake, Filing, Investigation, Execution, Correction, Survey, Suspension, Extension, Hearing, Questioning, Sampling,
+        ExpertAppraisal, OrderToCorrect, RegistrationPreservation, Seizure, Sealing, CourtEnforcement,
+    ]
+};
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label_zh())
+    }
+}
+
+/// General procedure (一般程序) or simple procedure (简易程序, 大连 第十六条).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    General,
+    Simple,
+}
+
+/// Where the case came from (案件来源).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseSource {
+    /// 巡查发现.
+    Patrol,
+    /// 投诉举报.
+    Complaint,
+    /// 移送.
+    Transfer,
+    /// 上级交办.
+    Assignment,
+    /// 依申请 (licensing and the like).
+    Application,
+    /// 其他.
+    Other,
+}
+
+/// A person or organisation the case is about (当事人). Their ID numbers are
+/// personal data: later layers restrict who may read them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub kind: PartyKind,
+    pub name: String,
+    /// 身份证号 or 统一社会信用代码.
+    pub id_number: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    Person,
+    Organisation,
+}
+
+/// A case (案件).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: CaseId,
+    pub agency_id: AgencyId,
+    pub unit_id: UnitId,
+    /// The agency's case number (案号), unique in the agency.
+    pub number: String,
+    pub act_kind: ActKind,
+    pub procedure: Procedure,
+    pub source: CaseSource,
+    /// The matter (事项), from the agency's list of powers.
+    pub matter: String,
+    pub parties: Vec<Party>,
+    /// The officer who leads the case (主办), a full officer.
+    pub lead_officer: OfficerId,
+    /// Every handling officer (承办人员), the lead first.
+    pub handlers: Vec<OfficerId>,
+    pub opened_at: Timestamp,
+}
+
+/// One step of a case's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageStep {
+    pub case_id: CaseId,
+    /// 0 for the first step, then 1, 2, …
+    pub sequence: u32,
+    pub step: Step,
+    pub at: Timestamp,
+    /// The ledger actor who recorded it.
+    pub by: String,
+    pub note: String,
+}
+
+/// What a step does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
+    /// The case enters a stage.
+    Enter { stage: Stage },
+    /// The case resumes after a suspension (中止), in the stage it left.
+    Resume { stage: Stage },
+}
+
+/// Where a case stands, from its steps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// The furthest general stage entered.
+    pub general: Option<Stage>,
+    /// The stage last entered (general or special).
+    pub current: Option<Stage>,
+    /// The general stage a suspension interrupted, while suspended.
+    pub suspended_in: Option<Stage>,
+    pub concluded: bool,
+}
+
+/// A step the rules refuse, with the article that refuses it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message} ({article})")]
+pub struct StageRefused {
+    pub message: String,
+    /// The rule broken, e.g. `丰台 第四条`.
+    pub article: &'static str,
+}
+
+const FENGTAI_4: &str = "丰台 第四条";
+
+fn refuse(article: &'static str, message: String) -> StageRefused {
+    StageRefused { message, article }
+}
+
+impl Progress {
+    /// Replays a case's steps (assumed valid: each was checked when made).
+    pub fn of(case: &Case, steps: &[StageStep]) -> Progress {
+        let mut progress = Progress::default();
+        for step in steps {
+            progress.apply(case.act_kind, step.step);
+        }
+        progress
+    }
+
+    fn apply(&mut self, kind: ActKind, step: Step) {
+        match step {
+            Step::Enter { stage: Stage::Suspension } => {
+                self.suspended_in = self.general;
+                self.current = Some(Stage::Suspension);
+            }
+            Step::Enter { stage } => {
+                if kind.general_stages().contains(&stage) {
+                    self.general = Some(stage);
+                }
+                if stage == Stage::Conclusion || (kind.general_stages().last() == Some(&stage) && !kind.general_stages().contains(&Stage::Conclusion)) {
+                    self.concluded = true;
+                }
+                self.current = Some(stage);
+            }
+            Step::Resume { stage } => {
+                self.suspended_in = None;
+                self.current = Some(stage);
+            }
+        }
+    }
+
+    /// Checks a step against 丰台 第四条 and returns it, ready to record.
+    ///
+    /// General stages come in their order, none skipped (a simple-procedure
+    /// case may skip stages but never go back). Special stages belong to the
+    /// act kind and come where they make sense: preservation, seizure and
+    /// sealing while evidence is gathered; a hearing before the decision is
+    /// served; corrections of an application before the decision; an
+    /// inspection's questioning, sampling and appraisal during the on-site
+    /// check. A suspended case only resumes; a concluded case takes nothing.
+    pub fn check(&self, case: &Case, stage: Stage) -> Result<Step, StageRefused> {
+        let kind = case.act_kind;
+        let general = kind.general_stages();
+        if self.concluded {
+            return Err(refuse(FENGTAI_4, format!("the case is concluded; it cannot enter {}", stage.label_zh())));
+        }
+        if let Some(suspended_in) = self.suspended_in {
+            if stage == suspended_in {
+                return Ok(Step::Resume { stage });
+            }
+            return Err(refuse(
+                FENGTAI_4,
+                format!("the case is suspended (中止) in {}; it must resume there before {}", suspended_in.label_zh(), stage.label_zh()),
+            ));
+        }
+        let position = |stage: Stage| general.iter().position(|candidate| *candidate == stage);
+        if let Some(target) = position(stage) {
+            let reached = self.general.and_then(position);
+            let next = reached.map_or(0, |reached| reached + 1);
+            if Some(target) == reached {
+                return Err(refuse(FENGTAI_4, format!("the case is already in {}", stage.label_zh())));
+            }
+            if target < next {
+                return Err(refuse(FENGTAI_4, format!("{} comes before {}, where the case already is; stages do not go back", stage.label_zh(), self.general.map_or("", Stage::label_zh))));
+            }
+            if target > next && case.procedure == Procedure::General {
+                return Err(refuse(
+                    FENGTAI_4,
+                    format!("{} cannot come before {}: a {} case passes {} in order", stage.label_zh(), general[next].label_zh(), kind.label_zh(), list(general)),
+                ));
+            }
+            return Ok(Step::Enter { stage });
+        }
+        if !kind.special_stages().contains(&stage) {
+            return Err(refuse(FENGTAI_4, format!("{} is not a stage of a {} case; its stages are {} and, when needed, {}", stage.label_zh(), kind.label_zh(), list(general), list(kind.special_stages()))));
+        }
+        let Some(reached) = self.general else {
+            return Err(refuse(FENGTAI_4, format!("{} needs the case started: its first stage is {}", stage.label_zh(), general[0].label_zh())));
+        };
+        let between = |from: Stage, before: Stage| -> Result<Step, StageRefused> {
+            let (Some(now), Some(low), Some(high)) = (position(reached), position(from), position(before)) else {
+                return Ok(Step::Enter { stage });
+            };
+            if now >= low && now < high {
+                Ok(Step::Enter { stage })
+            } else {
+                Err(refuse(
+                    FENGTAI_4,
+                    format!("{} belongs between {} and {}; the case is in {}", stage.label_zh(), from.label_zh(), before.label_zh(), reached.label_zh()),
+                ))
+            }
+        };
+        use Stage::*;
+        match stage {
+            RegistrationPreservation | Sealing => between(Investigation, ReviewDecision),
+            Seizure => between(Investigation, ReviewDecision).or_else(|error| if kind == ActKind::Coercion { between(Execution, Conclusion) } else { Err(error) }),
+            Hearing if kind == ActKind::Penalty => between(Investigation, Service),
+            Hearing => between(Acceptance, Service),
+            Correction => between(Receipt, ReviewDecision),
+            Survey if kind == ActKind::Inspection => between(OnSiteCheck, Service),
+            Survey => between(Acceptance, Service),
+            Questioning | Sampling | ExpertAppraisal => between(OnSiteCheck, Service),
+            OrderToCorrect => between(OnSiteCheck, ReCheck),
+            CourtEnforcement => between(Service, Conclusion),
+            _ => Ok(Step::Enter { stage }),
+        }
+    }
+}
+
+fn list(stages: &[Stage]) -> String {
+    stages.iter().map(|stage| stage.label_zh()).collect::<Vec<_>>().join("、")
+}
+
+/// Why a new case is refused.
+pub fn check_new_case(case: &Case, handlers: &[Officer]) -> Result<(), StageRefused> {
+    let lead = handlers.iter().find(|officer| officer.id == case.lead_officer);
+    let Some(lead) = lead else {
+        return Err(refuse("叶县 第七条", "the lead officer must be one of the handling officers".into()));
+    };
+    if lead.qualification != Qualification::Officer {
+        return Err(refuse(
+            "叶县 第七、八条",
+            format!("{} is an assistant (协助执法人员) and may assist but not lead a case; choose a qualified officer as lead", lead.name),
+        ));
+    }
+    let qualified = handlers.iter().filter(|officer| officer.qualification == Qualification::Officer).count();
+    if case.procedure == Procedure::General && qualified < 2 {
+        return Err(refuse(
+            "厦门 四（一）",
+            format!("a general-procedure case needs at least two qualified officers handling it; it has {qualified}"),
+        ));
+    }
+    if case.matter.trim().is_empty() {
+        return Err(refuse("大连 第六条", "say what the case is about (事项)".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entity::OfficerRole;
+
+    fn officer(qualification: Qualification) -> Officer {
+        Officer {
+            id: OfficerId::new(),
+            agency_id: AgencyId::new(),
+            unit_id: UnitId::new(),
+            name: "张伟".into(),
+            certificate_no: Some("闽Z1".into()),
+            badge_no: "1".into(),
+            role: OfficerRole::FrontLine,
+            qualification,
+        }
+    }
+
+    fn case(kind: ActKind, procedure: Procedure, lead: OfficerId, handlers: Vec<OfficerId>) -> Case {
+        Case {
+            id: CaseId::new(),
+            agency_id: AgencyId::new(),
+            unit_id: UnitId::new(),
+            number: "思城管罚〔2026〕1号".into(),
+            act_kind: kind,
+            procedure,
+            source: CaseSource::Patrol,
+            matter: "占道经营".into(),
+            parties: vec![],
+            lead_officer: lead,
+            handlers,
+            opened_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    /// Walks `stages`, recording each accepted step; returns the first refusal.
+    fn walk(case: &Case, stages: &[Stage]) -> Result<Progress, StageRefused> {
+        let mut progress = Progress::default();
+        for stage in stages {
+            let step = progress.check(case, *stage)?;
+            progress.apply(case.act_kind, step);
+        }
+        Ok(progress)
+    }
+
+    #[test]
+    fn every_kind_walks_its_general_stages_in_order() {
+        for kind in ActKind::ALL {
+            let lead = officer(Qualification::Officer);
+            let case = case(kind, Procedure::General, lead.id, vec![lead.id]);
+            let progress = walk(&case, kind.general_stages()).unwrap_or_else(|error| panic!("{kind}: {error}"));
+            assert!(progress.concluded, "{kind}");
+            assert!(progress.check(&case, kind.general_stages()[0]).is_err(), "{kind}: nothing after the end");
+        }
+    }
+
+    #[test]
+    fn no_decision_before_investigation_fengtai_4() {
+        use Stage::*;
+        let lead = officer(Qualification::Officer);
+        let penalty = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id]);
+        let refused = walk(&penalty, &[Intake, Filing, ReviewDecision]).unwrap_err();
+        assert_eq!(refused.article, "丰台 第四条");
+        assert!(refused.message.contains("调查取证"), "{refused}");
+        assert!(walk(&penalty, &[Intake, Filing, Investigation, Filing]).is_err(), "no going back");
+        assert!(walk(&penalty, &[Intake, Execution]).is_err(), "执行 is not a penalty stage");
+        let simple = case(ActKind::Penalty, Procedure::Simple, lead.id, vec![lead.id]);
+        assert!(walk(&simple, &[Intake, ReviewDecision, Service, Conclusion]).unwrap().concluded, "simple procedure may skip, forward only");
+    }
+
+    #[test]
+    fn special_stages_come_where_they_belong() {
+        use Stage::*;
+        let lead = officer(Qualification::Officer);
+        let penalty = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id]);
+        walk(&penalty, &[Intake, Filing, Investigation, RegistrationPreservation, Seizure, ReviewDecision, Hearing, Service, Conclusion]).unwrap();
+        assert!(walk(&penalty, &[Intake, Filing, Investigation, ReviewDecision, Seizure]).is_err(), "no seizure after the decision");
+        assert!(walk(&penalty, &[Intake, Filing, Investigation, ReviewDecision, Service, Hearing]).is_err(), "no hearing after service");
+        assert!(walk(&penalty, &[Hearing]).is_err(), "nothing before the case starts");
+        let inspection = case(ActKind::Inspection, Procedure::General, lead.id, vec![lead.id]);
+        walk(&inspection, &[OnSiteCheck, Questioning, Sampling, OrderToCorrect, Service, ReCheck]).unwrap();
+        assert!(walk(&inspection, &[OnSiteCheck, Service, ReCheck, OrderToCorrect]).is_err());
+        let coercion = case(ActKind::Coercion, Procedure::General, lead.id, vec![lead.id]);
+        walk(&coercion, &[Intake, Filing, Investigation, Sealing, ReviewDecision, Service, CourtEnforcement, Execution, Seizure, Conclusion]).unwrap();
+        let licence = case(ActKind::Licensing, Procedure::General, lead.id, vec![lead.id]);
+        walk(&licence, &[Receipt, Correction, Acceptance, Survey, ReviewDecision, Hearing, Service]).unwrap();
+        assert!(walk(&licence, &[Receipt, Acceptance, ReviewDecision, Correction]).is_err());
+    }
+
+    #[test]
+    fn a_suspended_case_only_resumes_where_it_stopped() {
+        use Stage::*;
+        let lead = officer(Qualification::Officer);
+        let penalty = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id]);
+        let mut progress = walk(&penalty, &[Intake, Filing, Investigation, Suspension]).unwrap();
+        assert_eq!(progress.suspended_in, Some(Investigation));
+        let refused = progress.check(&penalty, ReviewDecision).unwrap_err();
+        assert!(refused.message.contains("suspended"), "{refused}");
+        let step = progress.check(&penalty, Investigation).unwrap();
+        assert_eq!(step, Step::Resume { stage: Investigation });
+        progress.apply(penalty.act_kind, step);
+        assert_eq!(progress.suspended_in, None);
+        assert_eq!(progress.check(&penalty, ReviewDecision).unwrap(), Step::Enter { stage: ReviewDecision });
+    }
+
+    #[test]
+    fn an_assistant_cannot_lead_and_general_cases_need_two_officers() {
+        let lead = officer(Qualification::Officer);
+        let second = officer(Qualification::Officer);
+        let assistant = officer(Qualification::Assistant);
+        let good = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id, second.id]);
+        check_new_case(&good, &[lead.clone(), second.clone()]).unwrap();
+        let led_by_assistant = case(ActKind::Penalty, Procedure::General, assistant.id, vec![assistant.id, lead.id, second.id]);
+        let refused = check_new_case(&led_by_assistant, &[assistant.clone(), lead.clone(), second.clone()]).unwrap_err();
+        assert_eq!(refused.article, "叶县 第七、八条");
+        let alone = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id, assistant.id]);
+        assert_eq!(check_new_case(&alone, &[lead.clone(), assistant.clone()]).unwrap_err().article, "厦门 四（一）");
+        let simple = case(ActKind::Penalty, Procedure::Simple, lead.id, vec![lead.id]);
+        check_new_case(&simple, &[lead]).unwrap();
+    }
+
+    #[test]
+    fn stages_are_read_in_either_language() {
+        assert_eq!(Stage::parse("调查取证"), Some(Stage::Investigation));
+        assert_eq!(Stage::parse("review_decision"), Some(Stage::ReviewDecision));
+        assert_eq!(Stage::parse("decide"), None);
+    }
+}
