@@ -6,6 +6,7 @@
 //! change has a ledger entry written in the same transaction" is kept: there
 //! is no other write path.
 
+use crate::case::{Case, StageStep};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
 use crate::recording::{InterruptionNote, Recording};
@@ -28,6 +29,11 @@ pub enum Mutation {
     CreateRecording(Box<Recording>),
     /// An officer's explanation of an interruption; one per gap.
     NoteInterruption(InterruptionNote),
+    /// Opens a case.
+    CreateCase(Box<Case>),
+    /// Records one step of a case's procedure; its sequence number must be
+    /// the next one for the case.
+    RecordStageStep(StageStep),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -49,4 +55,6 @@ pub mod action {
     /// A file was deleted from the device after its copy was verified.
     pub const RECORDING_CLEARED_FROM_DEVICE: &str = "recording.cleared_from_device";
     pub const INTERRUPTION_EXPLAINED: &str = "interruption.explained";
+    pub const CASE_OPENED: &str = "case.opened";
+    pub const CASE_STAGE: &str = "case.stage";
 }

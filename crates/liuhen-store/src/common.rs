@@ -349,6 +349,29 @@ macro_rules! impl_meta_store {
                 rows.iter().map(|(details,)| $crate::common::from_json("interruption note", details)).collect()
             }
 
+            async fn case(&self, id: liuhen_core::id::CaseId) -> $crate::Result<Option<liuhen_core::case::Case>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT details FROM cases WHERE id = $1")
+                    .bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map(|(details,)| $crate::common::from_json("case", &details)).transpose()
+            }
+
+            async fn case_by_number(&self, number: &str) -> $crate::Result<Option<liuhen_core::case::Case>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT details FROM cases WHERE number = $1 ORDER BY id LIMIT 1")
+                    .bind(number).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map(|(details,)| $crate::common::from_json("case", &details)).transpose()
+            }
+
+            async fn cases(&self) -> $crate::Result<Vec<liuhen_core::case::Case>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM cases ORDER BY opened_at_us, id").fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("case", details)).collect()
+            }
+
+            async fn case_steps(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::StageStep>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM case_steps WHERE case_id = $1 ORDER BY sequence")
+                    .bind(case.to_string()).fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("case step", details)).collect()
+            }
+
             async fn ledger_size(&self) -> $crate::Result<u64> {
                 let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
                     .fetch_one(&self.pool).await.map_err(db)?;
@@ -483,6 +506,13 @@ macro_rules! impl_meta_store {
                             .bind(recording.media_id.to_string()).bind(recording.device_id.to_string())
                             .bind(recording.officer_id.map(|id| id.to_string())).bind(recording.corrected_start.map(micros))
                             .bind(micros(recording.ingested_at)).bind(serde_json::to_string(recording).expect("recordings serialise")),
+                        Mutation::CreateCase(case) => sqlx::query("INSERT INTO cases (id, agency_id, unit_id, number, act_kind, opened_at_us, details) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                            .bind(case.id.to_string()).bind(case.agency_id.to_string()).bind(case.unit_id.to_string())
+                            .bind(&case.number).bind(enum_text(&case.act_kind)).bind(micros(case.opened_at))
+                            .bind(serde_json::to_string(case).expect("cases serialise")),
+                        Mutation::RecordStageStep(step) => sqlx::query("INSERT INTO case_steps (case_id, sequence, at_us, details) VALUES ($1, $2, $3, $4)")
+                            .bind(step.case_id.to_string()).bind(i64::from(step.sequence)).bind(micros(step.at))
+                            .bind(serde_json::to_string(step).expect("steps serialise")),
                         Mutation::NoteInterruption(note) => sqlx::query("INSERT INTO interruption_notes (before_media, after_media, device_id, noted_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(note.before.to_string()).bind(note.after.to_string()).bind(note.device_id.to_string())
                             .bind(micros(note.noted_at)).bind(serde_json::to_string(note).expect("notes serialise")),

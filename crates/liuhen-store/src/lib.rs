@@ -18,7 +18,8 @@ use jiff::Timestamp;
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::entity::{ApiToken, Device, MediaRecord, Officer, Session, Unit, User, Agency};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::id::{DeviceId, MediaId, UserId};
+use liuhen_core::case::{Case, StageStep};
+use liuhen_core::id::{CaseId, DeviceId, MediaId, UserId};
 use liuhen_core::recording::{InterruptionNote, Recording};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
@@ -139,6 +140,14 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn recordings(&self, query: &RecordingQuery) -> Result<Vec<Recording>>;
     /// Explanations of interruptions, of one device or of all.
     async fn interruption_notes(&self, device: Option<DeviceId>) -> Result<Vec<InterruptionNote>>;
+
+    // Cases (案件).
+    async fn case(&self, id: CaseId) -> Result<Option<Case>>;
+    async fn case_by_number(&self, number: &str) -> Result<Option<Case>>;
+    /// Every case, oldest first.
+    async fn cases(&self) -> Result<Vec<Case>>;
+    /// A case's steps in order.
+    async fn case_steps(&self, case: CaseId) -> Result<Vec<StageStep>>;
 
     // Ledger.
     /// The number of entries: one more than the highest index.

@@ -136,6 +136,8 @@ mod support {
             Mutation::RevokeApiToken(id) => (action::TOKEN_REVOKED, id.subject(), serde_json::json!({})),
             Mutation::CreateRecording(recording) => (action::RECORDING_INGESTED, recording.media_id.subject(), to_json(recording)),
             Mutation::NoteInterruption(note) => (action::INTERRUPTION_EXPLAINED, note.before.subject(), to_json(note)),
+            Mutation::CreateCase(case) => (action::CASE_OPENED, case.id.subject(), to_json(case)),
+            Mutation::RecordStageStep(step) => (action::CASE_STAGE, step.case_id.subject(), to_json(step)),
         };
         Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
     }
@@ -720,6 +722,75 @@ mod recordings {
         let twice = writer.commit(&[event(Mutation::NoteInterruption(note(0, 1, directory.camera.id, "改口", 30)))]).await;
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
         assert_eq!(store.interruption_notes(Some(directory.camera.id)).await.unwrap(), [first]);
+    }
+}
+
+mod cases {
+    //! Cases and the numbered steps of their procedure.
+
+    use std::sync::Arc;
+
+    use jiff::Timestamp;
+    use liuhen_core::case::{ActKind, Case, CaseSource, Party, PartyKind, Procedure, Stage, StageStep, Step};
+    use liuhen_core::id::CaseId;
+    use liuhen_core::mutation::Mutation;
+    use liuhen_store::{MetaStore, StoreError};
+
+    use crate::support::{event, Directory, Writer};
+
+    on_every_backend!(cases_and_steps_round_trip_and_steps_never_collide(store));
+
+    fn case(directory: &Directory, number: &str, seconds: i64) -> Case {
+        Case {
+            id: CaseId::new(),
+            agency_id: directory.agency.id,
+            unit_id: directory.squad.id,
+            number: number.into(),
+            act_kind: ActKind::Penalty,
+            procedure: Procedure::General,
+            source: CaseSource::Complaint,
+            matter: "占道经营 𠮷".into(),
+            parties: vec![Party { kind: PartyKind::Person, name: "王五".into(), id_number: Some("350203199001011234".into()) }],
+            lead_officer: directory.officer.id,
+            handlers: vec![directory.officer.id, directory.assistant.id],
+            opened_at: Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
+        }
+    }
+
+    fn step(case: &Case, sequence: u32, stage: Stage) -> StageStep {
+        StageStep {
+            case_id: case.id,
+            sequence,
+            step: Step::Enter { stage },
+            at: Timestamp::from_second(1_795_000_100 + i64::from(sequence)).unwrap(),
+            by: "console:test".into(),
+            note: format!("第{sequence}步"),
+        }
+    }
+
+    async fn cases_and_steps_round_trip_and_steps_never_collide(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let later = case(&directory, "思城管罚〔2026〕2号", 50);
+        let first = case(&directory, "思城管罚〔2026〕1号", 10);
+        writer.record_mutations([Mutation::CreateCase(Box::new(later.clone())), Mutation::CreateCase(Box::new(first.clone()))]).await;
+        assert_eq!(store.case(first.id).await.unwrap().as_ref(), Some(&first));
+        assert_eq!(store.case_by_number("思城管罚〔2026〕2号").await.unwrap().as_ref(), Some(&later));
+        assert_eq!(store.case_by_number("不存在").await.unwrap(), None);
+        assert_eq!(store.cases().await.unwrap(), [first.clone(), later.clone()], "oldest first");
+
+        let steps = [step(&first, 0, Stage::Intake), step(&first, 1, Stage::Filing)];
+        writer.record_mutations(steps.iter().cloned().map(Mutation::RecordStageStep)).await;
+        assert_eq!(store.case_steps(first.id).await.unwrap(), steps);
+        assert_eq!(store.case_steps(later.id).await.unwrap(), []);
+
+        // Two writers that both saw two steps: only one third step is kept.
+        let refused = writer.commit(&[event(Mutation::RecordStageStep(step(&first, 1, Stage::Investigation)))]).await;
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        let duplicate_number = writer.commit(&[event(Mutation::CreateCase(Box::new(case(&directory, "思城管罚〔2026〕1号", 90))))]).await;
+        assert!(matches!(duplicate_number, Err(StoreError::Conflict(_))), "{duplicate_number:?}");
+        assert_eq!(store.case_steps(first.id).await.unwrap(), steps);
     }
 }
 

@@ -47,6 +47,9 @@ pub enum Command {
     Register(RegisterCommand),
     /// Gaps inside one activity that an officer must explain (中断说明); lists them, or records an explanation.
     Interruptions(InterruptionsArgs),
+    /// Cases (案件): open one, move it through its stages (程序环节), show it.
+    #[command(subcommand)]
+    Case(CaseCommand),
     /// Units (大队/中队/科室).
     #[command(subcommand)]
     Unit(UnitCommand),
@@ -413,4 +416,146 @@ pub enum InterruptionsCommand {
         #[arg(long)]
         text: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a case (立案登记 / 受理登记). The lead officer must be a qualified officer, and a general-procedure case needs two.
+    New(CaseNewArgs),
+    /// Move a case to a stage (进入环节), e.g. `--to 立案`; a suspended case resumes by naming the stage it left.
+    Stage {
+        /// The case number (案号) or id.
+        #[arg(long)]
+        case: String,
+        /// The stage, in Chinese (调查取证) or English (investigation).
+        #[arg(long)]
+        to: String,
+        /// What happened, e.g. the reason for a suspension.
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a case and its steps.
+    Show {
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List cases with their current stage.
+    List {
+        /// JSON lines, one per case.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CaseNewArgs {
+    /// The kind of enforcement act.
+    #[arg(long, value_enum)]
+    pub kind: ActKindArg,
+    #[arg(long, value_enum, default_value = "general")]
+    pub procedure: ProcedureArg,
+    /// Where the case came from.
+    #[arg(long, value_enum)]
+    pub source: CaseSourceArg,
+    /// The matter (事项), e.g. 占道经营.
+    #[arg(long)]
+    pub matter: String,
+    /// The case number (案号); generated when not given.
+    #[arg(long)]
+    pub number: Option<String>,
+    /// Code of the unit handling it (default: the lead officer's unit).
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Badge number of the lead officer (主办).
+    #[arg(long)]
+    pub lead: String,
+    /// Badge number of another handling officer (协办); repeat for more.
+    #[arg(long = "handler", value_name = "BADGE")]
+    pub handlers: Vec<String>,
+    /// A party: person:姓名[:证件号] or organisation:名称[:统一社会信用代码]; repeat for more.
+    #[arg(long = "party", value_name = "PARTY")]
+    pub parties: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ActKindArg {
+    Penalty,
+    Coercion,
+    Inspection,
+    Licensing,
+    Confirmation,
+    Expropriation,
+    Benefit,
+    Reward,
+    Adjudication,
+    FeeCollection,
+}
+
+impl ActKindArg {
+    pub fn label_zh(self) -> &'static str {
+        liuhen_core::case::ActKind::from(self).label_zh()
+    }
+}
+
+impl From<ActKindArg> for liuhen_core::case::ActKind {
+    fn from(kind: ActKindArg) -> Self {
+        use liuhen_core::case::ActKind;
+        match kind {
+            ActKindArg::Penalty => ActKind::Penalty,
+            ActKindArg::Coercion => ActKind::Coercion,
+            ActKindArg::Inspection => ActKind::Inspection,
+            ActKindArg::Licensing => ActKind::Licensing,
+            ActKindArg::Confirmation => ActKind::Confirmation,
+            ActKindArg::Expropriation => ActKind::Expropriation,
+            ActKindArg::Benefit => ActKind::Benefit,
+            ActKindArg::Reward => ActKind::Reward,
+            ActKindArg::Adjudication => ActKind::Adjudication,
+            ActKindArg::FeeCollection => ActKind::FeeCollection,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ProcedureArg {
+    General,
+    Simple,
+}
+
+impl From<ProcedureArg> for liuhen_core::case::Procedure {
+    fn from(procedure: ProcedureArg) -> Self {
+        match procedure {
+            ProcedureArg::General => liuhen_core::case::Procedure::General,
+            ProcedureArg::Simple => liuhen_core::case::Procedure::Simple,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CaseSourceArg {
+    Patrol,
+    Complaint,
+    Transfer,
+    Assignment,
+    Application,
+    Other,
+}
+
+impl From<CaseSourceArg> for liuhen_core::case::CaseSource {
+    fn from(source: CaseSourceArg) -> Self {
+        use liuhen_core::case::CaseSource;
+        match source {
+            CaseSourceArg::Patrol => CaseSource::Patrol,
+            CaseSourceArg::Complaint => CaseSource::Complaint,
+            CaseSourceArg::Transfer => CaseSource::Transfer,
+            CaseSourceArg::Assignment => CaseSource::Assignment,
+            CaseSourceArg::Application => CaseSource::Application,
+            CaseSourceArg::Other => CaseSource::Other,
+        }
+    }
 }

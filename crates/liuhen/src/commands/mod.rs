@@ -1,6 +1,7 @@
 //! One module per command family; [`run`] dispatches.
 
 mod bench;
+mod case;
 mod directory;
 mod ingest;
 mod init;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Ingest(args) => ingest::run(&instance, args).await,
                 Command::Register(command) => register::run(&instance, command).await,
                 Command::Interruptions(args) => register::interruptions(&instance, args).await,
+                Command::Case(command) => case::run(&instance, command).await,
                 Command::Unit(command) => directory::unit(&instance, command).await,
                 Command::Officer(command) => directory::officer(&instance, command).await,
                 Command::Device(command) => directory::device(&instance, command).await,

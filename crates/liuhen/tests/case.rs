@@ -1,0 +1,160 @@
+//! `liuhen case`: cases walked through their stages by the real binary, on
+//! both databases, and every refusal naming the article it enforces.
+
+#[macro_use]
+mod support;
+
+use serde_json::Value;
+use support::{text, Instance};
+
+on_both_backends!(a_penalty_case_runs_from_intake_to_conclusion, every_act_kind_walks_its_general_stages, refusals_name_their_article);
+
+async fn instance_with_officers(postgres: bool) -> Instance {
+    let instance = Instance::new(postgres).await;
+    for args in [
+        &["unit", "add", "--name", "中山路中队", "--code", "350203-01"][..],
+        &["officer", "add", "--name", "张伟", "--badge", "0203001", "--certificate", "闽Z0203001", "--unit", "350203-01"],
+        &["officer", "add", "--name", "李娜", "--badge", "0203002", "--certificate", "闽Z0203002", "--unit", "350203-01"],
+        &["officer", "add", "--name", "𠮷田", "--badge", "X0203017", "--unit", "350203-01", "--assistant"],
+    ] {
+        let output = instance.run(args);
+        assert!(output.status.success(), "{args:?}: {}", text(&output));
+    }
+    instance
+}
+
+fn json(instance: &Instance, args: &[&str]) -> Value {
+    let output = instance.run(args);
+    assert!(output.status.success(), "{args:?}: {}", text(&output));
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{args:?}: {error}: {}", text(&output)))
+}
+
+fn refused(instance: &Instance, args: &[&str], article: &str) -> String {
+    let output = instance.run(args);
+    assert!(!output.status.success(), "{args:?} should be refused: {}", text(&output));
+    let said = text(&output);
+    assert!(said.contains(article), "{args:?} should name {article}: {said}");
+    said
+}
+
+const NEW_PENALTY: [&str; 14] = [
+    "case", "new", "--kind", "penalty", "--source", "complaint", "--matter", "占道经营", "--lead", "0203001", "--handler", "0203002", "--party",
+    "person:王五:350203199001011234",
+];
+
+async fn a_penalty_case_runs_from_intake_to_conclusion(postgres: bool) {
+    let instance = instance_with_officers(postgres).await;
+    let mut args = NEW_PENALTY.to_vec();
+    args.extend(["--number", "思城管罚〔2026〕1号", "--handler", "X0203017", "--json"]);
+    let case = json(&instance, &args);
+    assert_eq!(case["act_kind"], "penalty");
+    assert_eq!(case["handlers"].as_array().unwrap().len(), 3);
+    assert_eq!(case["parties"][0]["id_number"], "350203199001011234");
+
+    let number = "思城管罚〔2026〕1号";
+    for (stage, note) in [
+        ("受案", "群众投诉：人行道上摆摊"),
+        ("立案", ""),
+        ("investigation", "现场检查、询问"),
+        ("先行登记保存", "登记保存遮阳伞两把"),
+        ("中止", "当事人住院"),
+    ] {
+        json(&instance, &["case", "stage", "--case", number, "--to", stage, "--note", note, "--json"]);
+    }
+    let view = json(&instance, &["case", "show", "--case", number, "--json"]);
+    assert_eq!(view["suspended_in"], "investigation");
+    refused(&instance, &["case", "stage", "--case", number, "--to", "审查决定"], "丰台 第四条");
+    let resumed = json(&instance, &["case", "stage", "--case", number, "--to", "调查取证", "--note", "当事人出院", "--json"]);
+    assert_eq!(resumed["step"]["kind"], "resume");
+    for stage in ["审查决定", "听证", "送达", "终结"] {
+        json(&instance, &["case", "stage", "--case", number, "--to", stage, "--json"]);
+    }
+    let view = json(&instance, &["case", "show", "--case", number, "--json"]);
+    assert_eq!(view["concluded"], true);
+    assert_eq!(view["steps"].as_array().unwrap().len(), 10);
+    assert_eq!(view["remaining_stages"].as_array().unwrap().len(), 0);
+    refused(&instance, &["case", "stage", "--case", number, "--to", "延期"], "丰台 第四条");
+    let listing = text(&instance.run(&["case", "list"]));
+    assert!(listing.contains("思城管罚〔2026〕1号\t行政处罚\t终结"), "{listing}");
+    let (ok, report) = instance.verify();
+    assert!(ok, "{report}");
+}
+
+async fn every_act_kind_walks_its_general_stages(postgres: bool) {
+    let instance = instance_with_officers(postgres).await;
+    let kinds: [(&str, &[&str]); 10] = [
+        ("penalty", &["受案", "立案", "调查取证", "审查决定", "送达", "终结"]),
+        ("coercion", &["受案", "立案", "调查取证", "审查决定", "送达", "执行", "终结"]),
+        ("inspection", &["现场核查", "送达", "复查"]),
+        ("licensing", &["接收", "受理", "审查决定", "送达"]),
+        ("confirmation", &["接收", "受理", "审查决定", "送达"]),
+        ("expropriation", &["论证", "征求意见", "审查决定", "送达", "实施", "补偿", "终结"]),
+        ("benefit", &["接收", "受理", "审查决定", "送达"]),
+        ("reward", &["接收", "受理", "审查决定", "送达"]),
+        ("adjudication", &["接收", "受理", "审查决定", "送达"]),
+        ("fee-collection", &["接收", "受理", "审查决定", "送达"]),
+    ];
+    for (kind, stages) in kinds {
+        let case = json(
+            &instance,
+            &["case", "new", "--kind", kind, "--source", "application", "--matter", "依申请办理", "--lead", "0203001", "--handler", "0203002", "--json"],
+        );
+        let number = case["number"].as_str().unwrap().to_owned();
+        for stage in stages {
+            json(&instance, &["case", "stage", "--case", &number, "--to", stage, "--json"]);
+        }
+        let view = json(&instance, &["case", "show", "--case", &number, "--json"]);
+        assert_eq!(view["concluded"], true, "{kind}: {view:#}");
+    }
+    let (ok, report) = instance.verify();
+    assert!(ok, "{report}");
+}
+
+async fn refusals_name_their_article(postgres: bool) {
+    let instance = instance_with_officers(postgres).await;
+    // 叶县 第七、八条: an assistant may assist, never lead.
+    refused(
+        &instance,
+        &["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "占道经营", "--lead", "X0203017", "--handler", "0203001", "--handler", "0203002"],
+        "叶县 第七、八条",
+    );
+    // 厦门 四（一）: two officers on a general-procedure case.
+    refused(
+        &instance,
+        &["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "占道经营", "--lead", "0203001", "--handler", "X0203017"],
+        "厦门 四（一）",
+    );
+    // Simple procedure needs one.
+    json(
+        &instance,
+        &["case", "new", "--kind", "penalty", "--procedure", "simple", "--source", "patrol", "--matter", "当场处罚", "--lead", "0203001", "--number", "简-1", "--json"],
+    );
+    let unknown = text(&instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "x", "--lead", "9999999"]));
+    assert!(unknown.contains("no officer with badge number 9999999"), "{unknown}");
+    let long = "占".repeat(2001);
+    let output = instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", &long, "--lead", "0203001", "--handler", "0203002"]);
+    assert!(text(&output).contains("longer than 2000 characters"), "{}", text(&output));
+    let output = instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "a\u{7}b", "--lead", "0203001", "--handler", "0203002"]);
+    assert!(text(&output).contains("control characters"), "{}", text(&output));
+    let output = instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "x", "--lead", "0203001", "--handler", "0203002", "--party", "robot:R2"]);
+    assert!(text(&output).contains("not person or organisation"), "{}", text(&output));
+
+    let mut args = NEW_PENALTY.to_vec();
+    args.extend(["--number", "罚-重复", "--json"]);
+    json(&instance, &args);
+    let output = instance.run(&args);
+    assert!(text(&output).contains("exists already"), "{}", text(&output));
+    // 丰台 第四条: no decision before investigation, no stage of another kind.
+    json(&instance, &["case", "stage", "--case", "罚-重复", "--to", "受案", "--json"]);
+    refused(&instance, &["case", "stage", "--case", "罚-重复", "--to", "审查决定"], "丰台 第四条");
+    refused(&instance, &["case", "stage", "--case", "罚-重复", "--to", "执行"], "丰台 第四条");
+    let output = instance.run(&["case", "stage", "--case", "罚-重复", "--to", "decide"]);
+    assert!(text(&output).contains("is not a stage"), "{}", text(&output));
+    let output = instance.run(&["case", "stage", "--case", "不存在", "--to", "立案"]);
+    assert!(text(&output).contains("there is no case"), "{}", text(&output));
+
+    // Nothing refused was kept: two cases, one step.
+    let cases: Vec<Value> = String::from_utf8(instance.run(&["case", "list", "--json"]).stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases.iter().map(|case| case["steps"].as_array().unwrap().len()).sum::<usize>(), 1);
+}
