@@ -455,6 +455,103 @@ fn list(stages: &[Stage]) -> String {
     stages.iter().map(|stage| stage.label_zh()).collect::<Vec<_>>().join("、")
 }
 
+/// What a linked AV record shows (音像记录事项, 厦门 附件2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordedItem {
+    /// 现场检查.
+    OnSiteInspection,
+    /// 调查取证.
+    EvidenceGathering,
+    /// 证据保全.
+    EvidencePreservation,
+    /// 询问.
+    Questioning,
+    /// 听证.
+    Hearing,
+    /// 送达.
+    Service,
+    /// 行政强制.
+    Coercion,
+    /// 其他.
+    Other,
+}
+
+impl RecordedItem {
+    pub const ALL: [RecordedItem; 8] = [
+        RecordedItem::OnSiteInspection,
+        RecordedItem::EvidenceGathering,
+        RecordedItem::EvidencePreservation,
+        RecordedItem::Questioning,
+        RecordedItem::Hearing,
+        RecordedItem::Service,
+        RecordedItem::Coercion,
+        RecordedItem::Other,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RecordedItem::OnSiteInspection => "现场检查",
+            RecordedItem::EvidenceGathering => "调查取证",
+            RecordedItem::EvidencePreservation => "证据保全",
+            RecordedItem::Questioning => "询问",
+            RecordedItem::Hearing => "听证",
+            RecordedItem::Service => "送达",
+            RecordedItem::Coercion => "行政强制",
+            RecordedItem::Other => "其他",
+        }
+    }
+
+    /// Reads the Chinese name or the snake_case name.
+    pub fn parse(text: &str) -> Option<RecordedItem> {
+        let text = text.trim();
+        RecordedItem::ALL.into_iter().find(|item| {
+            item.label_zh() == text || serde_json::to_value(item).ok().and_then(|value| value.as_str().map(|name| name == text)).unwrap_or(false)
+        })
+    }
+}
+
+/// An AV record linked to a case (音像记录关联): which stage it belongs to,
+/// what it shows, where, and a label. Links are never edited; a wrong link
+/// is answered by a new one, and both stay in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingLink {
+    pub case_id: CaseId,
+    pub media_id: crate::id::MediaId,
+    /// The stage it belongs to; the case must have entered it.
+    pub stage: Stage,
+    pub item: RecordedItem,
+    pub location: String,
+    pub label: String,
+    /// When the recording ended (workstation clock), if known: with
+    /// `linked_at`, the time it took to link (厦门 五: within 48 h).
+    pub recording_end: Option<Timestamp>,
+    pub linked_at: Timestamp,
+    pub linked_by: String,
+}
+
+impl RecordingLink {
+    /// How long after the recording ended it was linked, in milliseconds.
+    pub fn delay_ms(&self) -> Option<i64> {
+        Some(crate::recording::millis_between(self.recording_end?, self.linked_at))
+    }
+}
+
+/// Checks that a recording may be linked to a case at `stage`: the case must
+/// have been in that stage (a link to a stage not yet reached says nothing
+/// true).
+pub fn check_link(case: &Case, steps: &[StageStep], stage: Stage) -> Result<(), StageRefused> {
+    let entered = steps.iter().any(|step| matches!(step.step, Step::Enter { stage: entered } | Step::Resume { stage: entered } if entered == stage));
+    if entered {
+        Ok(())
+    } else {
+        Err(refuse(
+            "丰台 第十二条",
+            format!("case {} has not been in {}; link the recording to a stage the case has reached", case.number, stage.label_zh()),
+        ))
+    }
+}
+
 /// Why a new case is refused.
 pub fn check_new_case(case: &Case, handlers: &[Officer]) -> Result<(), StageRefused> {
     let lead = handlers.iter().find(|officer| officer.id == case.lead_officer);
@@ -599,6 +696,28 @@ mod tests {
         assert_eq!(check_new_case(&alone, &[lead.clone(), assistant.clone()]).unwrap_err().article, "厦门 四（一）");
         let simple = case(ActKind::Penalty, Procedure::Simple, lead.id, vec![lead.id]);
         check_new_case(&simple, &[lead]).unwrap();
+    }
+
+    #[test]
+    fn recordings_link_only_to_stages_the_case_reached() {
+        let lead = officer(Qualification::Officer);
+        let penalty = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id]);
+        let steps: Vec<StageStep> = [Stage::Intake, Stage::Filing]
+            .into_iter()
+            .enumerate()
+            .map(|(sequence, stage)| StageStep {
+                case_id: penalty.id,
+                sequence: sequence as u32,
+                step: Step::Enter { stage },
+                at: Timestamp::UNIX_EPOCH,
+                by: "console:test".into(),
+                note: String::new(),
+            })
+            .collect();
+        check_link(&penalty, &steps, Stage::Filing).unwrap();
+        assert_eq!(check_link(&penalty, &steps, Stage::Investigation).unwrap_err().article, "丰台 第十二条");
+        assert_eq!(RecordedItem::parse("现场检查"), Some(RecordedItem::OnSiteInspection));
+        assert_eq!(RecordedItem::parse("service"), Some(RecordedItem::Service));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! change has a ledger entry written in the same transaction" is kept: there
 //! is no other write path.
 
-use crate::case::{Case, StageStep};
+use crate::case::{Case, RecordingLink, StageStep};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
 use crate::recording::{InterruptionNote, Recording};
@@ -34,6 +34,8 @@ pub enum Mutation {
     /// Records one step of a case's procedure; its sequence number must be
     /// the next one for the case.
     RecordStageStep(StageStep),
+    /// Links an AV record to a case at a stage; one link per recording, case and stage.
+    LinkRecording(Box<RecordingLink>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -57,4 +59,5 @@ pub mod action {
     pub const INTERRUPTION_EXPLAINED: &str = "interruption.explained";
     pub const CASE_OPENED: &str = "case.opened";
     pub const CASE_STAGE: &str = "case.stage";
+    pub const RECORDING_LINKED: &str = "recording.linked";
 }

@@ -372,6 +372,18 @@ macro_rules! impl_meta_store {
                 rows.iter().map(|(details,)| $crate::common::from_json("case step", details)).collect()
             }
 
+            async fn case_links(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::RecordingLink>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM recording_links WHERE case_id = $1 ORDER BY linked_at_us, media_id")
+                    .bind(case.to_string()).fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("recording link", details)).collect()
+            }
+
+            async fn recording_links(&self, media: liuhen_core::id::MediaId) -> $crate::Result<Vec<liuhen_core::case::RecordingLink>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM recording_links WHERE media_id = $1 ORDER BY linked_at_us, case_id")
+                    .bind(media.to_string()).fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("recording link", details)).collect()
+            }
+
             async fn ledger_size(&self) -> $crate::Result<u64> {
                 let (next,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
                     .fetch_one(&self.pool).await.map_err(db)?;
@@ -513,6 +525,9 @@ macro_rules! impl_meta_store {
                         Mutation::RecordStageStep(step) => sqlx::query("INSERT INTO case_steps (case_id, sequence, at_us, details) VALUES ($1, $2, $3, $4)")
                             .bind(step.case_id.to_string()).bind(i64::from(step.sequence)).bind(micros(step.at))
                             .bind(serde_json::to_string(step).expect("steps serialise")),
+                        Mutation::LinkRecording(link) => sqlx::query("INSERT INTO recording_links (case_id, media_id, stage, linked_at_us, details) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(link.case_id.to_string()).bind(link.media_id.to_string()).bind(enum_text(&link.stage))
+                            .bind(micros(link.linked_at)).bind(serde_json::to_string(link).expect("links serialise")),
                         Mutation::NoteInterruption(note) => sqlx::query("INSERT INTO interruption_notes (before_media, after_media, device_id, noted_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(note.before.to_string()).bind(note.after.to_string()).bind(note.device_id.to_string())
                             .bind(micros(note.noted_at)).bind(serde_json::to_string(note).expect("notes serialise")),

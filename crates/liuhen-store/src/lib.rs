@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::entity::{ApiToken, Device, MediaRecord, Officer, Session, Unit, User, Agency};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::case::{Case, StageStep};
+use liuhen_core::case::{Case, RecordingLink, StageStep};
 use liuhen_core::id::{CaseId, DeviceId, MediaId, UserId};
 use liuhen_core::recording::{InterruptionNote, Recording};
 use liuhen_core::merkle::{Hash, NodeId};
@@ -148,6 +148,10 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn cases(&self) -> Result<Vec<Case>>;
     /// A case's steps in order.
     async fn case_steps(&self, case: CaseId) -> Result<Vec<StageStep>>;
+    /// The AV records linked to a case, in the order they were linked.
+    async fn case_links(&self, case: CaseId) -> Result<Vec<RecordingLink>>;
+    /// The cases a recording is linked to, in the order it was linked.
+    async fn recording_links(&self, media: MediaId) -> Result<Vec<RecordingLink>>;
 
     // Ledger.
     /// The number of entries: one more than the highest index.

@@ -138,6 +138,7 @@ mod support {
             Mutation::NoteInterruption(note) => (action::INTERRUPTION_EXPLAINED, note.before.subject(), to_json(note)),
             Mutation::CreateCase(case) => (action::CASE_OPENED, case.id.subject(), to_json(case)),
             Mutation::RecordStageStep(step) => (action::CASE_STAGE, step.case_id.subject(), to_json(step)),
+            Mutation::LinkRecording(link) => (action::RECORDING_LINKED, link.media_id.subject(), to_json(link)),
         };
         Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
     }
@@ -634,7 +635,7 @@ mod recordings {
         Timestamp::from_second(1_795_000_000 + seconds).unwrap()
     }
 
-    fn recording(media_id: MediaId, device_id: DeviceId, start: Option<i64>, ingested: i64) -> Recording {
+    pub(super) fn recording(media_id: MediaId, device_id: DeviceId, start: Option<i64>, ingested: i64) -> Recording {
         Recording {
             media_id,
             device_id,
@@ -731,14 +732,14 @@ mod cases {
     use std::sync::Arc;
 
     use jiff::Timestamp;
-    use liuhen_core::case::{ActKind, Case, CaseSource, Party, PartyKind, Procedure, Stage, StageStep, Step};
+    use liuhen_core::case::{ActKind, Case, CaseSource, Party, PartyKind, Procedure, RecordedItem, RecordingLink, Stage, StageStep, Step};
     use liuhen_core::id::CaseId;
     use liuhen_core::mutation::Mutation;
     use liuhen_store::{MetaStore, StoreError};
 
-    use crate::support::{event, Directory, Writer};
+    use crate::support::{event, media, Directory, Writer};
 
-    on_every_backend!(cases_and_steps_round_trip_and_steps_never_collide(store));
+    on_every_backend!(cases_and_steps_round_trip_and_steps_never_collide(store), recordings_link_to_cases_once_per_stage(store));
 
     fn case(directory: &Directory, number: &str, seconds: i64) -> Case {
         Case {
@@ -791,6 +792,48 @@ mod cases {
         let duplicate_number = writer.commit(&[event(Mutation::CreateCase(Box::new(case(&directory, "思城管罚〔2026〕1号", 90))))]).await;
         assert!(matches!(duplicate_number, Err(StoreError::Conflict(_))), "{duplicate_number:?}");
         assert_eq!(store.case_steps(first.id).await.unwrap(), steps);
+    }
+
+    async fn recordings_link_to_cases_once_per_stage(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let first = case(&directory, "罚-1", 10);
+        let second = case(&directory, "罚-2", 20);
+        let clip = media(b"clip linked twice", Some(directory.camera.id));
+        let unregistered = media(b"stored but not registered", None);
+        let recording = super::recordings::recording(clip.id, directory.camera.id, Some(0), 100);
+        writer
+            .record_mutations([
+                Mutation::CreateCase(Box::new(first.clone())),
+                Mutation::CreateCase(Box::new(second.clone())),
+                Mutation::CreateMedia(clip.clone()),
+                Mutation::CreateMedia(unregistered.clone()),
+                Mutation::CreateRecording(Box::new(recording)),
+            ])
+            .await;
+        let link = |case: &Case, media_id, stage, seconds: i64| RecordingLink {
+            case_id: case.id,
+            media_id,
+            stage,
+            item: RecordedItem::OnSiteInspection,
+            location: "思明区中山路 12 号".into(),
+            label: "现场检查：人行道摆摊".into(),
+            recording_end: Some(Timestamp::from_second(1_795_000_000).unwrap()),
+            linked_at: Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
+            linked_by: "console:test".into(),
+        };
+        let links = [link(&first, clip.id, Stage::Investigation, 60), link(&second, clip.id, Stage::Intake, 30), link(&first, clip.id, Stage::Hearing, 90)];
+        writer.record_mutations(links.iter().cloned().map(|link| Mutation::LinkRecording(Box::new(link)))).await;
+        assert_eq!(store.case_links(first.id).await.unwrap(), [links[0].clone(), links[2].clone()]);
+        assert_eq!(store.recording_links(clip.id).await.unwrap(), [links[1].clone(), links[0].clone(), links[2].clone()], "in the order linked");
+        assert_eq!(links[0].delay_ms(), Some(60_000));
+
+        let again = writer.commit(&[event(Mutation::LinkRecording(Box::new(link(&first, clip.id, Stage::Investigation, 99))))]).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "one link per recording, case and stage: {again:?}");
+        let not_a_recording = writer.commit(&[event(Mutation::LinkRecording(Box::new(link(&first, unregistered.id, Stage::Intake, 99))))]).await;
+        assert!(matches!(not_a_recording, Err(StoreError::Conflict(_))), "only registered recordings link: {not_a_recording:?}");
+        assert_eq!(store.recording_links(unregistered.id).await.unwrap(), []);
     }
 }
 

@@ -436,6 +436,29 @@ pub enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Link an AV record (from ingest) to a case at a stage, with what it shows, where, and a label (关联标注).
+    Link {
+        /// The case number (案号) or id.
+        #[arg(long)]
+        case: String,
+        /// The recording's media id or SHA-256 (from `liuhen register offload`).
+        #[arg(long)]
+        media: String,
+        /// The stage it belongs to; the case must have reached it.
+        #[arg(long)]
+        stage: String,
+        /// What it shows: 现场检查, 调查取证, 证据保全, 询问, 听证, 送达, 行政强制 or 其他.
+        #[arg(long)]
+        item: String,
+        /// Where it was recorded.
+        #[arg(long)]
+        location: String,
+        /// A label, e.g. 现场检查：人行道摆摊.
+        #[arg(long)]
+        label: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a case and its steps.
     Show {
         #[arg(long)]

@@ -7,7 +7,12 @@ mod support;
 use serde_json::Value;
 use support::{text, Instance};
 
-on_both_backends!(a_penalty_case_runs_from_intake_to_conclusion, every_act_kind_walks_its_general_stages, refusals_name_their_article);
+on_both_backends!(
+    a_penalty_case_runs_from_intake_to_conclusion,
+    every_act_kind_walks_its_general_stages,
+    refusals_name_their_article,
+    a_recording_links_to_a_stage_the_case_reached,
+);
 
 async fn instance_with_officers(postgres: bool) -> Instance {
     let instance = Instance::new(postgres).await;
@@ -157,4 +162,39 @@ async fn refusals_name_their_article(postgres: bool) {
     let cases: Vec<Value> = String::from_utf8(instance.run(&["case", "list", "--json"]).stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     assert_eq!(cases.len(), 2);
     assert_eq!(cases.iter().map(|case| case["steps"].as_array().unwrap().len()).sum::<usize>(), 1);
+}
+
+async fn a_recording_links_to_a_stage_the_case_reached(postgres: bool) {
+    let instance = instance_with_officers(postgres).await;
+    let output = instance.run(&["device", "add", "--serial", "DSJ-L-1", "--kind", "body-camera", "--officer", "0203001"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let recorded = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3);
+    let camera = instance.dir.path().join("CAMERA");
+    support::video_clip(recorded, &camera.join("DCIM/clip.mp4"));
+    let summary = json(&instance, &["ingest", camera.to_str().unwrap(), "--device", "DSJ-L-1", "--json"]);
+    let media = summary["devices"][0]["files"][0]["media_id"].as_str().unwrap().to_owned();
+    let sha256 = summary["devices"][0]["files"][0]["sha256"].as_str().unwrap().to_owned();
+
+    let mut args = NEW_PENALTY.to_vec();
+    args.extend(["--number", "罚-音像", "--json"]);
+    json(&instance, &args);
+    json(&instance, &["case", "stage", "--case", "罚-音像", "--to", "受案", "--json"]);
+    let link = ["case", "link", "--case", "罚-音像", "--media", &media, "--item", "现场检查", "--location", "思明区中山路 12 号", "--label", "现场检查：人行道摆摊"];
+    // 丰台 第十二条 via the stage rule: not before the case is there.
+    refused(&instance, &[&link[..], &["--stage", "调查取证"]].concat(), "丰台 第十二条");
+    let linked = json(&instance, &[&link[..], &["--stage", "受案", "--json"]].concat());
+    let ended: jiff::Timestamp = linked["recording_end"].as_str().expect("the recording's end is kept").parse().unwrap();
+    let linked_at: jiff::Timestamp = linked["linked_at"].as_str().unwrap().parse().unwrap();
+    assert!(linked_at.duration_since(ended) >= jiff::SignedDuration::from_hours(3) - jiff::SignedDuration::from_secs(5), "{linked:#}");
+    let output = instance.run(&[&link[..], &["--stage", "受案"]].concat());
+    assert!(text(&output).contains("already linked"), "{}", text(&output));
+    // By SHA-256 too, at another stage.
+    json(&instance, &["case", "stage", "--case", "罚-音像", "--to", "立案", "--json"]);
+    json(&instance, &["case", "link", "--case", "罚-音像", "--media", &sha256, "--stage", "立案", "--item", "调查取证", "--location", "队部", "--label", "复看", "--json"]);
+    let view = json(&instance, &["case", "show", "--case", "罚-音像", "--json"]);
+    assert_eq!(view["links"].as_array().unwrap().len(), 2);
+    let output = instance.run(&["case", "link", "--case", "罚-音像", "--media", &"0".repeat(64), "--stage", "立案", "--item", "其他", "--location", "x", "--label", "y"]);
+    assert!(text(&output).contains("no stored file"), "{}", text(&output));
+    let (ok, report) = instance.verify();
+    assert!(ok, "{report}");
 }

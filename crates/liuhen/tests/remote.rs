@@ -65,18 +65,6 @@ fn free_address() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
-fn clip(at: Timestamp, target: &Path) {
-    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-    let creation = format!("creation_time={}", at.strftime("%Y-%m-%dT%H:%M:%SZ"));
-    let output = Command::new("ffmpeg")
-        .args(["-y", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "1"])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata", &creation, "-f", "mp4"])
-        .arg(target)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-}
-
 fn name(at: Timestamp) -> String {
     let local = at.to_zoned(TimeZone::fixed(Offset::constant(8)));
     format!("DSJ_{CAMERA}_{BADGE}_{}.MP4", local.strftime("%Y%m%d_%H%M%S"))
@@ -106,12 +94,12 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
         .map(|number| {
             let at = start + SignedDuration::from_mins(number);
             let path = camera.join("DCIM").join(name(at));
-            clip(at, &path);
+            support::video_clip(at, &path);
             path
         })
         .collect();
     let broken = camera.join("DCIM").join(name(start + SignedDuration::from_mins(5)));
-    clip(start + SignedDuration::from_mins(5), &broken);
+    support::video_clip(start + SignedDuration::from_mins(5), &broken);
     let whole = std::fs::read(&broken).unwrap();
     std::fs::write(&broken, &whole[..whole.len() / 2]).unwrap();
 
@@ -189,7 +177,7 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let output = central.run(&["device", "revoke-tokens", "--serial", WORKSTATION]);
     assert!(output.status.success() && text(&output).contains("revoked 1 token"), "{}", text(&output));
     let another = camera.join("DCIM").join(name(start + SignedDuration::from_mins(30)));
-    clip(start + SignedDuration::from_mins(30), &another);
+    support::video_clip(start + SignedDuration::from_mins(30), &another);
     let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
         .args(["ingest", camera.to_str().unwrap(), "--server", &format!("http://{address}"), "--token-file", token_file.to_str().unwrap()])
         .args(["--clear-device"])

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use jiff::Timestamp;
-use liuhen_core::case::{check_new_case, Case, Party, PartyKind, Progress, Stage, StageStep, Step};
+use liuhen_core::case::{check_link, check_new_case, Case, Party, PartyKind, Progress, RecordedItem, RecordingLink, Stage, StageStep, Step};
 use liuhen_core::entity::Officer;
 use liuhen_core::entry::EntryDraft;
 use liuhen_core::id::CaseId;
@@ -30,6 +30,9 @@ pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<Ex
         CaseCommand::New(args) => new(instance, args).await,
         CaseCommand::Stage { case, to, note, json } => stage(instance, &case, &to, note.as_deref().unwrap_or(""), json).await,
         CaseCommand::Show { case, json } => show(instance, &case, json).await,
+        CaseCommand::Link { case, media, stage, item, location, label, json } => {
+            link(instance, &case, &media, &stage, &item, &location, &label, json).await
+        }
         CaseCommand::List { json } => list(instance, json).await,
     }
 }
@@ -184,10 +187,69 @@ async fn stage(instance: &Instance, reference: &str, to: &str, note: &str, json:
     Ok(ExitCode::SUCCESS)
 }
 
+#[allow(clippy::too_many_arguments)]
+async fn link(instance: &Instance, reference: &str, media: &str, stage: &str, item: &str, location: &str, label: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let case = find_case(instance, reference).await?;
+    let stage = Stage::parse(stage).with_context(|| format!("`{stage}` is not a stage"))?;
+    let item = RecordedItem::parse(item).with_context(|| {
+        format!("`{item}` is not a recorded item; use one of {}", RecordedItem::ALL.map(RecordedItem::label_zh).join("、"))
+    })?;
+    let location = check_text("the location", location, MAX_NAME)?;
+    let label = check_text("the label", label, MAX_NAME)?;
+    if location.is_empty() || label.is_empty() {
+        bail!("say where it was recorded (--location) and label it (--label)");
+    }
+    let media_record = match media.parse::<liuhen_core::id::MediaId>() {
+        Ok(id) => instance.store.media(id).await?,
+        Err(_) => match media.parse::<liuhen_core::digest::Sha256Digest>() {
+            Ok(sha256) => instance.store.media_by_sha256(&sha256).await?,
+            Err(_) => bail!("`{media}` is neither a media id nor a SHA-256"),
+        },
+    };
+    let media_record = media_record.with_context(|| format!("no stored file is {media}"))?;
+    let recording = instance
+        .store
+        .recording(media_record.id)
+        .await?
+        .with_context(|| format!("{media} is stored but was not offloaded from a device, so it is not an AV record to link"))?;
+    let steps = instance.store.case_steps(case.id).await?;
+    check_link(&case, &steps, stage)?;
+    let link = RecordingLink {
+        case_id: case.id,
+        media_id: recording.media_id,
+        stage,
+        item,
+        location,
+        label,
+        recording_end: recording.corrected_end.or(recording.corrected_start),
+        linked_at: Timestamp::now(),
+        linked_by: console_actor(),
+    };
+    let draft = EntryDraft::new(link.linked_by.clone(), action::RECORDING_LINKED)
+        .subject(case.id.subject())
+        .subject(link.media_id.subject())
+        .payload(serde_json::json!({
+            "stage": link.stage, "item": link.item, "location": link.location, "label": link.label, "delay_ms": link.delay_ms(),
+        }));
+    match instance.ledger.record(draft, vec![Mutation::LinkRecording(Box::new(link.clone()))]).await {
+        Ok(_) => {}
+        Err(LedgerError::Store(StoreError::Conflict(_))) => bail!("this recording is already linked to case {} at {}", case.number, stage.label_zh()),
+        Err(error) => return Err(error.into()),
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&link)?);
+    } else {
+        let delay = link.delay_ms().map(|ms| format!("，录制结束后 {} 关联", super::ingest::human_duration(ms))).unwrap_or_default();
+        println!("已关联 linked {} → {} {}{delay}", media_record.sha256, case.number, stage.label_zh());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 #[derive(Serialize)]
 struct CaseView {
     case: Case,
     steps: Vec<StageStep>,
+    links: Vec<RecordingLink>,
     current_stage: Option<Stage>,
     suspended_in: Option<Stage>,
     concluded: bool,
@@ -201,7 +263,8 @@ async fn view(instance: &Instance, case: Case) -> anyhow::Result<CaseView> {
     let general = case.act_kind.general_stages();
     let reached = progress.general.and_then(|stage| general.iter().position(|candidate| *candidate == stage));
     let remaining_stages = general[reached.map_or(0, |reached| reached + 1)..].to_vec();
-    Ok(CaseView { current_stage: progress.current, suspended_in: progress.suspended_in, concluded: progress.concluded, remaining_stages, case, steps })
+    let links = instance.store.case_links(case.id).await?;
+    Ok(CaseView { current_stage: progress.current, suspended_in: progress.suspended_in, concluded: progress.concluded, remaining_stages, case, steps, links })
 }
 
 async fn show(instance: &Instance, reference: &str, json: bool) -> anyhow::Result<ExitCode> {
@@ -220,6 +283,9 @@ async fn show(instance: &Instance, reference: &str, json: bool) -> anyhow::Resul
             Step::Resume { stage } => ("恢复", stage),
         };
         println!("  {:>3}  {}  {verb} {}  {}", step.sequence, step.at, stage.label_zh(), step.note);
+    }
+    for link in &view.links {
+        println!("  音像 AV  {}  {}  {}  {}  {}", link.stage.label_zh(), link.item.label_zh(), link.location, link.label, link.media_id);
     }
     Ok(ExitCode::SUCCESS)
 }

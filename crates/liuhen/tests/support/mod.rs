@@ -115,3 +115,16 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A one-second H.264 clip made by ffmpeg, its container dated `at`.
+pub fn video_clip(at: jiff::Timestamp, target: &Path) {
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let creation = format!("creation_time={}", at.strftime("%Y-%m-%dT%H:%M:%SZ"));
+    let output = Command::new("ffmpeg")
+        .args(["-y", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "1"])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata", &creation, "-f", "mp4"])
+        .arg(target)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+}
