@@ -8,11 +8,13 @@
 //! | GET | `/api/v1/media`, `/api/v1/media/{id}` | [`Permission::ReadMediaRecords`](crate::access::Permission) |
 //! | GET | `/api/v1/ledger/checkpoint`, `entries/{index}`, `proof`, `consistency` | any authenticated actor |
 //! | GET | `/api/v1/ledger/public-key` | anyone |
+//! | GET, POST | `/api/v1/cases`, `/api/v1/cases/{id}`, `…/stages`, `…/links` | see [`cases`] |
 //! | OPTIONS, POST | `/api/v1/uploads` | a collection workstation's token (tus 1.0 creation) |
 //! | HEAD, PATCH, DELETE | `/api/v1/uploads/{id}` | the workstation that created it |
 //! | POST | `/api/v1/uploads/{id}/register` | the workstation that created it |
 //! | POST | `/api/v1/media/{id}/cleared` | a collection workstation (records that it cleared the device) |
 
+mod cases;
 mod health;
 mod ledger;
 mod media;
@@ -40,6 +42,10 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/healthz", get(health::health))
         .route("/api/v1/session", post(session::start).delete(session::end))
         .route("/api/v1/me", get(session::me))
+        .route("/api/v1/cases", get(cases::list).post(cases::open))
+        .route("/api/v1/cases/{id}", get(cases::show))
+        .route("/api/v1/cases/{id}/stages", post(cases::stage))
+        .route("/api/v1/cases/{id}/links", post(cases::link))
         .route("/api/v1/media", get(media::page))
         .route("/api/v1/media/{id}", get(media::one))
         .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))

@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod cases;
 mod health;
 mod ledger;
 mod media;

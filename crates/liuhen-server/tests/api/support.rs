@@ -7,9 +7,9 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 use liuhen_core::digest::ContentDigests;
-use liuhen_core::entity::{Agency, ApiToken, Device, DeviceKind, MediaRecord, Role, User};
+use liuhen_core::entity::{Agency, ApiToken, Device, DeviceKind, MediaRecord, Officer, OfficerRole, Qualification, Role, Unit, User};
 use liuhen_core::entry::EntryDraft;
-use liuhen_core::id::{AgencyId, DeviceId, MediaId, TokenId, UserId};
+use liuhen_core::id::{AgencyId, DeviceId, MediaId, OfficerId, TokenId, UnitId, UserId};
 use liuhen_core::mutation::{action, Mutation};
 use liuhen_core::note::Ed25519NoteSigner;
 use liuhen_ledger::{Ledger, LedgerConfig};
@@ -79,7 +79,14 @@ pub enum Credentials<'a> {
 pub struct Fixture {
     pub administrator: Account,
     pub archivist: Account,
+    /// 张伟, badge 0203001, a full officer.
     pub officer: Account,
+    /// 李娜, badge 0203002, a full officer.
+    pub second_officer: Account,
+    /// 王强, a unit leader (no officer of his own here).
+    pub leader: Account,
+    /// 陈杰, badge 0203003, a full officer who handles no test case.
+    pub other_officer: Account,
     pub disabled: Account,
     pub workstation: DeviceId,
     pub workstation_token: String,
@@ -223,10 +230,36 @@ impl Fixture {
         record(ledger, action::TOKEN_ISSUED, revoked.id.subject(), Mutation::CreateApiToken(revoked.clone())).await;
         record(ledger, action::TOKEN_REVOKED, revoked.id.subject(), Mutation::RevokeApiToken(revoked.id)).await;
 
-        let administrator = create_user(ledger, "admin", "管理员密码-1", &[Role::Administrator], false).await;
-        let archivist = create_user(ledger, "dang.an", "档案密码-2", &[Role::Archivist], false).await;
-        let officer = create_user(ledger, "zhang.wei", "执法密码-3", &[Role::Officer], false).await;
-        let disabled = create_user(ledger, "li.tui", "停用密码-4", &[Role::Archivist], true).await;
+        let unit = Unit { id: UnitId::new(), agency_id: agency.id, parent_id: None, name: "中山路中队".to_owned(), code: "350203-01".to_owned() };
+        record(ledger, action::UNIT_CREATED, unit.id.subject(), Mutation::CreateUnit(unit.clone())).await;
+        let mut officers = Vec::new();
+        for (name, badge, qualification) in [
+            ("张伟", "0203001", Qualification::Officer),
+            ("李娜", "0203002", Qualification::Officer),
+            ("陈杰", "0203003", Qualification::Officer),
+            ("𠮷田", "X0203017", Qualification::Assistant),
+        ] {
+            let officer = Officer {
+                id: OfficerId::new(),
+                agency_id: agency.id,
+                unit_id: unit.id,
+                name: name.to_owned(),
+                certificate_no: (qualification == Qualification::Officer).then(|| format!("闽Z{badge}")),
+                badge_no: badge.to_owned(),
+                role: OfficerRole::FrontLine,
+                qualification,
+            };
+            record(ledger, action::OFFICER_CREATED, officer.id.subject(), Mutation::CreateOfficer(officer.clone())).await;
+            officers.push(officer.id);
+        }
+
+        let administrator = create_user(ledger, "admin", "管理员密码-1", &[Role::Administrator], false, None).await;
+        let archivist = create_user(ledger, "dang.an", "档案密码-2", &[Role::Archivist], false, None).await;
+        let officer = create_user(ledger, "zhang.wei", "执法密码-3", &[Role::Officer], false, Some(officers[0])).await;
+        let second_officer = create_user(ledger, "li.na", "执法密码-5", &[Role::Officer], false, Some(officers[1])).await;
+        let other_officer = create_user(ledger, "chen.jie", "执法密码-6", &[Role::Officer], false, Some(officers[2])).await;
+        let leader = create_user(ledger, "wang.qiang", "领导密码-7", &[Role::UnitLeader], false, None).await;
+        let disabled = create_user(ledger, "li.tui", "停用密码-4", &[Role::Archivist], true, None).await;
 
         let mut media = Vec::new();
         for (number, name) in ["20261123_083000_执法记录.mp4", "20261123_090000_现场照片.jpg", "20261123_093000_询问录音.wav"]
@@ -258,6 +291,9 @@ impl Fixture {
             administrator,
             archivist,
             officer,
+            second_officer,
+            leader,
+            other_officer,
             disabled,
             workstation: workstation.id,
             workstation_token,
@@ -278,14 +314,14 @@ fn api_token(device_id: DeviceId, secret: &str) -> ApiToken {
     ApiToken { id: TokenId::new(), device_id, secret_sha256: secret_digest(secret), created_at: Timestamp::now(), revoked: false }
 }
 
-async fn create_user(ledger: &Ledger, login: &'static str, password: &'static str, roles: &[Role], disabled: bool) -> Account {
+async fn create_user(ledger: &Ledger, login: &'static str, password: &'static str, roles: &[Role], disabled: bool, officer_id: Option<OfficerId>) -> Account {
     let user = User {
         id: UserId::new(),
         login: login.to_owned(),
         display_name: format!("测试用户 {login}"),
         password_hash: hash_password(password),
         roles: roles.to_vec(),
-        officer_id: None,
+        officer_id,
         disabled,
     };
     let id = user.id;

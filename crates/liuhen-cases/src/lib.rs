@@ -1,0 +1,283 @@
+//! Case work (案件办理): the one service behind `liuhen case …` and the
+//! `/api/v1/cases` endpoints.
+//!
+//! It checks requests against the rules in `liuhen_core::case` and records
+//! every change as a ledger entry together with its state change. Who may ask
+//! is the caller's concern (the API checks roles; the console is trusted);
+//! what may be done is decided here, the same way for both.
+
+use jiff::Timestamp;
+use liuhen_core::case::{
+    check_link, check_new_case, ActKind, Case, CaseSource, Party, Procedure, Progress, RecordedItem, RecordingLink, Stage, StageRefused,
+    StageStep,
+};
+use liuhen_core::digest::Sha256Digest;
+use liuhen_core::entity::Officer;
+use liuhen_core::entry::EntryDraft;
+use liuhen_core::id::{AgencyId, CaseId, MediaId};
+use liuhen_core::mutation::{action, Mutation};
+use liuhen_ledger::{Ledger, LedgerError};
+use liuhen_store::{MetaStore, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Longest free text accepted in a field (a matter, a note), in characters.
+pub const MAX_TEXT: usize = 2000;
+/// Longest name or number, in characters.
+pub const MAX_NAME: usize = 200;
+
+/// Why a request about a case was not carried out. Nothing was saved.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// A rule of the regulations refuses it; the error names the article.
+    #[error(transparent)]
+    Refused(#[from] StageRefused),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ledger(LedgerError),
+}
+
+pub type Result<T, E = CaseError> = std::result::Result<T, E>;
+
+/// What opening a case needs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    pub act_kind: ActKind,
+    #[serde(default = "general")]
+    pub procedure: Procedure,
+    pub source: CaseSource,
+    pub matter: String,
+    /// Generated when absent.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Default: the lead officer's unit.
+    #[serde(default)]
+    pub unit_code: Option<String>,
+    /// Badge number of the lead officer.
+    pub lead: String,
+    /// Badge numbers of the other handling officers.
+    #[serde(default)]
+    pub handlers: Vec<String>,
+    #[serde(default)]
+    pub parties: Vec<Party>,
+}
+
+fn general() -> Procedure {
+    Procedure::General
+}
+
+/// A case as it stands: its record, its steps and its links.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseView {
+    pub case: Case,
+    pub steps: Vec<StageStep>,
+    pub links: Vec<RecordingLink>,
+    pub current_stage: Option<Stage>,
+    pub suspended_in: Option<Stage>,
+    pub concluded: bool,
+    /// The general stages not yet reached, in order.
+    pub remaining_stages: Vec<Stage>,
+}
+
+/// A linking request.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewLink {
+    /// A media id or a SHA-256.
+    pub media: String,
+    pub stage: Stage,
+    pub item: RecordedItem,
+    pub location: String,
+    pub label: String,
+}
+
+/// Trims a text field and refuses what no one should store in it.
+pub fn check_text(what: &str, text: &str, limit: usize) -> Result<String> {
+    let text = text.trim();
+    if text.chars().count() > limit {
+        return Err(CaseError::Invalid(format!("{what} is longer than {limit} characters; shorten it (attach long texts as documents)")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(CaseError::Invalid(format!("{what} contains control characters; remove them")));
+    }
+    Ok(text.to_owned())
+}
+
+fn ledger_error(error: LedgerError, conflict: impl FnOnce() -> String) -> CaseError {
+    match error {
+        LedgerError::Store(StoreError::Conflict(_)) => CaseError::Conflict(conflict()),
+        other => CaseError::Ledger(other),
+    }
+}
+
+/// Opens a case, recorded as `case.opened`.
+pub async fn open_case(ledger: &Ledger, request: NewCase, actor: &str, agency: AgencyId, year: i16) -> Result<Case> {
+    let store = ledger.store();
+    let officers = store.officers().await?;
+    let find = |badge: &str| -> Result<Officer> {
+        officers
+            .iter()
+            .find(|officer| officer.badge_no == badge.trim())
+            .cloned()
+            .ok_or_else(|| CaseError::NotFound(format!("there is no officer with badge number {badge}; `liuhen officer list` shows the officers")))
+    };
+    let lead = find(&request.lead)?;
+    let mut handlers = vec![lead.clone()];
+    for badge in &request.handlers {
+        let officer = find(badge)?;
+        if !handlers.iter().any(|known| known.id == officer.id) {
+            handlers.push(officer);
+        }
+    }
+    let unit_id = match &request.unit_code {
+        Some(code) => store
+            .units()
+            .await?
+            .into_iter()
+            .find(|unit| &unit.code == code)
+            .ok_or_else(|| CaseError::NotFound(format!("there is no unit with code {code}")))?
+            .id,
+        None => lead.unit_id,
+    };
+    let mut parties = Vec::with_capacity(request.parties.len());
+    for party in request.parties {
+        let name = check_text("a party's name", &party.name, MAX_NAME)?;
+        if name.is_empty() {
+            return Err(CaseError::Invalid("a party has no name".into()));
+        }
+        let id_number = match party.id_number.as_deref().map(str::trim).filter(|number| !number.is_empty()) {
+            Some(number) => Some(check_text("a party's ID number", number, 64)?),
+            None => None,
+        };
+        parties.push(Party { kind: party.kind, name, id_number });
+    }
+    let matter = check_text("the matter", &request.matter, MAX_TEXT)?;
+    let number = match &request.number {
+        Some(number) => check_text("the case number", number, MAX_NAME)?,
+        None => format!("{}-{year}-{:04}", request.act_kind.label_zh(), store.cases().await?.len() + 1),
+    };
+    if number.is_empty() {
+        return Err(CaseError::Invalid("the case number is empty".into()));
+    }
+    let case = Case {
+        id: CaseId::new(),
+        agency_id: agency,
+        unit_id,
+        number,
+        act_kind: request.act_kind,
+        procedure: request.procedure,
+        source: request.source,
+        matter,
+        parties,
+        lead_officer: lead.id,
+        handlers: handlers.iter().map(|officer| officer.id).collect(),
+        opened_at: Timestamp::now(),
+    };
+    check_new_case(&case, &handlers)?;
+    let draft = EntryDraft::new(actor, action::CASE_OPENED).subject(case.id.subject()).payload(serde_json::json!({
+        "number": case.number, "act_kind": case.act_kind, "procedure": case.procedure, "source": case.source,
+        "matter": case.matter, "lead_officer": case.lead_officer, "handlers": case.handlers, "parties": case.parties.len(),
+    }));
+    ledger
+        .record(draft, vec![Mutation::CreateCase(Box::new(case.clone()))])
+        .await
+        .map_err(|error| ledger_error(error, || format!("a case numbered {} exists already; choose another number", case.number)))?;
+    Ok(case)
+}
+
+/// Finds a case by id or by number.
+pub async fn find_case(store: &dyn MetaStore, reference: &str) -> Result<Case> {
+    if let Ok(id) = reference.parse::<CaseId>() {
+        if let Some(case) = store.case(id).await? {
+            return Ok(case);
+        }
+    }
+    store
+        .case_by_number(reference)
+        .await?
+        .ok_or_else(|| CaseError::NotFound(format!("there is no case {reference}; `liuhen case list` shows the cases")))
+}
+
+/// Moves a case to a stage (or resumes it there), recorded as `case.stage`.
+pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str, actor: &str) -> Result<StageStep> {
+    let note = check_text("the note", note, MAX_TEXT)?;
+    let steps = ledger.store().case_steps(case.id).await?;
+    let step = Progress::of(case, &steps).check(case, stage)?;
+    let recorded = StageStep {
+        case_id: case.id,
+        sequence: u32::try_from(steps.len()).map_err(|_| CaseError::Invalid("a case has too many steps".into()))?,
+        step,
+        at: Timestamp::now(),
+        by: actor.to_owned(),
+        note,
+    };
+    let draft = EntryDraft::new(actor, action::CASE_STAGE).subject(case.id.subject()).payload(serde_json::json!({
+        "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note,
+    }));
+    ledger.record(draft, vec![Mutation::RecordStageStep(recorded.clone())]).await.map_err(|error| {
+        ledger_error(error, || format!("someone recorded a step of case {} at the same moment; look at it again and retry", case.number))
+    })?;
+    Ok(recorded)
+}
+
+/// Links a registered AV record to a case at a stage it reached, recorded as
+/// `recording.linked`.
+pub async fn link_recording(ledger: &Ledger, case: &Case, request: NewLink, actor: &str) -> Result<RecordingLink> {
+    let store = ledger.store();
+    let location = check_text("the location", &request.location, MAX_NAME)?;
+    let label = check_text("the label", &request.label, MAX_NAME)?;
+    if location.is_empty() || label.is_empty() {
+        return Err(CaseError::Invalid("say where it was recorded (location) and label it (label)".into()));
+    }
+    let media = match request.media.trim().parse::<MediaId>() {
+        Ok(id) => store.media(id).await?,
+        Err(_) => match request.media.trim().parse::<Sha256Digest>() {
+            Ok(sha256) => store.media_by_sha256(&sha256).await?,
+            Err(_) => return Err(CaseError::Invalid(format!("`{}` is neither a media id nor a SHA-256", request.media))),
+        },
+    };
+    let media = media.ok_or_else(|| CaseError::NotFound(format!("no stored file is {}", request.media)))?;
+    let recording = store.recording(media.id).await?.ok_or_else(|| {
+        CaseError::Invalid(format!("{} is stored but was not offloaded from a device, so it is not an AV record to link", request.media))
+    })?;
+    let steps = store.case_steps(case.id).await?;
+    check_link(case, &steps, request.stage)?;
+    let link = RecordingLink {
+        case_id: case.id,
+        media_id: recording.media_id,
+        stage: request.stage,
+        item: request.item,
+        location,
+        label,
+        recording_end: recording.corrected_end.or(recording.corrected_start),
+        linked_at: Timestamp::now(),
+        linked_by: actor.to_owned(),
+    };
+    let draft = EntryDraft::new(actor, action::RECORDING_LINKED).subject(case.id.subject()).subject(link.media_id.subject()).payload(
+        serde_json::json!({
+            "stage": link.stage, "item": link.item, "location": link.location, "label": link.label, "delay_ms": link.delay_ms(),
+        }),
+    );
+    ledger.record(draft, vec![Mutation::LinkRecording(Box::new(link.clone()))]).await.map_err(|error| {
+        ledger_error(error, || format!("this recording is already linked to case {} at {}", case.number, link.stage.label_zh()))
+    })?;
+    Ok(link)
+}
+
+/// A case with its steps, links and where it stands.
+pub async fn view(store: &dyn MetaStore, case: Case) -> Result<CaseView> {
+    let steps = store.case_steps(case.id).await?;
+    let progress = Progress::of(&case, &steps);
+    let general = case.act_kind.general_stages();
+    let reached = progress.general.and_then(|stage| general.iter().position(|candidate| *candidate == stage));
+    let remaining_stages = general[reached.map_or(0, |reached| reached + 1)..].to_vec();
+    let links = store.case_links(case.id).await?;
+    Ok(CaseView { current_stage: progress.current, suspended_in: progress.suspended_in, concluded: progress.concluded, remaining_stages, case, steps, links })
+}

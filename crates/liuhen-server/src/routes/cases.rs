@@ -1,0 +1,152 @@
+//! Cases (案件): `/api/v1/cases`.
+//!
+//! | Method | Path | Who |
+//! |---|---|---|
+//! | GET | `/api/v1/cases` | the cases the person may read |
+//! | POST | `/api/v1/cases` | an officer who handles it, or a unit leader |
+//! | GET | `/api/v1/cases/{id}` | its handlers; leaders, reviewers, inspectors, archivists, administrators |
+//! | POST | `/api/v1/cases/{id}/stages` | its handlers, or a unit leader |
+//! | POST | `/api/v1/cases/{id}/links` | its handlers, or a unit leader |
+//!
+//! What may be done is decided by `liuhen_cases`, the same service the CLI
+//! uses; a refusal by a rule answers 422 and names the article.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use liuhen_cases::{CaseError, CaseView, NewCase, NewLink};
+use liuhen_core::case::{Case, RecordingLink, Stage, StageStep};
+use liuhen_core::entity::Role;
+use serde::Deserialize;
+
+use crate::actor::{CurrentActor, SignedInUser};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use crate::AppState;
+
+/// Roles that may read every case.
+const CASE_READERS: [Role; 5] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Archivist, Role::Administrator];
+
+impl From<CaseError> for ApiError {
+    fn from(error: CaseError) -> Self {
+        match error {
+            CaseError::Refused(refused) => ApiError::Unprocessable(refused.to_string()),
+            CaseError::NotFound(message) => ApiError::NotFound(message),
+            CaseError::Invalid(message) => ApiError::BadRequest(message),
+            CaseError::Conflict(message) => ApiError::Conflict(message),
+            CaseError::Store(error) => error.into(),
+            CaseError::Ledger(error) => error.into(),
+        }
+    }
+}
+
+fn person(actor: &CurrentActor) -> Result<&SignedInUser, ApiError> {
+    match actor {
+        CurrentActor::User(signed_in) => Ok(signed_in),
+        CurrentActor::Device(_) => Err(ApiError::Forbidden("案件由人员办理。Cases are handled by people, not devices.".into())),
+    }
+}
+
+fn handles(signed_in: &SignedInUser, case: &Case) -> bool {
+    signed_in.user.officer_id.is_some_and(|officer| case.handlers.contains(&officer))
+}
+
+fn may_read(signed_in: &SignedInUser, case: &Case) -> bool {
+    handles(signed_in, case) || CASE_READERS.iter().any(|role| signed_in.user.has_role(*role))
+}
+
+fn may_work_on(signed_in: &SignedInUser, case: &Case) -> Result<(), ApiError> {
+    if handles(signed_in, case) || signed_in.user.has_role(Role::UnitLeader) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "只有承办人员或单位负责人可以办理此案件。Only the officers handling case {} or a unit leader may work on it.",
+            case.number
+        )))
+    }
+}
+
+async fn readable_case(app: &AppState, signed_in: &SignedInUser, id: &str) -> Result<Case, ApiError> {
+    let case = liuhen_cases::find_case(app.store.as_ref(), id).await?;
+    if !may_read(signed_in, &case) {
+        // Not 403: whether a case exists is itself not for everyone.
+        return Err(ApiError::NotFound(format!("there is no case {id}")));
+    }
+    Ok(case)
+}
+
+/// `GET /api/v1/cases`.
+pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<CaseView>>, ApiError> {
+    let signed_in = person(&actor)?;
+    let mut views = Vec::new();
+    for case in app.store.cases().await? {
+        if may_read(signed_in, &case) {
+            views.push(liuhen_cases::view(app.store.as_ref(), case).await?);
+        }
+    }
+    Ok(Json(views))
+}
+
+/// `POST /api/v1/cases`.
+pub(super) async fn open(State(app): State<AppState>, actor: CurrentActor, ApiJson(request): ApiJson<NewCase>) -> Result<(StatusCode, Json<Case>), ApiError> {
+    let signed_in = person(&actor)?;
+    let leader = signed_in.user.has_role(Role::UnitLeader);
+    if !leader {
+        let officers = app.store.officers().await?;
+        let own_badge = signed_in.user.officer_id.and_then(|id| officers.iter().find(|officer| officer.id == id)).map(|officer| officer.badge_no.as_str());
+        let named = own_badge.is_some_and(|badge| request.lead.trim() == badge || request.handlers.iter().any(|handler| handler.trim() == badge));
+        if !signed_in.user.has_role(Role::Officer) || !named {
+            return Err(ApiError::Forbidden(
+                "只有承办该案件的执法人员或单位负责人可以立案。Only an officer who handles the case (as lead or handler) or a unit leader may open it.".into(),
+            ));
+        }
+    }
+    let agency = app.store.agencies().await?.into_iter().next().ok_or_else(|| ApiError::internal("this instance has no agency"))?;
+    let offset = app.settings.uploads.as_ref().map_or(jiff::tz::offset(8), |uploads| uploads.collect.camera_offset);
+    let year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::fixed(offset)).year();
+    let case = liuhen_cases::open_case(&app.ledger, request, &actor.ledger_actor(), agency.id, year).await?;
+    Ok((StatusCode::CREATED, Json(case)))
+}
+
+/// `GET /api/v1/cases/{id}`.
+pub(super) async fn show(State(app): State<AppState>, actor: CurrentActor, ApiPath(id): ApiPath<String>) -> Result<Json<CaseView>, ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    Ok(Json(liuhen_cases::view(app.store.as_ref(), case).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StageRequest {
+    stage: Stage,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/cases/{id}/stages`.
+pub(super) async fn stage(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<StageRequest>,
+) -> Result<(StatusCode, Json<StageStep>), ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    may_work_on(signed_in, &case)?;
+    let step = liuhen_cases::enter_stage(&app.ledger, &case, request.stage, &request.note, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(step)))
+}
+
+/// `POST /api/v1/cases/{id}/links`.
+pub(super) async fn link(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<NewLink>,
+) -> Result<(StatusCode, Json<RecordingLink>), ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    may_work_on(signed_in, &case)?;
+    let link = liuhen_cases::link_recording(&app.ledger, &case, request, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}

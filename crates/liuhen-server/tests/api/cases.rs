@@ -1,0 +1,125 @@
+//! Cases over the API: who may open, read and move a case, and the rules'
+//! refusals arriving as 422 with their article.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::{error_of, on_both_backends, Credentials, TestServer};
+
+on_both_backends!(handlers_open_and_move_their_case, others_are_kept_out, rules_refuse_with_their_article);
+
+fn penalty(lead: &str, handlers: &[&str]) -> Value {
+    json!({
+        "act_kind": "penalty",
+        "source": "complaint",
+        "matter": "占道经营",
+        "number": "思城管罚〔2026〕7号",
+        "lead": lead,
+        "handlers": handlers,
+        "parties": [{ "kind": "person", "name": "王五", "id_number": "350203199001011234" }],
+    })
+}
+
+async fn post(server: &TestServer, path: &str, credentials: Credentials<'_>, body: &Value) -> reqwest::Response {
+    server.request(Method::POST, path, credentials).json(body).send().await.unwrap()
+}
+
+async fn handlers_open_and_move_their_case(server: TestServer) {
+    let zhang = server.sign_in(&server.fixture.officer).await;
+    let li = server.sign_in(&server.fixture.second_officer).await;
+    let response = post(&server, "/api/v1/cases", Credentials::CookieAndCsrf(&zhang), &penalty("0203001", &["0203002"])).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let case: Value = response.json().await.unwrap();
+    let id = case["id"].as_str().unwrap().to_owned();
+    let opened = server.entries_for("case.opened").await;
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0].entry.actor, server.fixture.officer.id.subject(), "the ledger names who opened it");
+
+    for (who, stage) in [(&zhang, "intake"), (&li, "filing"), (&zhang, "investigation")] {
+        let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(who), &json!({ "stage": stage })).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{stage}");
+    }
+    let leader = server.sign_in(&server.fixture.leader).await;
+    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&leader), &json!({ "stage": "review_decision", "note": "同意处罚" })).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "a unit leader may move any case");
+
+    // The case number works as well as the id.
+    let view: Value = server.get("/api/v1/cases/思城管罚〔2026〕7号", Credentials::Cookie(&li)).await.json().await.unwrap();
+    assert_eq!(view["current_stage"], "review_decision");
+    assert_eq!(view["steps"].as_array().unwrap().len(), 4);
+    assert_eq!(view["remaining_stages"], json!(["service", "conclusion"]));
+    let listed: Value = server.get("/api/v1/cases", Credentials::Cookie(&zhang)).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
+
+async fn others_are_kept_out(server: TestServer) {
+    let zhang = server.sign_in(&server.fixture.officer).await;
+    let response = post(&server, "/api/v1/cases", Credentials::CookieAndCsrf(&zhang), &penalty("0203001", &["0203002"])).await;
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    // An officer who does not handle it neither sees nor moves it.
+    let chen = server.sign_in(&server.fixture.other_officer).await;
+    assert_eq!(server.get(&format!("/api/v1/cases/{id}"), Credentials::Cookie(&chen)).await.status(), StatusCode::NOT_FOUND);
+    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&chen), &json!({ "stage": "intake" })).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let listed: Value = server.get("/api/v1/cases", Credentials::Cookie(&chen)).await.json().await.unwrap();
+    assert_eq!(listed, json!([]));
+    // …nor opens a case for others.
+    let response = post(&server, "/api/v1/cases", Credentials::CookieAndCsrf(&chen), &penalty("0203001", &["0203002"])).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // An archivist reads it but may not move it.
+    let archivist = server.sign_in(&server.fixture.archivist).await;
+    assert_eq!(server.get(&format!("/api/v1/cases/{id}"), Credentials::Cookie(&archivist)).await.status(), StatusCode::OK);
+    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&archivist), &json!({ "stage": "intake" })).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // Machines do not handle cases; nobody anonymous reads them.
+    let response = server.get("/api/v1/cases", Credentials::Bearer(&server.fixture.workstation_token)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.get("/api/v1/cases", Credentials::Nobody).await.status(), StatusCode::UNAUTHORIZED);
+    // A state change without the CSRF token is refused.
+    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::Cookie(&zhang), &json!({ "stage": "intake" })).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(server.entries_for("case.stage").await.is_empty(), "nothing refused was recorded");
+}
+
+async fn rules_refuse_with_their_article(server: TestServer) {
+    let zhang = server.sign_in(&server.fixture.officer).await;
+    let credentials = Credentials::CookieAndCsrf(&zhang);
+    // 叶县 第七、八条: an assistant does not lead.
+    let response = post(&server, "/api/v1/cases", credentials, &penalty("X0203017", &["0203001", "0203002"])).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains("叶县 第七、八条"));
+    // 厦门 四（一）: two officers.
+    let response = post(&server, "/api/v1/cases", credentials, &penalty("0203001", &[])).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains("厦门 四（一）"));
+
+    let response = post(&server, "/api/v1/cases", credentials, &penalty("0203001", &["0203002"])).await;
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let response = post(&server, "/api/v1/cases", credentials, &penalty("0203001", &["0203002"])).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT, "the same number twice");
+    // 丰台 第四条: no decision before investigation.
+    post(&server, &format!("/api/v1/cases/{id}/stages"), credentials, &json!({ "stage": "intake" })).await;
+    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), credentials, &json!({ "stage": "review_decision" })).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains("丰台 第四条"));
+
+    // Malformed requests get a sentence, and nothing is saved.
+    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), credentials, &json!({ "stage": "decide" })).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let mut extra = penalty("0203001", &["0203002"]);
+    extra["number"] = json!("另一个");
+    extra["surprise"] = json!(true);
+    let response = post(&server, "/api/v1/cases", credentials, &extra).await;
+    assert!(response.status().is_client_error());
+    let mut long = penalty("0203001", &["0203002"]);
+    long["number"] = json!("长");
+    long["matter"] = json!("占".repeat(2001));
+    let response = post(&server, "/api/v1/cases", credentials, &long).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(response).await.contains("longer than 2000"));
+    assert_eq!(server.entries_for("case.opened").await.len(), 1);
+    assert_eq!(server.entries_for("case.stage").await.len(), 1);
+}
