@@ -122,11 +122,9 @@ pub async fn open_case(ledger: &Ledger, request: NewCase, actor: &str, agency: A
     let store = ledger.store();
     let officers = store.officers().await?;
     let find = |badge: &str| -> Result<Officer> {
-        officers
-            .iter()
-            .find(|officer| officer.badge_no == badge.trim())
-            .cloned()
-            .ok_or_else(|| CaseError::NotFound(format!("there is no officer with badge number {badge}; `liuhen officer list` shows the officers")))
+        officers.iter().find(|officer| officer.badge_no == badge.trim()).cloned().ok_or_else(|| {
+            CaseError::NotFound(format!("there is no officer with badge number {badge}; `liuhen officer list` shows the officers"))
+        })
     };
     let lead = find(&request.lead)?;
     let mut handlers = vec![lead.clone()];
@@ -137,13 +135,15 @@ pub async fn open_case(ledger: &Ledger, request: NewCase, actor: &str, agency: A
         }
     }
     let unit_id = match &request.unit_code {
-        Some(code) => store
-            .units()
-            .await?
-            .into_iter()
-            .find(|unit| &unit.code == code)
-            .ok_or_else(|| CaseError::NotFound(format!("there is no unit with code {code}")))?
-            .id,
+        Some(code) => {
+            store
+                .units()
+                .await?
+                .into_iter()
+                .find(|unit| &unit.code == code)
+                .ok_or_else(|| CaseError::NotFound(format!("there is no unit with code {code}")))?
+                .id
+        }
         None => lead.unit_id,
     };
     let mut parties = Vec::with_capacity(request.parties.len());
@@ -279,5 +279,13 @@ pub async fn view(store: &dyn MetaStore, case: Case) -> Result<CaseView> {
     let reached = progress.general.and_then(|stage| general.iter().position(|candidate| *candidate == stage));
     let remaining_stages = general[reached.map_or(0, |reached| reached + 1)..].to_vec();
     let links = store.case_links(case.id).await?;
-    Ok(CaseView { current_stage: progress.current, suspended_in: progress.suspended_in, concluded: progress.concluded, remaining_stages, case, steps, links })
+    Ok(CaseView {
+        current_stage: progress.current,
+        suspended_in: progress.suspended_in,
+        concluded: progress.concluded,
+        remaining_stages,
+        case,
+        steps,
+        links,
+    })
 }

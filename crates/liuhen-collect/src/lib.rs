@@ -132,7 +132,8 @@ pub async fn register(ledger: &Ledger, vault: &Vault, settings: &CollectSettings
     };
     let corrected_start = raw_start.map(|start| arrival.clock_offset.map_or(start, |offset| offset.correct(start)));
     let corrected_end = corrected_start.map(|start| {
-        let length = probe.duration_ms.map_or(SignedDuration::ZERO, |ms| SignedDuration::from_millis(i64::try_from(ms).unwrap_or(i64::MAX)));
+        let length =
+            probe.duration_ms.map_or(SignedDuration::ZERO, |ms| SignedDuration::from_millis(i64::try_from(ms).unwrap_or(i64::MAX)));
         start.checked_add(length).unwrap_or(start)
     });
     let media = existing_media.clone().unwrap_or_else(|| MediaRecord {

@@ -74,9 +74,10 @@ pub fn probe(path: &Path, extension_kind: MediaKind, camera_offset: Offset) -> P
         return unprobed(extension_kind, first_lines(&output.stderr, path).unwrap_or_else(|| "ffprobe could not read it".into()));
     };
     let format = parsed.format.expect("checked above");
-    let video = parsed.streams.iter().find(|stream| {
-        stream.codec_type.as_deref() == Some("video") && stream.disposition.get("attached_pic").copied().unwrap_or(0) == 0
-    });
+    let video = parsed
+        .streams
+        .iter()
+        .find(|stream| stream.codec_type.as_deref() == Some("video") && stream.disposition.get("attached_pic").copied().unwrap_or(0) == 0);
     let audio = parsed.streams.iter().find(|stream| stream.codec_type.as_deref() == Some("audio"));
     let format_name = format.format_name.clone().unwrap_or_default();
     let is_image = format_name.contains("image2") || format_name.ends_with("_pipe") || format_name == "webp";
@@ -142,10 +143,9 @@ fn exif_time(path: &Path, camera_offset: Offset) -> Option<Timestamp> {
 /// packet); the demux pass already finds what a dying battery leaves.
 pub fn check_playback(path: &Path, kind: MediaKind) -> Result<Playback, CollectError> {
     let runs: Vec<(Vec<&str>, Vec<&str>)> = match kind {
-        MediaKind::Video | MediaKind::Audio => vec![
-            (vec![], vec!["-map", "0", "-c", "copy", "-f", "null", "-"]),
-            (vec![], vec!["-t", "1", "-f", "null", "-"]),
-        ],
+        MediaKind::Video | MediaKind::Audio => {
+            vec![(vec![], vec!["-map", "0", "-c", "copy", "-f", "null", "-"]), (vec![], vec!["-t", "1", "-f", "null", "-"])]
+        }
         MediaKind::Photo => vec![(vec![], vec!["-f", "null", "-"])],
         MediaKind::Other => return Ok(Playback::NotApplicable),
     };

@@ -77,9 +77,12 @@ impl ActKind {
     pub fn general_stages(self) -> &'static [Stage] {
         use Stage::*;
         match self {
-            ActKind::Licensing | ActKind::Confirmation | ActKind::FeeCollection | ActKind::Benefit | ActKind::Reward | ActKind::Adjudication => {
-                &[Receipt, Acceptance, ReviewDecision, Service]
-            }
+            ActKind::Licensing
+            | ActKind::Confirmation
+            | ActKind::FeeCollection
+            | ActKind::Benefit
+            | ActKind::Reward
+            | ActKind::Adjudication => &[Receipt, Acceptance, ReviewDecision, Service],
             ActKind::Inspection => &[OnSiteCheck, Service, ReCheck],
             ActKind::Expropriation => &[Deliberation, Consultation, ReviewDecision, Service, Implementation, Compensation, Conclusion],
             ActKind::Penalty => &[Intake, Filing, Investigation, ReviewDecision, Service, Conclusion],
@@ -91,9 +94,12 @@ impl ActKind {
     pub fn special_stages(self) -> &'static [Stage] {
         use Stage::*;
         match self {
-            ActKind::Licensing | ActKind::Confirmation | ActKind::FeeCollection | ActKind::Benefit | ActKind::Reward | ActKind::Adjudication => {
-                &[Correction, Survey, Suspension, Extension, Hearing]
-            }
+            ActKind::Licensing
+            | ActKind::Confirmation
+            | ActKind::FeeCollection
+            | ActKind::Benefit
+            | ActKind::Reward
+            | ActKind::Adjudication => &[Correction, Survey, Suspension, Extension, Hearing],
             ActKind::Inspection => &[Questioning, Survey, Sampling, ExpertAppraisal, OrderToCorrect],
             ActKind::Expropriation => &[Suspension, Extension],
             ActKind::Penalty => &[RegistrationPreservation, Seizure, Hearing, Suspension, Extension],
@@ -208,16 +214,43 @@ impl Stage {
     /// Reads a stage by its snake_case name or its Chinese name.
     pub fn parse(text: &str) -> Option<Stage> {
         let text = text.trim();
-        ALL_STAGES.into_iter().find(|stage| stage.label_zh() == text || serde_json::to_value(stage).ok().and_then(|v| v.as_str().map(|s| s == text)).unwrap_or(false))
+        ALL_STAGES.into_iter().find(|stage| {
+            stage.label_zh() == text || serde_json::to_value(stage).ok().and_then(|v| v.as_str().map(|s| s == text)).unwrap_or(false)
+        })
     }
 }
 
 const ALL_STAGES: [Stage; 28] = {
     use Stage::*;
     [
-        Receipt, Acceptance, ReviewDecision, Service, OnSiteCheck, ReCheck, Deliberation, Consultation, Implementation, Compensation,
-        Conclusion, Intake, Filing, Investigation, Execution, Correction, Survey, Suspension, Extension, Hearing, Questioning, Sampling,
-        ExpertAppraisal, OrderToCorrect, RegistrationPreservation, Seizure, Sealing, CourtEnforcement,
+        Receipt,
+        Acceptance,
+        ReviewDecision,
+        Service,
+        OnSiteCheck,
+        ReCheck,
+        Deliberation,
+        Consultation,
+        Implementation,
+        Compensation,
+        Conclusion,
+        Intake,
+        Filing,
+        Investigation,
+        Execution,
+        Correction,
+        Survey,
+        Suspension,
+        Extension,
+        Hearing,
+        Questioning,
+        Sampling,
+        ExpertAppraisal,
+        OrderToCorrect,
+        RegistrationPreservation,
+        Seizure,
+        Sealing,
+        CourtEnforcement,
     ]
 };
 
@@ -361,7 +394,9 @@ impl Progress {
                 if kind.general_stages().contains(&stage) {
                     self.general = Some(stage);
                 }
-                if stage == Stage::Conclusion || (kind.general_stages().last() == Some(&stage) && !kind.general_stages().contains(&Stage::Conclusion)) {
+                if stage == Stage::Conclusion
+                    || (kind.general_stages().last() == Some(&stage) && !kind.general_stages().contains(&Stage::Conclusion))
+                {
                     self.concluded = true;
                 }
                 self.current = Some(stage);
@@ -405,21 +440,46 @@ impl Progress {
                 return Err(refuse(FENGTAI_4, format!("the case is already in {}", stage.label_zh())));
             }
             if target < next {
-                return Err(refuse(FENGTAI_4, format!("{} comes before {}, where the case already is; stages do not go back", stage.label_zh(), self.general.map_or("", Stage::label_zh))));
+                return Err(refuse(
+                    FENGTAI_4,
+                    format!(
+                        "{} comes before {}, where the case already is; stages do not go back",
+                        stage.label_zh(),
+                        self.general.map_or("", Stage::label_zh)
+                    ),
+                ));
             }
             if target > next && case.procedure == Procedure::General {
                 return Err(refuse(
                     FENGTAI_4,
-                    format!("{} cannot come before {}: a {} case passes {} in order", stage.label_zh(), general[next].label_zh(), kind.label_zh(), list(general)),
+                    format!(
+                        "{} cannot come before {}: a {} case passes {} in order",
+                        stage.label_zh(),
+                        general[next].label_zh(),
+                        kind.label_zh(),
+                        list(general)
+                    ),
                 ));
             }
             return Ok(Step::Enter { stage });
         }
         if !kind.special_stages().contains(&stage) {
-            return Err(refuse(FENGTAI_4, format!("{} is not a stage of a {} case; its stages are {} and, when needed, {}", stage.label_zh(), kind.label_zh(), list(general), list(kind.special_stages()))));
+            return Err(refuse(
+                FENGTAI_4,
+                format!(
+                    "{} is not a stage of a {} case; its stages are {} and, when needed, {}",
+                    stage.label_zh(),
+                    kind.label_zh(),
+                    list(general),
+                    list(kind.special_stages())
+                ),
+            ));
         }
         let Some(reached) = self.general else {
-            return Err(refuse(FENGTAI_4, format!("{} needs the case started: its first stage is {}", stage.label_zh(), general[0].label_zh())));
+            return Err(refuse(
+                FENGTAI_4,
+                format!("{} needs the case started: its first stage is {}", stage.label_zh(), general[0].label_zh()),
+            ));
         };
         let between = |from: Stage, before: Stage| -> Result<Step, StageRefused> {
             let (Some(now), Some(low), Some(high)) = (position(reached), position(from), position(before)) else {
@@ -430,14 +490,26 @@ impl Progress {
             } else {
                 Err(refuse(
                     FENGTAI_4,
-                    format!("{} belongs between {} and {}; the case is in {}", stage.label_zh(), from.label_zh(), before.label_zh(), reached.label_zh()),
+                    format!(
+                        "{} belongs between {} and {}; the case is in {}",
+                        stage.label_zh(),
+                        from.label_zh(),
+                        before.label_zh(),
+                        reached.label_zh()
+                    ),
                 ))
             }
         };
         use Stage::*;
         match stage {
             RegistrationPreservation | Sealing => between(Investigation, ReviewDecision),
-            Seizure => between(Investigation, ReviewDecision).or_else(|error| if kind == ActKind::Coercion { between(Execution, Conclusion) } else { Err(error) }),
+            Seizure => between(Investigation, ReviewDecision).or_else(|error| {
+                if kind == ActKind::Coercion {
+                    between(Execution, Conclusion)
+                } else {
+                    Err(error)
+                }
+            }),
             Hearing if kind == ActKind::Penalty => between(Investigation, Service),
             Hearing => between(Acceptance, Service),
             Correction => between(Receipt, ReviewDecision),
@@ -506,7 +578,8 @@ impl RecordedItem {
     pub fn parse(text: &str) -> Option<RecordedItem> {
         let text = text.trim();
         RecordedItem::ALL.into_iter().find(|item| {
-            item.label_zh() == text || serde_json::to_value(item).ok().and_then(|value| value.as_str().map(|name| name == text)).unwrap_or(false)
+            item.label_zh() == text
+                || serde_json::to_value(item).ok().and_then(|value| value.as_str().map(|name| name == text)).unwrap_or(false)
         })
     }
 }
@@ -541,7 +614,8 @@ impl RecordingLink {
 /// have been in that stage (a link to a stage not yet reached says nothing
 /// true).
 pub fn check_link(case: &Case, steps: &[StageStep], stage: Stage) -> Result<(), StageRefused> {
-    let entered = steps.iter().any(|step| matches!(step.step, Step::Enter { stage: entered } | Step::Resume { stage: entered } if entered == stage));
+    let entered =
+        steps.iter().any(|step| matches!(step.step, Step::Enter { stage: entered } | Step::Resume { stage: entered } if entered == stage));
     if entered {
         Ok(())
     } else {
@@ -644,7 +718,10 @@ mod tests {
         assert!(walk(&penalty, &[Intake, Filing, Investigation, Filing]).is_err(), "no going back");
         assert!(walk(&penalty, &[Intake, Execution]).is_err(), "执行 is not a penalty stage");
         let simple = case(ActKind::Penalty, Procedure::Simple, lead.id, vec![lead.id]);
-        assert!(walk(&simple, &[Intake, ReviewDecision, Service, Conclusion]).unwrap().concluded, "simple procedure may skip, forward only");
+        assert!(
+            walk(&simple, &[Intake, ReviewDecision, Service, Conclusion]).unwrap().concluded,
+            "simple procedure may skip, forward only"
+        );
     }
 
     #[test]
@@ -652,7 +729,8 @@ mod tests {
         use Stage::*;
         let lead = officer(Qualification::Officer);
         let penalty = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id]);
-        walk(&penalty, &[Intake, Filing, Investigation, RegistrationPreservation, Seizure, ReviewDecision, Hearing, Service, Conclusion]).unwrap();
+        walk(&penalty, &[Intake, Filing, Investigation, RegistrationPreservation, Seizure, ReviewDecision, Hearing, Service, Conclusion])
+            .unwrap();
         assert!(walk(&penalty, &[Intake, Filing, Investigation, ReviewDecision, Seizure]).is_err(), "no seizure after the decision");
         assert!(walk(&penalty, &[Intake, Filing, Investigation, ReviewDecision, Service, Hearing]).is_err(), "no hearing after service");
         assert!(walk(&penalty, &[Hearing]).is_err(), "nothing before the case starts");
@@ -660,7 +738,11 @@ mod tests {
         walk(&inspection, &[OnSiteCheck, Questioning, Sampling, OrderToCorrect, Service, ReCheck]).unwrap();
         assert!(walk(&inspection, &[OnSiteCheck, Service, ReCheck, OrderToCorrect]).is_err());
         let coercion = case(ActKind::Coercion, Procedure::General, lead.id, vec![lead.id]);
-        walk(&coercion, &[Intake, Filing, Investigation, Sealing, ReviewDecision, Service, CourtEnforcement, Execution, Seizure, Conclusion]).unwrap();
+        walk(
+            &coercion,
+            &[Intake, Filing, Investigation, Sealing, ReviewDecision, Service, CourtEnforcement, Execution, Seizure, Conclusion],
+        )
+        .unwrap();
         let licence = case(ActKind::Licensing, Procedure::General, lead.id, vec![lead.id]);
         walk(&licence, &[Receipt, Correction, Acceptance, Survey, ReviewDecision, Hearing, Service]).unwrap();
         assert!(walk(&licence, &[Receipt, Acceptance, ReviewDecision, Correction]).is_err());

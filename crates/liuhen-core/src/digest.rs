@@ -91,11 +91,7 @@ impl ContentDigests {
     /// Digests of a byte slice held in memory (small inputs and tests only;
     /// files are hashed as streams by the vault).
     pub fn of_bytes(bytes: &[u8]) -> Self {
-        Self {
-            sha256: sha256(bytes),
-            sm3: Sm3Digest(sm3::Sm3::digest(bytes).into()),
-            size: bytes.len() as u64,
-        }
+        Self { sha256: sha256(bytes), sm3: Sm3Digest(sm3::Sm3::digest(bytes).into()), size: bytes.len() as u64 }
     }
 }
 
@@ -111,15 +107,9 @@ mod tests {
     #[test]
     fn known_answers_for_abc() {
         let digests = ContentDigests::of_bytes(b"abc");
-        assert_eq!(
-            digests.sha256.to_hex(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(digests.sha256.to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         // GB/T 32905-2016 appendix A, example 1.
-        assert_eq!(
-            digests.sm3.to_hex(),
-            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-        );
+        assert_eq!(digests.sm3.to_hex(), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
         assert_eq!(digests.size, 3);
     }
 

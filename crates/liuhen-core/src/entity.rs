@@ -124,14 +124,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Officer,
-        Role::UnitLeader,
-        Role::LegalReviewer,
-        Role::Archivist,
-        Role::Inspector,
-        Role::Administrator,
-    ];
+    pub const ALL: [Role; 6] =
+        [Role::Officer, Role::UnitLeader, Role::LegalReviewer, Role::Archivist, Role::Inspector, Role::Administrator];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -166,10 +160,7 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(text: &str) -> Result<Self, UnknownRole> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == text.trim())
-            .ok_or_else(|| UnknownRole(text.to_owned()))
+        Role::ALL.into_iter().find(|role| role.as_str() == text.trim()).ok_or_else(|| UnknownRole(text.to_owned()))
     }
 }
 

@@ -32,12 +32,7 @@ pub struct EntryDraft {
 
 impl EntryDraft {
     pub fn new(actor: impl Into<String>, action: impl Into<String>) -> Self {
-        Self {
-            actor: actor.into(),
-            action: action.into(),
-            subjects: Vec::new(),
-            payload: serde_json::Value::Object(Default::default()),
-        }
+        Self { actor: actor.into(), action: action.into(), subjects: Vec::new(), payload: serde_json::Value::Object(Default::default()) }
     }
 
     pub fn subject(mut self, subject: impl Into<String>) -> Self {

@@ -60,9 +60,7 @@ impl NodeId {
     /// Saturates rather than overflowing for ids that cannot exist in a tree
     /// of at most `u64::MAX` leaves, so that garbage ids never panic.
     pub fn first_leaf(&self) -> u64 {
-        self.index
-            .checked_shl(u32::from(self.level))
-            .unwrap_or(u64::MAX)
+        self.index.checked_shl(u32::from(self.level)).unwrap_or(u64::MAX)
     }
 
     /// The number of leaves this node covers, saturating at `u64::MAX`.
@@ -83,11 +81,7 @@ pub enum MerkleError {
     #[error("the proof does not lead to the expected root hash; the data, the proof or the tree head has been altered")]
     RootMismatch,
     #[error("a frontier of {size} leaves needs {expected} hashes but {got} were given; the stored frontier is damaged")]
-    FrontierLength {
-        size: u64,
-        expected: usize,
-        got: usize,
-    },
+    FrontierLength { size: u64, expected: usize, got: usize },
     #[error("a tree cannot hold more than {max} leaves")]
     TreeFull { max: u64 },
 }
@@ -120,11 +114,7 @@ impl Frontier {
     pub fn from_parts(size: u64, hashes: Vec<Hash>) -> Result<Self, MerkleError> {
         let expected = size.count_ones() as usize;
         if hashes.len() != expected {
-            return Err(MerkleError::FrontierLength {
-                size,
-                expected,
-                got: hashes.len(),
-            });
+            return Err(MerkleError::FrontierLength { size, expected, got: hashes.len() });
         }
         Ok(Self { size, hashes })
     }
@@ -160,13 +150,7 @@ impl Frontier {
         if self.size == u64::MAX {
             return Err(MerkleError::TreeFull { max: u64::MAX });
         }
-        let mut completed = vec![(
-            NodeId {
-                level: 0,
-                index: self.size,
-            },
-            leaf,
-        )];
+        let mut completed = vec![(NodeId { level: 0, index: self.size }, leaf)];
         let mut hash = leaf;
         let mut level = 0u8;
         let mut index = self.size;
@@ -217,10 +201,7 @@ pub fn fold_subtrees(hashes: &[Hash]) -> Hash {
     let Some((last, earlier)) = hashes.split_last() else {
         return empty_root();
     };
-    earlier
-        .iter()
-        .rev()
-        .fold(*last, |right, left| node_hash(left, &right))
+    earlier.iter().rev().fold(*last, |right, left| node_hash(left, &right))
 }
 
 /// The RFC 9162 §2.1.3 inclusion proof `PATH(index, D[size])` as plans:
@@ -245,11 +226,7 @@ pub fn inclusion_plan(index: u64, size: u64) -> Result<Vec<Vec<NodeId>>, MerkleE
             low = split;
         }
     }
-    Ok(ranges
-        .into_iter()
-        .rev()
-        .map(|(start, end)| subtree_plan(start, end))
-        .collect())
+    Ok(ranges.into_iter().rev().map(|(start, end)| subtree_plan(start, end)).collect())
 }
 
 /// The RFC 9162 §2.1.4 consistency proof from `old_size` to `new_size`, as
@@ -260,10 +237,7 @@ pub fn inclusion_plan(index: u64, size: u64) -> Result<Vec<Vec<NodeId>>, MerkleE
 /// tlog-witness requires an empty proof from size 0.
 pub fn consistency_plan(old_size: u64, new_size: u64) -> Result<Vec<Vec<NodeId>>, MerkleError> {
     if old_size > new_size {
-        return Err(MerkleError::BadSizes {
-            old: old_size,
-            new: new_size,
-        });
+        return Err(MerkleError::BadSizes { old: old_size, new: new_size });
     }
     if old_size == 0 {
         return Ok(Vec::new());
@@ -289,11 +263,7 @@ pub fn consistency_plan(old_size: u64, new_size: u64) -> Result<Vec<Vec<NodeId>>
     if !old_is_whole_subtree {
         ranges.push((low, high));
     }
-    Ok(ranges
-        .into_iter()
-        .rev()
-        .map(|(start, end)| subtree_plan(start, end))
-        .collect())
+    Ok(ranges.into_iter().rev().map(|(start, end)| subtree_plan(start, end)).collect())
 }
 
 /// The root of a tree of `size` leaves as a plan; equal to
@@ -304,22 +274,13 @@ pub fn root_plan(size: u64) -> Vec<NodeId> {
 
 /// Checks that `leaf` sits at `index` in the tree of `size` leaves whose root
 /// is `root`, with the RFC 9162 §2.1.3.2 algorithm.
-pub fn verify_inclusion(
-    leaf: &Hash,
-    index: u64,
-    size: u64,
-    proof: &[Hash],
-    root: &Hash,
-) -> Result<(), MerkleError> {
+pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> Result<(), MerkleError> {
     if index >= size {
         return Err(MerkleError::IndexOutOfRange { index, size });
     }
     let expected = inclusion_proof_length(index, size);
     if proof.len() != expected {
-        return Err(MerkleError::WrongProofLength {
-            expected,
-            got: proof.len(),
-        });
+        return Err(MerkleError::WrongProofLength { expected, got: proof.len() });
     }
     // RFC 9162 names: `fn` is the node index on the path, `sn` the index of
     // the last node at the same level, `r` the running hash.
@@ -328,10 +289,7 @@ pub fn verify_inclusion(
     let mut r = *leaf;
     for p in proof {
         if s_n == 0 {
-            return Err(MerkleError::WrongProofLength {
-                expected,
-                got: proof.len(),
-            });
+            return Err(MerkleError::WrongProofLength { expected, got: proof.len() });
         }
         if f_n & 1 == 1 || f_n == s_n {
             r = node_hash(p, &r);
@@ -348,10 +306,7 @@ pub fn verify_inclusion(
         s_n >>= 1;
     }
     if s_n != 0 {
-        return Err(MerkleError::WrongProofLength {
-            expected,
-            got: proof.len(),
-        });
+        return Err(MerkleError::WrongProofLength { expected, got: proof.len() });
     }
     if r != *root {
         return Err(MerkleError::RootMismatch);
@@ -366,39 +321,19 @@ pub fn verify_inclusion(
 /// Beyond the RFC, which only covers `0 < old_size < new_size`: equal sizes
 /// need an empty proof and equal roots, and `old_size == 0` needs an empty
 /// proof and `old_root == empty_root()` (the root of any empty tree).
-pub fn verify_consistency(
-    old_size: u64,
-    new_size: u64,
-    proof: &[Hash],
-    old_root: &Hash,
-    new_root: &Hash,
-) -> Result<(), MerkleError> {
+pub fn verify_consistency(old_size: u64, new_size: u64, proof: &[Hash], old_root: &Hash, new_root: &Hash) -> Result<(), MerkleError> {
     if old_size > new_size {
-        return Err(MerkleError::BadSizes {
-            old: old_size,
-            new: new_size,
-        });
+        return Err(MerkleError::BadSizes { old: old_size, new: new_size });
     }
     let expected = consistency_proof_length(old_size, new_size);
     if proof.len() != expected {
-        return Err(MerkleError::WrongProofLength {
-            expected,
-            got: proof.len(),
-        });
+        return Err(MerkleError::WrongProofLength { expected, got: proof.len() });
     }
     if old_size == 0 {
-        return if *old_root == empty_root() {
-            Ok(())
-        } else {
-            Err(MerkleError::RootMismatch)
-        };
+        return if *old_root == empty_root() { Ok(()) } else { Err(MerkleError::RootMismatch) };
     }
     if old_size == new_size {
-        return if old_root == new_root {
-            Ok(())
-        } else {
-            Err(MerkleError::RootMismatch)
-        };
+        return if old_root == new_root { Ok(()) } else { Err(MerkleError::RootMismatch) };
     }
     // Step 2: when the old tree is a perfect subtree its root is the first
     // node of the path, and the proof leaves it out.
@@ -424,10 +359,7 @@ pub fn verify_consistency(
     // Step 6.
     for c in rest {
         if s_n == 0 {
-            return Err(MerkleError::WrongProofLength {
-                expected,
-                got: proof.len(),
-            });
+            return Err(MerkleError::WrongProofLength { expected, got: proof.len() });
         }
         if f_n & 1 == 1 || f_n == s_n {
             f_r = node_hash(c, &f_r);
@@ -444,10 +376,7 @@ pub fn verify_consistency(
     }
     // Step 7.
     if s_n != 0 {
-        return Err(MerkleError::WrongProofLength {
-            expected,
-            got: proof.len(),
-        });
+        return Err(MerkleError::WrongProofLength { expected, got: proof.len() });
     }
     if f_r != *old_root || s_r != *new_root {
         return Err(MerkleError::RootMismatch);
@@ -465,15 +394,8 @@ fn decompose(start: u64, end: u64) -> Vec<NodeId> {
         // The largest width that fits in what remains and keeps the node
         // aligned; position 0 is aligned to every width.
         let fits = 63 - remaining.leading_zeros();
-        let level = if position == 0 {
-            fits
-        } else {
-            fits.min(position.trailing_zeros())
-        };
-        ids.push(NodeId {
-            level: level as u8,
-            index: position >> level,
-        });
+        let level = if position == 0 { fits } else { fits.min(position.trailing_zeros()) };
+        ids.push(NodeId { level: level as u8, index: position >> level });
         // Cannot overflow: the node fits in what remains before `end`.
         position += 1u64 << level;
     }
@@ -562,11 +484,7 @@ mod tests {
     fn naive_subproof(m: usize, leaves: &[Hash], whole: bool) -> Vec<Hash> {
         let n = leaves.len();
         if m == n {
-            return if whole {
-                Vec::new()
-            } else {
-                vec![naive_mth(leaves)]
-            };
+            return if whole { Vec::new() } else { vec![naive_mth(leaves)] };
         }
         let k = naive_split(n);
         if m <= k {
@@ -581,9 +499,7 @@ mod tests {
     }
 
     fn test_leaves(count: usize) -> Vec<Hash> {
-        (0..count)
-            .map(|i| leaf_hash(format!("entry {i}").as_bytes()))
-            .collect()
+        (0..count).map(|i| leaf_hash(format!("entry {i}").as_bytes())).collect()
     }
 
     /// Stands in for the ledger's node table: fetches a node by computing
@@ -636,8 +552,7 @@ mod tests {
             frontier.push(leaves[size - 1]);
             assert_eq!(frontier.size(), size as u64);
             assert_eq!(frontier.root(), naive_mth(&leaves[..size]), "size {size}");
-            let round_trip =
-                Frontier::from_parts(frontier.size(), frontier.hashes().to_vec()).unwrap();
+            let round_trip = Frontier::from_parts(frontier.size(), frontier.hashes().to_vec()).unwrap();
             assert_eq!(round_trip, frontier);
         }
     }
@@ -645,17 +560,11 @@ mod tests {
     #[test]
     fn frontier_hashes_are_the_frontier_nodes() {
         let leaves = test_leaves(MAX_SIZE);
-        let mut table = NodeTable {
-            leaves: &leaves,
-            cache: HashMap::new(),
-        };
+        let mut table = NodeTable { leaves: &leaves, cache: HashMap::new() };
         let mut frontier = Frontier::new();
         for size in 1..=MAX_SIZE as u64 {
             frontier.push(leaves[size as usize - 1]);
-            let expected: Vec<Hash> = frontier_ids(size)
-                .into_iter()
-                .map(|id| table.node(id))
-                .collect();
+            let expected: Vec<Hash> = frontier_ids(size).into_iter().map(|id| table.node(id)).collect();
             assert_eq!(frontier.hashes(), expected.as_slice(), "size {size}");
             assert_eq!(root_plan(size), frontier_ids(size));
         }
@@ -674,10 +583,7 @@ mod tests {
             while new_size % (1 << level) == 0 {
                 let index = new_size / (1 << level) - 1;
                 let start = index << level;
-                let id = NodeId {
-                    level: level as u8,
-                    index: index as u64,
-                };
+                let id = NodeId { level: level as u8, index: index as u64 };
                 expected.push((id, naive_mth(&leaves[start..new_size])));
                 level += 1;
             }
@@ -687,22 +593,8 @@ mod tests {
 
     #[test]
     fn frontier_from_parts_checks_lengths_and_full_trees_refuse_leaves() {
-        assert_eq!(
-            Frontier::from_parts(5, vec![[0; 32]]),
-            Err(MerkleError::FrontierLength {
-                size: 5,
-                expected: 2,
-                got: 1
-            })
-        );
-        assert_eq!(
-            Frontier::from_parts(0, vec![[0; 32]]),
-            Err(MerkleError::FrontierLength {
-                size: 0,
-                expected: 0,
-                got: 1
-            })
-        );
+        assert_eq!(Frontier::from_parts(5, vec![[0; 32]]), Err(MerkleError::FrontierLength { size: 5, expected: 2, got: 1 }));
+        assert_eq!(Frontier::from_parts(0, vec![[0; 32]]), Err(MerkleError::FrontierLength { size: 0, expected: 0, got: 1 }));
         let huge = Frontier::from_parts(u64::MAX - 2, vec![[7; 32]; 63]).unwrap();
         assert_eq!(huge.root(), fold_subtrees(&[[7; 32]; 63]));
         let mut huge = huge;
@@ -713,10 +605,7 @@ mod tests {
         assert_eq!(huge.hashes().len(), 64);
         // A full tree refuses another leaf and stays as it was.
         let before = huge.clone();
-        assert_eq!(
-            huge.try_push([3; 32]),
-            Err(MerkleError::TreeFull { max: u64::MAX })
-        );
+        assert_eq!(huge.try_push([3; 32]), Err(MerkleError::TreeFull { max: u64::MAX }));
         assert_eq!(huge, before);
         let full = Frontier::from_parts(u64::MAX, vec![[0; 32]; 64]).unwrap();
         assert_eq!(full.size(), u64::MAX);
@@ -725,24 +614,14 @@ mod tests {
     #[test]
     fn inclusion_plans_match_naive_path_and_verify() {
         let leaves = test_leaves(MAX_SIZE);
-        let mut table = NodeTable {
-            leaves: &leaves,
-            cache: HashMap::new(),
-        };
+        let mut table = NodeTable { leaves: &leaves, cache: HashMap::new() };
         for size in 1..=MAX_SIZE {
             let root = naive_mth(&leaves[..size]);
             for index in 0..size {
                 let plans = inclusion_plan(index as u64, size as u64).unwrap();
                 let proof = table.fetch(&plans);
-                assert_eq!(
-                    proof,
-                    naive_path(index, &leaves[..size]),
-                    "index {index} size {size}"
-                );
-                assert_eq!(
-                    proof.len(),
-                    inclusion_proof_length(index as u64, size as u64)
-                );
+                assert_eq!(proof, naive_path(index, &leaves[..size]), "index {index} size {size}");
+                assert_eq!(proof.len(), inclusion_proof_length(index as u64, size as u64));
                 verify_inclusion(&leaves[index], index as u64, size as u64, &proof, &root).unwrap();
             }
         }
@@ -751,33 +630,16 @@ mod tests {
     #[test]
     fn consistency_plans_match_naive_subproof_and_verify() {
         let leaves = test_leaves(MAX_SIZE);
-        let mut table = NodeTable {
-            leaves: &leaves,
-            cache: HashMap::new(),
-        };
+        let mut table = NodeTable { leaves: &leaves, cache: HashMap::new() };
         for new_size in 1..=MAX_SIZE {
             let new_root = naive_mth(&leaves[..new_size]);
             for old_size in 1..=new_size {
                 let old_root = naive_mth(&leaves[..old_size]);
                 let plans = consistency_plan(old_size as u64, new_size as u64).unwrap();
                 let proof = table.fetch(&plans);
-                assert_eq!(
-                    proof,
-                    naive_subproof(old_size, &leaves[..new_size], true),
-                    "{old_size} -> {new_size}"
-                );
-                assert_eq!(
-                    proof.len(),
-                    consistency_proof_length(old_size as u64, new_size as u64)
-                );
-                verify_consistency(
-                    old_size as u64,
-                    new_size as u64,
-                    &proof,
-                    &old_root,
-                    &new_root,
-                )
-                .unwrap();
+                assert_eq!(proof, naive_subproof(old_size, &leaves[..new_size], true), "{old_size} -> {new_size}");
+                assert_eq!(proof.len(), consistency_proof_length(old_size as u64, new_size as u64));
+                verify_consistency(old_size as u64, new_size as u64, &proof, &old_root, &new_root).unwrap();
             }
         }
     }
@@ -790,26 +652,14 @@ mod tests {
         assert_eq!(consistency_plan(0, 0).unwrap(), Vec::<Vec<NodeId>>::new());
         verify_consistency(0, 5, &[], &empty_root(), &root).unwrap();
         verify_consistency(0, 0, &[], &empty_root(), &empty_root()).unwrap();
-        assert_eq!(
-            verify_consistency(0, 5, &[], &root, &root),
-            Err(MerkleError::RootMismatch)
-        );
-        assert_eq!(
-            verify_consistency(0, 5, &[root], &empty_root(), &root),
-            Err(MerkleError::WrongProofLength {
-                expected: 0,
-                got: 1
-            })
-        );
+        assert_eq!(verify_consistency(0, 5, &[], &root, &root), Err(MerkleError::RootMismatch));
+        assert_eq!(verify_consistency(0, 5, &[root], &empty_root(), &root), Err(MerkleError::WrongProofLength { expected: 0, got: 1 }));
     }
 
     #[test]
     fn subtree_plans_fold_to_the_range_mth() {
         let leaves = test_leaves(MAX_SIZE);
-        let mut table = NodeTable {
-            leaves: &leaves,
-            cache: HashMap::new(),
-        };
+        let mut table = NodeTable { leaves: &leaves, cache: HashMap::new() };
         // Every left-aligned range of every perfect subtree that fits.
         for level in 0..7u32 {
             let width = 1usize << level;
@@ -830,93 +680,43 @@ mod tests {
     fn plans_for_huge_trees_do_not_overflow() {
         let ids = frontier_ids(u64::MAX);
         assert_eq!(ids.len(), 64);
-        assert_eq!(
-            ids[0],
-            NodeId {
-                level: 63,
-                index: 0
-            }
-        );
-        assert_eq!(
-            ids[63],
-            NodeId {
-                level: 0,
-                index: u64::MAX - 1
-            }
-        );
+        assert_eq!(ids[0], NodeId { level: 63, index: 0 });
+        assert_eq!(ids[63], NodeId { level: 0, index: u64::MAX - 1 });
         let plans = inclusion_plan(u64::MAX - 1, u64::MAX).unwrap();
         assert_eq!(plans.len(), 63);
         let plans = inclusion_plan(0, u64::MAX).unwrap();
         assert_eq!(plans.len(), 64);
         assert_eq!(consistency_plan(1, u64::MAX).unwrap().len(), 64);
-        assert_eq!(
-            consistency_plan(u64::MAX - 1, u64::MAX).unwrap().len(),
-            consistency_proof_length(u64::MAX - 1, u64::MAX)
-        );
+        assert_eq!(consistency_plan(u64::MAX - 1, u64::MAX).unwrap().len(), consistency_proof_length(u64::MAX - 1, u64::MAX));
         // The closed-form proof lengths the verifiers check first agree with
         // the independently computed plans far beyond the exhaustive sizes.
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..2000 {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             let new_size = (seed >> (seed % 64)).max(1);
             let other = seed.rotate_left(17) % new_size;
-            assert_eq!(
-                inclusion_plan(other, new_size).unwrap().len(),
-                inclusion_proof_length(other, new_size)
-            );
+            assert_eq!(inclusion_plan(other, new_size).unwrap().len(), inclusion_proof_length(other, new_size));
             let old_size = other.max(1);
-            assert_eq!(
-                consistency_plan(old_size, new_size).unwrap().len(),
-                consistency_proof_length(old_size, new_size)
-            );
+            assert_eq!(consistency_plan(old_size, new_size).unwrap().len(), consistency_proof_length(old_size, new_size));
         }
-        let id = NodeId {
-            level: 200,
-            index: u64::MAX,
-        };
+        let id = NodeId { level: 200, index: u64::MAX };
         assert_eq!(id.first_leaf(), u64::MAX);
         assert_eq!(id.width(), u64::MAX);
     }
 
     #[test]
     fn plans_refuse_bad_arguments() {
-        assert_eq!(
-            inclusion_plan(0, 0),
-            Err(MerkleError::IndexOutOfRange { index: 0, size: 0 })
-        );
-        assert_eq!(
-            inclusion_plan(5, 5),
-            Err(MerkleError::IndexOutOfRange { index: 5, size: 5 })
-        );
-        assert_eq!(
-            inclusion_plan(u64::MAX, u64::MAX),
-            Err(MerkleError::IndexOutOfRange {
-                index: u64::MAX,
-                size: u64::MAX
-            })
-        );
-        assert_eq!(
-            consistency_plan(6, 5),
-            Err(MerkleError::BadSizes { old: 6, new: 5 })
-        );
-        assert_eq!(
-            consistency_plan(u64::MAX, 0),
-            Err(MerkleError::BadSizes {
-                old: u64::MAX,
-                new: 0
-            })
-        );
+        assert_eq!(inclusion_plan(0, 0), Err(MerkleError::IndexOutOfRange { index: 0, size: 0 }));
+        assert_eq!(inclusion_plan(5, 5), Err(MerkleError::IndexOutOfRange { index: 5, size: 5 }));
+        assert_eq!(inclusion_plan(u64::MAX, u64::MAX), Err(MerkleError::IndexOutOfRange { index: u64::MAX, size: u64::MAX }));
+        assert_eq!(consistency_plan(6, 5), Err(MerkleError::BadSizes { old: 6, new: 5 }));
+        assert_eq!(consistency_plan(u64::MAX, 0), Err(MerkleError::BadSizes { old: u64::MAX, new: 0 }));
     }
 
     #[test]
     fn verifiers_reject_every_tampered_inclusion_proof() {
         let leaves = test_leaves(2 * MAX_SIZE);
-        let mut table = NodeTable {
-            leaves: &leaves,
-            cache: HashMap::new(),
-        };
+        let mut table = NodeTable { leaves: &leaves, cache: HashMap::new() };
         for size in 1..=MAX_SIZE as u64 {
             let root = naive_mth(&leaves[..size as usize]);
             for index in 0..size {
@@ -936,10 +736,7 @@ mod tests {
                 for wrong_size in [size - 1, size + 1, size * 2, size / 2] {
                     if wrong_size != size {
                         let wrong_root = naive_mth(&leaves[..wrong_size as usize]);
-                        assert!(
-                            verify_inclusion(&leaf, index, wrong_size, &proof, &wrong_root)
-                                .is_err()
-                        );
+                        assert!(verify_inclusion(&leaf, index, wrong_size, &proof, &wrong_root).is_err());
                     }
                 }
                 assert!(verify_inclusion(&leaf, index, 0, &proof, &root).is_err());
@@ -955,10 +752,7 @@ mod tests {
                 }
                 assert!(verify_inclusion(&leaf, index, size, &proof, &empty_root()).is_err());
                 let other_leaf = leaf_hash(b"not in the log");
-                assert_eq!(
-                    verify_inclusion(&other_leaf, index, size, &proof, &root),
-                    Err(MerkleError::RootMismatch)
-                );
+                assert_eq!(verify_inclusion(&other_leaf, index, size, &proof, &root), Err(MerkleError::RootMismatch));
             }
         }
     }
@@ -966,10 +760,7 @@ mod tests {
     #[test]
     fn verifiers_reject_every_tampered_consistency_proof() {
         let leaves = test_leaves(2 * MAX_SIZE);
-        let mut table = NodeTable {
-            leaves: &leaves,
-            cache: HashMap::new(),
-        };
+        let mut table = NodeTable { leaves: &leaves, cache: HashMap::new() };
         for new_size in 1..=MAX_SIZE as u64 {
             let new_root = naive_mth(&leaves[..new_size as usize]);
             for old_size in 1..new_size {
@@ -978,83 +769,42 @@ mod tests {
                 for position in 0..proof.len() {
                     for bit in [4, 100, 250] {
                         let bad = flipped(&proof, position, bit);
-                        assert!(
-                            verify_consistency(old_size, new_size, &bad, &old_root, &new_root)
-                                .is_err()
-                        );
+                        assert!(verify_consistency(old_size, new_size, &bad, &old_root, &new_root).is_err());
                     }
                 }
                 // As for inclusion, wrong sizes come with their genuine roots.
                 for wrong_old in [old_size - 1, old_size + 1, old_size ^ 2] {
                     if wrong_old != old_size && wrong_old <= new_size {
                         let wrong_root = naive_mth(&leaves[..wrong_old as usize]);
-                        assert!(verify_consistency(
-                            wrong_old,
-                            new_size,
-                            &proof,
-                            &wrong_root,
-                            &new_root
-                        )
-                        .is_err());
+                        assert!(verify_consistency(wrong_old, new_size, &proof, &wrong_root, &new_root).is_err());
                     }
                 }
                 for wrong_new in [new_size - 1, new_size + 1, new_size * 2, new_size / 2] {
                     if wrong_new != new_size {
                         let wrong_root = naive_mth(&leaves[..wrong_new as usize]);
-                        assert!(verify_consistency(
-                            old_size,
-                            wrong_new,
-                            &proof,
-                            &old_root,
-                            &wrong_root
-                        )
-                        .is_err());
+                        assert!(verify_consistency(old_size, wrong_new, &proof, &old_root, &wrong_root).is_err());
                     }
                 }
-                assert!(
-                    verify_consistency(u64::MAX, new_size, &proof, &old_root, &new_root).is_err()
-                );
+                assert!(verify_consistency(u64::MAX, new_size, &proof, &old_root, &new_root).is_err());
                 assert!(verify_consistency(old_size, 0, &proof, &old_root, &new_root).is_err());
-                assert!(
-                    verify_consistency(old_size, u64::MAX, &proof, &old_root, &new_root).is_err()
-                );
-                assert!(
-                    verify_consistency(old_size, new_size, &proof, &new_root, &old_root).is_err()
-                );
-                assert!(
-                    verify_consistency(old_size, new_size, &proof, &empty_root(), &new_root)
-                        .is_err()
-                );
-                assert!(
-                    verify_consistency(old_size, new_size, &proof, &old_root, &empty_root())
-                        .is_err()
-                );
+                assert!(verify_consistency(old_size, u64::MAX, &proof, &old_root, &new_root).is_err());
+                assert!(verify_consistency(old_size, new_size, &proof, &new_root, &old_root).is_err());
+                assert!(verify_consistency(old_size, new_size, &proof, &empty_root(), &new_root).is_err());
+                assert!(verify_consistency(old_size, new_size, &proof, &old_root, &empty_root()).is_err());
                 assert!(verify_consistency(old_size, new_size, &[], &old_root, &new_root).is_err());
                 let mut longer = proof.clone();
                 longer.push(new_root);
-                assert!(
-                    verify_consistency(old_size, new_size, &longer, &old_root, &new_root).is_err()
-                );
+                assert!(verify_consistency(old_size, new_size, &longer, &old_root, &new_root).is_err());
                 let mut preceded = vec![old_root];
                 preceded.extend_from_slice(&proof);
-                assert!(
-                    verify_consistency(old_size, new_size, &preceded, &old_root, &new_root)
-                        .is_err()
-                );
+                assert!(verify_consistency(old_size, new_size, &preceded, &old_root, &new_root).is_err());
                 let shorter = &proof[..proof.len() - 1];
-                assert!(
-                    verify_consistency(old_size, new_size, shorter, &old_root, &new_root).is_err()
-                );
+                assert!(verify_consistency(old_size, new_size, shorter, &old_root, &new_root).is_err());
             }
             // A tree is consistent with itself only under its own root.
             verify_consistency(new_size, new_size, &[], &new_root, &new_root).unwrap();
-            assert_eq!(
-                verify_consistency(new_size, new_size, &[], &empty_root(), &new_root),
-                Err(MerkleError::RootMismatch)
-            );
-            assert!(
-                verify_consistency(new_size, new_size, &[new_root], &new_root, &new_root).is_err()
-            );
+            assert_eq!(verify_consistency(new_size, new_size, &[], &empty_root(), &new_root), Err(MerkleError::RootMismatch));
+            assert!(verify_consistency(new_size, new_size, &[new_root], &new_root, &new_root).is_err());
         }
     }
 
@@ -1074,20 +824,7 @@ mod tests {
     #[test]
     fn verifiers_never_panic_on_garbage() {
         let garbage: Vec<Hash> = (0..70u8).map(|i| [i; 32]).collect();
-        let sizes = [
-            0,
-            1,
-            2,
-            3,
-            7,
-            8,
-            9,
-            1 << 32,
-            (1 << 63) - 1,
-            1 << 63,
-            u64::MAX - 1,
-            u64::MAX,
-        ];
+        let sizes = [0, 1, 2, 3, 7, 8, 9, 1 << 32, (1 << 63) - 1, 1 << 63, u64::MAX - 1, u64::MAX];
         for &a in &sizes {
             for &b in &sizes {
                 for length in [0, 1, 2, 5, 31, 32, 63, 64, 65, 70] {
@@ -1098,29 +835,14 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            verify_inclusion(&garbage[0], 0, 0, &[], &garbage[0]),
-            Err(MerkleError::IndexOutOfRange { index: 0, size: 0 })
-        );
-        assert_eq!(
-            verify_consistency(9, 8, &[], &garbage[0], &garbage[0]),
-            Err(MerkleError::BadSizes { old: 9, new: 8 })
-        );
+        assert_eq!(verify_inclusion(&garbage[0], 0, 0, &[], &garbage[0]), Err(MerkleError::IndexOutOfRange { index: 0, size: 0 }));
+        assert_eq!(verify_consistency(9, 8, &[], &garbage[0], &garbage[0]), Err(MerkleError::BadSizes { old: 9, new: 8 }));
     }
 
     /// `testonly/constants.go` of github.com/transparency-dev/merkle (the
     /// Certificate Transparency test data): the leaf inputs and the root of
     /// each prefix of them, indexed by tree size.
-    const CT_LEAF_INPUTS: [&str; 8] = [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    ];
+    const CT_LEAF_INPUTS: [&str; 8] = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"];
     const CT_ROOTS: [&str; 9] = [
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -1134,10 +856,7 @@ mod tests {
     ];
 
     fn ct_leaves() -> Vec<Hash> {
-        CT_LEAF_INPUTS
-            .iter()
-            .map(|input| leaf_hash(&hex::decode(input).unwrap()))
-            .collect()
+        CT_LEAF_INPUTS.iter().map(|input| leaf_hash(&hex::decode(input).unwrap())).collect()
     }
 
     #[test]
@@ -1146,12 +865,7 @@ mod tests {
         let mut frontier = Frontier::new();
         for (size, leaf) in ct_leaves().into_iter().enumerate() {
             frontier.push(leaf);
-            assert_eq!(
-                frontier.root(),
-                hex_hash(CT_ROOTS[size + 1]),
-                "size {}",
-                size + 1
-            );
+            assert_eq!(frontier.root(), hex_hash(CT_ROOTS[size + 1]), "size {}", size + 1);
         }
     }
 
@@ -1178,11 +892,7 @@ mod tests {
                     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
                 ],
             ),
-            (
-                2,
-                3,
-                &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
-            ),
+            (2, 3, &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
             (
                 1,
                 5,
@@ -1232,10 +942,7 @@ mod tests {
             ),
         ];
         let leaves = ct_leaves();
-        let mut table = NodeTable {
-            leaves: &leaves,
-            cache: HashMap::new(),
-        };
+        let mut table = NodeTable { leaves: &leaves, cache: HashMap::new() };
         for (index, size, expected) in inclusion {
             let expected: Vec<Hash> = expected.iter().map(|h| hex_hash(h)).collect();
             let root = hex_hash(CT_ROOTS[size as usize]);
@@ -1246,10 +953,7 @@ mod tests {
             let expected: Vec<Hash> = expected.iter().map(|h| hex_hash(h)).collect();
             let old_root = hex_hash(CT_ROOTS[old_size as usize]);
             let new_root = hex_hash(CT_ROOTS[new_size as usize]);
-            assert_eq!(
-                table.fetch(&consistency_plan(old_size, new_size).unwrap()),
-                expected
-            );
+            assert_eq!(table.fetch(&consistency_plan(old_size, new_size).unwrap()), expected);
             verify_consistency(old_size, new_size, &expected, &old_root, &new_root).unwrap();
         }
     }

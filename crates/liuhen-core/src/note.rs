@@ -28,9 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::merkle::Hash;
 use crate::note_sm2::Sm2PublicKey;
 
-pub use crate::note_sm2::{
-    sm2_key_id, Sm2NoteSigner, SM2_DISTINGUISHING_ID, SM2_SIGNATURE_IDENTIFIER, SM2_SIGNATURE_TYPE,
-};
+pub use crate::note_sm2::{sm2_key_id, Sm2NoteSigner, SM2_DISTINGUISHING_ID, SM2_SIGNATURE_IDENTIFIER, SM2_SIGNATURE_TYPE};
 
 /// The most signature lines [`open_note`] reads from one note. The spec asks
 /// verifiers to accept at least 16; the limit keeps a hostile note from
@@ -54,9 +52,7 @@ pub enum NoteError {
     ControlCharacter { code: u32 },
     #[error("a note needs at least one signer; pass the log's signing key")]
     NoSigners,
-    #[error(
-        "the note has no signature lines; signatures must follow the text after one blank line"
-    )]
+    #[error("the note has no signature lines; signatures must follow the text after one blank line")]
     NoSignatures,
     #[error("signature line {line} is malformed: each must read '— <key name> <base64 key id and signature>' and end with a newline")]
     MalformedSignatureLine { line: usize },
@@ -73,11 +69,7 @@ pub enum NoteError {
     #[error("the verifier key is malformed: {reason}")]
     MalformedVerifierKey { reason: &'static str },
     #[error("the verifier key for {name} names key id {stated} but its public key has id {actual}; the key was mistyped or altered")]
-    KeyIdMismatch {
-        name: String,
-        stated: String,
-        actual: String,
-    },
+    KeyIdMismatch { name: String, stated: String, actual: String },
     #[error("signature type 0x{kind:02x} is not supported; only Ed25519 (0x01) and SM2 (0xff followed by {SM2_SIGNATURE_IDENTIFIER:?}) verifier keys can be used")]
     UnsupportedSignatureType { kind: u8 },
     #[error("the verifier key has signature type 0xff but its identifier is not {SM2_SIGNATURE_IDENTIFIER:?}, the only 0xff signature type supported; check that the key was made for Liuhen's SM2 signatures")]
@@ -110,12 +102,7 @@ impl Checkpoint {
     /// value back, when the origin and every extension are non-empty single
     /// lines without control characters.
     pub fn to_note_text(&self) -> String {
-        let mut text = format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            BASE64.encode(self.root)
-        );
+        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(self.root));
         for extension in &self.extensions {
             text.push_str(extension);
             text.push('\n');
@@ -136,24 +123,12 @@ impl Checkpoint {
             return Err(malformed("it must not contain empty lines"));
         }
         let [origin, size, root, extensions @ ..] = lines.as_slice() else {
-            return Err(malformed(
-                "it needs an origin line, a tree size line and a root hash line",
-            ));
+            return Err(malformed("it needs an origin line, a tree size line and a root hash line"));
         };
-        let size = parse_decimal(size).ok_or_else(|| {
-            malformed(
-                "the second line must be the tree size in decimal, without sign or leading zeros",
-            )
-        })?;
-        let root = decode_hash(root).ok_or_else(|| {
-            malformed("the third line must be a 32-byte root hash in standard base64")
-        })?;
-        Ok(Self {
-            origin: (*origin).to_owned(),
-            size,
-            root,
-            extensions: extensions.iter().map(|line| (*line).to_owned()).collect(),
-        })
+        let size = parse_decimal(size)
+            .ok_or_else(|| malformed("the second line must be the tree size in decimal, without sign or leading zeros"))?;
+        let root = decode_hash(root).ok_or_else(|| malformed("the third line must be a 32-byte root hash in standard base64"))?;
+        Ok(Self { origin: (*origin).to_owned(), size, root, extensions: extensions.iter().map(|line| (*line).to_owned()).collect() })
     }
 }
 
@@ -183,30 +158,19 @@ impl Ed25519NoteSigner {
     pub fn new(name: &str, key: SigningKey) -> Result<Self, NoteError> {
         check_key_name(name)?;
         let key_id = ed25519_key_id(name, key.verifying_key().as_bytes());
-        Ok(Self {
-            name: name.to_owned(),
-            key,
-            key_id,
-        })
+        Ok(Self { name: name.to_owned(), key, key_id })
     }
 
     /// The verifier for this signer's signatures.
     pub fn verifier(&self) -> NoteVerifier {
-        NoteVerifier {
-            name: self.name.clone(),
-            key_id: self.key_id,
-            key: NoteKey::Ed25519(self.key.verifying_key()),
-        }
+        NoteVerifier { name: self.name.clone(), key_id: self.key_id, key: NoteKey::Ed25519(self.key.verifying_key()) }
     }
 }
 
 impl fmt::Debug for Ed25519NoteSigner {
     // The private key never reaches a log line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ed25519NoteSigner")
-            .field("name", &self.name)
-            .field("key_id", &hex::encode(self.key_id))
-            .finish_non_exhaustive()
+        f.debug_struct("Ed25519NoteSigner").field("name", &self.name).field("key_id", &hex::encode(self.key_id)).finish_non_exhaustive()
     }
 }
 
@@ -247,10 +211,7 @@ pub fn sign_note(text: &str, signers: &[&dyn NoteSigner]) -> Result<String, Note
     }
     // Refuse to write what `open_note` would refuse to read.
     if signers.len() > MAX_SIGNATURES {
-        return Err(NoteError::TooManySignatures {
-            count: signers.len(),
-            max: MAX_SIGNATURES,
-        });
+        return Err(NoteError::TooManySignatures { count: signers.len(), max: MAX_SIGNATURES });
     }
     let mut note = String::with_capacity(text.len() + 1 + signers.len() * 128);
     note.push_str(text);
@@ -321,9 +282,7 @@ impl NoteVerifier {
         let malformed = |reason| NoteError::MalformedVerifierKey { reason };
         // Key names cannot contain '+', but base64 can, so split twice only.
         let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(key_id_hex), Some(key_base64)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(name), Some(key_id_hex), Some(key_base64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(malformed("it must read <name>+<key id>+<base64 key>"));
         };
         check_key_name(name)?;
@@ -334,9 +293,7 @@ impl NoteVerifier {
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
             .ok_or_else(|| malformed("the key id must be 8 hexadecimal digits"))?;
-        let key_bytes = BASE64
-            .decode(key_base64)
-            .map_err(|_| malformed("the key is not standard base64"))?;
+        let key_bytes = BASE64.decode(key_base64).map_err(|_| malformed("the key is not standard base64"))?;
         let Some((&kind, public_key)) = key_bytes.split_first() else {
             return Err(malformed("the key is empty"));
         };
@@ -347,17 +304,9 @@ impl NoteVerifier {
         };
         let actual = key_id(name, &[&key.encode()]);
         if actual != stated {
-            return Err(NoteError::KeyIdMismatch {
-                name: name.to_owned(),
-                stated: hex::encode(stated),
-                actual: hex::encode(actual),
-            });
+            return Err(NoteError::KeyIdMismatch { name: name.to_owned(), stated: hex::encode(stated), actual: hex::encode(actual) });
         }
-        Ok(Self {
-            name: name.to_owned(),
-            key_id: actual,
-            key,
-        })
+        Ok(Self { name: name.to_owned(), key_id: actual, key })
     }
 
     /// The key name signatures from this key carry.
@@ -372,22 +321,13 @@ impl NoteVerifier {
 
     /// The verifier key string, as [`NoteVerifier::from_vkey`] reads it.
     pub fn vkey(&self) -> String {
-        format!(
-            "{}+{}+{}",
-            self.name,
-            hex::encode(self.key_id),
-            BASE64.encode(self.key.encode())
-        )
+        format!("{}+{}+{}", self.name, hex::encode(self.key_id), BASE64.encode(self.key.encode()))
     }
 
     /// A verifier for an SM2 key, built by [`Sm2NoteSigner::verifier`].
     pub(crate) fn sm2(name: &str, key: Sm2PublicKey) -> Self {
         let key = NoteKey::Sm2(key);
-        Self {
-            name: name.to_owned(),
-            key_id: key_id(name, &[&key.encode()]),
-            key,
-        }
+        Self { name: name.to_owned(), key_id: key_id(name, &[&key.encode()]), key }
     }
 
     fn verifies(&self, text: &[u8], signature: &[u8]) -> bool {
@@ -403,11 +343,8 @@ impl NoteVerifier {
 /// Reads the 32 bytes after an Ed25519 verifier key's type byte.
 fn parse_ed25519_key(public_key: &[u8]) -> Result<VerifyingKey, NoteError> {
     let malformed = |reason| NoteError::MalformedVerifierKey { reason };
-    let public_key: &[u8; 32] = public_key
-        .try_into()
-        .map_err(|_| malformed("an Ed25519 key must be 32 bytes after its type byte"))?;
-    let key = VerifyingKey::from_bytes(public_key)
-        .map_err(|_| malformed("the key is not a valid Ed25519 point"))?;
+    let public_key: &[u8; 32] = public_key.try_into().map_err(|_| malformed("an Ed25519 key must be 32 bytes after its type byte"))?;
+    let key = VerifyingKey::from_bytes(public_key).map_err(|_| malformed("the key is not a valid Ed25519 point"))?;
     // A small-order key would accept forged signatures on any text.
     if key.is_weak() {
         return Err(malformed("the key is a weak Ed25519 key"));
@@ -455,59 +392,39 @@ pub fn open_note(signed: &str, verifiers: &[NoteVerifier]) -> Result<OpenedNote,
         return Err(NoteError::NoSignatures);
     }
     let Some(block) = block.strip_suffix('\n') else {
-        return Err(NoteError::MalformedSignatureLine {
-            line: block.split('\n').count(),
-        });
+        return Err(NoteError::MalformedSignatureLine { line: block.split('\n').count() });
     };
     let count = block.split('\n').count();
     if count > MAX_SIGNATURES {
-        return Err(NoteError::TooManySignatures {
-            count,
-            max: MAX_SIGNATURES,
-        });
+        return Err(NoteError::TooManySignatures { count, max: MAX_SIGNATURES });
     }
 
     let mut verified_by = Vec::new();
     let mut unknown_signatures = 0;
     let mut seen: Vec<(&str, [u8; 4])> = Vec::new();
     for (number, line) in block.split('\n').enumerate() {
-        let (name, key_id, signature) = parse_signature_line(line)
-            .ok_or(NoteError::MalformedSignatureLine { line: number + 1 })?;
-        let mut matching = verifiers
-            .iter()
-            .filter(|verifier| verifier.name == name && verifier.key_id == key_id);
+        let (name, key_id, signature) = parse_signature_line(line).ok_or(NoteError::MalformedSignatureLine { line: number + 1 })?;
+        let mut matching = verifiers.iter().filter(|verifier| verifier.name == name && verifier.key_id == key_id);
         let Some(verifier) = matching.next() else {
             unknown_signatures += 1;
             continue;
         };
         if matching.any(|other| !other.same_key(verifier)) {
-            return Err(NoteError::AmbiguousVerifiers {
-                name: name.to_owned(),
-            });
+            return Err(NoteError::AmbiguousVerifiers { name: name.to_owned() });
         }
         if seen.contains(&(name, key_id)) {
-            return Err(NoteError::DuplicateSignature {
-                name: name.to_owned(),
-            });
+            return Err(NoteError::DuplicateSignature { name: name.to_owned() });
         }
         seen.push((name, key_id));
         if !verifier.verifies(text.as_bytes(), &signature) {
-            return Err(NoteError::InvalidSignature {
-                name: name.to_owned(),
-            });
+            return Err(NoteError::InvalidSignature { name: name.to_owned() });
         }
         verified_by.push(name.to_owned());
     }
     if verified_by.is_empty() {
-        return Err(NoteError::NoTrustedSignature {
-            unknown: unknown_signatures,
-        });
+        return Err(NoteError::NoTrustedSignature { unknown: unknown_signatures });
     }
-    Ok(OpenedNote {
-        text: text.to_owned(),
-        verified_by,
-        unknown_signatures,
-    })
+    Ok(OpenedNote { text: text.to_owned(), verified_by, unknown_signatures })
 }
 
 /// Reads an ASCII decimal with no sign and no leading zeros (except `0`
@@ -543,9 +460,7 @@ pub(crate) fn check_control_characters(text: &str) -> Result<(), NoteError> {
 
 pub(crate) fn check_key_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty() || name.contains('+') || name.chars().any(char::is_whitespace) {
-        return Err(NoteError::InvalidKeyName {
-            name: name.to_owned(),
-        });
+        return Err(NoteError::InvalidKeyName { name: name.to_owned() });
     }
     Ok(())
 }
@@ -573,21 +488,14 @@ mod tests {
     }
 
     fn checkpoint() -> Checkpoint {
-        Checkpoint {
-            origin: "liuhen.example/zhifa-jilu".to_owned(),
-            size: 20_852_163,
-            root: [0x5a; 32],
-            extensions: Vec::new(),
-        }
+        Checkpoint { origin: "liuhen.example/zhifa-jilu".to_owned(), size: 20_852_163, root: [0x5a; 32], extensions: Vec::new() }
     }
 
     /// The example of golang.org/x/mod/sumdb/note's package documentation
     /// (the reference implementation signed-note grew out of): its private
     /// key string, verifier key, text and signed note.
-    const GO_PRIVATE_KEY: &str =
-        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-    const GO_VERIFIER_KEY: &str =
-        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const GO_PRIVATE_KEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const GO_VERIFIER_KEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
     const GO_TEXT: &str = "If you think cryptography is the answer to your problem,\n\
                            then you don't know what your problem is.\n";
     const GO_SIGNED: &str = "If you think cryptography is the answer to your problem,\n\
@@ -612,8 +520,7 @@ mod tests {
         let decoded = BASE64.decode(encoded).unwrap();
         assert_eq!(decoded[0], ED25519_SIGNATURE_TYPE);
         let seed: [u8; 32] = decoded[1..].try_into().unwrap();
-        let go_signer =
-            Ed25519NoteSigner::new("PeterNeumann", SigningKey::from_bytes(&seed)).unwrap();
+        let go_signer = Ed25519NoteSigner::new("PeterNeumann", SigningKey::from_bytes(&seed)).unwrap();
         assert_eq!(go_signer.verifier_key(), GO_VERIFIER_KEY);
         assert_eq!(sign_note(GO_TEXT, &[&go_signer]).unwrap(), GO_SIGNED);
     }
@@ -628,10 +535,7 @@ mod tests {
 
         let opened = open_note(&signed, &[log.verifier(), witness.verifier()]).unwrap();
         assert_eq!(opened.text, text);
-        assert_eq!(
-            opened.verified_by,
-            ["liuhen.example/log", "witness.example/w1"]
-        );
+        assert_eq!(opened.verified_by, ["liuhen.example/log", "witness.example/w1"]);
         assert_eq!(opened.unknown_signatures, 0);
 
         // Only the log key is trusted: the witness signature is ignored.
@@ -662,36 +566,23 @@ mod tests {
         let tampered_text = signed.replacen("20852163", "20852164", 1);
         assert_eq!(
             open_note(&tampered_text, &verifiers).unwrap_err(),
-            NoteError::InvalidSignature {
-                name: "liuhen.example/log".to_owned()
-            }
+            NoteError::InvalidSignature { name: "liuhen.example/log".to_owned() }
         );
 
         // Flip one bit in the signature bytes (after the key id).
         let (head, line) = signed.rsplit_once("\u{2014} liuhen.example/log ").unwrap();
         let mut bytes = BASE64.decode(line.trim_end()).unwrap();
         bytes[10] ^= 0x01;
-        let tampered_signature = format!(
-            "{head}\u{2014} liuhen.example/log {}\n",
-            BASE64.encode(&bytes)
-        );
+        let tampered_signature = format!("{head}\u{2014} liuhen.example/log {}\n", BASE64.encode(&bytes));
         assert_eq!(
             open_note(&tampered_signature, &verifiers).unwrap_err(),
-            NoteError::InvalidSignature {
-                name: "liuhen.example/log".to_owned()
-            }
+            NoteError::InvalidSignature { name: "liuhen.example/log".to_owned() }
         );
 
         // A signature cut short is still a bad signature from a known key.
         bytes.truncate(20);
-        let truncated = format!(
-            "{head}\u{2014} liuhen.example/log {}\n",
-            BASE64.encode(&bytes)
-        );
-        assert!(matches!(
-            open_note(&truncated, &verifiers),
-            Err(NoteError::InvalidSignature { .. })
-        ));
+        let truncated = format!("{head}\u{2014} liuhen.example/log {}\n", BASE64.encode(&bytes));
+        assert!(matches!(open_note(&truncated, &verifiers), Err(NoteError::InvalidSignature { .. })));
     }
 
     #[test]
@@ -700,14 +591,8 @@ mod tests {
         let impostor = signer("liuhen.example/log");
         let signed = sign_note(&checkpoint().to_note_text(), &[&impostor]).unwrap();
         // Same name, different key id: an unknown key, ignored.
-        assert_eq!(
-            open_note(&signed, &[log.verifier()]).unwrap_err(),
-            NoteError::NoTrustedSignature { unknown: 1 }
-        );
-        assert_eq!(
-            open_note(&signed, &[]).unwrap_err(),
-            NoteError::NoTrustedSignature { unknown: 1 }
-        );
+        assert_eq!(open_note(&signed, &[log.verifier()]).unwrap_err(), NoteError::NoTrustedSignature { unknown: 1 });
+        assert_eq!(open_note(&signed, &[]).unwrap_err(), NoteError::NoTrustedSignature { unknown: 1 });
 
         // Same name and key id as a trusted key but signed by another key: a
         // forgery attempt that must fail loudly, not be skipped.
@@ -730,9 +615,7 @@ mod tests {
         let forged = sign_note(&checkpoint().to_note_text(), &[&forger, &log]).unwrap();
         assert_eq!(
             open_note(&forged, &[log.verifier()]).unwrap_err(),
-            NoteError::InvalidSignature {
-                name: "liuhen.example/log".to_owned()
-            }
+            NoteError::InvalidSignature { name: "liuhen.example/log".to_owned() }
         );
     }
 
@@ -742,9 +625,7 @@ mod tests {
         let signed = sign_note(&checkpoint().to_note_text(), &[&log, &log]).unwrap();
         assert_eq!(
             open_note(&signed, &[log.verifier()]).unwrap_err(),
-            NoteError::DuplicateSignature {
-                name: "liuhen.example/log".to_owned()
-            }
+            NoteError::DuplicateSignature { name: "liuhen.example/log".to_owned() }
         );
         let once = sign_note(&checkpoint().to_note_text(), &[&log]).unwrap();
         // The same trusted key listed twice is harmless.
@@ -758,46 +639,24 @@ mod tests {
         let (name, rest) = vkey.split_once('+').unwrap();
         let (key_id, key) = rest.split_once('+').unwrap();
 
-        let wrong_id = format!(
-            "{name}+{}+{key}",
-            if key_id == "00000000" {
-                "00000001"
-            } else {
-                "00000000"
-            }
-        );
-        assert!(matches!(
-            NoteVerifier::from_vkey(&wrong_id),
-            Err(NoteError::KeyIdMismatch { .. })
-        ));
+        let wrong_id = format!("{name}+{}+{key}", if key_id == "00000000" { "00000001" } else { "00000000" });
+        assert!(matches!(NoteVerifier::from_vkey(&wrong_id), Err(NoteError::KeyIdMismatch { .. })));
         let renamed = format!("other.example/log+{key_id}+{key}");
-        assert!(matches!(
-            NoteVerifier::from_vkey(&renamed),
-            Err(NoteError::KeyIdMismatch { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&renamed), Err(NoteError::KeyIdMismatch { .. })));
         let upper = format!("{name}+{}+{key}", key_id.to_uppercase());
-        assert_eq!(
-            NoteVerifier::from_vkey(&upper).unwrap().key_id(),
-            log.key_id()
-        );
+        assert_eq!(NoteVerifier::from_vkey(&upper).unwrap().key_id(), log.key_id());
 
         let mut other_type = BASE64.decode(key).unwrap();
         other_type[0] = 0x02;
         let other_type = format!("{name}+{key_id}+{}", BASE64.encode(other_type));
-        assert_eq!(
-            NoteVerifier::from_vkey(&other_type).unwrap_err(),
-            NoteError::UnsupportedSignatureType { kind: 0x02 }
-        );
+        assert_eq!(NoteVerifier::from_vkey(&other_type).unwrap_err(), NoteError::UnsupportedSignatureType { kind: 0x02 });
 
         // The identity point is a small-order key.
         let mut weak = vec![ED25519_SIGNATURE_TYPE, 1];
         weak.extend_from_slice(&[0; 31]);
         let weak_id = hex::encode(ed25519_key_id("weak", &weak[1..].try_into().unwrap()));
         let weak = format!("weak+{weak_id}+{}", BASE64.encode(weak));
-        assert!(matches!(
-            NoteVerifier::from_vkey(&weak),
-            Err(NoteError::MalformedVerifierKey { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&weak), Err(NoteError::MalformedVerifierKey { .. })));
 
         for garbage in [
             "",
@@ -823,19 +682,10 @@ mod tests {
 
     #[test]
     fn key_names_are_validated() {
-        for bad in [
-            "",
-            "has space",
-            "has+plus",
-            "tab\tname",
-            "ideographic\u{3000}space",
-            "line\nbreak",
-        ] {
+        for bad in ["", "has space", "has+plus", "tab\tname", "ideographic\u{3000}space", "line\nbreak"] {
             assert_eq!(
                 Ed25519NoteSigner::new(bad, SigningKey::generate(&mut OsRng)).unwrap_err(),
-                NoteError::InvalidKeyName {
-                    name: bad.to_owned()
-                }
+                NoteError::InvalidKeyName { name: bad.to_owned() }
             );
         }
         Ed25519NoteSigner::new("执法记录.example/日志", SigningKey::generate(&mut OsRng)).unwrap();
@@ -849,47 +699,22 @@ mod tests {
         let signed = sign_note(&text, &[&log]).unwrap();
         let signature_line = signed.rsplit('\n').nth(1).unwrap();
 
-        assert_eq!(
-            open_note(&text, &verifiers).unwrap_err(),
-            NoteError::NoSignatures
-        );
-        assert_eq!(
-            open_note(&format!("{text}\n"), &verifiers).unwrap_err(),
-            NoteError::NoSignatures
-        );
-        assert_eq!(
-            open_note("", &verifiers).unwrap_err(),
-            NoteError::NoSignatures
-        );
+        assert_eq!(open_note(&text, &verifiers).unwrap_err(), NoteError::NoSignatures);
+        assert_eq!(open_note(&format!("{text}\n"), &verifiers).unwrap_err(), NoteError::NoSignatures);
+        assert_eq!(open_note("", &verifiers).unwrap_err(), NoteError::NoSignatures);
         // The blank line before the signatures is missing.
         let no_blank = format!("{text}{signature_line}\n");
         assert!(open_note(&no_blank, &verifiers).is_err());
         // The final newline after the signature is missing.
-        assert_eq!(
-            open_note(signed.trim_end_matches('\n'), &verifiers).unwrap_err(),
-            NoteError::MalformedSignatureLine { line: 1 }
-        );
+        assert_eq!(open_note(signed.trim_end_matches('\n'), &verifiers).unwrap_err(), NoteError::MalformedSignatureLine { line: 1 });
         // Windows line endings.
         let crlf = signed.replace('\n', "\r\n");
-        assert_eq!(
-            open_note(&crlf, &verifiers).unwrap_err(),
-            NoteError::ControlCharacter { code: 0x0d }
-        );
+        assert_eq!(open_note(&crlf, &verifiers).unwrap_err(), NoteError::ControlCharacter { code: 0x0d });
         // Replacement characters left behind by a lossy decoding still fail
         // the signature, and NUL or other control bytes are refused outright.
-        let mangled = signed.replacen(
-            "liuhen.example/zhifa-jilu",
-            "liuhen.example/zhifa-\u{fffd}",
-            1,
-        );
-        assert!(matches!(
-            open_note(&mangled, &verifiers),
-            Err(NoteError::InvalidSignature { .. })
-        ));
-        assert!(matches!(
-            open_note(&signed.replacen('l', "\0", 1), &verifiers),
-            Err(NoteError::ControlCharacter { code: 0 })
-        ));
+        let mangled = signed.replacen("liuhen.example/zhifa-jilu", "liuhen.example/zhifa-\u{fffd}", 1);
+        assert!(matches!(open_note(&mangled, &verifiers), Err(NoteError::InvalidSignature { .. })));
+        assert!(matches!(open_note(&signed.replacen('l', "\0", 1), &verifiers), Err(NoteError::ControlCharacter { code: 0 })));
         for bad_line in [
             "- liuhen.example/log AAAAAAAA",
             "\u{2014}liuhen.example/log AAAAAAAA",
@@ -902,20 +727,10 @@ mod tests {
             "\u{2014} liuhen.example/log AAAAAAA",
         ] {
             let note = format!("{text}\n{signature_line}\n{bad_line}\n");
-            assert_eq!(
-                open_note(&note, &verifiers).unwrap_err(),
-                NoteError::MalformedSignatureLine { line: 2 },
-                "{bad_line:?}"
-            );
+            assert_eq!(open_note(&note, &verifiers).unwrap_err(), NoteError::MalformedSignatureLine { line: 2 }, "{bad_line:?}");
         }
-        let flood = format!(
-            "{text}\n{}",
-            format!("{signature_line}\n").repeat(MAX_SIGNATURES + 1)
-        );
-        assert!(matches!(
-            open_note(&flood, &verifiers),
-            Err(NoteError::TooManySignatures { .. })
-        ));
+        let flood = format!("{text}\n{}", format!("{signature_line}\n").repeat(MAX_SIGNATURES + 1));
+        assert!(matches!(open_note(&flood, &verifiers), Err(NoteError::TooManySignatures { .. })));
         // Arbitrary byte soup never panics.
         for cut in 0..signed.len() {
             if signed.is_char_boundary(cut) {
@@ -928,18 +743,9 @@ mod tests {
     #[test]
     fn sign_note_refuses_bad_input() {
         let log = signer("liuhen.example/log");
-        assert_eq!(
-            sign_note("no newline", &[&log]).unwrap_err(),
-            NoteError::TextWithoutFinalNewline
-        );
-        assert_eq!(
-            sign_note("", &[&log]).unwrap_err(),
-            NoteError::TextWithoutFinalNewline
-        );
-        assert_eq!(
-            sign_note("line\r\n", &[&log]).unwrap_err(),
-            NoteError::ControlCharacter { code: 0x0d }
-        );
+        assert_eq!(sign_note("no newline", &[&log]).unwrap_err(), NoteError::TextWithoutFinalNewline);
+        assert_eq!(sign_note("", &[&log]).unwrap_err(), NoteError::TextWithoutFinalNewline);
+        assert_eq!(sign_note("line\r\n", &[&log]).unwrap_err(), NoteError::ControlCharacter { code: 0x0d });
         assert_eq!(sign_note("text\n", &[]).unwrap_err(), NoteError::NoSigners);
     }
 
@@ -947,44 +753,24 @@ mod tests {
     fn checkpoint_text_round_trips() {
         let plain = checkpoint();
         let text = plain.to_note_text();
-        assert_eq!(
-            text,
-            format!(
-                "liuhen.example/zhifa-jilu\n20852163\n{}\n",
-                BASE64.encode([0x5a; 32])
-            )
-        );
+        assert_eq!(text, format!("liuhen.example/zhifa-jilu\n20852163\n{}\n", BASE64.encode([0x5a; 32])));
         assert_eq!(Checkpoint::parse(&text).unwrap(), plain);
 
-        let extended = Checkpoint {
-            extensions: vec!["ext one".to_owned(), "— two".to_owned()],
-            ..checkpoint()
-        };
-        assert_eq!(
-            Checkpoint::parse(&extended.to_note_text()).unwrap(),
-            extended
-        );
+        let extended = Checkpoint { extensions: vec!["ext one".to_owned(), "— two".to_owned()], ..checkpoint() };
+        assert_eq!(Checkpoint::parse(&extended.to_note_text()).unwrap(), extended);
 
-        let empty = Checkpoint {
-            size: 0,
-            root: crate::merkle::empty_root(),
-            ..checkpoint()
-        };
+        let empty = Checkpoint { size: 0, root: crate::merkle::empty_root(), ..checkpoint() };
         assert_eq!(Checkpoint::parse(&empty.to_note_text()).unwrap(), empty);
     }
 
     #[test]
     fn checkpoint_example_from_the_spec_parses() {
         // The example note text of c2sp.org/tlog-checkpoint.
-        let text =
-            "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+        let text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
         let checkpoint = Checkpoint::parse(text).unwrap();
         assert_eq!(checkpoint.origin, "example.com/behind-the-sofa");
         assert_eq!(checkpoint.size, 20_852_163);
-        assert_eq!(
-            BASE64.encode(checkpoint.root),
-            "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I="
-        );
+        assert_eq!(BASE64.encode(checkpoint.root), "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=");
         assert_eq!(checkpoint.to_note_text(), text);
     }
 
@@ -1015,12 +801,7 @@ mod tests {
         ] {
             assert!(Checkpoint::parse(&bad).is_err(), "{bad:?}");
         }
-        assert_eq!(
-            Checkpoint::parse(&format!("o\n18446744073709551615\n{root}\n"))
-                .unwrap()
-                .size,
-            u64::MAX
-        );
+        assert_eq!(Checkpoint::parse(&format!("o\n18446744073709551615\n{root}\n")).unwrap().size, u64::MAX);
     }
 
     #[test]

@@ -144,16 +144,11 @@ impl Sm2NoteSigner {
     /// signed-note key name (non-empty, no spaces, no `+`).
     pub fn new(name: &str, secret_key: SecretKey) -> Result<Self, NoteError> {
         check_key_name(name)?;
-        let key = SigningKey::new(SM2_DISTINGUISHING_ID, &secret_key)
-            .expect("the 16-byte distinguishing ID is far below SM2's 8191-byte limit");
+        let key =
+            SigningKey::new(SM2_DISTINGUISHING_ID, &secret_key).expect("the 16-byte distinguishing ID is far below SM2's 8191-byte limit");
         let public_key = Sm2PublicKey::new(secret_key.public_key());
         let key_id = key_id(name, &[&public_key.encode()]);
-        Ok(Self {
-            name: name.to_owned(),
-            key,
-            public_key,
-            key_id,
-        })
+        Ok(Self { name: name.to_owned(), key, public_key, key_id })
     }
 
     /// Makes a new key from `rng`, which must be a cryptographically secure
@@ -166,11 +161,10 @@ impl Sm2NoteSigner {
     /// written by [`Sm2NoteSigner::to_pkcs8_pem`] or by `openssl genpkey
     /// -algorithm SM2`, and pairs it with `name`.
     pub fn from_pkcs8_pem(name: &str, pem: &str) -> Result<Self, NoteError> {
-        let secret_key =
-            SecretKey::from_pkcs8_pem(pem).map_err(|_| NoteError::MalformedPrivateKey {
-                reason: "it must be an unencrypted PKCS#8 PEM document \
+        let secret_key = SecretKey::from_pkcs8_pem(pem).map_err(|_| NoteError::MalformedPrivateKey {
+            reason: "it must be an unencrypted PKCS#8 PEM document \
                          (-----BEGIN PRIVATE KEY-----) holding a key on the SM2 curve",
-            })?;
+        })?;
         Self::new(name, secret_key)
     }
 
@@ -178,9 +172,7 @@ impl Sm2NoteSigner {
     /// endings, for storing in a file only the signer can read. The buffer
     /// is wiped when dropped and prints nothing in `Debug` output.
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        SecretKey::from(self.key.as_nonzero_scalar())
-            .to_pkcs8_pem(LineEnding::LF)
-            .expect("a valid SM2 scalar always has a PKCS#8 encoding")
+        SecretKey::from(self.key.as_nonzero_scalar()).to_pkcs8_pem(LineEnding::LF).expect("a valid SM2 scalar always has a PKCS#8 encoding")
     }
 
     /// The verifier for this signer's signatures.
@@ -192,10 +184,7 @@ impl Sm2NoteSigner {
 impl fmt::Debug for Sm2NoteSigner {
     // The private key never reaches a log line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sm2NoteSigner")
-            .field("name", &self.name)
-            .field("key_id", &hex::encode(self.key_id))
-            .finish_non_exhaustive()
+        f.debug_struct("Sm2NoteSigner").field("name", &self.name).field("key_id", &hex::encode(self.key_id)).finish_non_exhaustive()
     }
 }
 
@@ -211,10 +200,7 @@ impl NoteSigner for Sm2NoteSigner {
     fn sign(&self, message: &[u8]) -> Vec<u8> {
         // Signing fails only if r = 0, r + k = n or s = 0, each of which
         // happens with probability about 2^-256.
-        let signature: Signature = self
-            .key
-            .try_sign(message)
-            .expect("SM2 signing fails only with negligible probability");
+        let signature: Signature = self.key.try_sign(message).expect("SM2 signing fails only with negligible probability");
         signature.to_bytes().to_vec()
     }
 
@@ -227,14 +213,7 @@ impl NoteSigner for Sm2NoteSigner {
 /// `SHA-256(name || "\n" || 0xff || "liuhen.org/sm2-sm3" || point)`, where
 /// `point` is the 65-byte SEC 1 uncompressed public key.
 pub fn sm2_key_id(name: &str, point: &[u8; SM2_POINT_LENGTH]) -> [u8; 4] {
-    key_id(
-        name,
-        &[
-            &[SM2_SIGNATURE_TYPE],
-            SM2_SIGNATURE_IDENTIFIER.as_bytes(),
-            point,
-        ],
-    )
+    key_id(name, &[&[SM2_SIGNATURE_TYPE], SM2_SIGNATURE_IDENTIFIER.as_bytes(), point])
 }
 
 /// An SM2 public key ready to check note signatures, with its point kept
@@ -254,28 +233,19 @@ impl Sm2PublicKey {
             return Err(NoteError::UnsupportedSignatureIdentifier);
         };
         let Ok(point) = <[u8; SM2_POINT_LENGTH]>::try_from(point) else {
-            return Err(malformed(
-                "an SM2 key must be a 65-byte SEC 1 point after its identifier",
-            ));
+            return Err(malformed("an SM2 key must be a 65-byte SEC 1 point after its identifier"));
         };
         if point[0] != 0x04 {
-            return Err(malformed(
-                "an SM2 key must be an uncompressed SEC 1 point, starting with 0x04",
-            ));
+            return Err(malformed("an SM2 key must be an uncompressed SEC 1 point, starting with 0x04"));
         }
-        let public_key = PublicKey::from_sec1_bytes(&point)
-            .map_err(|_| malformed("the key is not a point on the SM2 curve"))?;
+        let public_key = PublicKey::from_sec1_bytes(&point).map_err(|_| malformed("the key is not a point on the SM2 curve"))?;
         Ok(Self::new(public_key))
     }
 
     fn new(public_key: PublicKey) -> Self {
-        let point = public_key
-            .to_encoded_point(false)
-            .as_bytes()
-            .try_into()
-            .expect("an uncompressed SM2 point is 65 bytes");
-        let key = VerifyingKey::new(SM2_DISTINGUISHING_ID, public_key)
-            .expect("the 16-byte distinguishing ID is far below SM2's 8191-byte limit");
+        let point = public_key.to_encoded_point(false).as_bytes().try_into().expect("an uncompressed SM2 point is 65 bytes");
+        let key =
+            VerifyingKey::new(SM2_DISTINGUISHING_ID, public_key).expect("the 16-byte distinguishing ID is far below SM2's 8191-byte limit");
         Self { point, key }
     }
 
@@ -321,13 +291,8 @@ mod tests {
     }
 
     fn checkpoint_text() -> String {
-        Checkpoint {
-            origin: "liuhen.example/zhifa-jilu".to_owned(),
-            size: 20_852_163,
-            root: [0x5a; 32],
-            extensions: Vec::new(),
-        }
-        .to_note_text()
+        Checkpoint { origin: "liuhen.example/zhifa-jilu".to_owned(), size: 20_852_163, root: [0x5a; 32], extensions: Vec::new() }
+            .to_note_text()
     }
 
     /// Splits a verifier key into its name, key id and decoded key bytes.
@@ -343,11 +308,7 @@ mod tests {
     /// that only the key bytes themselves can be at fault.
     fn vkey_with_correct_id(name: &str, key_bytes: &[u8]) -> String {
         let key_id = crate::note::key_id(name, &[key_bytes]);
-        format!(
-            "{name}+{}+{}",
-            hex::encode(key_id),
-            BASE64.encode(key_bytes)
-        )
+        format!("{name}+{}+{}", hex::encode(key_id), BASE64.encode(key_bytes))
     }
 
     /// Replaces the signature on the last line of `signed` (name `name`)
@@ -367,8 +328,7 @@ mod tests {
     // 0003.5-2012), on the recommended curve with the default
     // distinguishing ID, as reproduced in OpenSSL's sm2_internal_test.c and
     // other independent implementations.
-    const GBT_PRIVATE_KEY: &str =
-        "3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8";
+    const GBT_PRIVATE_KEY: &str = "3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8";
     const GBT_PUBLIC_KEY: &str = "04\
         09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020\
         CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13";
@@ -394,10 +354,7 @@ mod tests {
     #[test]
     fn gbt_32918_5_signature_example_verifies() {
         let signer = gbt_signer("liuhen.example/sm2");
-        assert_eq!(
-            hex::encode_upper(signer.public_key.point),
-            GBT_PUBLIC_KEY.to_uppercase()
-        );
+        assert_eq!(hex::encode_upper(signer.public_key.point), GBT_PUBLIC_KEY.to_uppercase());
 
         // Z_A and e computed by hand from the formula in the module comment
         // match the standard's intermediate values.
@@ -410,10 +367,7 @@ mod tests {
         z.update(&signer.public_key.point[1..]);
         let z = z.finalize();
         assert_eq!(hex::encode_upper(z), GBT_Z);
-        let e = Sm3::new()
-            .chain_update(z)
-            .chain_update(GBT_MESSAGE)
-            .finalize();
+        let e = Sm3::new().chain_update(z).chain_update(GBT_MESSAGE).finalize();
         assert_eq!(hex::encode_upper(e), GBT_E);
 
         let published = hex::decode(GBT_SIGNATURE).unwrap();
@@ -462,7 +416,8 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
 
     /// The example of the module comment.
     const EXAMPLE_VKEY: &str = "liuhen.example/sm2+8f7eba5f+/2xpdWhlbi5vcmcvc20yLXNtMwQJ+d8xHlQhoVDdfRYeS8XGchefrRgz/AdrsI/zVvNQIMzqSQziZ3WlLcbqcYzBqmAK7QX7814ISmYy9gctqa0T";
-    const EXAMPLE_SIGNATURE_LINE: &str = "\u{2014} liuhen.example/sm2 j366X2wFxgumtq6AX9fKtoFa5IFy+iEm+NZCoEfXZEk+EGTR8nUNW/C1foVmBSAaShcj6ENVz0H37sFcO7Nhkt5TDfw=";
+    const EXAMPLE_SIGNATURE_LINE: &str =
+        "\u{2014} liuhen.example/sm2 j366X2wFxgumtq6AX9fKtoFa5IFy+iEm+NZCoEfXZEk+EGTR8nUNW/C1foVmBSAaShcj6ENVz0H37sFcO7Nhkt5TDfw=";
 
     #[test]
     fn example_in_the_module_comment_verifies() {
@@ -516,10 +471,7 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
         assert_eq!(opened.unknown_signatures, 1);
         let opened = open_note(&signed, &[sm2.verifier(), ed25519.verifier()]).unwrap();
         assert_eq!(opened.text, text);
-        assert_eq!(
-            opened.verified_by,
-            ["liuhen.example/log", "liuhen.example/log"]
-        );
+        assert_eq!(opened.verified_by, ["liuhen.example/log", "liuhen.example/log"]);
         assert_eq!(opened.unknown_signatures, 0);
 
         // A bad SM2 signature is ignored by a reader that trusts only the
@@ -528,15 +480,10 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
         signature[40] ^= 0x01;
         let tampered = with_signature(&signed, "liuhen.example/log", &signature);
         open_note(&tampered, &[ed25519.verifier()]).unwrap();
-        for verifiers in [
-            vec![sm2.verifier()],
-            vec![ed25519.verifier(), sm2.verifier()],
-        ] {
+        for verifiers in [vec![sm2.verifier()], vec![ed25519.verifier(), sm2.verifier()]] {
             assert_eq!(
                 open_note(&tampered, &verifiers).unwrap_err(),
-                NoteError::InvalidSignature {
-                    name: "liuhen.example/log".to_owned()
-                }
+                NoteError::InvalidSignature { name: "liuhen.example/log".to_owned() }
             );
         }
     }
@@ -546,9 +493,7 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
         let log = signer("liuhen.example/log");
         let signed = sign_note(&checkpoint_text(), &[&log]).unwrap();
         let verifiers = [log.verifier()];
-        let invalid = NoteError::InvalidSignature {
-            name: "liuhen.example/log".to_owned(),
-        };
+        let invalid = NoteError::InvalidSignature { name: "liuhen.example/log".to_owned() };
 
         let tampered_text = signed.replacen("20852163", "20852164", 1);
         assert_eq!(open_note(&tampered_text, &verifiers).unwrap_err(), invalid);
@@ -565,32 +510,17 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
         // Cut short, lengthened, and the DER form other SM2 software writes.
         bad_signatures.push(signature[..4 + 63].to_vec());
         bad_signatures.push([&signature[..], &[0]].concat());
-        let der = [
-            &[0x30, 0x46, 0x02, 0x21, 0x00][..],
-            &signature[4..36],
-            &[0x02, 0x21, 0x00],
-            &signature[36..],
-        ]
-        .concat();
+        let der = [&[0x30, 0x46, 0x02, 0x21, 0x00][..], &signature[4..36], &[0x02, 0x21, 0x00], &signature[36..]].concat();
         bad_signatures.push([&signature[..4], &der].concat());
         // r or s zero, or not below the group order n.
-        for (start, value) in [
-            (4, [0; 32].to_vec()),
-            (36, [0; 32].to_vec()),
-            (4, n.clone()),
-            (36, n),
-        ] {
+        for (start, value) in [(4, [0; 32].to_vec()), (36, [0; 32].to_vec()), (4, n.clone()), (36, n)] {
             let mut out_of_range = signature.clone();
             out_of_range[start..start + 32].copy_from_slice(&value);
             bad_signatures.push(out_of_range);
         }
         for bad in bad_signatures {
             let note = with_signature(&signed, "liuhen.example/log", &bad);
-            assert_eq!(
-                open_note(&note, &verifiers).unwrap_err(),
-                invalid,
-                "{bad:02x?}"
-            );
+            assert_eq!(open_note(&note, &verifiers).unwrap_err(), invalid, "{bad:02x?}");
         }
 
         // A valid signature by another SM2 key claiming this key's name and
@@ -614,10 +544,7 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
         assert_eq!(preimage.len(), 18 + 1 + 1 + 18 + 65);
         let digest = Sha256::digest(&preimage);
         assert_eq!(log.key_id(), digest[..4]);
-        assert_eq!(
-            sm2_key_id("liuhen.example/sm2", &point.clone().try_into().unwrap()),
-            digest[..4]
-        );
+        assert_eq!(sm2_key_id("liuhen.example/sm2", &point.clone().try_into().unwrap()), digest[..4]);
         assert_eq!(hex::encode(log.key_id()), "8f7eba5f");
 
         let (name, key_id, key) = split_vkey(EXAMPLE_VKEY);
@@ -633,33 +560,14 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
         assert_eq!(key.len(), 1 + 18 + 65);
         let key_base64 = BASE64.encode(&key);
 
-        let wrong_id = format!(
-            "{name}+{}+{key_base64}",
-            if key_id == "00000000" {
-                "00000001"
-            } else {
-                "00000000"
-            }
-        );
-        assert!(matches!(
-            NoteVerifier::from_vkey(&wrong_id),
-            Err(NoteError::KeyIdMismatch { .. })
-        ));
+        let wrong_id = format!("{name}+{}+{key_base64}", if key_id == "00000000" { "00000001" } else { "00000000" });
+        assert!(matches!(NoteVerifier::from_vkey(&wrong_id), Err(NoteError::KeyIdMismatch { .. })));
         let renamed = format!("other.example/log+{key_id}+{key_base64}");
-        assert!(matches!(
-            NoteVerifier::from_vkey(&renamed),
-            Err(NoteError::KeyIdMismatch { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&renamed), Err(NoteError::KeyIdMismatch { .. })));
 
         // Other identifiers after 0xff are refused even with a right key id.
         let point = &key[19..];
-        for identifier in [
-            &b"liuhen.org/sm2-sm4"[..],
-            b"LIUHEN.ORG/SM2-SM3",
-            b"liuhen.org/sm2",
-            b"example.com/sm2-sm3",
-            b"",
-        ] {
+        for identifier in [&b"liuhen.org/sm2-sm4"[..], b"LIUHEN.ORG/SM2-SM3", b"liuhen.org/sm2", b"example.com/sm2-sm3", b""] {
             let key = [&[0xff][..], identifier, point].concat();
             assert_eq!(
                 NoteVerifier::from_vkey(&vkey_with_correct_id(name, &key)).unwrap_err(),
@@ -667,50 +575,30 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
                 "{identifier:?}"
             );
         }
-        assert!(NoteError::UnsupportedSignatureIdentifier
-            .to_string()
-            .contains("\"liuhen.org/sm2-sm3\""));
+        assert!(NoteError::UnsupportedSignatureIdentifier.to_string().contains("\"liuhen.org/sm2-sm3\""));
         // A longer identifier that starts with ours leaves a wrong-size point.
         let longer = [&[0xff][..], b"liuhen.org/sm2-sm3x", point].concat();
-        assert!(matches!(
-            NoteVerifier::from_vkey(&vkey_with_correct_id(name, &longer)),
-            Err(NoteError::MalformedVerifierKey { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&vkey_with_correct_id(name, &longer)), Err(NoteError::MalformedVerifierKey { .. })));
         // The SM2 point under the Ed25519 type byte, and the reverse.
         let as_ed25519 = [&[0x01][..], point].concat();
-        assert!(matches!(
-            NoteVerifier::from_vkey(&vkey_with_correct_id(name, &as_ed25519)),
-            Err(NoteError::MalformedVerifierKey { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&vkey_with_correct_id(name, &as_ed25519)), Err(NoteError::MalformedVerifierKey { .. })));
         let ed25519_point = ed25519_signer("x").verifier().vkey();
         let ed25519_point = &split_vkey(&ed25519_point).2[1..];
         let as_sm2 = [&key[..19], ed25519_point].concat();
-        assert!(matches!(
-            NoteVerifier::from_vkey(&vkey_with_correct_id(name, &as_sm2)),
-            Err(NoteError::MalformedVerifierKey { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&vkey_with_correct_id(name, &as_sm2)), Err(NoteError::MalformedVerifierKey { .. })));
 
         // The compressed form of the same point: one key, one encoding.
         let mut compressed = key[..19 + 33].to_vec();
         compressed[19] = 0x02 | (key[19 + 64] & 1);
-        assert!(matches!(
-            NoteVerifier::from_vkey(&vkey_with_correct_id(name, &compressed)),
-            Err(NoteError::MalformedVerifierKey { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&vkey_with_correct_id(name, &compressed)), Err(NoteError::MalformedVerifierKey { .. })));
         // A point off the curve.
         let mut off_curve = key.clone();
         off_curve[19 + 64] ^= 0x01;
-        assert!(matches!(
-            NoteVerifier::from_vkey(&vkey_with_correct_id(name, &off_curve)),
-            Err(NoteError::MalformedVerifierKey { .. })
-        ));
+        assert!(matches!(NoteVerifier::from_vkey(&vkey_with_correct_id(name, &off_curve)), Err(NoteError::MalformedVerifierKey { .. })));
         // The point at infinity, padded or not.
         for infinity in [vec![0x00], [0x04].into_iter().chain([0; 64]).collect()] {
             let key = [&key[..19], &infinity].concat();
-            assert!(matches!(
-                NoteVerifier::from_vkey(&vkey_with_correct_id(name, &key)),
-                Err(NoteError::MalformedVerifierKey { .. })
-            ));
+            assert!(matches!(NoteVerifier::from_vkey(&vkey_with_correct_id(name, &key)), Err(NoteError::MalformedVerifierKey { .. })));
         }
     }
 
@@ -776,28 +664,14 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
              -----END PRIVATE KEY-----\n"
         );
 
-        let ed25519_pem = ed25519_dalek::SigningKey::generate(&mut OsRng)
-            .to_pkcs8_pem(Default::default())
-            .unwrap();
-        for bad in [
-            "",
-            "not a key",
-            &ed25519_pem,
-            &pem.replace("PRIVATE KEY", "PUBLIC KEY"),
-            &pem[..pem.len() / 2],
-        ] {
+        let ed25519_pem = ed25519_dalek::SigningKey::generate(&mut OsRng).to_pkcs8_pem(Default::default()).unwrap();
+        for bad in ["", "not a key", &ed25519_pem, &pem.replace("PRIVATE KEY", "PUBLIC KEY"), &pem[..pem.len() / 2]] {
             assert!(
-                matches!(
-                    Sm2NoteSigner::from_pkcs8_pem("liuhen.example/log", bad),
-                    Err(NoteError::MalformedPrivateKey { .. })
-                ),
+                matches!(Sm2NoteSigner::from_pkcs8_pem("liuhen.example/log", bad), Err(NoteError::MalformedPrivateKey { .. })),
                 "{bad:?}"
             );
         }
-        assert!(matches!(
-            Sm2NoteSigner::from_pkcs8_pem("bad name", &pem),
-            Err(NoteError::InvalidKeyName { .. })
-        ));
+        assert!(matches!(Sm2NoteSigner::from_pkcs8_pem("bad name", &pem), Err(NoteError::InvalidKeyName { .. })));
     }
 
     #[test]
@@ -813,12 +687,7 @@ ZPTpImrsU2HKb7y7uVnU9V9CPB2hRANCAATSvIFGnGX517O5nLUVSZtgFbYtEF5c
     #[test]
     fn key_names_are_validated() {
         for bad in ["", "has space", "has+plus", "ideographic\u{3000}space"] {
-            assert_eq!(
-                Sm2NoteSigner::generate(bad, &mut OsRng).unwrap_err(),
-                NoteError::InvalidKeyName {
-                    name: bad.to_owned()
-                }
-            );
+            assert_eq!(Sm2NoteSigner::generate(bad, &mut OsRng).unwrap_err(), NoteError::InvalidKeyName { name: bad.to_owned() });
         }
         signer("执法记录.example/日志");
     }

@@ -18,10 +18,7 @@
 //! first, then the Merkle proof against the signed size and root.
 
 use crate::merkle::{self, Hash, MerkleError};
-use crate::note::{
-    check_control_characters, decode_hash, encode_hash, open_note, parse_decimal, Checkpoint,
-    NoteError, NoteVerifier,
-};
+use crate::note::{check_control_characters, decode_hash, encode_hash, open_note, parse_decimal, Checkpoint, NoteError, NoteVerifier};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
@@ -86,9 +83,7 @@ impl InclusionProof {
         let mut line = lines.next_line()?;
         let extra = match line.strip_prefix("extra ") {
             Some(encoded) => {
-                let extra = BASE64
-                    .decode(encoded)
-                    .map_err(|_| malformed("the extra line must hold standard base64"))?;
+                let extra = BASE64.decode(encoded).map_err(|_| malformed("the extra line must hold standard base64"))?;
                 line = lines.next_line()?;
                 Some(extra)
             }
@@ -97,17 +92,10 @@ impl InclusionProof {
         let index = line
             .strip_prefix("index ")
             .and_then(parse_decimal)
-            .ok_or_else(|| {
-                malformed("the index line must read 'index <decimal, no leading zeros>'")
-            })?;
+            .ok_or_else(|| malformed("the index line must read 'index <decimal, no leading zeros>'"))?;
         let hashes = lines.hashes()?;
         let signed_checkpoint = lines.rest()?;
-        Ok(Self {
-            index,
-            hashes,
-            signed_checkpoint,
-            extra,
-        })
+        Ok(Self { index, hashes, signed_checkpoint, extra })
     }
 }
 
@@ -118,19 +106,9 @@ impl InclusionProof {
 /// Which keys count is the caller's choice: pass the log's key (and witness
 /// keys if cosignatures are required) and compare the returned checkpoint's
 /// origin with the log expected.
-pub fn verify_inclusion_proof(
-    proof: &InclusionProof,
-    leaf_hash: &Hash,
-    verifiers: &[NoteVerifier],
-) -> Result<Checkpoint, ProofError> {
+pub fn verify_inclusion_proof(proof: &InclusionProof, leaf_hash: &Hash, verifiers: &[NoteVerifier]) -> Result<Checkpoint, ProofError> {
     let checkpoint = open_checkpoint(&proof.signed_checkpoint, verifiers)?;
-    merkle::verify_inclusion(
-        leaf_hash,
-        proof.index,
-        checkpoint.size,
-        &proof.hashes,
-        &checkpoint.root,
-    )?;
+    merkle::verify_inclusion(leaf_hash, proof.index, checkpoint.size, &proof.hashes, &checkpoint.root)?;
     Ok(checkpoint)
 }
 
@@ -161,11 +139,7 @@ pub struct ConsistencyProof {
 impl ConsistencyProof {
     /// The proof in its text form.
     pub fn to_text(&self) -> String {
-        let mut text = format!(
-            "{CONSISTENCY_PROOF_HEADER}\nold {} {}\n",
-            self.old_size,
-            encode_hash(&self.old_root)
-        );
+        let mut text = format!("{CONSISTENCY_PROOF_HEADER}\nold {} {}\n", self.old_size, encode_hash(&self.old_root));
         push_hashes_and_checkpoint(&mut text, &self.hashes, &self.signed_checkpoint);
         text
     }
@@ -179,17 +153,10 @@ impl ConsistencyProof {
             .strip_prefix("old ")
             .and_then(|rest| rest.split_once(' '))
             .and_then(|(size, root)| Some((parse_decimal(size)?, decode_hash(root)?)))
-            .ok_or_else(|| {
-                malformed("the second line must read 'old <decimal size> <base64 root>'")
-            })?;
+            .ok_or_else(|| malformed("the second line must read 'old <decimal size> <base64 root>'"))?;
         let hashes = lines.hashes()?;
         let signed_checkpoint = lines.rest()?;
-        Ok(Self {
-            old_size,
-            old_root,
-            hashes,
-            signed_checkpoint,
-        })
+        Ok(Self { old_size, old_root, hashes, signed_checkpoint })
     }
 }
 
@@ -200,25 +167,13 @@ impl ConsistencyProof {
 /// This proves nothing unless the caller has already checked that
 /// `proof.old_size` and `proof.old_root` are those of a checkpoint it
 /// trusts (one it verified earlier).
-pub fn verify_consistency_proof(
-    proof: &ConsistencyProof,
-    verifiers: &[NoteVerifier],
-) -> Result<Checkpoint, ProofError> {
+pub fn verify_consistency_proof(proof: &ConsistencyProof, verifiers: &[NoteVerifier]) -> Result<Checkpoint, ProofError> {
     let checkpoint = open_checkpoint(&proof.signed_checkpoint, verifiers)?;
-    merkle::verify_consistency(
-        proof.old_size,
-        checkpoint.size,
-        &proof.hashes,
-        &proof.old_root,
-        &checkpoint.root,
-    )?;
+    merkle::verify_consistency(proof.old_size, checkpoint.size, &proof.hashes, &proof.old_root, &checkpoint.root)?;
     Ok(checkpoint)
 }
 
-fn open_checkpoint(
-    signed_checkpoint: &str,
-    verifiers: &[NoteVerifier],
-) -> Result<Checkpoint, ProofError> {
+fn open_checkpoint(signed_checkpoint: &str, verifiers: &[NoteVerifier]) -> Result<Checkpoint, ProofError> {
     let opened = open_note(signed_checkpoint, verifiers)?;
     Ok(Checkpoint::parse(&opened.text)?)
 }
@@ -244,11 +199,8 @@ struct Lines<'a> {
 impl<'a> Lines<'a> {
     /// Checks the text's characters and its header line.
     fn new(text: &'a str, header: &'static str) -> Result<Self, ProofError> {
-        check_control_characters(text).map_err(|_| {
-            malformed(
-                "it may contain only text and line feeds (check for Windows line endings or tabs)",
-            )
-        })?;
+        check_control_characters(text)
+            .map_err(|_| malformed("it may contain only text and line feeds (check for Windows line endings or tabs)"))?;
         let mut lines = Self { rest: text };
         match lines.next_line() {
             Ok(first) if first == header => Ok(lines),
@@ -257,10 +209,7 @@ impl<'a> Lines<'a> {
     }
 
     fn next_line(&mut self) -> Result<&'a str, ProofError> {
-        let (line, rest) = self
-            .rest
-            .split_once('\n')
-            .ok_or_else(|| malformed("it ends before the checkpoint"))?;
+        let (line, rest) = self.rest.split_once('\n').ok_or_else(|| malformed("it ends before the checkpoint"))?;
         self.rest = rest;
         Ok(line)
     }
@@ -274,13 +223,9 @@ impl<'a> Lines<'a> {
                 return Ok(hashes);
             }
             if hashes.len() == MAX_PROOF_HASHES {
-                return Err(ProofError::TooManyHashes {
-                    max: MAX_PROOF_HASHES,
-                });
+                return Err(ProofError::TooManyHashes { max: MAX_PROOF_HASHES });
             }
-            let hash = decode_hash(line).ok_or_else(|| {
-                malformed("each proof line must be a 32-byte hash in standard base64")
-            })?;
+            let hash = decode_hash(line).ok_or_else(|| malformed("each proof line must be a 32-byte hash in standard base64"))?;
             hashes.push(hash);
         }
     }
@@ -288,9 +233,7 @@ impl<'a> Lines<'a> {
     /// The signed checkpoint: everything after the blank line.
     fn rest(self) -> Result<String, ProofError> {
         if self.rest.is_empty() {
-            return Err(malformed(
-                "the signed checkpoint is missing after the blank line",
-            ));
+            return Err(malformed("the signed checkpoint is missing after the blank line"));
         }
         Ok(self.rest.to_owned())
     }
@@ -299,9 +242,7 @@ impl<'a> Lines<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::{
-        consistency_plan, fold_subtrees, inclusion_plan, leaf_hash, Frontier, NodeId,
-    };
+    use crate::merkle::{consistency_plan, fold_subtrees, inclusion_plan, leaf_hash, Frontier, NodeId};
     use crate::note::{sign_note, Ed25519NoteSigner, NoteSigner};
     use ed25519_dalek::SigningKey;
     use rand::rngs::OsRng;
@@ -320,11 +261,7 @@ mod tests {
     impl Log {
         fn new() -> Self {
             let signer = Ed25519NoteSigner::new(ORIGIN, SigningKey::generate(&mut OsRng)).unwrap();
-            Self {
-                frontier: Frontier::new(),
-                nodes: HashMap::new(),
-                signer,
-            }
+            Self { frontier: Frontier::new(), nodes: HashMap::new(), signer }
         }
 
         fn append(&mut self, entry: &str) -> Hash {
@@ -334,21 +271,11 @@ mod tests {
         }
 
         fn fetch(&self, plans: &[Vec<NodeId>]) -> Vec<Hash> {
-            plans
-                .iter()
-                .map(|plan| {
-                    fold_subtrees(&plan.iter().map(|id| self.nodes[id]).collect::<Vec<_>>())
-                })
-                .collect()
+            plans.iter().map(|plan| fold_subtrees(&plan.iter().map(|id| self.nodes[id]).collect::<Vec<_>>())).collect()
         }
 
         fn checkpoint(&self) -> Checkpoint {
-            Checkpoint {
-                origin: ORIGIN.to_owned(),
-                size: self.frontier.size(),
-                root: self.frontier.root(),
-                extensions: Vec::new(),
-            }
+            Checkpoint { origin: ORIGIN.to_owned(), size: self.frontier.size(), root: self.frontier.root(), extensions: Vec::new() }
         }
 
         fn signed_checkpoint(&self) -> String {
@@ -380,9 +307,7 @@ mod tests {
 
     fn log_with(entries: usize) -> (Log, Vec<Hash>) {
         let mut log = Log::new();
-        let leaves = (0..entries)
-            .map(|i| log.append(&format!("执法记录 {i}")))
-            .collect();
+        let leaves = (0..entries).map(|i| log.append(&format!("执法记录 {i}"))).collect();
         (log, leaves)
     }
 
@@ -404,10 +329,7 @@ mod tests {
     #[test]
     fn inclusion_proof_text_has_the_c2sp_layout() {
         let (log, _) = log_with(3);
-        let proof = InclusionProof {
-            extra: Some(b"age-v1".to_vec()),
-            ..log.inclusion_proof(2)
-        };
+        let proof = InclusionProof { extra: Some(b"age-v1".to_vec()), ..log.inclusion_proof(2) };
         let text = proof.to_text();
         let expected = format!(
             "c2sp.org/tlog-proof@v1\nextra {}\nindex 2\n{}\n\n{}",
@@ -417,14 +339,8 @@ mod tests {
         );
         assert_eq!(text, expected);
         assert_eq!(InclusionProof::parse(&text).unwrap(), proof);
-        let empty_extra = InclusionProof {
-            extra: Some(Vec::new()),
-            ..proof
-        };
-        assert_eq!(
-            InclusionProof::parse(&empty_extra.to_text()).unwrap(),
-            empty_extra
-        );
+        let empty_extra = InclusionProof { extra: Some(Vec::new()), ..proof };
+        assert_eq!(InclusionProof::parse(&empty_extra.to_text()).unwrap(), empty_extra);
     }
 
     #[test]
@@ -449,14 +365,8 @@ mod tests {
         let proof = InclusionProof::parse(text).unwrap();
         assert_eq!(proof.index, 73894);
         assert_eq!(proof.hashes.len(), 5);
-        assert!(proof
-            .extra
-            .as_deref()
-            .unwrap()
-            .starts_with(b"age-v1.2.1-darwin-arm64.tar.gz"));
-        assert!(proof
-            .signed_checkpoint
-            .starts_with("example.com/fancylog\n109482\n"));
+        assert!(proof.extra.as_deref().unwrap().starts_with(b"age-v1.2.1-darwin-arm64.tar.gz"));
+        assert!(proof.signed_checkpoint.starts_with("example.com/fancylog\n109482\n"));
         assert_eq!(proof.to_text(), text);
     }
 
@@ -468,39 +378,21 @@ mod tests {
         verify_inclusion_proof(&proof, &leaves[6], &verifiers).unwrap();
 
         let wrong_leaf = verify_inclusion_proof(&proof, &leaves[5], &verifiers);
-        assert_eq!(
-            wrong_leaf,
-            Err(ProofError::Merkle(MerkleError::RootMismatch))
-        );
+        assert_eq!(wrong_leaf, Err(ProofError::Merkle(MerkleError::RootMismatch)));
 
-        let wrong_index = InclusionProof {
-            index: 7,
-            ..proof.clone()
-        };
-        assert!(matches!(
-            verify_inclusion_proof(&wrong_index, &leaves[6], &verifiers),
-            Err(ProofError::Merkle(_))
-        ));
+        let wrong_index = InclusionProof { index: 7, ..proof.clone() };
+        assert!(matches!(verify_inclusion_proof(&wrong_index, &leaves[6], &verifiers), Err(ProofError::Merkle(_))));
 
         let mut flipped = proof.clone();
         flipped.hashes[1][0] ^= 0x80;
-        assert!(matches!(
-            verify_inclusion_proof(&flipped, &leaves[6], &verifiers),
-            Err(ProofError::Merkle(_))
-        ));
+        assert!(matches!(verify_inclusion_proof(&flipped, &leaves[6], &verifiers), Err(ProofError::Merkle(_))));
 
         let mut dropped = proof.clone();
         dropped.hashes.pop();
-        assert!(matches!(
-            verify_inclusion_proof(&dropped, &leaves[6], &verifiers),
-            Err(ProofError::Merkle(_))
-        ));
+        assert!(matches!(verify_inclusion_proof(&dropped, &leaves[6], &verifiers), Err(ProofError::Merkle(_))));
 
         // Claiming a bigger tree in the checkpoint breaks its signature.
-        let inflated = InclusionProof {
-            signed_checkpoint: proof.signed_checkpoint.replacen("\n11\n", "\n12\n", 1),
-            ..proof.clone()
-        };
+        let inflated = InclusionProof { signed_checkpoint: proof.signed_checkpoint.replacen("\n11\n", "\n12\n", 1), ..proof.clone() };
         assert!(matches!(
             verify_inclusion_proof(&inflated, &leaves[6], &verifiers),
             Err(ProofError::Note(NoteError::InvalidSignature { .. }))
@@ -510,21 +402,14 @@ mod tests {
         let (other_log, _) = log_with(11);
         assert!(matches!(
             verify_inclusion_proof(&proof, &leaves[6], &other_log.verifiers()),
-            Err(ProofError::Note(NoteError::NoTrustedSignature {
-                unknown: 1
-            }))
+            Err(ProofError::Note(NoteError::NoTrustedSignature { unknown: 1 }))
         ));
 
         // Tampering with the text form is caught by parsing or verifying.
         let text = proof.to_text();
-        for (from, to) in [
-            ("index 6", "index 7"),
-            ("index 6", "index 06"),
-            ("\n11\n", "\n10\n"),
-        ] {
+        for (from, to) in [("index 6", "index 7"), ("index 6", "index 06"), ("\n11\n", "\n10\n")] {
             let tampered = text.replacen(from, to, 1);
-            let outcome = InclusionProof::parse(&tampered)
-                .and_then(|parsed| verify_inclusion_proof(&parsed, &leaves[6], &verifiers));
+            let outcome = InclusionProof::parse(&tampered).and_then(|parsed| verify_inclusion_proof(&parsed, &leaves[6], &verifiers));
             assert!(outcome.is_err(), "{from} -> {to}");
         }
     }
@@ -534,20 +419,9 @@ mod tests {
         let (log, _) = log_with(5);
         let text = log.inclusion_proof(1).to_text();
         let header_gone = text.replacen("c2sp.org/tlog-proof@v1", "c2sp.org/tlog-proof@v2", 1);
-        assert_eq!(
-            InclusionProof::parse(&header_gone),
-            Err(ProofError::UnknownFormat {
-                expected: INCLUSION_PROOF_HEADER
-            })
-        );
-        assert!(matches!(
-            InclusionProof::parse(""),
-            Err(ProofError::UnknownFormat { .. })
-        ));
-        assert!(matches!(
-            InclusionProof::parse(&text.replace('\n', "\r\n")),
-            Err(ProofError::Malformed { .. })
-        ));
+        assert_eq!(InclusionProof::parse(&header_gone), Err(ProofError::UnknownFormat { expected: INCLUSION_PROOF_HEADER }));
+        assert!(matches!(InclusionProof::parse(""), Err(ProofError::UnknownFormat { .. })));
+        assert!(matches!(InclusionProof::parse(&text.replace('\n', "\r\n")), Err(ProofError::Malformed { .. })));
         let cases = [
             text.replacen("index 1", "index -1", 1),
             text.replacen("index 1", "index  1", 1),
@@ -557,15 +431,8 @@ mod tests {
             text.replacen("\n\n", "\n", 1),
             text.replacen("=\n", "\n", 1),
             text.split("\n\n").next().unwrap().to_owned() + "\n\n",
-            format!(
-                "{INCLUSION_PROOF_HEADER}\nextra !!\nindex 1\n\n{}",
-                log.signed_checkpoint()
-            ),
-            format!(
-                "{INCLUSION_PROOF_HEADER}\nindex 1\n{}\n\n{}",
-                BASE64.encode([1u8; 31]),
-                log.signed_checkpoint()
-            ),
+            format!("{INCLUSION_PROOF_HEADER}\nextra !!\nindex 1\n\n{}", log.signed_checkpoint()),
+            format!("{INCLUSION_PROOF_HEADER}\nindex 1\n{}\n\n{}", BASE64.encode([1u8; 31]), log.signed_checkpoint()),
         ];
         for bad in cases {
             assert!(InclusionProof::parse(&bad).is_err(), "{bad:?}");
@@ -575,12 +442,7 @@ mod tests {
             format!("{}\n", encode_hash(&[9; 32])).repeat(MAX_PROOF_HASHES + 1),
             log.signed_checkpoint()
         );
-        assert_eq!(
-            InclusionProof::parse(&flood),
-            Err(ProofError::TooManyHashes {
-                max: MAX_PROOF_HASHES
-            })
-        );
+        assert_eq!(InclusionProof::parse(&flood), Err(ProofError::TooManyHashes { max: MAX_PROOF_HASHES }));
         // Every prefix and suffix of a valid proof parses or fails cleanly.
         for cut in (0..text.len()).filter(|&cut| text.is_char_boundary(cut)) {
             let _ = InclusionProof::parse(&text[..cut]);
@@ -600,18 +462,11 @@ mod tests {
         for old in &history {
             let proof = log.consistency_proof(old);
             let text = proof.to_text();
-            assert!(text.starts_with(&format!(
-                "liuhen/consistency-proof@v1\nold {} {}\n",
-                old.size,
-                encode_hash(&old.root)
-            )));
+            assert!(text.starts_with(&format!("liuhen/consistency-proof@v1\nold {} {}\n", old.size, encode_hash(&old.root))));
             let parsed = ConsistencyProof::parse(&text).unwrap();
             assert_eq!(parsed, proof);
             assert_eq!(parsed.to_text(), text);
-            assert_eq!(
-                verify_consistency_proof(&parsed, &log.verifiers()).unwrap(),
-                log.checkpoint()
-            );
+            assert_eq!(verify_consistency_proof(&parsed, &log.verifiers()).unwrap(), log.checkpoint());
         }
     }
 
@@ -629,62 +484,29 @@ mod tests {
         // A forked history: the old root is not a prefix of the new tree.
         let mut forked_root = proof.clone();
         forked_root.old_root[31] ^= 1;
-        assert!(matches!(
-            verify_consistency_proof(&forked_root, &verifiers),
-            Err(ProofError::Merkle(_))
-        ));
+        assert!(matches!(verify_consistency_proof(&forked_root, &verifiers), Err(ProofError::Merkle(_))));
 
-        let wrong_size = ConsistencyProof {
-            old_size: 5,
-            ..proof.clone()
-        };
-        assert!(matches!(
-            verify_consistency_proof(&wrong_size, &verifiers),
-            Err(ProofError::Merkle(_))
-        ));
+        let wrong_size = ConsistencyProof { old_size: 5, ..proof.clone() };
+        assert!(matches!(verify_consistency_proof(&wrong_size, &verifiers), Err(ProofError::Merkle(_))));
 
         let mut flipped = proof.clone();
         flipped.hashes[0][3] ^= 0x10;
-        assert!(matches!(
-            verify_consistency_proof(&flipped, &verifiers),
-            Err(ProofError::Merkle(_))
-        ));
+        assert!(matches!(verify_consistency_proof(&flipped, &verifiers), Err(ProofError::Merkle(_))));
 
         // A checkpoint rolled back below the old size.
-        let future = ConsistencyProof {
-            old_size: 14,
-            ..proof.clone()
-        };
-        assert_eq!(
-            verify_consistency_proof(&future, &verifiers),
-            Err(ProofError::Merkle(MerkleError::BadSizes {
-                old: 14,
-                new: 13
-            }))
-        );
+        let future = ConsistencyProof { old_size: 14, ..proof.clone() };
+        assert_eq!(verify_consistency_proof(&future, &verifiers), Err(ProofError::Merkle(MerkleError::BadSizes { old: 14, new: 13 })));
 
         let (stranger, _) = log_with(13);
-        assert!(matches!(
-            verify_consistency_proof(&proof, &stranger.verifiers()),
-            Err(ProofError::Note(_))
-        ));
+        assert!(matches!(verify_consistency_proof(&proof, &stranger.verifiers()), Err(ProofError::Note(_))));
     }
 
     #[test]
     fn malformed_consistency_proof_text_is_rejected() {
         let (log, _) = log_with(9);
-        let text = log
-            .consistency_proof(&Checkpoint {
-                size: 0,
-                root: merkle::empty_root(),
-                ..log.checkpoint()
-            })
-            .to_text();
+        let text = log.consistency_proof(&Checkpoint { size: 0, root: merkle::empty_root(), ..log.checkpoint() }).to_text();
         assert!(ConsistencyProof::parse(&text).is_ok());
-        assert!(matches!(
-            InclusionProof::parse(&text),
-            Err(ProofError::UnknownFormat { .. })
-        ));
+        assert!(matches!(InclusionProof::parse(&text), Err(ProofError::UnknownFormat { .. })));
         let root = encode_hash(&merkle::empty_root());
         let cases = [
             text.replacen("old 0 ", "old 00 ", 1),
@@ -692,11 +514,7 @@ mod tests {
             text.replacen("old 0 ", "new 0 ", 1),
             text.replacen(&format!(" {root}"), "", 1),
             text.replacen(&format!(" {root}"), &format!(" {root} "), 1),
-            text.replacen(
-                "liuhen/consistency-proof@v1",
-                "liuhen/consistency-proof@v2",
-                1,
-            ),
+            text.replacen("liuhen/consistency-proof@v1", "liuhen/consistency-proof@v2", 1),
             text.replacen("\n\n", "\n", 1),
             text.split("\n\n").next().unwrap().to_owned() + "\n\n",
         ];
@@ -712,9 +530,6 @@ mod tests {
     #[test]
     fn the_hash_limit_fits_the_longest_possible_proofs() {
         assert_eq!(inclusion_plan(0, u64::MAX).unwrap().len(), 64);
-        assert_eq!(
-            consistency_plan(3, (1 << 63) + 1).unwrap().len(),
-            MAX_PROOF_HASHES
-        );
+        assert_eq!(consistency_plan(3, (1 << 63) + 1).unwrap().len(), MAX_PROOF_HASHES);
     }
 }

@@ -167,16 +167,8 @@ pub fn parse_camera_time(text: &str) -> Option<DateTime> {
         return None;
     }
     let field = |range: std::ops::Range<usize>| digits[range].parse::<i16>().ok();
-    DateTime::new(
-        field(0..4)?,
-        field(4..6)? as i8,
-        field(6..8)? as i8,
-        field(8..10)? as i8,
-        field(10..12)? as i8,
-        field(12..14)? as i8,
-        0,
-    )
-    .ok()
+    DateTime::new(field(0..4)?, field(4..6)? as i8, field(6..8)? as i8, field(8..10)? as i8, field(10..12)? as i8, field(12..14)? as i8, 0)
+        .ok()
 }
 
 /// Where a recording's start time came from, most trusted first.

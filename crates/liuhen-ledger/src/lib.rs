@@ -50,12 +50,7 @@ pub struct LedgerConfig {
 
 impl LedgerConfig {
     pub fn new(origin: impl Into<String>) -> Self {
-        Self {
-            origin: origin.into(),
-            checkpoint_interval: Duration::from_millis(500),
-            max_batch: 4096,
-            additional_signers: Vec::new(),
-        }
+        Self { origin: origin.into(), checkpoint_interval: Duration::from_millis(500), max_batch: 4096, additional_signers: Vec::new() }
     }
 }
 
@@ -101,11 +96,19 @@ pub enum LedgerError {
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 
 pub(crate) enum Request {
-    Append { draft: EntryDraft, mutations: Vec<Mutation>, reply: oneshot::Sender<Result<Receipt>> },
-    Checkpoint { reply: oneshot::Sender<Result<Option<StoredCheckpoint>>> },
+    Append {
+        draft: EntryDraft,
+        mutations: Vec<Mutation>,
+        reply: oneshot::Sender<Result<Receipt>>,
+    },
+    Checkpoint {
+        reply: oneshot::Sender<Result<Option<StoredCheckpoint>>>,
+    },
     /// Stop taking requests, commit those already queued, sign a final
     /// checkpoint, then stop.
-    Shutdown { reply: oneshot::Sender<Result<Option<StoredCheckpoint>>> },
+    Shutdown {
+        reply: oneshot::Sender<Result<Option<StoredCheckpoint>>>,
+    },
 }
 
 /// The ledger of one instance.
@@ -128,15 +131,7 @@ impl Ledger {
         let latest = Arc::new(std::sync::RwLock::new(store.latest_checkpoint().await?));
         let state = sequencer::Sequencer::load(store.clone(), signer.clone(), config.clone(), latest.clone()).await?;
         let handle = tokio::spawn(state.run(receiver));
-        Ok(Self {
-            store,
-            signer,
-            config,
-            requests,
-            sequencer: tokio::sync::Mutex::new(Some(handle)),
-            nodes: NodeCache::new(8192),
-            latest,
-        })
+        Ok(Self { store, signer, config, requests, sequencer: tokio::sync::Mutex::new(Some(handle)), nodes: NodeCache::new(8192), latest })
     }
 
     pub fn store(&self) -> &Arc<dyn MetaStore> {
@@ -276,12 +271,8 @@ impl Ledger {
 
     async fn fetch(&self, ids: &[NodeId]) -> Result<Vec<Hash>> {
         let mut hashes: Vec<Option<Hash>> = ids.iter().map(|id| self.nodes.get(id)).collect();
-        let mut missing_tiles: Vec<cache::TileId> = ids
-            .iter()
-            .zip(&hashes)
-            .filter(|(_, hash)| hash.is_none())
-            .map(|(id, _)| cache::tile_of(id))
-            .collect();
+        let mut missing_tiles: Vec<cache::TileId> =
+            ids.iter().zip(&hashes).filter(|(_, hash)| hash.is_none()).map(|(id, _)| cache::tile_of(id)).collect();
         missing_tiles.sort_unstable();
         missing_tiles.dedup();
         for (level, tile_index) in missing_tiles {
@@ -304,7 +295,9 @@ impl Ledger {
         }
         ids.iter()
             .zip(hashes)
-            .map(|(id, hash)| hash.ok_or_else(|| LedgerError::Damaged(format!("tree node (level {}, index {}) is missing", id.level, id.index))))
+            .map(|(id, hash)| {
+                hash.ok_or_else(|| LedgerError::Damaged(format!("tree node (level {}, index {}) is missing", id.level, id.index)))
+            })
             .collect()
     }
 }

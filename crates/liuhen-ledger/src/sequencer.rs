@@ -42,7 +42,10 @@ struct Pending {
 }
 
 impl Sequencer {
-    pub(crate) async fn load(store: Arc<dyn MetaStore>, signer: Arc<dyn NoteSigner>, config: LedgerConfig,
+    pub(crate) async fn load(
+        store: Arc<dyn MetaStore>,
+        signer: Arc<dyn NoteSigner>,
+        config: LedgerConfig,
         latest: Arc<std::sync::RwLock<Option<StoredCheckpoint>>>,
     ) -> Result<Self> {
         let frontier = load_frontier(store.as_ref()).await?;
@@ -109,8 +112,7 @@ impl Sequencer {
                         Err(error) => Err(LedgerError::Checkpoint(error.to_string())),
                     });
                 }
-            } else if self.frontier.size() > self.checkpointed_size
-                && self.last_checkpoint_at.elapsed() >= self.config.checkpoint_interval
+            } else if self.frontier.size() > self.checkpointed_size && self.last_checkpoint_at.elapsed() >= self.config.checkpoint_interval
             {
                 if let Err(error) = self.checkpoint().await {
                     tracing::error!(%error, "could not sign a checkpoint; will retry");
@@ -221,8 +223,9 @@ pub(crate) async fn load_frontier(store: &dyn MetaStore) -> Result<Frontier> {
         .await?
         .into_iter()
         .zip(&ids)
-        .map(|(hash, id)| hash.ok_or_else(|| LedgerError::Damaged(format!("tree node (level {}, index {}) is missing", id.level, id.index))))
+        .map(|(hash, id)| {
+            hash.ok_or_else(|| LedgerError::Damaged(format!("tree node (level {}, index {}) is missing", id.level, id.index)))
+        })
         .collect::<Result<Vec<_>>>()?;
     Frontier::from_parts(size, hashes).map_err(|error| LedgerError::Damaged(error.to_string()))
 }
-

@@ -134,7 +134,9 @@ pub async fn verify_ledger(store: &Arc<dyn MetaStore>, verifiers: &[NoteVerifier
                 while next_index < index {
                     report.add(Problem::EntryMissing { index: next_index });
                     match stored.get(&next_index) {
-                        Some(leaf) if !tree_broken => push(&mut frontier, *leaf, &by_size, report, &mut last_good_checkpoint, &mut first_mismatch_after),
+                        Some(leaf) if !tree_broken => {
+                            push(&mut frontier, *leaf, &by_size, report, &mut last_good_checkpoint, &mut first_mismatch_after)
+                        }
                         _ => tree_broken = true,
                     }
                     next_index += 1;

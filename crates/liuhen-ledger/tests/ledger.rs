@@ -81,9 +81,9 @@ mod support {
         }
 
         pub async fn postgres() -> Database {
-            let database = TestDatabase::create().await.expect(
-                "a throw-away PostgreSQL database (is PostgreSQL running at 127.0.0.1:5432, or LIUHEN_TEST_POSTGRES set?)",
-            );
+            let database = TestDatabase::create()
+                .await
+                .expect("a throw-away PostgreSQL database (is PostgreSQL running at 127.0.0.1:5432, or LIUHEN_TEST_POSTGRES set?)");
             let url = database.url.clone();
             let store = liuhen_store::open(&url).await.expect("a PostgreSQL store opens on a fresh database");
             Database { store, url, _lifetime: Lifetime::Postgres(database) }
@@ -99,9 +99,8 @@ mod support {
         pub async fn execute(&self, sql: &str) -> u64 {
             match self.store.backend() {
                 Backend::Sqlite => {
-                    let mut connection = SqliteConnection::connect(&format!("sqlite://{}", self.url))
-                        .await
-                        .expect("a raw SQLite connection");
+                    let mut connection =
+                        SqliteConnection::connect(&format!("sqlite://{}", self.url)).await.expect("a raw SQLite connection");
                     sqlx::query(sql).execute(&mut connection).await.expect("raw SQL runs").rows_affected()
                 }
                 Backend::Postgres => {
@@ -238,8 +237,7 @@ mod appending {
     use liuhen_store::{CommitBatch, CommitItem, MetaStore, StoreError};
 
     use crate::support::{
-        assert_entry_matches, draft, record_concurrently, record_each, root_of, signing_key, start, verifiers, verify,
-        Database,
+        assert_entry_matches, draft, record_concurrently, record_each, root_of, signing_key, start, verifiers, verify, Database,
     };
 
     on_every_backend!(
@@ -260,10 +258,7 @@ mod appending {
         let recorded = record_concurrently(&ledger, 100, 3, 0).await;
         let indexes: Vec<u64> = recorded.iter().map(|(_, receipt)| receipt.index).collect();
         assert_eq!(indexes, (0..300).collect::<Vec<_>>());
-        assert!(
-            recorded.windows(2).all(|pair| pair[0].1.time <= pair[1].1.time),
-            "entry times go backwards somewhere"
-        );
+        assert!(recorded.windows(2).all(|pair| pair[0].1.time <= pair[1].1.time), "entry times go backwards somewhere");
         for (draft, receipt) in &recorded {
             assert_entry_matches(&ledger.entry(receipt.index).await.unwrap(), draft, receipt);
         }
@@ -331,8 +326,7 @@ mod appending {
         requests.insert(2, creating(&impostor));
         // On this single-threaded runtime every request is queued before
         // the sequencer runs, so they all arrive in one batch.
-        let results =
-            futures::future::join_all(requests.into_iter().map(|(draft, mutations)| ledger.record(draft, mutations))).await;
+        let results = futures::future::join_all(requests.into_iter().map(|(draft, mutations)| ledger.record(draft, mutations))).await;
 
         match &results[2] {
             Err(LedgerError::Store(StoreError::Conflict(message))) => {
@@ -407,18 +401,12 @@ mod appending {
         let key = signing_key();
         let first = Arc::new(start(database.store.clone(), &key).await);
         let second = Arc::new(start(database.open_again().await, &key).await);
-        let (mut recorded, from_second) = tokio::join!(
-            record_concurrently(&first, 25, 4, 0),
-            record_concurrently(&second, 25, 4, 1000),
-        );
+        let (mut recorded, from_second) = tokio::join!(record_concurrently(&first, 25, 4, 0), record_concurrently(&second, 25, 4, 1000),);
         recorded.extend(from_second);
         recorded.sort_by_key(|(_, receipt)| receipt.index);
         let indexes: Vec<u64> = recorded.iter().map(|(_, receipt)| receipt.index).collect();
         assert_eq!(indexes, (0..200).collect::<Vec<_>>());
-        assert!(
-            recorded.windows(2).all(|pair| pair[0].1.time <= pair[1].1.time),
-            "entry times go backwards somewhere"
-        );
+        assert!(recorded.windows(2).all(|pair| pair[0].1.time <= pair[1].1.time), "entry times go backwards somewhere");
         for (draft, receipt) in &recorded {
             assert_entry_matches(&database.store.ledger_entry(receipt.index).await.unwrap().unwrap(), draft, receipt);
         }
@@ -511,10 +499,7 @@ mod checkpoints {
 
         // A key of the same name that is not this ledger's verifies nothing.
         let stranger = Ed25519NoteSigner::new(ORIGIN, signing_key()).unwrap().verifier();
-        assert_eq!(
-            open_note(&checkpoint.signed_note, &[stranger]).unwrap_err(),
-            NoteError::NoTrustedSignature { unknown: 1 }
-        );
+        assert_eq!(open_note(&checkpoint.signed_note, &[stranger]).unwrap_err(), NoteError::NoTrustedSignature { unknown: 1 });
     }
 
     async fn checkpoints_follow_appends_by_themselves(store: Arc<dyn MetaStore>) {
@@ -544,9 +529,7 @@ mod proofs {
 
     use liuhen_core::merkle::MerkleError;
     use liuhen_core::note::{Ed25519NoteSigner, NoteError};
-    use liuhen_core::proof::{
-        verify_consistency_proof, verify_inclusion_proof, ConsistencyProof, InclusionProof, ProofError,
-    };
+    use liuhen_core::proof::{verify_consistency_proof, verify_inclusion_proof, ConsistencyProof, InclusionProof, ProofError};
     use liuhen_ledger::LedgerError;
     use liuhen_store::MetaStore;
 
@@ -599,10 +582,7 @@ mod proofs {
         // The checks are not vacuous: another leaf, another old root or
         // another key fails.
         let proof = ledger.inclusion_proof(3).await.unwrap();
-        assert_eq!(
-            verify_inclusion_proof(&proof, &leaves[4], &verifiers).unwrap_err(),
-            ProofError::Merkle(MerkleError::RootMismatch)
-        );
+        assert_eq!(verify_inclusion_proof(&proof, &leaves[4], &verifiers).unwrap_err(), ProofError::Merkle(MerkleError::RootMismatch));
         let stranger = [Ed25519NoteSigner::new(ORIGIN, signing_key()).unwrap().verifier()];
         assert!(matches!(
             verify_inclusion_proof(&proof, &leaves[3], &stranger),
@@ -755,12 +735,7 @@ mod verification {
         let position = signature_start + 30;
         let original = &target.signed_note[position..position + 1];
         let replacement = if original == "A" { "B" } else { "A" };
-        let forged = format!(
-            "{}{}{}",
-            &target.signed_note[..position],
-            replacement,
-            &target.signed_note[position + 1..]
-        );
+        let forged = format!("{}{}{}", &target.signed_note[..position], replacement, &target.signed_note[position + 1..]);
         let sql = format!("UPDATE ledger_checkpoints SET signed_note = '{}' WHERE size = 10", forged.replace('\'', "''"));
         assert_eq!(database.execute(&sql).await, 1);
         let report = verify(&database.store, &ledger).await;
@@ -792,9 +767,10 @@ mod verification {
         let report = verify(&database.store, &ledger).await;
         let mut expected = vec![Problem::EntryMissing { index: 8191 }];
         expected.extend(
-            checkpoints.iter().filter(|checkpoint| checkpoint.size > 8200).map(|checkpoint| Problem::CheckpointMismatch {
-                size: checkpoint.size,
-            }),
+            checkpoints
+                .iter()
+                .filter(|checkpoint| checkpoint.size > 8200)
+                .map(|checkpoint| Problem::CheckpointMismatch { size: checkpoint.size }),
         );
         assert_eq!(report.problems, expected);
     }

@@ -97,9 +97,9 @@ const NO_CREDENTIALS: &str =
     "请先登录。Sign in first (POST /api/v1/session), or send a device API token as `Authorization: Bearer <token>`.";
 const MALFORMED_AUTHORIZATION: &str =
     "Authorization 头格式错误。The Authorization header must read `Bearer <token>`; check how the token is sent.";
-const UNKNOWN_TOKEN: &str = "API 令牌无效。This API token is not known; check the token configured on the device, or ask an administrator to issue a new one.";
-const REVOKED_TOKEN: &str =
-    "API 令牌已被吊销。This API token has been revoked; ask an administrator to issue a new one for this device.";
+const UNKNOWN_TOKEN: &str =
+    "API 令牌无效。This API token is not known; check the token configured on the device, or ask an administrator to issue a new one.";
+const REVOKED_TOKEN: &str = "API 令牌已被吊销。This API token has been revoked; ask an administrator to issue a new one for this device.";
 const NO_SESSION: &str = "登录已失效，请重新登录。Your session has ended or is not known; sign in again.";
 const EXPIRED_SESSION: &str = "登录已过期，请重新登录。Your session has expired; sign in again.";
 const DISABLED_ACCOUNT: &str = "此账号已停用，请联系系统管理员。This account is disabled; ask an administrator to re-enable it.";
@@ -113,11 +113,8 @@ fn bearer_token(value: &str) -> Option<&str> {
 }
 
 async fn authenticate_device(app: &AppState, token: &str) -> Result<AuthenticatedDevice, ApiError> {
-    let token = app
-        .store
-        .api_token_by_secret(&secret_digest(token))
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated(UNKNOWN_TOKEN.to_owned()))?;
+    let token =
+        app.store.api_token_by_secret(&secret_digest(token)).await?.ok_or_else(|| ApiError::Unauthenticated(UNKNOWN_TOKEN.to_owned()))?;
     if token.revoked {
         return Err(ApiError::Unauthenticated(REVOKED_TOKEN.to_owned()));
     }
@@ -125,11 +122,8 @@ async fn authenticate_device(app: &AppState, token: &str) -> Result<Authenticate
 }
 
 async fn authenticate_session(app: &AppState, secret: &str) -> Result<SignedInUser, ApiError> {
-    let session = app
-        .store
-        .session_by_secret(&secret_digest(secret))
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated(NO_SESSION.to_owned()))?;
+    let session =
+        app.store.session_by_secret(&secret_digest(secret)).await?.ok_or_else(|| ApiError::Unauthenticated(NO_SESSION.to_owned()))?;
     if session.expires_at <= Timestamp::now() {
         return Err(ApiError::Unauthenticated(EXPIRED_SESSION.to_owned()));
     }

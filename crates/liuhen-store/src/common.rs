@@ -10,9 +10,7 @@
 
 use jiff::Timestamp;
 use liuhen_core::digest::{Sha256Digest, Sm3Digest};
-use liuhen_core::entity::{
-    Agency, ApiToken, Device, MediaRecord, Officer, Role, Session, Unit, User,
-};
+use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Role, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
 use liuhen_core::merkle::Hash;
 use serde::de::DeserializeOwned;
@@ -33,16 +31,11 @@ pub(crate) type CheckpointRow = (i64, Vec<u8>, String, i64);
 
 pub(crate) const AGENCY_COLUMNS: &str = "id, name, code";
 pub(crate) const UNIT_COLUMNS: &str = "id, agency_id, parent_id, name, code";
-pub(crate) const OFFICER_COLUMNS: &str =
-    "id, agency_id, unit_id, name, certificate_no, badge_no, role, qualification";
-pub(crate) const DEVICE_COLUMNS: &str =
-    "id, agency_id, serial, kind, model, assigned_officer, unit_id";
-pub(crate) const USER_COLUMNS: &str =
-    "id, login, display_name, password_hash, roles, officer_id, disabled";
-pub(crate) const MEDIA_COLUMNS: &str =
-    "id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device";
-pub(crate) const ENTRY_COLUMNS: &str =
-    "idx, time_us, actor, action, subjects, payload_sha256, payload";
+pub(crate) const OFFICER_COLUMNS: &str = "id, agency_id, unit_id, name, certificate_no, badge_no, role, qualification";
+pub(crate) const DEVICE_COLUMNS: &str = "id, agency_id, serial, kind, model, assigned_officer, unit_id";
+pub(crate) const USER_COLUMNS: &str = "id, login, display_name, password_hash, roles, officer_id, disabled";
+pub(crate) const MEDIA_COLUMNS: &str = "id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device";
+pub(crate) const ENTRY_COLUMNS: &str = "idx, time_us, actor, action, subjects, payload_sha256, payload";
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {detail}"))
@@ -71,8 +64,7 @@ pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
 }
 
 fn enum_parse<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| corrupt(what, format!("unknown value `{text}`")))
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| corrupt(what, format!("unknown value `{text}`")))
 }
 
 pub(crate) fn time(what: &str, micros: i64) -> Result<Timestamp, StoreError> {
@@ -136,12 +128,8 @@ pub(crate) fn device(row: DeviceRow) -> Result<Device, StoreError> {
 }
 
 pub(crate) fn user(row: UserRow) -> Result<User, StoreError> {
-    let roles = row
-        .4
-        .split(',')
-        .filter(|name| !name.is_empty())
-        .map(|name| parse::<Role>("user role", name))
-        .collect::<Result<Vec<_>, _>>()?;
+    let roles =
+        row.4.split(',').filter(|name| !name.is_empty()).map(|name| parse::<Role>("user role", name)).collect::<Result<Vec<_>, _>>()?;
     Ok(User {
         id: parse("user id", &row.0)?,
         login: row.1,

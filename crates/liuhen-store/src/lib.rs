@@ -15,14 +15,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use liuhen_core::digest::Sha256Digest;
-use liuhen_core::entity::{ApiToken, Device, MediaRecord, Officer, Session, Unit, User, Agency};
-use liuhen_core::entry::LedgerEntry;
 use liuhen_core::case::{Case, RecordingLink, StageStep};
+use liuhen_core::digest::Sha256Digest;
+use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
+use liuhen_core::entry::LedgerEntry;
 use liuhen_core::id::{CaseId, DeviceId, MediaId, UserId};
-use liuhen_core::recording::{InterruptionNote, Recording};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
+use liuhen_core::recording::{InterruptionNote, Recording};
 
 mod common;
 pub mod postgres;
@@ -83,13 +83,17 @@ pub struct CommitBatch {
 /// Errors from the metadata store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot reach the database at {target}: {source}. Check that the database server is running and the URL (database_url) is right")]
+    #[error(
+        "cannot reach the database at {target}: {source}. Check that the database server is running and the URL (database_url) is right"
+    )]
     Unreachable {
         target: String,
         #[source]
         source: sqlx::Error,
     },
-    #[error("the database URL `{0}` is not understood: use a path to an SQLite file, `sqlite://PATH`, or `postgres://USER@HOST:PORT/DATABASE`")]
+    #[error(
+        "the database URL `{0}` is not understood: use a path to an SQLite file, `sqlite://PATH`, or `postgres://USER@HOST:PORT/DATABASE`"
+    )]
     BadUrl(String),
     #[error("could not bring the database schema up to date: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),

@@ -69,11 +69,7 @@ impl_meta_store!(PgStore, Postgres, pool, {
 
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {
         let mut transaction = self.pool.begin().await.map_err(db)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(LEDGER_LOCK_KEY)
-            .execute(&mut *transaction)
-            .await
-            .map_err(db)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LEDGER_LOCK_KEY).execute(&mut *transaction).await.map_err(db)?;
         apply_batch(&mut transaction, batch).await?;
         transaction.commit().await.map_err(db)?;
         Ok(())
@@ -94,8 +90,7 @@ pub mod testing {
 
     impl TestDatabase {
         pub async fn create() -> Result<Self, sqlx::Error> {
-            let admin_url = std::env::var("LIUHEN_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+            let admin_url = std::env::var("LIUHEN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
             let name = format!("liuhen_test_{}", uuid::Uuid::now_v7().simple());
             let mut connection = PgConnection::connect(&admin_url).await?;
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut connection).await?;
@@ -113,14 +108,13 @@ pub mod testing {
             // runtime can block safely.
             let dropper = std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-                runtime.block_on(async {
-                    let mut connection = PgConnection::connect(&admin_url).await?;
-                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut connection)
-                        .await?;
-                    Ok::<_, sqlx::Error>(())
-                })
-                .map_err(std::io::Error::other)
+                runtime
+                    .block_on(async {
+                        let mut connection = PgConnection::connect(&admin_url).await?;
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut connection).await?;
+                        Ok::<_, sqlx::Error>(())
+                    })
+                    .map_err(std::io::Error::other)
             });
             let _ = dropper.join();
         }

@@ -46,8 +46,7 @@ mod support {
     use jiff::Timestamp;
     use liuhen_core::digest::{ContentDigests, Sha256Digest};
     use liuhen_core::entity::{
-        Agency, ApiToken, Device, DeviceKind, MediaRecord, Officer, OfficerRole, Qualification, Role, Session, Unit,
-        User,
+        Agency, ApiToken, Device, DeviceKind, MediaRecord, Officer, OfficerRole, Qualification, Role, Session, Unit, User,
     };
     use liuhen_core::entry::{canonical_payload_bytes, EntryDraft};
     use liuhen_core::id::{AgencyId, DeviceId, MediaId, OfficerId, SessionId, TokenId, UnitId, UserId};
@@ -80,9 +79,9 @@ mod support {
         }
 
         pub async fn postgres() -> Database {
-            let database = TestDatabase::create().await.expect(
-                "a throw-away PostgreSQL database (is PostgreSQL running at 127.0.0.1:5432, or LIUHEN_TEST_POSTGRES set?)",
-            );
+            let database = TestDatabase::create()
+                .await
+                .expect("a throw-away PostgreSQL database (is PostgreSQL running at 127.0.0.1:5432, or LIUHEN_TEST_POSTGRES set?)");
             let url = database.url.clone();
             let store = liuhen_store::open(&url).await.expect("a PostgreSQL store opens on a fresh database");
             Database { store, url, _lifetime: Lifetime::Postgres(database) }
@@ -99,9 +98,8 @@ mod support {
         pub async fn execute(&self, sql: &str) -> u64 {
             match self.store.backend() {
                 Backend::Sqlite => {
-                    let mut connection = SqliteConnection::connect(&format!("sqlite://{}", self.url))
-                        .await
-                        .expect("a raw SQLite connection");
+                    let mut connection =
+                        SqliteConnection::connect(&format!("sqlite://{}", self.url)).await.expect("a raw SQLite connection");
                     sqlx::query(sql).execute(&mut connection).await.expect("raw SQL runs").rows_affected()
                 }
                 Backend::Postgres => {
@@ -252,13 +250,8 @@ mod support {
     impl Directory {
         pub fn new() -> Directory {
             let agency = Agency { id: AgencyId::new(), name: "厦门市城市管理行政执法局".into(), code: "xiamen-cgj".into() };
-            let brigade = Unit {
-                id: UnitId::new(),
-                agency_id: agency.id,
-                parent_id: None,
-                name: "思明区大队".into(),
-                code: "350203".into(),
-            };
+            let brigade =
+                Unit { id: UnitId::new(), agency_id: agency.id, parent_id: None, name: "思明区大队".into(), code: "350203".into() };
             let squad = Unit {
                 id: UnitId::new(),
                 agency_id: agency.id,
@@ -523,9 +516,7 @@ mod auth {
         writer.record_mutations(directory.mutations()).await;
         let morning = session(directory.officer_user.id, "morning secret");
         let evening = session(directory.officer_user.id, "evening secret");
-        writer
-            .record_mutations([Mutation::CreateSession(morning.clone()), Mutation::CreateSession(evening.clone())])
-            .await;
+        writer.record_mutations([Mutation::CreateSession(morning.clone()), Mutation::CreateSession(evening.clone())]).await;
         assert_eq!(store.session_by_secret(&morning.secret_sha256).await.unwrap().as_ref(), Some(&morning));
         assert_eq!(store.session_by_secret(&evening.secret_sha256).await.unwrap().as_ref(), Some(&evening));
         assert_eq!(store.session_by_secret(&digest_of("a guessed secret")).await.unwrap(), None);
@@ -542,9 +533,7 @@ mod auth {
         let token = api_token(directory.workstation.id, "workstation token");
         let mut issued_revoked = api_token(directory.camera.id, "camera token");
         issued_revoked.revoked = true;
-        writer
-            .record_mutations([Mutation::CreateApiToken(token.clone()), Mutation::CreateApiToken(issued_revoked.clone())])
-            .await;
+        writer.record_mutations([Mutation::CreateApiToken(token.clone()), Mutation::CreateApiToken(issued_revoked.clone())]).await;
         assert_eq!(store.api_token_by_secret(&token.secret_sha256).await.unwrap().as_ref(), Some(&token));
         assert_eq!(store.api_token_by_secret(&issued_revoked.secret_sha256).await.unwrap().as_ref(), Some(&issued_revoked));
         assert_eq!(store.api_token_by_secret(&digest_of("a guessed token")).await.unwrap(), None);
@@ -679,7 +668,9 @@ mod recordings {
         let unknown_start = recording(files[2].id, directory.camera.id, None, 500);
         let on_spare = recording(files[3].id, directory.spare_camera.id, Some(2_000), 90_002);
         let mut mutations: Vec<_> = files.iter().cloned().map(Mutation::CreateMedia).collect();
-        mutations.extend([&on_camera, &earlier, &unknown_start, &on_spare].map(|recording| Mutation::CreateRecording(Box::new(recording.clone()))));
+        mutations.extend(
+            [&on_camera, &earlier, &unknown_start, &on_spare].map(|recording| Mutation::CreateRecording(Box::new(recording.clone()))),
+        );
         writer.record_mutations(mutations).await;
 
         assert_eq!(store.recording(files[0].id).await.unwrap().as_ref(), Some(&on_camera));
@@ -687,7 +678,11 @@ mod recordings {
         assert_eq!(store.recording(MediaId::new()).await.unwrap(), None);
 
         let all = store.recordings(&RecordingQuery::default()).await.unwrap();
-        assert_eq!(all, [earlier.clone(), unknown_start.clone(), on_camera.clone(), on_spare.clone()], "ordered by start, else ingest time");
+        assert_eq!(
+            all,
+            [earlier.clone(), unknown_start.clone(), on_camera.clone(), on_spare.clone()],
+            "ordered by start, else ingest time"
+        );
         let camera_only = RecordingQuery { device: Some(directory.camera.id), ..Default::default() };
         assert_eq!(store.recordings(&camera_only).await.unwrap(), [earlier.clone(), unknown_start.clone(), on_camera.clone()]);
         let window = RecordingQuery { from: Some(at(104)), to: Some(at(1_004)), ..Default::default() };
@@ -823,15 +818,24 @@ mod cases {
             linked_at: Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
             linked_by: "console:test".into(),
         };
-        let links = [link(&first, clip.id, Stage::Investigation, 60), link(&second, clip.id, Stage::Intake, 30), link(&first, clip.id, Stage::Hearing, 90)];
+        let links = [
+            link(&first, clip.id, Stage::Investigation, 60),
+            link(&second, clip.id, Stage::Intake, 30),
+            link(&first, clip.id, Stage::Hearing, 90),
+        ];
         writer.record_mutations(links.iter().cloned().map(|link| Mutation::LinkRecording(Box::new(link)))).await;
         assert_eq!(store.case_links(first.id).await.unwrap(), [links[0].clone(), links[2].clone()]);
-        assert_eq!(store.recording_links(clip.id).await.unwrap(), [links[1].clone(), links[0].clone(), links[2].clone()], "in the order linked");
+        assert_eq!(
+            store.recording_links(clip.id).await.unwrap(),
+            [links[1].clone(), links[0].clone(), links[2].clone()],
+            "in the order linked"
+        );
         assert_eq!(links[0].delay_ms(), Some(60_000));
 
         let again = writer.commit(&[event(Mutation::LinkRecording(Box::new(link(&first, clip.id, Stage::Investigation, 99))))]).await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "one link per recording, case and stage: {again:?}");
-        let not_a_recording = writer.commit(&[event(Mutation::LinkRecording(Box::new(link(&first, unregistered.id, Stage::Intake, 99))))]).await;
+        let not_a_recording =
+            writer.commit(&[event(Mutation::LinkRecording(Box::new(link(&first, unregistered.id, Stage::Intake, 99))))]).await;
         assert!(matches!(not_a_recording, Err(StoreError::Conflict(_))), "only registered recordings link: {not_a_recording:?}");
         assert_eq!(store.recording_links(unregistered.id).await.unwrap(), []);
     }
@@ -866,10 +870,7 @@ mod atomicity {
         assert_eq!(store.ledger_entry(writer.size()).await.unwrap(), None);
         let would_be = writer.prepare(refused);
         let node_ids: Vec<_> = would_be.batch.nodes.iter().map(|(id, _)| *id).collect();
-        assert!(
-            store.ledger_nodes(&node_ids).await.unwrap().iter().all(Option::is_none),
-            "a refused batch left tree nodes behind"
-        );
+        assert!(store.ledger_nodes(&node_ids).await.unwrap().iter().all(Option::is_none), "a refused batch left tree nodes behind");
     }
 
     async fn a_batch_built_on_a_stale_size_is_refused(store: Arc<dyn MetaStore>) {
@@ -997,8 +998,7 @@ mod atomicity {
             let size = writer.size();
             let first = writer.prepare(&two);
             let second = writer.prepare(&three);
-            let (first_result, second_result) =
-                tokio::join!(database.store.commit(&first.batch), other_store.commit(&second.batch));
+            let (first_result, second_result) = tokio::join!(database.store.commit(&first.batch), other_store.commit(&second.batch));
             match (first_result, second_result) {
                 (Ok(()), Err(StoreError::LedgerMoved { expected, actual })) => {
                     assert_eq!((expected, actual), (size, size + 2));
@@ -1096,8 +1096,7 @@ mod ledger_rows {
         assert_eq!(database.execute("DELETE FROM ledger_entries WHERE idx = 4").await, 1);
         assert_eq!(store.ledger_size().await.unwrap(), 10);
         assert_eq!(store.ledger_entry(4).await.unwrap(), None);
-        let indexes: Vec<_> =
-            store.ledger_entries(0, 10).await.unwrap().into_iter().map(|stored| stored.entry.index).collect();
+        let indexes: Vec<_> = store.ledger_entries(0, 10).await.unwrap().into_iter().map(|stored| stored.entry.index).collect();
         assert_eq!(indexes, [0, 1, 2, 3, 5, 6, 7, 8, 9]);
         assert_eq!(store.ledger_entries(3, 3).await.unwrap(), [committed[3].clone(), committed[5].clone()]);
         assert_eq!(store.ledger_leaves(0, 100).await.unwrap().len(), 10);
@@ -1126,8 +1125,7 @@ mod checkpoints {
         for number in 0..size {
             frontier.push(leaf_hash(format!("{tree_of} {number}").as_bytes()));
         }
-        let checkpoint =
-            Checkpoint { origin: "liuhen.test/xiamen-cgj".into(), size, root: frontier.root(), extensions: Vec::new() };
+        let checkpoint = Checkpoint { origin: "liuhen.test/xiamen-cgj".into(), size, root: frontier.root(), extensions: Vec::new() };
         StoredCheckpoint {
             size,
             root: checkpoint.root,
@@ -1199,10 +1197,9 @@ mod opening {
         // URL and in a query parameter of the other; both are tried at once.
         let in_user_part = "postgres://u:secret@127.0.0.1:1/db";
         let in_query = "postgres://u@127.0.0.1:1/db?sslmode=disable&password=secret";
-        let (first, second) = tokio::time::timeout(
-            Duration::from_secs(60),
-            async { tokio::join!(liuhen_store::open(in_user_part), liuhen_store::open(in_query)) },
-        )
+        let (first, second) = tokio::time::timeout(Duration::from_secs(60), async {
+            tokio::join!(liuhen_store::open(in_user_part), liuhen_store::open(in_query))
+        })
         .await
         .expect("opening an unreachable database gives up by itself");
         for (url, result) in [(in_user_part, first), (in_query, second)] {

@@ -24,11 +24,7 @@ pub struct DualHasher {
 
 impl DualHasher {
     pub fn new() -> Self {
-        Self {
-            sha256: Some(spawn_hasher::<sha2::Sha256>("sha256")),
-            sm3: Some(spawn_hasher::<sm3::Sm3>("sm3")),
-            size: 0,
-        }
+        Self { sha256: Some(spawn_hasher::<sha2::Sha256>("sha256")), sm3: Some(spawn_hasher::<sm3::Sm3>("sm3")), size: 0 }
     }
 
     /// Hands a chunk to both threads; blocks while either queue is full.
@@ -65,9 +61,7 @@ impl Default for DualHasher {
     }
 }
 
-fn spawn_hasher<D: sha2::Digest + Send + 'static>(
-    name: &str,
-) -> (SyncSender<Bytes>, JoinHandle<[u8; 32]>) {
+fn spawn_hasher<D: sha2::Digest + Send + 'static>(name: &str) -> (SyncSender<Bytes>, JoinHandle<[u8; 32]>) {
     let (sender, receiver) = sync_channel::<Bytes>(QUEUE_DEPTH);
     let handle = std::thread::Builder::new()
         .name(format!("liuhen-{name}"))

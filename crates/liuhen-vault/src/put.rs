@@ -106,9 +106,8 @@ async fn stream_to_temporary(
     match &vault.location {
         VaultLocation::Filesystem(root) => {
             let temporary = root.join(temporary_key);
-            let written = tokio::task::spawn_blocking(move || copy_to_file(file, &temporary))
-                .await
-                .expect("the copying task does not panic");
+            let written =
+                tokio::task::spawn_blocking(move || copy_to_file(file, &temporary)).await.expect("the copying task does not panic");
             match written {
                 Ok(digests) => Ok(digests),
                 Err(CopyError::Read(source)) => Err(VaultError::Unreadable { path: path.to_owned(), source }),
@@ -339,4 +338,3 @@ fn io_write_error(vault: &Vault, path: &Path, source: std::io::Error) -> VaultEr
     }
     VaultError::Io { location: vault.describe(), source }
 }
-

@@ -38,11 +38,8 @@ mod support {
 
         /// A filesystem vault rooted at an existing directory.
         pub async fn filesystem_at(root: &Path) -> TestVault {
-            let vault =
-                Vault::open(VaultLocation::Filesystem(root.to_owned())).await.expect("a filesystem vault opens");
-            let storage = Operator::new(opendal::services::Fs::default().root(&root.to_string_lossy()))
-                .expect("an fs operator")
-                .finish();
+            let vault = Vault::open(VaultLocation::Filesystem(root.to_owned())).await.expect("a filesystem vault opens");
+            let storage = Operator::new(opendal::services::Fs::default().root(&root.to_string_lossy())).expect("an fs operator").finish();
             TestVault { vault, storage, root: Some(root.to_owned()), _root_directory: None }
         }
 
@@ -50,8 +47,7 @@ mod support {
         /// `None` (after saying so) when no S3 test storage is configured.
         pub async fn s3(test_name: &str) -> Option<TestVault> {
             let mut s3_location = s3_location(test_name)?;
-            s3_location.prefix =
-                format!("liuhen-vault-tests/{}-{}", test_name.replace("::", "-"), uuid::Uuid::now_v7());
+            s3_location.prefix = format!("liuhen-vault-tests/{}-{}", test_name.replace("::", "-"), uuid::Uuid::now_v7());
             let vault = Vault::open(VaultLocation::S3(s3_location.clone())).await.expect("the S3 test vault opens");
             Some(TestVault { vault, storage: s3_operator(&s3_location), root: None, _root_directory: None })
         }
@@ -63,11 +59,8 @@ mod support {
                 Err(error) if error.kind() == opendal::ErrorKind::NotFound => Vec::new(),
                 Err(error) => panic!("listing {prefix}: {error}"),
             };
-            let mut objects: Vec<String> = entries
-                .into_iter()
-                .filter(|entry| !entry.metadata().is_dir())
-                .map(|entry| entry.path().to_owned())
-                .collect();
+            let mut objects: Vec<String> =
+                entries.into_iter().filter(|entry| !entry.metadata().is_dir()).map(|entry| entry.path().to_owned()).collect();
             objects.sort();
             objects
         }
@@ -98,14 +91,10 @@ mod support {
                      run `scripts/garage.sh start` and source the env file it prints"
                 );
             }
-            note(&format!(
-                "skipped {test_name}: no S3 test storage (run `scripts/garage.sh start` and source the env file it prints)"
-            ));
+            note(&format!("skipped {test_name}: no S3 test storage (run `scripts/garage.sh start` and source the env file it prints)"));
             return None;
         };
-        let variable = |name: &str| {
-            std::env::var(name).unwrap_or_else(|_| panic!("LIUHEN_TEST_S3_ENDPOINT is set, so {name} must be too"))
-        };
+        let variable = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("LIUHEN_TEST_S3_ENDPOINT is set, so {name} must be too"));
         Some(S3Location {
             bucket: variable("LIUHEN_TEST_S3_BUCKET"),
             prefix: String::new(),
@@ -139,9 +128,7 @@ mod support {
     /// runs one runtime per process.
     pub fn s3_runtime() -> &'static tokio::runtime::Runtime {
         static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-        RUNTIME.get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime")
-        })
+        RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime"))
     }
 
     /// Prints a line that shows even when the test passes: libtest captures
@@ -258,11 +245,7 @@ mod behaviour {
 
             let original = files.path().join(format!("{name}.bin"));
             std::fs::write(&original, content).unwrap();
-            let first = test_vault
-                .vault
-                .put_file(&original)
-                .await
-                .unwrap_or_else(|error| panic!("{name}: {}", error_chain(&error)));
+            let first = test_vault.vault.put_file(&original).await.unwrap_or_else(|error| panic!("{name}: {}", error_chain(&error)));
             assert_eq!(first.digests, expected, "{name}: digests of the stored file");
             assert!(first.newly_stored, "{name}: the first put stores the file");
 
@@ -608,10 +591,7 @@ mod s3 {
                 .expect("opening a vault at a closed port returns within a minute")
                 .unwrap_err();
             assert!(matches!(error, VaultError::Storage { .. }), "closed port: {error:?}");
-            assert!(
-                error.to_string().contains(&format!("127.0.0.1:{port}")),
-                "the message names the endpoint: {error}"
-            );
+            assert!(error.to_string().contains(&format!("127.0.0.1:{port}")), "the message names the endpoint: {error}");
         })
     }
 }

@@ -327,7 +327,9 @@ pub enum BenchCommand {
 /// again); 3 when all were stored but some do not play back (kept, flagged,
 /// left on the device); 2 when the command could not start (as every command).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  liuhen ingest /media/DSJ01 --clear-device\n  liuhen ingest /media/DSJ01 /media/DSJ02 /media/DSJ03 --json > offload.json\n  liuhen ingest /media/CAMERA --device DSJ-Z8-20260001")]
+#[command(
+    after_help = "Examples:\n  liuhen ingest /media/DSJ01 --clear-device\n  liuhen ingest /media/DSJ01 /media/DSJ02 /media/DSJ03 --json > offload.json\n  liuhen ingest /media/CAMERA --device DSJ-Z8-20260001"
+)]
 pub struct IngestArgs {
     /// The mounted device folders (one per camera), e.g. /media/DSJ01.
     #[arg(required = true, value_name = "DEVICE_DIR")]
@@ -351,7 +353,14 @@ pub struct IngestArgs {
     #[arg(long, env = "LIUHEN_INGEST_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// This workstation's API token for the server (`liuhen device token` on the server issues one).
-    #[arg(long, env = "LIUHEN_INGEST_TOKEN", value_name = "TOKEN", requires = "server", conflicts_with = "token_file", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "LIUHEN_INGEST_TOKEN",
+        value_name = "TOKEN",
+        requires = "server",
+        conflicts_with = "token_file",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
     /// A file holding the API token (safer than --token, which other users can see in the process list).
     #[arg(long, value_name = "FILE", requires = "server")]

@@ -263,13 +263,17 @@ impl Config {
             return Ok(liuhen_vault::VaultLocation::Filesystem(PathBuf::from(path)));
         }
         let Some(rest) = url.strip_prefix("s3://") else {
-            bail!("vault.url `{url}` is not understood: use s3://BUCKET[/PREFIX] or file:///PATH, or leave it unset for the data directory");
+            bail!(
+                "vault.url `{url}` is not understood: use s3://BUCKET[/PREFIX] or file:///PATH, or leave it unset for the data directory"
+            );
         };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             bail!("vault.url `{url}` names no bucket: use s3://BUCKET[/PREFIX]");
         }
-        let missing = |what: &str| anyhow::anyhow!("vault.url is an S3 bucket, so vault.{what} must be set too (or LIUHEN_VAULT__{})", what.to_uppercase());
+        let missing = |what: &str| {
+            anyhow::anyhow!("vault.url is an S3 bucket, so vault.{what} must be set too (or LIUHEN_VAULT__{})", what.to_uppercase())
+        };
         let endpoint = self.vault.endpoint.clone().ok_or_else(|| missing("endpoint"))?;
         let access_key_id = self.vault.access_key_id.clone().ok_or_else(|| missing("access_key_id"))?;
         let secret_file = self.vault.secret_access_key_file.clone().ok_or_else(|| missing("secret_access_key_file"))?;
@@ -296,7 +300,9 @@ mod tests {
     fn defaults_give_an_embedded_instance() {
         let config = Config::defaults(Path::new("/srv/liuhen"));
         assert_eq!(config.database_url(), "sqlite:///srv/liuhen/liuhen.db");
-        assert!(matches!(config.vault_location().unwrap(), liuhen_vault::VaultLocation::Filesystem(path) if path == Path::new("/srv/liuhen/vault")));
+        assert!(
+            matches!(config.vault_location().unwrap(), liuhen_vault::VaultLocation::Filesystem(path) if path == Path::new("/srv/liuhen/vault"))
+        );
     }
 
     #[test]

@@ -74,8 +74,9 @@ pub fn load_additional_signers(config: &Config) -> anyhow::Result<Vec<Arc<dyn No
         return Ok(Vec::new());
     }
     let path = config.sm2_signing_key_path();
-    let pem = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the SM2 signing key {} (ledger.cosign_sm2 is on); create instances with `liuhen init --sm2`", path.display()))?;
+    let pem = std::fs::read_to_string(&path).with_context(|| {
+        format!("cannot read the SM2 signing key {} (ledger.cosign_sm2 is on); create instances with `liuhen init --sm2`", path.display())
+    })?;
     let signer = Sm2NoteSigner::from_pkcs8_pem(&config.ledger.origin, &pem)
         .with_context(|| format!("{} is not an SM2 PKCS#8 PEM key", path.display()))?;
     Ok(vec![Arc::new(signer)])

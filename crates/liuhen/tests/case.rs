@@ -43,7 +43,19 @@ fn refused(instance: &Instance, args: &[&str], article: &str) -> String {
 }
 
 const NEW_PENALTY: [&str; 14] = [
-    "case", "new", "--kind", "penalty", "--source", "complaint", "--matter", "占道经营", "--lead", "0203001", "--handler", "0203002", "--party",
+    "case",
+    "new",
+    "--kind",
+    "penalty",
+    "--source",
+    "complaint",
+    "--matter",
+    "占道经营",
+    "--lead",
+    "0203001",
+    "--handler",
+    "0203002",
+    "--party",
     "person:王五:350203199001011234",
 ];
 
@@ -102,7 +114,21 @@ async fn every_act_kind_walks_its_general_stages(postgres: bool) {
     for (kind, stages) in kinds {
         let case = json(
             &instance,
-            &["case", "new", "--kind", kind, "--source", "application", "--matter", "依申请办理", "--lead", "0203001", "--handler", "0203002", "--json"],
+            &[
+                "case",
+                "new",
+                "--kind",
+                kind,
+                "--source",
+                "application",
+                "--matter",
+                "依申请办理",
+                "--lead",
+                "0203001",
+                "--handler",
+                "0203002",
+                "--json",
+            ],
         );
         let number = case["number"].as_str().unwrap().to_owned();
         for stage in stages {
@@ -120,7 +146,22 @@ async fn refusals_name_their_article(postgres: bool) {
     // 叶县 第七、八条: an assistant may assist, never lead.
     refused(
         &instance,
-        &["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "占道经营", "--lead", "X0203017", "--handler", "0203001", "--handler", "0203002"],
+        &[
+            "case",
+            "new",
+            "--kind",
+            "penalty",
+            "--source",
+            "patrol",
+            "--matter",
+            "占道经营",
+            "--lead",
+            "X0203017",
+            "--handler",
+            "0203001",
+            "--handler",
+            "0203002",
+        ],
         "叶县 第七、八条",
     );
     // 厦门 四（一）: two officers on a general-procedure case.
@@ -132,16 +173,73 @@ async fn refusals_name_their_article(postgres: bool) {
     // Simple procedure needs one.
     json(
         &instance,
-        &["case", "new", "--kind", "penalty", "--procedure", "simple", "--source", "patrol", "--matter", "当场处罚", "--lead", "0203001", "--number", "简-1", "--json"],
+        &[
+            "case",
+            "new",
+            "--kind",
+            "penalty",
+            "--procedure",
+            "simple",
+            "--source",
+            "patrol",
+            "--matter",
+            "当场处罚",
+            "--lead",
+            "0203001",
+            "--number",
+            "简-1",
+            "--json",
+        ],
     );
     let unknown = text(&instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "x", "--lead", "9999999"]));
     assert!(unknown.contains("no officer with badge number 9999999"), "{unknown}");
     let long = "占".repeat(2001);
-    let output = instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", &long, "--lead", "0203001", "--handler", "0203002"]);
+    let output = instance.run(&[
+        "case",
+        "new",
+        "--kind",
+        "penalty",
+        "--source",
+        "patrol",
+        "--matter",
+        &long,
+        "--lead",
+        "0203001",
+        "--handler",
+        "0203002",
+    ]);
     assert!(text(&output).contains("longer than 2000 characters"), "{}", text(&output));
-    let output = instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "a\u{7}b", "--lead", "0203001", "--handler", "0203002"]);
+    let output = instance.run(&[
+        "case",
+        "new",
+        "--kind",
+        "penalty",
+        "--source",
+        "patrol",
+        "--matter",
+        "a\u{7}b",
+        "--lead",
+        "0203001",
+        "--handler",
+        "0203002",
+    ]);
     assert!(text(&output).contains("control characters"), "{}", text(&output));
-    let output = instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "x", "--lead", "0203001", "--handler", "0203002", "--party", "robot:R2"]);
+    let output = instance.run(&[
+        "case",
+        "new",
+        "--kind",
+        "penalty",
+        "--source",
+        "patrol",
+        "--matter",
+        "x",
+        "--lead",
+        "0203001",
+        "--handler",
+        "0203002",
+        "--party",
+        "robot:R2",
+    ]);
     assert!(text(&output).contains("not person or organisation"), "{}", text(&output));
 
     let mut args = NEW_PENALTY.to_vec();
@@ -159,7 +257,11 @@ async fn refusals_name_their_article(postgres: bool) {
     assert!(text(&output).contains("there is no case"), "{}", text(&output));
 
     // Nothing refused was kept: two cases, one step.
-    let cases: Vec<Value> = String::from_utf8(instance.run(&["case", "list", "--json"]).stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let cases: Vec<Value> = String::from_utf8(instance.run(&["case", "list", "--json"]).stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     assert_eq!(cases.len(), 2);
     assert_eq!(cases.iter().map(|case| case["steps"].as_array().unwrap().len()).sum::<usize>(), 1);
 }
@@ -179,7 +281,20 @@ async fn a_recording_links_to_a_stage_the_case_reached(postgres: bool) {
     args.extend(["--number", "罚-音像", "--json"]);
     json(&instance, &args);
     json(&instance, &["case", "stage", "--case", "罚-音像", "--to", "受案", "--json"]);
-    let link = ["case", "link", "--case", "罚-音像", "--media", &media, "--item", "现场检查", "--location", "思明区中山路 12 号", "--label", "现场检查：人行道摆摊"];
+    let link = [
+        "case",
+        "link",
+        "--case",
+        "罚-音像",
+        "--media",
+        &media,
+        "--item",
+        "现场检查",
+        "--location",
+        "思明区中山路 12 号",
+        "--label",
+        "现场检查：人行道摆摊",
+    ];
     // 丰台 第十二条 via the stage rule: not before the case is there.
     refused(&instance, &[&link[..], &["--stage", "调查取证"]].concat(), "丰台 第十二条");
     let linked = json(&instance, &[&link[..], &["--stage", "受案", "--json"]].concat());
@@ -190,10 +305,44 @@ async fn a_recording_links_to_a_stage_the_case_reached(postgres: bool) {
     assert!(text(&output).contains("already linked"), "{}", text(&output));
     // By SHA-256 too, at another stage.
     json(&instance, &["case", "stage", "--case", "罚-音像", "--to", "立案", "--json"]);
-    json(&instance, &["case", "link", "--case", "罚-音像", "--media", &sha256, "--stage", "立案", "--item", "调查取证", "--location", "队部", "--label", "复看", "--json"]);
+    json(
+        &instance,
+        &[
+            "case",
+            "link",
+            "--case",
+            "罚-音像",
+            "--media",
+            &sha256,
+            "--stage",
+            "立案",
+            "--item",
+            "调查取证",
+            "--location",
+            "队部",
+            "--label",
+            "复看",
+            "--json",
+        ],
+    );
     let view = json(&instance, &["case", "show", "--case", "罚-音像", "--json"]);
     assert_eq!(view["links"].as_array().unwrap().len(), 2);
-    let output = instance.run(&["case", "link", "--case", "罚-音像", "--media", &"0".repeat(64), "--stage", "立案", "--item", "其他", "--location", "x", "--label", "y"]);
+    let output = instance.run(&[
+        "case",
+        "link",
+        "--case",
+        "罚-音像",
+        "--media",
+        &"0".repeat(64),
+        "--stage",
+        "立案",
+        "--item",
+        "其他",
+        "--location",
+        "x",
+        "--label",
+        "y",
+    ]);
     assert!(text(&output).contains("no stored file"), "{}", text(&output));
     let (ok, report) = instance.verify();
     assert!(ok, "{report}");

@@ -49,13 +49,29 @@ async fn put_prove_and_verify(postgres: bool) {
     let key = String::from_utf8(key.stdout).unwrap();
     let proof_file = instance.file("proof.txt", &proof.stdout);
     let entry_file = instance.file("entry.bin", &entry.stdout);
-    let checked = instance.run(&["ledger", "verify-proof", proof_file.to_str().unwrap(), "--key", key.trim(), "--entry", entry_file.to_str().unwrap()]);
+    let checked = instance.run(&[
+        "ledger",
+        "verify-proof",
+        proof_file.to_str().unwrap(),
+        "--key",
+        key.trim(),
+        "--entry",
+        entry_file.to_str().unwrap(),
+    ]);
     assert!(checked.status.success(), "{}", text(&checked));
 
     // A different entry's bytes do not pass with this proof.
     let other = instance.run(&["ledger", "entry", "--index", "0"]);
     let other_file = instance.file("other.bin", &other.stdout);
-    let refused = instance.run(&["ledger", "verify-proof", proof_file.to_str().unwrap(), "--key", key.trim(), "--entry", other_file.to_str().unwrap()]);
+    let refused = instance.run(&[
+        "ledger",
+        "verify-proof",
+        proof_file.to_str().unwrap(),
+        "--key",
+        key.trim(),
+        "--entry",
+        other_file.to_str().unwrap(),
+    ]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
 
     // Consistency from the first entry to now.
@@ -149,7 +165,10 @@ async fn bad_input_is_refused_and_loses_nothing(postgres: bool) {
     assert!(message.contains("cannot reach the database") && !message.contains("secret"), "{message}");
 
     // A directory without an instance.
-    let output = Command::new(env!("CARGO_BIN_EXE_liuhen")).args(["--data", instance.dir.path().join("nothing").to_str().unwrap(), "verify"]).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["--data", instance.dir.path().join("nothing").to_str().unwrap(), "verify"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).contains("liuhen init"), "{}", text(&output));
 }
@@ -168,7 +187,8 @@ async fn killed_put_leaves_nothing_published_and_rerun_completes(postgres: bool)
     // Kill it as soon as the copy has started.
     let started = std::time::Instant::now();
     loop {
-        let copying = std::fs::read_dir(&tmp).unwrap().filter_map(Result::ok).any(|entry| entry.metadata().map(|m| m.len() > 0).unwrap_or(false));
+        let copying =
+            std::fs::read_dir(&tmp).unwrap().filter_map(Result::ok).any(|entry| entry.metadata().map(|m| m.len() > 0).unwrap_or(false));
         if copying || started.elapsed().as_secs() > 60 {
             break;
         }

@@ -54,11 +54,38 @@ fn fixtures() -> &'static Fixtures {
         let dir = tempfile::tempdir().unwrap().keep();
         let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
         // A clock burned into the picture, as body cameras do.
-        let clock = format!("drawtext=fontfile={font}:text='%{{pts\\:gmtime\\:1795485901}}':x=8:y=8:fontsize=14:fontcolor=white:box=1:boxcolor=black");
-        let video = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "2"];
-        ffmpeg(&[&video[..], &["-vf", &clock, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]].concat(), &dir.join("h264.mp4"));
+        let clock = format!(
+            "drawtext=fontfile={font}:text='%{{pts\\:gmtime\\:1795485901}}':x=8:y=8:fontsize=14:fontcolor=white:box=1:boxcolor=black"
+        );
+        let video =
+            ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=15", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "2"];
         ffmpeg(
-            &[&video[..], &["-vf", &clock, "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]].concat(),
+            &[&video[..], &["-vf", &clock, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]]
+                .concat(),
+            &dir.join("h264.mp4"),
+        );
+        ffmpeg(
+            &[
+                &video[..],
+                &[
+                    "-vf",
+                    &clock,
+                    "-c:v",
+                    "libx265",
+                    "-preset",
+                    "ultrafast",
+                    "-x265-params",
+                    "log-level=error",
+                    "-tag:v",
+                    "hvc1",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-c:a",
+                    "aac",
+                    "-shortest",
+                ],
+            ]
+            .concat(),
             &dir.join("h265.mp4"),
         );
         ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=16000", "-t", "2"], &dir.join("audio.wav"));
@@ -69,7 +96,8 @@ fn fixtures() -> &'static Fixtures {
 }
 
 fn ffmpeg(args: &[&str], output: &Path) {
-    let result = Command::new("ffmpeg").args(["-y", "-v", "error", "-nostdin"]).args(args).arg(output).output().expect("ffmpeg is installed");
+    let result =
+        Command::new("ffmpeg").args(["-y", "-v", "error", "-nostdin"]).args(args).arg(output).output().expect("ffmpeg is installed");
     assert!(result.status.success(), "ffmpeg failed: {}", text(&result));
 }
 
@@ -91,7 +119,11 @@ impl Fixtures {
     fn photo(&self, taken: &str, target: &Path) {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         let jpeg = std::fs::read(self.dir.join("plain.jpg")).unwrap();
-        let field = exif::Field { tag: exif::Tag::DateTimeOriginal, ifd_num: exif::In::PRIMARY, value: exif::Value::Ascii(vec![taken.as_bytes().to_vec()]) };
+        let field = exif::Field {
+            tag: exif::Tag::DateTimeOriginal,
+            ifd_num: exif::In::PRIMARY,
+            value: exif::Value::Ascii(vec![taken.as_bytes().to_vec()]),
+        };
         let mut writer = exif::experimental::Writer::new();
         writer.push_field(&field);
         let mut tiff = std::io::Cursor::new(Vec::new());
@@ -194,8 +226,10 @@ async fn a_camera_is_offloaded_checked_registered_and_cleared(postgres: bool) {
     fixtures.media("h264.mp4", t1 + SignedDuration::from_secs(13), &odd_name);
     std::os::unix::fs::symlink("/etc/hostname", camera.join("escape.mp4")).unwrap();
 
-    let originals: Vec<(PathBuf, String)> =
-        [&h264, &h265, &wav, &mp3, &photo, &spaced, &truncated, &misnamed, &odd_name].iter().map(|path| (path.to_path_buf(), sha256_of(path))).collect();
+    let originals: Vec<(PathBuf, String)> = [&h264, &h265, &wav, &mp3, &photo, &spaced, &truncated, &misnamed, &odd_name]
+        .iter()
+        .map(|path| (path.to_path_buf(), sha256_of(path)))
+        .collect();
 
     // The camera writes its clock when it is connected, just before offloading.
     let clock = (Timestamp::now() + SignedDuration::from_secs(45)).to_zoned(TimeZone::fixed(CHINA));
@@ -272,7 +306,9 @@ async fn a_camera_is_offloaded_checked_registered_and_cleared(postgres: bool) {
     for (path, _) in originals.iter().filter(|(path, _)| *path != truncated) {
         assert!(!path.exists(), "{} was stored, verified and cleared", path.display());
     }
-    for (suffix, reason) in [("system.log", "not a recording"), ("escape.mp4", "outside the device"), (&*empty.file_name().unwrap().to_string_lossy(), "empty")] {
+    for (suffix, reason) in
+        [("system.log", "not a recording"), ("escape.mp4", "outside the device"), (&*empty.file_name().unwrap().to_string_lossy(), "empty")]
+    {
         let skipped = file(&summary, suffix);
         assert_eq!(skipped["status"], "skipped", "{skipped:#}");
         assert!(skipped["message"].as_str().unwrap().contains(reason), "{skipped:#}");
@@ -325,7 +361,11 @@ async fn several_cameras_at_once_and_their_interruptions(postgres: bool) {
         fixtures.media("h264.mp4", second, &camera.join(named_for(serial, second, false, "MP4")));
         // Far apart: a new activity, no interruption.
         let later = first + SignedDuration::from_hours(3);
-        fixtures.media("h264.mp4", later - SignedDuration::from_hours(5), &camera.join(named_for(serial, later - SignedDuration::from_hours(5), false, "MP4")));
+        fixtures.media(
+            "h264.mp4",
+            later - SignedDuration::from_hours(5),
+            &camera.join(named_for(serial, later - SignedDuration::from_hours(5), false, "MP4")),
+        );
         cameras.push(camera);
     }
     let mut args = vec!["ingest", "--jobs", "2", "--json"];
@@ -334,7 +374,8 @@ async fn several_cameras_at_once_and_their_interruptions(postgres: bool) {
     assert!(output.status.success(), "{}", text(&output));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["totals"]["stored"], 9, "{summary:#}");
-    let serials: std::collections::BTreeSet<_> = summary["devices"].as_array().unwrap().iter().map(|device| device["device"].as_str().unwrap().to_owned()).collect();
+    let serials: std::collections::BTreeSet<_> =
+        summary["devices"].as_array().unwrap().iter().map(|device| device["device"].as_str().unwrap().to_owned()).collect();
     assert_eq!(serials.len(), 3);
 
     let gaps = json_lines(&instance.run(&["interruptions", "--json"]));
@@ -345,13 +386,15 @@ async fn several_cameras_at_once_and_their_interruptions(postgres: bool) {
     assert!((57_000..=59_000).contains(&gap_ms), "{gap_ms}");
     let (before, after) = (gap["before"].as_str().unwrap(), gap["after"].as_str().unwrap());
 
-    let explain = |text: &str| instance.run(&["interruptions", "explain", "--before", before, "--after", after, "--officer", BADGE, "--text", text]);
+    let explain =
+        |text: &str| instance.run(&["interruptions", "explain", "--before", before, "--after", after, "--officer", BADGE, "--text", text]);
     let output = explain("电池耗尽，更换电池后继续录像");
     assert!(output.status.success(), "{}", text(&output));
     let output = explain("另一种说法");
     assert!(!output.status.success());
     assert!(text(&output).contains("already explained"), "{}", text(&output));
-    let output = instance.run(&["interruptions", "explain", "--before", after, "--after", before, "--officer", BADGE, "--text", "不存在的中断"]);
+    let output =
+        instance.run(&["interruptions", "explain", "--before", after, "--after", before, "--officer", BADGE, "--text", "不存在的中断"]);
     assert!(text(&output).contains("no interruption"), "{}", text(&output));
 
     let explained = json_lines(&instance.run(&["interruptions", "--device", "DSJ-T-002", "--json"]));
@@ -401,7 +444,11 @@ async fn unknown_camera(postgres: bool) {
     assert!(output.status.success(), "{}", text(&output));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(file(&summary, "VID_0001.MP4")["start_source"], "container");
-    assert_eq!(time(&file(&summary, "VID_0001.MP4")["raw_start"]), Timestamp::from_second(anonymous_at.as_second()).unwrap(), "MP4 keeps whole seconds");
+    assert_eq!(
+        time(&file(&summary, "VID_0001.MP4")["raw_start"]),
+        Timestamp::from_second(anonymous_at.as_second()).unwrap(),
+        "MP4 keeps whole seconds"
+    );
 }
 
 fn walk_files(dir: &Path) -> Vec<PathBuf> {

@@ -147,7 +147,8 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let deadline = Instant::now() + Duration::from_secs(60);
     let arriving = loop {
         let partial = std::fs::read_dir(&uploads).into_iter().flatten().flatten().any(|entry| {
-            entry.path().extension().is_some_and(|extension| extension == "part") && entry.metadata().is_ok_and(|metadata| metadata.len() > (16 << 20))
+            entry.path().extension().is_some_and(|extension| extension == "part")
+                && entry.metadata().is_ok_and(|metadata| metadata.len() > (16 << 20))
         });
         if partial || Instant::now() > deadline {
             break partial;

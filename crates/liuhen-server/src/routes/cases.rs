@@ -88,13 +88,22 @@ pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Re
 }
 
 /// `POST /api/v1/cases`.
-pub(super) async fn open(State(app): State<AppState>, actor: CurrentActor, ApiJson(request): ApiJson<NewCase>) -> Result<(StatusCode, Json<Case>), ApiError> {
+pub(super) async fn open(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiJson(request): ApiJson<NewCase>,
+) -> Result<(StatusCode, Json<Case>), ApiError> {
     let signed_in = person(&actor)?;
     let leader = signed_in.user.has_role(Role::UnitLeader);
     if !leader {
         let officers = app.store.officers().await?;
-        let own_badge = signed_in.user.officer_id.and_then(|id| officers.iter().find(|officer| officer.id == id)).map(|officer| officer.badge_no.as_str());
-        let named = own_badge.is_some_and(|badge| request.lead.trim() == badge || request.handlers.iter().any(|handler| handler.trim() == badge));
+        let own_badge = signed_in
+            .user
+            .officer_id
+            .and_then(|id| officers.iter().find(|officer| officer.id == id))
+            .map(|officer| officer.badge_no.as_str());
+        let named =
+            own_badge.is_some_and(|badge| request.lead.trim() == badge || request.handlers.iter().any(|handler| handler.trim() == badge));
         if !signed_in.user.has_role(Role::Officer) || !named {
             return Err(ApiError::Forbidden(
                 "只有承办该案件的执法人员或单位负责人可以立案。Only an officer who handles the case (as lead or handler) or a unit leader may open it.".into(),
@@ -109,7 +118,11 @@ pub(super) async fn open(State(app): State<AppState>, actor: CurrentActor, ApiJs
 }
 
 /// `GET /api/v1/cases/{id}`.
-pub(super) async fn show(State(app): State<AppState>, actor: CurrentActor, ApiPath(id): ApiPath<String>) -> Result<Json<CaseView>, ApiError> {
+pub(super) async fn show(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CaseView>, ApiError> {
     let signed_in = person(&actor)?;
     let case = readable_case(&app, signed_in, &id).await?;
     Ok(Json(liuhen_cases::view(app.store.as_ref(), case).await?))

@@ -21,7 +21,8 @@ pub(super) async fn health(State(app): State<AppState>) -> Response {
         Ok(ledger_size) => Json(json!({ "status": "ok", "ledger_size": ledger_size, "backend": backend })).into_response(),
         Err(error) => {
             tracing::error!(%error, "health check: the metadata store does not answer");
-            let body = json!({ "status": "unavailable", "backend": backend, "error": "the metadata store does not answer; see the server log" });
+            let body =
+                json!({ "status": "unavailable", "backend": backend, "error": "the metadata store does not answer; see the server log" });
             (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
     }

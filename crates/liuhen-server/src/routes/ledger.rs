@@ -22,9 +22,7 @@ pub(super) async fn checkpoint(State(app): State<AppState>, actor: CurrentActor)
     actor.require(Permission::ReadLedger)?;
     match app.ledger.checkpoint().await? {
         Some(checkpoint) => Ok(checkpoint.signed_note),
-        None => Err(ApiError::NotFound(
-            "the ledger is empty, so no checkpoint has been signed yet; run `liuhen init` first".to_owned(),
-        )),
+        None => Err(ApiError::NotFound("the ledger is empty, so no checkpoint has been signed yet; run `liuhen init` first".to_owned())),
     }
 }
 
@@ -119,7 +117,5 @@ fn required<'a>(name: &str, value: Option<&'a str>, hint: &str) -> Result<&'a st
 }
 
 fn parse_count(name: &str, text: &str) -> Result<u64, ApiError> {
-    text.trim()
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("{name} `{text}` is not a whole number; give a number from 0 upwards")))
+    text.trim().parse().map_err(|_| ApiError::BadRequest(format!("{name} `{text}` is not a whole number; give a number from 0 upwards")))
 }

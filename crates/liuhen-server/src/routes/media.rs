@@ -76,9 +76,12 @@ pub(super) async fn page(
     let after = query.after.as_deref().filter(|text| !text.is_empty()).map(parse_media_id).transpose()?;
     let limit = match query.limit.as_deref() {
         None | Some("") => DEFAULT_LIMIT,
-        Some(text) => text.trim().parse::<u32>().ok().filter(|limit| (1..=MAX_LIMIT).contains(limit)).ok_or_else(|| {
-            ApiError::BadRequest(format!("limit `{text}` is not allowed: give a whole number from 1 to {MAX_LIMIT}"))
-        })?,
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit `{text}` is not allowed: give a whole number from 1 to {MAX_LIMIT}")))?,
     };
     let records = app.store.media_page(after, limit).await?;
     let next_after = (records.len() == limit as usize).then(|| records.last().map(|record| record.id)).flatten();

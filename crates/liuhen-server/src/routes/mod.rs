@@ -21,8 +21,8 @@ mod media;
 mod session;
 pub mod uploads;
 
-use axum::http::{Method, Uri};
 use axum::http::HeaderValue;
+use axum::http::{Method, Uri};
 use axum::response::Response;
 use axum::routing::{get, head, options, post};
 use axum::Router;
@@ -64,10 +64,7 @@ async fn tus_resumable(mut response: Response) -> Response {
 }
 
 async fn no_such_endpoint(method: Method, uri: Uri) -> ApiError {
-    ApiError::NotFound(format!(
-        "there is no endpoint {method} {}; the API lives under /api/v1 (see the Liuhen documentation)",
-        uri.path()
-    ))
+    ApiError::NotFound(format!("there is no endpoint {method} {}; the API lives under /api/v1 (see the Liuhen documentation)", uri.path()))
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {

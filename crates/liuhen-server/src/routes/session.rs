@@ -81,10 +81,7 @@ impl FailureReason {
 }
 
 /// `POST /api/v1/session`: signs a person in.
-pub(super) async fn start(
-    State(server): State<ServerState>,
-    ApiJson(request): ApiJson<SignInRequest>,
-) -> Result<Response, ApiError> {
+pub(super) async fn start(State(server): State<ServerState>, ApiJson(request): ApiJson<SignInRequest>) -> Result<Response, ApiError> {
     let login = request.login.trim();
     if login.is_empty() || request.password.is_empty() {
         return Err(ApiError::BadRequest("请输入登录名和密码。Enter both a login and a password.".to_owned()));
@@ -138,8 +135,7 @@ pub(super) async fn end(State(app): State<AppState>, actor: CurrentActor) -> Res
         .subject(signed_in.user.id.subject())
         .payload(json!({ "login": signed_in.user.login }));
     app.ledger.record(draft, vec![Mutation::EndSession(signed_in.session.id)]).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_session_cookie(app.settings.secure_cookies))])
-        .into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::expired_session_cookie(app.settings.secure_cookies))]).into_response())
 }
 
 /// `GET /api/v1/me`: who the caller is. A person also gets the CSRF token
@@ -166,8 +162,7 @@ async fn check_password(user: Option<&User>, password: String) -> Result<bool, A
         None => auth::decoy_password_hash().to_owned(),
     };
     let exists = user.is_some();
-    let matches =
-        tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password)).await.map_err(ApiError::internal)?;
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password)).await.map_err(ApiError::internal)?;
     Ok(exists && matches)
 }
 
@@ -176,8 +171,7 @@ async fn start_session(app: &AppState, user: User) -> Result<Response, ApiError>
     let created_at = Timestamp::now();
     let lifetime = SignedDuration::try_from(app.settings.session_ttl).map_err(ApiError::internal)?;
     let expires_at = created_at.checked_add(lifetime).map_err(ApiError::internal)?;
-    let session =
-        Session { id: SessionId::new(), user_id: user.id, secret_sha256: secret_digest(&secret), created_at, expires_at };
+    let session = Session { id: SessionId::new(), user_id: user.id, secret_sha256: secret_digest(&secret), created_at, expires_at };
     let draft = EntryDraft::new(user.id.subject(), action::SESSION_STARTED)
         .subject(session.id.subject())
         .subject(user.id.subject())
@@ -193,8 +187,7 @@ async fn start_session(app: &AppState, user: User) -> Result<Response, ApiError>
 }
 
 async fn record_failure(app: &AppState, login: &str, user_id: Option<UserId>, reason: FailureReason) -> Result<(), ApiError> {
-    let mut draft =
-        EntryDraft::new(ANONYMOUS, action::LOGIN_FAILED).payload(json!({ "login": login, "reason": reason.as_str() }));
+    let mut draft = EntryDraft::new(ANONYMOUS, action::LOGIN_FAILED).payload(json!({ "login": login, "reason": reason.as_str() }));
     if let Some(user_id) = user_id {
         draft = draft.subject(user_id.subject());
     }

@@ -32,8 +32,8 @@ use serde::{Deserialize, Serialize};
 use crate::actor::CurrentActor;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
-use axum::Json;
 use crate::{AppState, UploadSettings};
+use axum::Json;
 
 pub(crate) const TUS_VERSION: &str = "1.0.0";
 
@@ -77,7 +77,10 @@ pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, hea
     let length = header_number(&headers, "upload-length")?
         .ok_or_else(|| ApiError::BadRequest("Upload-Length 缺失。Say how many bytes will be uploaded in Upload-Length.".into()))?;
     if length > uploads.max_size {
-        return Err(ApiError::TooLarge(format!("this upload is {length} bytes; the server accepts at most {} bytes per file", uploads.max_size)));
+        return Err(ApiError::TooLarge(format!(
+            "this upload is {length} bytes; the server accepts at most {} bytes per file",
+            uploads.max_size
+        )));
     }
     tokio::fs::create_dir_all(&uploads.dir).await.map_err(ApiError::internal)?;
     let id = uuid::Uuid::now_v7().to_string();
@@ -98,7 +101,12 @@ pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, hea
 }
 
 /// `HEAD /api/v1/uploads/{id}`: how much has arrived.
-pub(crate) async fn status(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+pub(crate) async fn status(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
     let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
     let state = read_state(uploads, &id, &workstation).await?;
     let offset = if state.adopted.is_some() { state.length } else { arrived(uploads, &id).await? };
@@ -120,7 +128,9 @@ pub(crate) async fn append(
     let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
     if content_type != "application/offset+octet-stream" {
-        return Err(ApiError::UnsupportedMediaType("PATCH 的 Content-Type 必须是 application/offset+octet-stream。Send upload bytes as application/offset+octet-stream.".into()));
+        return Err(ApiError::UnsupportedMediaType(
+            "PATCH 的 Content-Type 必须是 application/offset+octet-stream。Send upload bytes as application/offset+octet-stream.".into(),
+        ));
     }
     let state = read_state(uploads, &id, &workstation).await?;
     let _writing = Busy::claim(uploads, &id)?;
@@ -131,10 +141,13 @@ pub(crate) async fn append(
     let claimed = header_number(&headers, "upload-offset")?
         .ok_or_else(|| ApiError::BadRequest("Upload-Offset 缺失。Say where these bytes go in Upload-Offset (HEAD tells).".into()))?;
     if claimed != offset {
-        return Err(ApiError::Conflict(format!("the server has {offset} bytes of this upload, not {claimed}; ask with HEAD and send from there")));
+        return Err(ApiError::Conflict(format!(
+            "the server has {offset} bytes of this upload, not {claimed}; ask with HEAD and send from there"
+        )));
     }
     let file = tokio::fs::OpenOptions::new().append(true).open(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
-    let mut writer = Writer { file: Some(file.into_std().await), hasher: take_hasher(uploads, &id).filter(|hasher| hasher.size() == offset) };
+    let mut writer =
+        Writer { file: Some(file.into_std().await), hasher: take_hasher(uploads, &id).filter(|hasher| hasher.size() == offset) };
     // The running digests go on only if they cover every byte before this one.
     if offset == 0 {
         writer.hasher = Some(liuhen_vault::hashing::DualHasher::new());
@@ -221,7 +234,12 @@ impl Writer {
 }
 
 /// `DELETE /api/v1/uploads/{id}`: abandons an upload.
-pub(crate) async fn terminate(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+pub(crate) async fn terminate(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
     let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
     read_state(uploads, &id, &workstation).await?;
     let _writing = Busy::claim(uploads, &id)?;
@@ -296,9 +314,7 @@ pub(crate) async fn register(
         .device_by_serial(&request.device_serial)
         .await?
         .ok_or_else(|| ApiError::Unprocessable(format!("设备 {0} 未在服务器登记。The device {0} is not registered on the server; an administrator must register it first (`liuhen device add`).", request.device_serial)))?;
-    let mismatch = |digests: &ContentDigests| {
-        digests.sha256 != declared_sha256 || declared_sm3.is_some_and(|sm3| sm3 != digests.sm3)
-    };
+    let mismatch = |digests: &ContentDigests| digests.sha256 != declared_sha256 || declared_sm3.is_some_and(|sm3| sm3 != digests.sm3);
     let refuse = |digests: &ContentDigests| {
         ApiError::Unprocessable(format!(
             "上传内容与声明的哈希不符，请重新上传。What arrived hashes to SHA-256 {}, not the {} the workstation read; it was discarded, upload the file again.",
@@ -394,7 +410,11 @@ fn uploads_off() -> ApiError {
 }
 
 /// The upload settings and the workstation asking, after the tus version check.
-async fn upload_context<'a>(app: &'a AppState, actor: &CurrentActor, headers: &HeaderMap) -> Result<(&'a UploadSettings, Device), ApiError> {
+async fn upload_context<'a>(
+    app: &'a AppState,
+    actor: &CurrentActor,
+    headers: &HeaderMap,
+) -> Result<(&'a UploadSettings, Device), ApiError> {
     let uploads = app.settings.uploads.as_ref().ok_or_else(uploads_off)?;
     let version = headers.get("tus-resumable").and_then(|value| value.to_str().ok());
     if version != Some(TUS_VERSION) {
@@ -524,7 +544,8 @@ pub(crate) async fn cleared(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let workstation = workstation(&app, &actor).await?;
     let media_id: MediaId = id.parse().map_err(|_| ApiError::NotFound(format!("there is no media {id}")))?;
-    let recording = app.store.recording(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no registered recording {media_id}")))?;
+    let recording =
+        app.store.recording(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no registered recording {media_id}")))?;
     let device = app.store.device_by_serial(&request.device_serial).await?;
     if device.map(|device| device.id) != Some(recording.device_id) || recording.workstation != workstation.serial {
         return Err(ApiError::Forbidden(format!(

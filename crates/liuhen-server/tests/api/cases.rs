@@ -36,11 +36,18 @@ async fn handlers_open_and_move_their_case(server: TestServer) {
     assert_eq!(opened[0].entry.actor, server.fixture.officer.id.subject(), "the ledger names who opened it");
 
     for (who, stage) in [(&zhang, "intake"), (&li, "filing"), (&zhang, "investigation")] {
-        let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(who), &json!({ "stage": stage })).await;
+        let response =
+            post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(who), &json!({ "stage": stage })).await;
         assert_eq!(response.status(), StatusCode::CREATED, "{stage}");
     }
     let leader = server.sign_in(&server.fixture.leader).await;
-    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&leader), &json!({ "stage": "review_decision", "note": "同意处罚" })).await;
+    let response = post(
+        &server,
+        &format!("/api/v1/cases/{id}/stages"),
+        Credentials::CookieAndCsrf(&leader),
+        &json!({ "stage": "review_decision", "note": "同意处罚" }),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::CREATED, "a unit leader may move any case");
 
     // The case number works as well as the id.
@@ -60,7 +67,8 @@ async fn others_are_kept_out(server: TestServer) {
     // An officer who does not handle it neither sees nor moves it.
     let chen = server.sign_in(&server.fixture.other_officer).await;
     assert_eq!(server.get(&format!("/api/v1/cases/{id}"), Credentials::Cookie(&chen)).await.status(), StatusCode::NOT_FOUND);
-    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&chen), &json!({ "stage": "intake" })).await;
+    let response =
+        post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&chen), &json!({ "stage": "intake" })).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let listed: Value = server.get("/api/v1/cases", Credentials::Cookie(&chen)).await.json().await.unwrap();
     assert_eq!(listed, json!([]));
@@ -71,7 +79,8 @@ async fn others_are_kept_out(server: TestServer) {
     // An archivist reads it but may not move it.
     let archivist = server.sign_in(&server.fixture.archivist).await;
     assert_eq!(server.get(&format!("/api/v1/cases/{id}"), Credentials::Cookie(&archivist)).await.status(), StatusCode::OK);
-    let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&archivist), &json!({ "stage": "intake" })).await;
+    let response =
+        post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(&archivist), &json!({ "stage": "intake" })).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 
     // Machines do not handle cases; nobody anonymous reads them.

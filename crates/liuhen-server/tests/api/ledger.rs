@@ -47,8 +47,7 @@ async fn a_sign_in_is_proven_in_the_ledger_under_the_published_key(server: TestS
     assert_eq!(entry["payload_sha256"], payload_digest(&entry["payload"]).to_hex());
     assert!(canonical.contains(&format!("\"payload_sha256\":\"{}\"", entry["payload_sha256"].as_str().unwrap())));
 
-    let text =
-        plain_text(server.get(&format!("/api/v1/ledger/proof?index={index}"), Credentials::Cookie(&archivist)).await).await;
+    let text = plain_text(server.get(&format!("/api/v1/ledger/proof?index={index}"), Credentials::Cookie(&archivist)).await).await;
     let proof = InclusionProof::parse(&text).unwrap();
     let checkpoint = verify_inclusion_proof(&proof, &leaf, &[verifier]).expect("the proof verifies under the published key");
     assert_eq!(checkpoint.origin, ORIGIN);

@@ -38,18 +38,13 @@ async fn an_archivist_lists_media_records_in_arrival_order(server: TestServer) {
 
 async fn media_records_come_in_pages(server: TestServer) {
     let administrator = server.sign_in(&server.fixture.administrator).await;
-    let first: serde_json::Value =
-        server.get("/api/v1/media?limit=2", Credentials::Cookie(&administrator)).await.json().await.unwrap();
+    let first: serde_json::Value = server.get("/api/v1/media?limit=2", Credentials::Cookie(&administrator)).await.json().await.unwrap();
     assert_eq!(first["media"].as_array().unwrap().len(), 2);
     let next_after = first["next_after"].as_str().unwrap();
     assert_eq!(next_after, server.fixture.media[1].id.to_string());
 
-    let second: serde_json::Value = server
-        .get(&format!("/api/v1/media?limit=2&after={next_after}"), Credentials::Cookie(&administrator))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let second: serde_json::Value =
+        server.get(&format!("/api/v1/media?limit=2&after={next_after}"), Credentials::Cookie(&administrator)).await.json().await.unwrap();
     let rest = second["media"].as_array().unwrap();
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0]["id"], server.fixture.media[2].id.to_string());

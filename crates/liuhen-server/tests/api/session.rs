@@ -67,10 +67,7 @@ async fn a_wrong_password_or_unknown_login_is_refused_and_recorded(server: TestS
     assert_eq!(failed.len(), 2);
     for stored in &failed {
         assert_eq!(stored.entry.actor, "anonymous");
-        assert!(
-            !stored.payload_json.contains("guessed") && !stored.payload_json.contains(officer.password),
-            "no password in the ledger"
-        );
+        assert!(!stored.payload_json.contains("guessed") && !stored.payload_json.contains(officer.password), "no password in the ledger");
     }
     let wrong_password: serde_json::Value = serde_json::from_str(&failed[0].payload_json).unwrap();
     assert_eq!(wrong_password, serde_json::json!({ "login": "zhang.wei", "reason": "wrong_password" }));
@@ -98,9 +95,7 @@ async fn five_failures_lock_the_login_even_against_the_right_password(server: Te
         .entries_for(action::LOGIN_FAILED)
         .await
         .iter()
-        .map(|stored| {
-            serde_json::from_str::<serde_json::Value>(&stored.payload_json).unwrap()["reason"].as_str().unwrap().to_owned()
-        })
+        .map(|stored| serde_json::from_str::<serde_json::Value>(&stored.payload_json).unwrap()["reason"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(reasons, ["wrong_password", "wrong_password", "wrong_password", "wrong_password", "wrong_password", "locked_out"]);
 

@@ -210,9 +210,7 @@ pub async fn error_of(response: Response) -> String {
 
 impl Fixture {
     async fn create(ledger: &Ledger) -> Fixture {
-        let agency = Agency {
-            id: AgencyId::new(), name: "厦门市城市管理行政执法局".to_owned(), code: "xiamen-cgj".to_owned()
-        };
+        let agency = Agency { id: AgencyId::new(), name: "厦门市城市管理行政执法局".to_owned(), code: "xiamen-cgj".to_owned() };
         record(ledger, action::AGENCY_CREATED, agency.id.subject(), Mutation::CreateAgency(agency.clone())).await;
         let workstation = Device {
             id: DeviceId::new(),
@@ -230,7 +228,10 @@ impl Fixture {
         record(ledger, action::TOKEN_ISSUED, revoked.id.subject(), Mutation::CreateApiToken(revoked.clone())).await;
         record(ledger, action::TOKEN_REVOKED, revoked.id.subject(), Mutation::RevokeApiToken(revoked.id)).await;
 
-        let unit = Unit { id: UnitId::new(), agency_id: agency.id, parent_id: None, name: "中山路中队".to_owned(), code: "350203-01".to_owned() };
+        let unit =
+            Unit {
+                id: UnitId::new(), agency_id: agency.id, parent_id: None, name: "中山路中队".to_owned(), code: "350203-01".to_owned()
+            };
         record(ledger, action::UNIT_CREATED, unit.id.subject(), Mutation::CreateUnit(unit.clone())).await;
         let mut officers = Vec::new();
         for (name, badge, qualification) in [
@@ -262,9 +263,8 @@ impl Fixture {
         let disabled = create_user(ledger, "li.tui", "停用密码-4", &[Role::Archivist], true, None).await;
 
         let mut media = Vec::new();
-        for (number, name) in ["20261123_083000_执法记录.mp4", "20261123_090000_现场照片.jpg", "20261123_093000_询问录音.wav"]
-            .into_iter()
-            .enumerate()
+        for (number, name) in
+            ["20261123_083000_执法记录.mp4", "20261123_090000_现场照片.jpg", "20261123_093000_询问录音.wav"].into_iter().enumerate()
         {
             let digests = ContentDigests::of_bytes(format!("test media {number}").as_bytes());
             let record = MediaRecord {
@@ -277,14 +277,8 @@ impl Fixture {
                 stored_by: workstation.id.subject(),
                 source_device: Some(workstation.id),
             };
-            record_as(
-                ledger,
-                workstation.id.subject(),
-                action::MEDIA_STORED,
-                record.id.subject(),
-                Mutation::CreateMedia(record.clone()),
-            )
-            .await;
+            record_as(ledger, workstation.id.subject(), action::MEDIA_STORED, record.id.subject(), Mutation::CreateMedia(record.clone()))
+                .await;
             media.push(record);
         }
         Fixture {
@@ -314,7 +308,14 @@ fn api_token(device_id: DeviceId, secret: &str) -> ApiToken {
     ApiToken { id: TokenId::new(), device_id, secret_sha256: secret_digest(secret), created_at: Timestamp::now(), revoked: false }
 }
 
-async fn create_user(ledger: &Ledger, login: &'static str, password: &'static str, roles: &[Role], disabled: bool, officer_id: Option<OfficerId>) -> Account {
+async fn create_user(
+    ledger: &Ledger,
+    login: &'static str,
+    password: &'static str,
+    roles: &[Role],
+    disabled: bool,
+    officer_id: Option<OfficerId>,
+) -> Account {
     let user = User {
         id: UserId::new(),
         login: login.to_owned(),

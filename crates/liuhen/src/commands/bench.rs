@@ -124,7 +124,9 @@ async fn ledger(entries: u64, concurrency: usize, database_url: Option<String>, 
             let mut n = worker;
             while n < entries {
                 let asked = Timestamp::now();
-                let draft = EntryDraft::new("bench:appender", "bench.appended").subject(format!("bench:{n}")).payload(serde_json::json!({"n": n, "worker": worker}));
+                let draft = EntryDraft::new("bench:appender", "bench.appended")
+                    .subject(format!("bench:{n}"))
+                    .payload(serde_json::json!({"n": n, "worker": worker}));
                 let receipt = ledger.record(draft, Vec::new()).await?;
                 if n % 97 == 0 {
                     samples.push((receipt.index, asked));
@@ -171,7 +173,10 @@ async fn ledger(entries: u64, concurrency: usize, database_url: Option<String>, 
     let size = store.ledger_size().await?;
     for phase in ["cold cache, first 3 s", "warm cache, next 3 s"] {
         let (proofs, seconds) = proofs_for(&ledger, size, concurrency.min(64), Duration::from_secs(3)).await?;
-        println!("inclusion proofs:        {:>10.0} /s  ({phase}; each checked against the signed checkpoint before it is returned)", proofs as f64 / seconds);
+        println!(
+            "inclusion proofs:        {:>10.0} /s  ({phase}; each checked against the signed checkpoint before it is returned)",
+            proofs as f64 / seconds
+        );
     }
 
     // Full verification of the ledger (no blobs in this instance).

@@ -68,7 +68,13 @@ async fn stage(instance: &Instance, reference: &str, to: &str, note: &str, json:
         format!(
             "`{to}` is not a stage; a {} case's stages are {}",
             case.act_kind.label_zh(),
-            case.act_kind.general_stages().iter().chain(case.act_kind.special_stages()).map(|stage| stage.label_zh()).collect::<Vec<_>>().join("、")
+            case.act_kind
+                .general_stages()
+                .iter()
+                .chain(case.act_kind.special_stages())
+                .map(|stage| stage.label_zh())
+                .collect::<Vec<_>>()
+                .join("、")
         )
     })?;
     let recorded = liuhen_cases::enter_stage(&instance.ledger, &case, stage, note, &console_actor()).await?;
@@ -124,7 +130,11 @@ async fn show(instance: &Instance, reference: &str, json: bool) -> anyhow::Resul
 fn print_view(view: &CaseView) {
     let case = &view.case;
     println!("案号 {}  {}  {}", case.number, case.act_kind.label_zh(), case.matter);
-    println!("当前环节 stage: {}{}", view.current_stage.map_or("（未开始 not started）", Stage::label_zh), if view.concluded { "（已终结 concluded）" } else { "" });
+    println!(
+        "当前环节 stage: {}{}",
+        view.current_stage.map_or("（未开始 not started）", Stage::label_zh),
+        if view.concluded { "（已终结 concluded）" } else { "" }
+    );
     for step in &view.steps {
         let (verb, stage) = match step.step {
             Step::Enter { stage } => ("进入", stage),
@@ -143,9 +153,14 @@ async fn list(instance: &Instance, json: bool) -> anyhow::Result<ExitCode> {
         if json {
             println!("{}", serde_json::to_string(&view)?);
         } else {
-            println!("{}\t{}\t{}\t{}", view.case.number, view.case.act_kind.label_zh(), view.current_stage.map_or("-", Stage::label_zh), view.case.matter);
+            println!(
+                "{}\t{}\t{}\t{}",
+                view.case.number,
+                view.case.act_kind.label_zh(),
+                view.current_stage.map_or("-", Stage::label_zh),
+                view.case.matter
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
 }
-

@@ -159,11 +159,8 @@ pub async fn device(instance: &Instance, command: DeviceCommand) -> anyhow::Resu
             println!("已登记设备 registered device {} {}", device.serial, device.id);
         }
         DeviceCommand::Token { serial } => {
-            let device = instance
-                .store
-                .device_by_serial(&serial)
-                .await?
-                .with_context(|| format!("no device with serial {serial} is registered"))?;
+            let device =
+                instance.store.device_by_serial(&serial).await?.with_context(|| format!("no device with serial {serial} is registered"))?;
             let secret = new_token_secret();
             let token = ApiToken {
                 id: TokenId::new(),
@@ -186,11 +183,8 @@ pub async fn device(instance: &Instance, command: DeviceCommand) -> anyhow::Resu
             eprintln!("the token above is shown once; give it to the device as `Authorization: Bearer <token>`");
         }
         DeviceCommand::RevokeTokens { serial } => {
-            let device = instance
-                .store
-                .device_by_serial(&serial)
-                .await?
-                .with_context(|| format!("no device with serial {serial} is registered"))?;
+            let device =
+                instance.store.device_by_serial(&serial).await?.with_context(|| format!("no device with serial {serial} is registered"))?;
             let live: Vec<_> = instance.store.api_tokens_of_device(device.id).await?.into_iter().filter(|token| !token.revoked).collect();
             for token in &live {
                 instance
@@ -275,9 +269,9 @@ pub(crate) async fn record_user(instance: &Instance, user: &User) -> anyhow::Res
     instance
         .ledger
         .record(
-            EntryDraft::new(console_actor(), action::USER_CREATED)
-                .subject(user.id.subject())
-                .payload(serde_json::json!({"login": user.login, "display_name": user.display_name, "roles": roles, "officer": user.officer_id})),
+            EntryDraft::new(console_actor(), action::USER_CREATED).subject(user.id.subject()).payload(
+                serde_json::json!({"login": user.login, "display_name": user.display_name, "roles": roles, "officer": user.officer_id}),
+            ),
             vec![Mutation::CreateUser(user.clone())],
         )
         .await?;

@@ -65,7 +65,9 @@ pub async fn run_remote(config: &Config, args: IngestArgs) -> anyhow::Result<Exi
     let server = args.server.clone().expect("remote mode has a server");
     let token = match (&args.token, &args.token_file) {
         (Some(token), _) => token.clone(),
-        (None, Some(file)) => std::fs::read_to_string(file).with_context(|| format!("cannot read the token file {}", file.display()))?.trim().to_owned(),
+        (None, Some(file)) => {
+            std::fs::read_to_string(file).with_context(|| format!("cannot read the token file {}", file.display()))?.trim().to_owned()
+        }
         (None, None) => anyhow::bail!("uploading to a server needs this workstation's API token: --token TOKEN or --token-file FILE"),
     };
     let client = super::remote::Client::new(&server, &token, config.data_dir.join("uploads-pending"))?;
@@ -258,7 +260,8 @@ struct Identified {
 }
 
 async fn identify(target: &Target<'_>, plan: &Plan, args: &IngestArgs, camera_offset: Offset) -> anyhow::Result<Identified> {
-    let named_serials: BTreeSet<&str> = plan.files.iter().filter_map(|file| file.name.as_ref()).map(|name| name.device_serial.as_str()).collect();
+    let named_serials: BTreeSet<&str> =
+        plan.files.iter().filter_map(|file| file.name.as_ref()).map(|name| name.device_serial.as_str()).collect();
     let identity_serial = plan.identity.as_ref().and_then(|identity| identity.serial.as_deref());
     let serial = match (&args.device, identity_serial) {
         (Some(serial), _) => serial.clone(),
@@ -278,7 +281,8 @@ async fn identify(target: &Target<'_>, plan: &Plan, args: &IngestArgs, camera_of
     for other in named_serials.iter().filter(|named| **named != serial) {
         warnings.push(format!("some file names carry the serial {other}, not {serial}; they are registered as from {serial}"));
     }
-    let reported_clock = plan.identity.as_ref().and_then(|identity| identity.clock).and_then(|clock| local_to_timestamp(clock, camera_offset));
+    let reported_clock =
+        plan.identity.as_ref().and_then(|identity| identity.clock).and_then(|clock| local_to_timestamp(clock, camera_offset));
     let clock_offset = ClockOffset::estimate(reported_clock, plan.newest_file_time, plan.scanned_at);
     let Target::Local(instance) = target else {
         return Ok(Identified { serial, device: None, officers: Vec::new(), clock_offset, warnings });
@@ -337,7 +341,9 @@ async fn ingest_device(
         device_id: identified.device.as_ref().map(|device| device.id),
         officer: assigned.map(|officer| officer.name.clone()),
         clock_offset: identified.clock_offset,
-        clock_drift: identified.clock_offset.is_some_and(|offset| i128::from(offset.millis.unsigned_abs()) > context.drift_limit.as_millis()),
+        clock_drift: identified
+            .clock_offset
+            .is_some_and(|offset| i128::from(offset.millis.unsigned_abs()) > context.drift_limit.as_millis()),
         warnings: identified.warnings.clone(),
         error: None,
         files: Vec::new(),
@@ -365,10 +371,7 @@ async fn ingest_device(
             })
         };
         let badge = file.name.as_ref().map(|name| name.badge_no.clone()).or_else(|| identity_badge.clone());
-        let officer = badge
-            .as_deref()
-            .and_then(|badge| identified.officers.iter().find(|officer| officer.badge_no == badge))
-            .or(assigned);
+        let officer = badge.as_deref().and_then(|badge| identified.officers.iter().find(|officer| officer.badge_no == badge)).or(assigned);
         let outcome = ingest_file(target, context, &identified, officer, badge.clone(), &file, progress).await;
         // Whatever was not read (a file refused early) still counts as done.
         overall.inc(file.size.saturating_sub(bar.position()));
@@ -410,7 +413,9 @@ async fn ingest_file(
         // Not named like media: store it only if FFmpeg says it is media.
         let path = file.path.clone();
         let offset = context.offset;
-        let probed = tokio::task::spawn_blocking(move || liuhen_collect::media::probe(&path, MediaKind::Other, offset)).await.expect("probing does not panic");
+        let probed = tokio::task::spawn_blocking(move || liuhen_collect::media::probe(&path, MediaKind::Other, offset))
+            .await
+            .expect("probing does not panic");
         if probed.kind == MediaKind::Other {
             report.status = FileStatus::Skipped;
             report.message = Some("not a recording, photo or audio file; left on the device".into());
@@ -553,12 +558,14 @@ async fn clear_if_asked(
         draft = draft.subject(device.id.subject());
     }
     let draft = draft.payload(serde_json::json!({
-            "sha256": digests.sha256, "path_on_device": file.relative, "workstation": context.workstation,
-        }));
+        "sha256": digests.sha256, "path_on_device": file.relative, "workstation": context.workstation,
+    }));
     report.cleared = true;
     match instance.ledger.record(draft, Vec::new()).await {
         Ok(receipt) => report.clear_ledger_index = Some(receipt.index),
-        Err(error) => report.append_message(&format!("deleted from the device after verification, but the deletion could not be recorded: {error:#}")),
+        Err(error) => {
+            report.append_message(&format!("deleted from the device after verification, but the deletion could not be recorded: {error:#}"))
+        }
     }
     Ok(())
 }
@@ -566,12 +573,14 @@ async fn clear_if_asked(
 /// Deletes a camera file, unless it is no longer the file that was read:
 /// a symbolic link now, or another size or modification time.
 fn delete_from_device(file: &FileOnDevice) -> anyhow::Result<()> {
-    let now = std::fs::symlink_metadata(&file.path).with_context(|| format!("{} vanished before it could be cleared", file.path.display()))?;
+    let now =
+        std::fs::symlink_metadata(&file.path).with_context(|| format!("{} vanished before it could be cleared", file.path.display()))?;
     let modified = now.modified().ok().and_then(|time| Timestamp::try_from(time).ok());
     if !now.file_type().is_file() || now.len() != file.size || modified != file.modified {
         anyhow::bail!("{} changed on the device after it was read; it was left there. Run ingest again", file.path.display());
     }
-    std::fs::remove_file(&file.path).with_context(|| format!("stored and verified, but could not delete {} from the device", file.path.display()))?;
+    std::fs::remove_file(&file.path)
+        .with_context(|| format!("stored and verified, but could not delete {} from the device", file.path.display()))?;
     if let Some(parent) = file.path.parent() {
         // Make the deletion itself durable on the camera's disk (best effort).
         let _ = std::fs::File::open(parent).and_then(|dir| dir.sync_all());

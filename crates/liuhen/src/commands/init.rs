@@ -64,14 +64,18 @@ pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -
 
     let instance = Instance::open_with(config.clone()).await?;
     if instance.store.ledger_size().await? > 0 {
-        bail!("the database {} already holds a ledger; use an empty database for a new instance", liuhen_store::postgres::redact_url(&config.database_url()));
+        bail!(
+            "the database {} already holds a ledger; use an empty database for a new instance",
+            liuhen_store::postgres::redact_url(&config.database_url())
+        );
     }
     let actor = console_actor();
     let ledger = &instance.ledger;
     ledger
         .record(
-            EntryDraft::new(&actor, action::INSTANCE_INITIALISED)
-                .payload(serde_json::json!({"origin": origin, "verifier_keys": ledger.verifier_keys(), "version": env!("CARGO_PKG_VERSION")})),
+            EntryDraft::new(&actor, action::INSTANCE_INITIALISED).payload(
+                serde_json::json!({"origin": origin, "verifier_keys": ledger.verifier_keys(), "version": env!("CARGO_PKG_VERSION")}),
+            ),
             Vec::new(),
         )
         .await?;

@@ -79,11 +79,18 @@ pub fn verify_proof(proof_path: &std::path::Path, keys: &[String], entry: Option
         };
     }
     let parsed = InclusionProof::parse(&text).context("the proof is not a C2SP tlog-proof")?;
-    let entry = entry.context("an inclusion proof is checked against the entry itself: pass --entry FILE (from `liuhen ledger entry --index N`)")?;
+    let entry = entry
+        .context("an inclusion proof is checked against the entry itself: pass --entry FILE (from `liuhen ledger entry --index N`)")?;
     let bytes = std::fs::read(entry).with_context(|| format!("cannot read {}", entry.display()))?;
     match proof::verify_inclusion_proof(&parsed, &leaf_hash(&bytes), &verifiers) {
         Ok(checkpoint) => {
-            println!("有效 OK: entry {} is in the log {} of size {} (root {})", parsed.index, checkpoint.origin, checkpoint.size, hex_string(&checkpoint.root));
+            println!(
+                "有效 OK: entry {} is in the log {} of size {} (root {})",
+                parsed.index,
+                checkpoint.origin,
+                checkpoint.size,
+                hex_string(&checkpoint.root)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {

@@ -119,7 +119,9 @@ async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Resu
             ingested_at: recording.ingested_at,
             playback: recording.playback.clone(),
             important: recording.important,
-            late_by_ms: recording.offload_delay(settings.offload_deadline()).map(|delay| i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+            late_by_ms: recording
+                .offload_delay(settings.offload_deadline())
+                .map(|delay| i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
             sha256: media.sha256.to_hex(),
         });
     }
@@ -135,7 +137,21 @@ async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Resu
         std::io::Write::write_all(&mut lock, "\u{feff}".as_bytes())?;
         let mut writer = csv::Writer::from_writer(lock);
         writer.write_record([
-            "序号", "姓名", "执法证号", "执法编号", "设备编号", "类型", "文件", "日期", "时段", "采集站", "采集时间", "播放检查", "重要", "超时", "SHA-256",
+            "序号",
+            "姓名",
+            "执法证号",
+            "执法编号",
+            "设备编号",
+            "类型",
+            "文件",
+            "日期",
+            "时段",
+            "采集站",
+            "采集时间",
+            "播放检查",
+            "重要",
+            "超时",
+            "SHA-256",
         ])?;
         for (number, row) in rows.iter().enumerate() {
             writer.write_record([
@@ -227,18 +243,36 @@ pub async fn interruptions(instance: &Instance, args: InterruptionsArgs) -> anyh
     println!("中断 interruptions: {} 处, {} 处待说明 need an explanation", rows.len(), waiting);
     let local = |time: Timestamp| time.to_zoned(jiff::tz::TimeZone::fixed(offset)).strftime("%Y-%m-%d %H:%M:%S").to_string();
     for row in &rows {
-        println!("{}  {} → {}  中断 gap {}  {} → {}", row.device, local(row.from), local(row.to), human_duration(row.gap_ms), row.before_file, row.after_file);
+        println!(
+            "{}  {} → {}  中断 gap {}  {} → {}",
+            row.device,
+            local(row.from),
+            local(row.to),
+            human_duration(row.gap_ms),
+            row.before_file,
+            row.after_file
+        );
         match &row.explanation {
             Some(note) => println!("    说明 explained: {}", note.explanation),
-            None => println!("    待说明 needs explanation: liuhen interruptions explain --before {} --after {} --officer BADGE --text …", row.before, row.after),
+            None => println!(
+                "    待说明 needs explanation: liuhen interruptions explain --before {} --after {} --officer BADGE --text …",
+                row.before, row.after
+            ),
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn interruption_rows(recordings: &[Recording], notes: Vec<InterruptionNote>, same_activity: SignedDuration, names: &Names) -> Vec<InterruptionRow> {
-    let mut notes: HashMap<(MediaId, MediaId), InterruptionNote> = notes.into_iter().map(|note| ((note.before, note.after), note)).collect();
-    let files: HashMap<MediaId, &str> = recordings.iter().map(|recording| (recording.media_id, recording.path_on_device.as_str())).collect();
+fn interruption_rows(
+    recordings: &[Recording],
+    notes: Vec<InterruptionNote>,
+    same_activity: SignedDuration,
+    names: &Names,
+) -> Vec<InterruptionRow> {
+    let mut notes: HashMap<(MediaId, MediaId), InterruptionNote> =
+        notes.into_iter().map(|note| ((note.before, note.after), note)).collect();
+    let files: HashMap<MediaId, &str> =
+        recordings.iter().map(|recording| (recording.media_id, recording.path_on_device.as_str())).collect();
     find_interruptions(recordings, same_activity)
         .into_iter()
         .map(|gap| InterruptionRow {

@@ -25,9 +25,9 @@ use liuhen_core::digest::Sha256Digest;
 use liuhen_core::id::MediaId;
 use liuhen_core::recording::{ClockOffset, MediaKind};
 use liuhen_server::RegisterResponse;
-use sha2::Digest;
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 /// Bytes sent per PATCH request.
 const CHUNK: usize = 16 << 20;
@@ -103,13 +103,18 @@ impl Client {
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
-        let url = if path.starts_with("http://") || path.starts_with("https://") { path.to_owned() } else { format!("{}{path}", self.base) };
+        let url =
+            if path.starts_with("http://") || path.starts_with("https://") { path.to_owned() } else { format!("{}{path}", self.base) };
         self.http.request(method, url).bearer_auth(&self.token).header("tus-resumable", TUS_VERSION)
     }
 
     /// Sends one file and has it registered; returns the SHA-256 the
     /// workstation read and the server's answer.
-    pub(crate) async fn send(&self, file: &Outgoing<'_>, progress: liuhen_vault::Progress) -> anyhow::Result<(Sha256Digest, RegisterResponse)> {
+    pub(crate) async fn send(
+        &self,
+        file: &Outgoing<'_>,
+        progress: liuhen_vault::Progress,
+    ) -> anyhow::Result<(Sha256Digest, RegisterResponse)> {
         std::fs::create_dir_all(&self.pending).with_context(|| format!("cannot create {}", self.pending.display()))?;
         let pending_path = self.pending.join(format!("{}.json", pending_key(file)));
         let mut location = match std::fs::read(&pending_path).ok().and_then(|bytes| serde_json::from_slice::<Pending>(&bytes).ok()) {
@@ -175,7 +180,8 @@ impl Client {
         let body = serde_json::json!({ "device_serial": device_serial, "path_on_device": relative });
         let answer: serde_json::Value = self
             .with_retries(|| async {
-                let response = self.request(Method::POST, &format!("/api/v1/media/{media}/cleared")).json(&body).send().await.map_err(transport)?;
+                let response =
+                    self.request(Method::POST, &format!("/api/v1/media/{media}/cleared")).json(&body).send().await.map_err(transport)?;
                 let response = judge(response).await?;
                 response.json().await.map_err(|error| Failure::Retry(error.to_string()))
             })
@@ -307,8 +313,12 @@ async fn judge(response: reqwest::Response) -> Result<reqwest::Response, Failure
     }
     let message = server_message(response).await;
     Err(match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Fatal(anyhow::anyhow!("the server refused this workstation's token: {message}")),
-        StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS => Failure::Retry(format!("{status}: {message}")),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            Failure::Fatal(anyhow::anyhow!("the server refused this workstation's token: {message}"))
+        }
+        StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS => {
+            Failure::Retry(format!("{status}: {message}"))
+        }
         status if status.is_server_error() => Failure::Retry(format!("{status}: {message}")),
         status => Failure::Fatal(anyhow::anyhow!("the server refused the upload ({status}): {message}")),
     })
@@ -336,9 +346,10 @@ fn header_number(response: &reqwest::Response, name: &str) -> Result<u64, Failur
 fn read_chunk(source: &mut std::fs::File, path: &Path, position: u64, size: u64) -> anyhow::Result<Bytes> {
     let length = usize::try_from((size - position).min(CHUNK as u64)).expect("a chunk fits in memory");
     let mut buffer = vec![0; length];
-    source.seek(SeekFrom::Start(position)).and_then(|_| source.read_exact(&mut buffer)).with_context(|| {
-        format!("cannot read {} (was the device unplugged?); it stays on the device, run ingest again", path.display())
-    })?;
+    source
+        .seek(SeekFrom::Start(position))
+        .and_then(|_| source.read_exact(&mut buffer))
+        .with_context(|| format!("cannot read {} (was the device unplugged?); it stays on the device, run ingest again", path.display()))?;
     Ok(Bytes::from(buffer))
 }
 

@@ -190,7 +190,19 @@ async fn store_demo_recordings(instance: &Instance, camera: &Device) -> anyhow::
         let status = tokio::process::Command::new("ffmpeg")
             .args(["-loglevel", "error", "-y", "-f", "lavfi", "-i"])
             .arg(format!("testsrc2=size=640x360:rate=25:duration={}", 3 + index))
-            .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+            .args([
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=3",
+                "-shortest",
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+            ])
             .arg(&file)
             .status()
             .await;
@@ -229,4 +241,3 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 fn uuid_like() -> String {
     liuhen_core::id::MediaId::new().to_string()
 }
-
