@@ -8,8 +8,8 @@
 
 use jiff::Timestamp;
 use liuhen_core::case::{
-    check_link, check_new_case, ActKind, Case, CaseSource, Party, Procedure, Progress, RecordedItem, RecordingLink, Stage, StageRefused,
-    StageStep,
+    check_approval, check_gates, check_link, check_new_case, emergency_approval_due, ActKind, Approval, ApprovalMatter, ApprovalRole, Case,
+    CaseSource, Party, Procedure, Progress, RecordedItem, RecordingLink, Stage, StageRefused, StageStep,
 };
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::entity::Officer;
@@ -78,6 +78,14 @@ fn general() -> Procedure {
 pub struct CaseView {
     pub case: Case,
     pub steps: Vec<StageStep>,
+    pub approvals: Vec<Approval>,
+    /// The role whose opinion comes next in each chain (none: complete).
+    pub next_start_approval: Option<ApprovalRole>,
+    pub next_decision_approval: Option<ApprovalRole>,
+    /// An emergency start's approval is due by then (大连 第六条: 24 h).
+    pub start_approval_due: Option<Timestamp>,
+    /// …and that time has passed.
+    pub start_approval_overdue: bool,
     pub links: Vec<RecordingLink>,
     pub current_stage: Option<Stage>,
     pub suspended_in: Option<Stage>,
@@ -206,10 +214,15 @@ pub async fn find_case(store: &dyn MetaStore, reference: &str) -> Result<Case> {
 }
 
 /// Moves a case to a stage (or resumes it there), recorded as `case.stage`.
-pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str, actor: &str) -> Result<StageStep> {
+/// `emergency` starts filing before its approval (大连 第六条).
+pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str, emergency: bool, actor: &str) -> Result<StageStep> {
     let note = check_text("the note", note, MAX_TEXT)?;
     let steps = ledger.store().case_steps(case.id).await?;
     let step = Progress::of(case, &steps).check(case, stage)?;
+    let approvals = ledger.store().case_approvals(case.id).await?;
+    if matches!(step, liuhen_core::case::Step::Enter { .. }) {
+        check_gates(case, stage, &approvals, emergency)?;
+    }
     let recorded = StageStep {
         case_id: case.id,
         sequence: u32::try_from(steps.len()).map_err(|_| CaseError::Invalid("a case has too many steps".into()))?,
@@ -217,14 +230,84 @@ pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str,
         at: Timestamp::now(),
         by: actor.to_owned(),
         note,
+        emergency,
     };
     let draft = EntryDraft::new(actor, action::CASE_STAGE).subject(case.id.subject()).payload(serde_json::json!({
-        "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note,
+        "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note, "emergency": recorded.emergency,
     }));
     ledger.record(draft, vec![Mutation::RecordStageStep(recorded.clone())]).await.map_err(|error| {
         ledger_error(error, || format!("someone recorded a step of case {} at the same moment; look at it again and retry", case.number))
     })?;
     Ok(recorded)
+}
+
+/// An opinion in an approval chain.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApproval {
+    pub matter: ApprovalMatter,
+    pub role: ApprovalRole,
+    /// Badge number of the officer giving it, if an officer.
+    #[serde(default)]
+    pub officer: Option<String>,
+    pub opinion: String,
+    /// `false` disagrees; the chain then starts again from the handler.
+    #[serde(default = "yes")]
+    pub approved: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Records an opinion in an approval chain, in its order (大连 第二十八条),
+/// recorded as `case.approval`.
+pub async fn approve(ledger: &Ledger, case: &Case, request: NewApproval, actor: &str) -> Result<Approval> {
+    let store = ledger.store();
+    let opinion = check_text("the opinion", &request.opinion, MAX_TEXT)?;
+    if opinion.is_empty() {
+        return Err(CaseError::Invalid("an approval needs its opinion in words (e.g. 同意立案, 建议罚款二百元)".into()));
+    }
+    let officer_id = match &request.officer {
+        Some(badge) => Some(
+            store
+                .officers()
+                .await?
+                .into_iter()
+                .find(|officer| officer.badge_no == badge.trim())
+                .ok_or_else(|| CaseError::NotFound(format!("there is no officer with badge number {badge}")))?
+                .id,
+        ),
+        None => None,
+    };
+    if request.role == ApprovalRole::Handler && !officer_id.is_some_and(|id| case.handlers.contains(&id)) {
+        return Err(CaseError::Refused(StageRefused {
+            message: format!("the handler's opinion comes from an officer handling case {}", case.number),
+            article: "大连 第二十八条",
+        }));
+    }
+    let steps = store.case_steps(case.id).await?;
+    let approvals = store.case_approvals(case.id).await?;
+    check_approval(case, &Progress::of(case, &steps), &approvals, request.matter, request.role)?;
+    let approval = Approval {
+        case_id: case.id,
+        sequence: u32::try_from(approvals.len()).map_err(|_| CaseError::Invalid("a case has too many approvals".into()))?,
+        matter: request.matter,
+        role: request.role,
+        officer_id,
+        opinion,
+        approved: request.approved,
+        at: Timestamp::now(),
+        by: actor.to_owned(),
+    };
+    let draft = EntryDraft::new(actor, action::CASE_APPROVAL).subject(case.id.subject()).payload(serde_json::json!({
+        "sequence": approval.sequence, "matter": approval.matter, "role": approval.role, "officer": approval.officer_id,
+        "opinion": approval.opinion, "approved": approval.approved,
+    }));
+    ledger.record(draft, vec![Mutation::RecordApproval(Box::new(approval.clone()))]).await.map_err(|error| {
+        ledger_error(error, || format!("someone recorded an approval of case {} at the same moment; look again and retry", case.number))
+    })?;
+    Ok(approval)
 }
 
 /// Links a registered AV record to a case at a stage it reached, recorded as
@@ -279,11 +362,23 @@ pub async fn view(store: &dyn MetaStore, case: Case) -> Result<CaseView> {
     let reached = progress.general.and_then(|stage| general.iter().position(|candidate| *candidate == stage));
     let remaining_stages = general[reached.map_or(0, |reached| reached + 1)..].to_vec();
     let links = store.case_links(case.id).await?;
+    let approvals = store.case_approvals(case.id).await?;
+    let start_approval_due = emergency_approval_due(&case, &steps, &approvals);
     Ok(CaseView {
         current_stage: progress.current,
         suspended_in: progress.suspended_in,
         concluded: progress.concluded,
         remaining_stages,
+        next_start_approval: case
+            .act_kind
+            .general_stages()
+            .contains(&Stage::Filing)
+            .then(|| liuhen_core::case::chain_next(&case, ApprovalMatter::Start, &approvals))
+            .flatten(),
+        next_decision_approval: liuhen_core::case::chain_next(&case, ApprovalMatter::Decision, &approvals),
+        start_approval_overdue: start_approval_due.is_some_and(|due| due < Timestamp::now()),
+        start_approval_due,
+        approvals,
         case,
         steps,
         links,

@@ -335,6 +335,9 @@ pub struct StageStep {
     /// The ledger actor who recorded it.
     pub by: String,
     pub note: String,
+    /// Started before its approval, as 大连 第六条 allows in an emergency.
+    #[serde(default)]
+    pub emergency: bool,
 }
 
 /// What a step does.
@@ -626,6 +629,163 @@ pub fn check_link(case: &Case, steps: &[StageStep], stage: Stage) -> Result<(), 
     }
 }
 
+/// What an internal approval is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalMatter {
+    /// Starting a general-procedure case (程序启动审批, 大连 第六条): the
+    /// handler's, the handling unit's and the leader's opinions.
+    Start,
+    /// The decision (审查决定审批, 大连 第十四、十五、二十八条): handler,
+    /// reviewer, legal review (general procedure), approver.
+    Decision,
+}
+
+/// Who gives an opinion in an approval chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalRole {
+    /// 承办人: proposes, with reasons.
+    Handler,
+    /// 审核人 / 承办机构: reviews.
+    Reviewer,
+    /// 法制审核.
+    LegalReview,
+    /// 批准人 / 负责人: approves.
+    Approver,
+}
+
+impl ApprovalRole {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ApprovalRole::Handler => "承办人",
+            ApprovalRole::Reviewer => "审核人",
+            ApprovalRole::LegalReview => "法制审核",
+            ApprovalRole::Approver => "批准人",
+        }
+    }
+}
+
+/// One opinion in a chain (审批意见). Never edited: a new opinion follows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub case_id: CaseId,
+    /// 0, 1, 2, … over all of a case's approvals.
+    pub sequence: u32,
+    pub matter: ApprovalMatter,
+    pub role: ApprovalRole,
+    pub officer_id: Option<OfficerId>,
+    pub opinion: String,
+    /// `false`: the opinion disagrees, and the chain starts again.
+    pub approved: bool,
+    pub at: Timestamp,
+    pub by: String,
+}
+
+/// The roles a chain needs, in order.
+pub fn approval_chain(case: &Case, matter: ApprovalMatter) -> &'static [ApprovalRole] {
+    use ApprovalRole::*;
+    match (matter, case.procedure) {
+        (ApprovalMatter::Start, _) => &[Handler, Reviewer, Approver],
+        (ApprovalMatter::Decision, Procedure::General) => &[Handler, Reviewer, LegalReview, Approver],
+        (ApprovalMatter::Decision, Procedure::Simple) => &[Handler, Approver],
+    }
+}
+
+/// Where a chain stands: the role whose opinion comes next, or complete.
+pub fn chain_next(case: &Case, matter: ApprovalMatter, approvals: &[Approval]) -> Option<ApprovalRole> {
+    let chain = approval_chain(case, matter);
+    let mut next = 0;
+    for approval in approvals.iter().filter(|approval| approval.matter == matter) {
+        if next < chain.len() && approval.role == chain[next] {
+            next = if approval.approved { next + 1 } else { 0 };
+        }
+    }
+    chain.get(next).copied()
+}
+
+/// Checks that `role` may give its opinion on `matter` now.
+pub fn check_approval(
+    case: &Case,
+    progress: &Progress,
+    approvals: &[Approval],
+    matter: ApprovalMatter,
+    role: ApprovalRole,
+) -> Result<(), StageRefused> {
+    const DALIAN_28: &str = "大连 第二十八条";
+    if progress.concluded {
+        return Err(refuse(FENGTAI_4, "the case is concluded; nothing more is approved".into()));
+    }
+    if matter == ApprovalMatter::Start && !case.act_kind.general_stages().contains(&Stage::Filing) {
+        return Err(refuse("大连 第六条", format!("a {} case has no filing (立案) to approve", case.act_kind.label_zh())));
+    }
+    if matter == ApprovalMatter::Decision && progress.general != Some(Stage::ReviewDecision) {
+        return Err(refuse(
+            FENGTAI_4,
+            format!(
+                "the decision is approved while the case is in 审查决定; it is in {}",
+                progress.general.map_or("no stage yet", Stage::label_zh)
+            ),
+        ));
+    }
+    match chain_next(case, matter, approvals) {
+        None => Err(refuse(DALIAN_28, "this approval chain is complete already".into())),
+        Some(next) if next != role => Err(refuse(
+            DALIAN_28,
+            format!(
+                "the {} gives an opinion after the {}; next is the {}",
+                role.label_zh(),
+                previous_of(case, matter, role),
+                next.label_zh()
+            ),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+fn previous_of(case: &Case, matter: ApprovalMatter, role: ApprovalRole) -> &'static str {
+    let chain = approval_chain(case, matter);
+    match chain.iter().position(|candidate| *candidate == role) {
+        Some(position) if position > 0 => chain[position - 1].label_zh(),
+        Some(_) => "start",
+        None => "chain (this role has no part in it)",
+    }
+}
+
+/// The approvals a stage needs: filing (立案) in general procedure needs the
+/// start approved (大连 第六条) unless started as an emergency; serving
+/// (送达) a decision needs the decision chain complete (大连 第二十八条).
+pub fn check_gates(case: &Case, stage: Stage, approvals: &[Approval], emergency: bool) -> Result<(), StageRefused> {
+    if stage == Stage::Filing && case.procedure == Procedure::General && !emergency {
+        if let Some(next) = chain_next(case, ApprovalMatter::Start, approvals) {
+            return Err(refuse(
+                "大连 第六条",
+                format!("filing (立案) needs the start approved by handler, reviewer and leader; next is the {} (or start it as an emergency and approve within 24 h)", next.label_zh()),
+            ));
+        }
+    }
+    if emergency && stage != Stage::Filing {
+        return Err(refuse("大连 第六条", "only filing (立案) can be started as an emergency".into()));
+    }
+    if stage == Stage::Service && case.act_kind.general_stages().contains(&Stage::ReviewDecision) {
+        if let Some(next) = chain_next(case, ApprovalMatter::Decision, approvals) {
+            return Err(refuse(
+                "大连 第二十八条",
+                format!("the decision cannot be served before it is approved; next in the chain is the {}", next.label_zh()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// When the approval of an emergency start falls due (24 h after the start,
+/// 大连 第六条), if the case was started so and the start is not yet approved.
+pub fn emergency_approval_due(case: &Case, steps: &[StageStep], approvals: &[Approval]) -> Option<Timestamp> {
+    let started = steps.iter().find(|step| step.emergency)?;
+    chain_next(case, ApprovalMatter::Start, approvals)?;
+    started.at.checked_add(jiff::SignedDuration::from_hours(24)).ok()
+}
+
 /// Why a new case is refused.
 pub fn check_new_case(case: &Case, handlers: &[Officer]) -> Result<(), StageRefused> {
     let lead = handlers.iter().find(|officer| officer.id == case.lead_officer);
@@ -794,12 +954,66 @@ mod tests {
                 at: Timestamp::UNIX_EPOCH,
                 by: "console:test".into(),
                 note: String::new(),
+                emergency: false,
             })
             .collect();
         check_link(&penalty, &steps, Stage::Filing).unwrap();
         assert_eq!(check_link(&penalty, &steps, Stage::Investigation).unwrap_err().article, "丰台 第十二条");
         assert_eq!(RecordedItem::parse("现场检查"), Some(RecordedItem::OnSiteInspection));
         assert_eq!(RecordedItem::parse("service"), Some(RecordedItem::Service));
+    }
+
+    fn opinion(case: &Case, sequence: u32, matter: ApprovalMatter, role: ApprovalRole, approved: bool) -> Approval {
+        Approval {
+            case_id: case.id,
+            sequence,
+            matter,
+            role,
+            officer_id: None,
+            opinion: "同意".into(),
+            approved,
+            at: Timestamp::UNIX_EPOCH,
+            by: "console:test".into(),
+        }
+    }
+
+    #[test]
+    fn filing_needs_the_start_approved_dalian_6_and_service_the_decision_dalian_28() {
+        use ApprovalMatter::*;
+        use ApprovalRole::*;
+        let lead = officer(Qualification::Officer);
+        let penalty = case(ActKind::Penalty, Procedure::General, lead.id, vec![lead.id]);
+        assert_eq!(check_gates(&penalty, Stage::Filing, &[], false).unwrap_err().article, "大连 第六条");
+        check_gates(&penalty, Stage::Filing, &[], true).unwrap();
+        assert!(check_gates(&penalty, Stage::Investigation, &[], true).is_err(), "only filing starts as an emergency");
+
+        let mut approvals = vec![opinion(&penalty, 0, Start, Handler, true)];
+        let progress = walk(&penalty, &[Stage::Intake]).unwrap();
+        let refused = check_approval(&penalty, &progress, &approvals, Start, Approver).unwrap_err();
+        assert_eq!(refused.article, "大连 第二十八条");
+        assert!(refused.message.contains("审核人"), "{refused}");
+        check_approval(&penalty, &progress, &approvals, Start, Reviewer).unwrap();
+        approvals.push(opinion(&penalty, 1, Start, Reviewer, true));
+        approvals.push(opinion(&penalty, 2, Start, Approver, false));
+        assert_eq!(chain_next(&penalty, Start, &approvals), Some(Handler), "a refusal starts the chain again");
+        approvals.extend([
+            opinion(&penalty, 3, Start, Handler, true),
+            opinion(&penalty, 4, Start, Reviewer, true),
+            opinion(&penalty, 5, Start, Approver, true),
+        ]);
+        assert_eq!(chain_next(&penalty, Start, &approvals), None);
+        check_gates(&penalty, Stage::Filing, &approvals, false).unwrap();
+
+        assert_eq!(check_gates(&penalty, Stage::Service, &approvals, false).unwrap_err().article, "大连 第二十八条");
+        let at_intake = walk(&penalty, &[Stage::Intake]).unwrap();
+        assert!(check_approval(&penalty, &at_intake, &approvals, Decision, Handler).is_err(), "the decision is approved in 审查决定");
+        for (sequence, role) in [(6, Handler), (7, Reviewer), (8, LegalReview), (9, Approver)] {
+            approvals.push(opinion(&penalty, sequence, Decision, role, true));
+        }
+        check_gates(&penalty, Stage::Service, &approvals, false).unwrap();
+        let simple = case(ActKind::Penalty, Procedure::Simple, lead.id, vec![lead.id]);
+        assert_eq!(approval_chain(&simple, Decision), [Handler, Approver]);
+        check_gates(&simple, Stage::Filing, &[], false).unwrap();
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! change has a ledger entry written in the same transaction" is kept: there
 //! is no other write path.
 
-use crate::case::{Case, RecordingLink, StageStep};
+use crate::case::{Approval, Case, RecordingLink, StageStep};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
 use crate::recording::{InterruptionNote, Recording};
@@ -36,6 +36,9 @@ pub enum Mutation {
     RecordStageStep(StageStep),
     /// Links an AV record to a case at a stage; one link per recording, case and stage.
     LinkRecording(Box<RecordingLink>),
+    /// Records one opinion in a case's approval chain; its sequence number
+    /// must be the next one for the case.
+    RecordApproval(Box<Approval>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -60,4 +63,5 @@ pub mod action {
     pub const CASE_OPENED: &str = "case.opened";
     pub const CASE_STAGE: &str = "case.stage";
     pub const RECORDING_LINKED: &str = "recording.linked";
+    pub const CASE_APPROVAL: &str = "case.approval";
 }

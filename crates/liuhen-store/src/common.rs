@@ -360,6 +360,15 @@ macro_rules! impl_meta_store {
                 rows.iter().map(|(details,)| $crate::common::from_json("case step", details)).collect()
             }
 
+            async fn case_approvals(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::Approval>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM case_approvals WHERE case_id = $1 ORDER BY sequence")
+                    .bind(case.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("case approval", details)).collect()
+            }
+
             async fn case_links(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::RecordingLink>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM recording_links WHERE case_id = $1 ORDER BY linked_at_us, media_id")
                     .bind(case.to_string()).fetch_all(&self.pool).await.map_err(db)?;
@@ -516,6 +525,13 @@ macro_rules! impl_meta_store {
                         Mutation::LinkRecording(link) => sqlx::query("INSERT INTO recording_links (case_id, media_id, stage, linked_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(link.case_id.to_string()).bind(link.media_id.to_string()).bind(enum_text(&link.stage))
                             .bind(micros(link.linked_at)).bind(serde_json::to_string(link).expect("links serialise")),
+                        Mutation::RecordApproval(approval) => sqlx::query(
+                            "INSERT INTO case_approvals (case_id, sequence, at_us, details) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(approval.case_id.to_string())
+                        .bind(i64::from(approval.sequence))
+                        .bind(micros(approval.at))
+                        .bind(serde_json::to_string(approval).expect("approvals serialise")),
                         Mutation::NoteInterruption(note) => sqlx::query("INSERT INTO interruption_notes (before_media, after_media, device_id, noted_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(note.before.to_string()).bind(note.after.to_string()).bind(note.device_id.to_string())
                             .bind(micros(note.noted_at)).bind(serde_json::to_string(note).expect("notes serialise")),

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use liuhen_core::case::{Case, RecordingLink, StageStep};
+use liuhen_core::case::{Approval, Case, RecordingLink, StageStep};
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
@@ -152,6 +152,8 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn cases(&self) -> Result<Vec<Case>>;
     /// A case's steps in order.
     async fn case_steps(&self, case: CaseId) -> Result<Vec<StageStep>>;
+    /// A case's approval opinions in order.
+    async fn case_approvals(&self, case: CaseId) -> Result<Vec<Approval>>;
     /// The AV records linked to a case, in the order they were linked.
     async fn case_links(&self, case: CaseId) -> Result<Vec<RecordingLink>>;
     /// The cases a recording is linked to, in the order it was linked.

@@ -137,6 +137,7 @@ mod support {
             Mutation::CreateCase(case) => (action::CASE_OPENED, case.id.subject(), to_json(case)),
             Mutation::RecordStageStep(step) => (action::CASE_STAGE, step.case_id.subject(), to_json(step)),
             Mutation::LinkRecording(link) => (action::RECORDING_LINKED, link.media_id.subject(), to_json(link)),
+            Mutation::RecordApproval(approval) => (action::CASE_APPROVAL, approval.case_id.subject(), to_json(approval)),
         };
         Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
     }
@@ -727,7 +728,10 @@ mod cases {
     use std::sync::Arc;
 
     use jiff::Timestamp;
-    use liuhen_core::case::{ActKind, Case, CaseSource, Party, PartyKind, Procedure, RecordedItem, RecordingLink, Stage, StageStep, Step};
+    use liuhen_core::case::{
+        ActKind, Approval, ApprovalMatter, ApprovalRole, Case, CaseSource, Party, PartyKind, Procedure, RecordedItem, RecordingLink, Stage,
+        StageStep, Step,
+    };
     use liuhen_core::id::CaseId;
     use liuhen_core::mutation::Mutation;
     use liuhen_store::{MetaStore, StoreError};
@@ -761,6 +765,7 @@ mod cases {
             at: Timestamp::from_second(1_795_000_100 + i64::from(sequence)).unwrap(),
             by: "console:test".into(),
             note: format!("第{sequence}步"),
+            emergency: false,
         }
     }
 
@@ -784,6 +789,23 @@ mod cases {
         // Two writers that both saw two steps: only one third step is kept.
         let refused = writer.commit(&[event(Mutation::RecordStageStep(step(&first, 1, Stage::Investigation)))]).await;
         assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        let approval = |sequence: u32, role: ApprovalRole| Approval {
+            case_id: first.id,
+            sequence,
+            matter: ApprovalMatter::Start,
+            role,
+            officer_id: Some(directory.officer.id),
+            opinion: "同意立案".into(),
+            approved: true,
+            at: Timestamp::from_second(1_795_000_200 + i64::from(sequence)).unwrap(),
+            by: "console:test".into(),
+        };
+        let opinions = [approval(0, ApprovalRole::Handler), approval(1, ApprovalRole::Reviewer)];
+        writer.record_mutations(opinions.iter().cloned().map(|opinion| Mutation::RecordApproval(Box::new(opinion)))).await;
+        assert_eq!(store.case_approvals(first.id).await.unwrap(), opinions);
+        assert_eq!(store.case_approvals(later.id).await.unwrap(), []);
+        let twice = writer.commit(&[event(Mutation::RecordApproval(Box::new(approval(1, ApprovalRole::Approver))))]).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
         let duplicate_number = writer.commit(&[event(Mutation::CreateCase(Box::new(case(&directory, "思城管罚〔2026〕1号", 90))))]).await;
         assert!(matches!(duplicate_number, Err(StoreError::Conflict(_))), "{duplicate_number:?}");
         assert_eq!(store.case_steps(first.id).await.unwrap(), steps);

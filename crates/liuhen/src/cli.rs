@@ -442,6 +442,31 @@ pub enum CaseCommand {
         /// What happened, e.g. the reason for a suspension.
         #[arg(long)]
         note: Option<String>,
+        /// File (立案) before the start is approved, as 大连 第六条 allows in an emergency; the approval is then due within 24 h.
+        #[arg(long)]
+        emergency: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record an opinion in an approval chain (审批): start (立案审批) or decision (处理决定审批), in the order handler → reviewer → (legal review) → approver.
+    Approve {
+        #[arg(long)]
+        case: String,
+        /// start or decision.
+        #[arg(long, value_enum)]
+        matter: ApprovalMatterArg,
+        /// handler, reviewer, legal-review or approver.
+        #[arg(long, value_enum)]
+        role: ApprovalRoleArg,
+        /// Badge number of the officer giving the opinion.
+        #[arg(long)]
+        officer: Option<String>,
+        /// The opinion in words, e.g. 同意立案.
+        #[arg(long)]
+        opinion: String,
+        /// Disagree: the chain starts again from the handler.
+        #[arg(long)]
+        reject: bool,
         #[arg(long)]
         json: bool,
     },
@@ -588,6 +613,41 @@ impl From<CaseSourceArg> for liuhen_core::case::CaseSource {
             CaseSourceArg::Assignment => CaseSource::Assignment,
             CaseSourceArg::Application => CaseSource::Application,
             CaseSourceArg::Other => CaseSource::Other,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ApprovalMatterArg {
+    Start,
+    Decision,
+}
+
+impl From<ApprovalMatterArg> for liuhen_core::case::ApprovalMatter {
+    fn from(matter: ApprovalMatterArg) -> Self {
+        match matter {
+            ApprovalMatterArg::Start => liuhen_core::case::ApprovalMatter::Start,
+            ApprovalMatterArg::Decision => liuhen_core::case::ApprovalMatter::Decision,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ApprovalRoleArg {
+    Handler,
+    Reviewer,
+    LegalReview,
+    Approver,
+}
+
+impl From<ApprovalRoleArg> for liuhen_core::case::ApprovalRole {
+    fn from(role: ApprovalRoleArg) -> Self {
+        use liuhen_core::case::ApprovalRole;
+        match role {
+            ApprovalRoleArg::Handler => ApprovalRole::Handler,
+            ApprovalRoleArg::Reviewer => ApprovalRole::Reviewer,
+            ApprovalRoleArg::LegalReview => ApprovalRole::LegalReview,
+            ApprovalRoleArg::Approver => ApprovalRole::Approver,
         }
     }
 }

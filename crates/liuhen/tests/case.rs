@@ -34,6 +34,33 @@ fn json(instance: &Instance, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{args:?}: {error}: {}", text(&output)))
 }
 
+/// Records a whole approval chain (handler, reviewer, [legal review,] approver).
+fn approve_all(instance: &Instance, number: &str, matter: &str, roles: &[&str]) {
+    for role in roles {
+        json(
+            instance,
+            &[
+                "case",
+                "approve",
+                "--case",
+                number,
+                "--matter",
+                matter,
+                "--role",
+                role,
+                "--officer",
+                "0203001",
+                "--opinion",
+                "同意",
+                "--json",
+            ],
+        );
+    }
+}
+
+const START: [&str; 3] = ["handler", "reviewer", "approver"];
+const DECISION: [&str; 4] = ["handler", "reviewer", "legal-review", "approver"];
+
 fn refused(instance: &Instance, args: &[&str], article: &str) -> String {
     let output = instance.run(args);
     assert!(!output.status.success(), "{args:?} should be refused: {}", text(&output));
@@ -69,13 +96,17 @@ async fn a_penalty_case_runs_from_intake_to_conclusion(postgres: bool) {
     assert_eq!(case["parties"][0]["id_number"], "350203199001011234");
 
     let number = "思城管罚〔2026〕1号";
-    for (stage, note) in [
-        ("受案", "群众投诉：人行道上摆摊"),
-        ("立案", ""),
-        ("investigation", "现场检查、询问"),
-        ("先行登记保存", "登记保存遮阳伞两把"),
-        ("中止", "当事人住院"),
-    ] {
+    json(&instance, &["case", "stage", "--case", number, "--to", "受案", "--note", "群众投诉：人行道上摆摊", "--json"]);
+    // 大连 第六条: filing needs the start approved, in order (第二十八条).
+    refused(&instance, &["case", "stage", "--case", number, "--to", "立案"], "大连 第六条");
+    refused(
+        &instance,
+        &["case", "approve", "--case", number, "--matter", "start", "--role", "approver", "--officer", "0203001", "--opinion", "同意"],
+        "大连 第二十八条",
+    );
+    approve_all(&instance, number, "start", &START);
+    for (stage, note) in [("立案", ""), ("investigation", "现场检查、询问"), ("先行登记保存", "登记保存遮阳伞两把"), ("中止", "当事人住院")]
+    {
         json(&instance, &["case", "stage", "--case", number, "--to", stage, "--note", note, "--json"]);
     }
     let view = json(&instance, &["case", "show", "--case", number, "--json"]);
@@ -83,12 +114,39 @@ async fn a_penalty_case_runs_from_intake_to_conclusion(postgres: bool) {
     refused(&instance, &["case", "stage", "--case", number, "--to", "审查决定"], "丰台 第四条");
     let resumed = json(&instance, &["case", "stage", "--case", number, "--to", "调查取证", "--note", "当事人出院", "--json"]);
     assert_eq!(resumed["step"]["kind"], "resume");
-    for stage in ["审查决定", "听证", "送达", "终结"] {
+    for stage in ["审查决定", "听证"] {
+        json(&instance, &["case", "stage", "--case", number, "--to", stage, "--json"]);
+    }
+    // 大连 第二十八条: no service before the decision is approved; a
+    // disagreement starts the chain again.
+    refused(&instance, &["case", "stage", "--case", number, "--to", "送达"], "大连 第二十八条");
+    approve_all(&instance, number, "decision", &["handler", "reviewer"]);
+    let output = instance.run(&[
+        "case",
+        "approve",
+        "--case",
+        number,
+        "--matter",
+        "decision",
+        "--role",
+        "legal-review",
+        "--officer",
+        "0203002",
+        "--opinion",
+        "证据不足",
+        "--reject",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    refused(&instance, &["case", "stage", "--case", number, "--to", "送达"], "大连 第二十八条");
+    approve_all(&instance, number, "decision", &DECISION);
+    for stage in ["送达", "终结"] {
         json(&instance, &["case", "stage", "--case", number, "--to", stage, "--json"]);
     }
     let view = json(&instance, &["case", "show", "--case", number, "--json"]);
     assert_eq!(view["concluded"], true);
     assert_eq!(view["steps"].as_array().unwrap().len(), 10);
+    assert_eq!(view["approvals"].as_array().unwrap().len(), 3 + 3 + 4);
+    assert_eq!(view["next_decision_approval"], serde_json::Value::Null);
     assert_eq!(view["remaining_stages"].as_array().unwrap().len(), 0);
     refused(&instance, &["case", "stage", "--case", number, "--to", "延期"], "丰台 第四条");
     let listing = text(&instance.run(&["case", "list"]));
@@ -132,6 +190,11 @@ async fn every_act_kind_walks_its_general_stages(postgres: bool) {
         );
         let number = case["number"].as_str().unwrap().to_owned();
         for stage in stages {
+            match *stage {
+                "立案" => approve_all(&instance, &number, "start", &START),
+                "送达" if stages.contains(&"审查决定") => approve_all(&instance, &number, "decision", &DECISION),
+                _ => {}
+            }
             json(&instance, &["case", "stage", "--case", &number, "--to", stage, "--json"]);
         }
         let view = json(&instance, &["case", "show", "--case", &number, "--json"]);
@@ -304,7 +367,13 @@ async fn a_recording_links_to_a_stage_the_case_reached(postgres: bool) {
     let output = instance.run(&[&link[..], &["--stage", "受案"]].concat());
     assert!(text(&output).contains("already linked"), "{}", text(&output));
     // By SHA-256 too, at another stage.
-    json(&instance, &["case", "stage", "--case", "罚-音像", "--to", "立案", "--json"]);
+    json(&instance, &["case", "stage", "--case", "罚-音像", "--to", "立案", "--emergency", "--json"]);
+    let view = json(&instance, &["case", "show", "--case", "罚-音像", "--json"]);
+    assert!(view["start_approval_due"].is_string(), "an emergency start is due for approval: {view:#}");
+    assert_eq!(view["start_approval_overdue"], false);
+    approve_all(&instance, "罚-音像", "start", &START);
+    let view = json(&instance, &["case", "show", "--case", "罚-音像", "--json"]);
+    assert!(view["start_approval_due"].is_null(), "approved: nothing due");
     json(
         &instance,
         &[

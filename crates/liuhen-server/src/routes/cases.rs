@@ -7,6 +7,7 @@
 //! | GET | `/api/v1/cases/{id}` | its handlers; leaders, reviewers, inspectors, archivists, administrators |
 //! | POST | `/api/v1/cases/{id}/stages` | its handlers, or a unit leader |
 //! | POST | `/api/v1/cases/{id}/links` | its handlers, or a unit leader |
+//! | POST | `/api/v1/cases/{id}/approvals` | by role: handler, unit leader (reviewer, approver), legal reviewer |
 //!
 //! What may be done is decided by `liuhen_cases`, the same service the CLI
 //! uses; a refusal by a rule answers 422 and names the article.
@@ -14,8 +15,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use liuhen_cases::{CaseError, CaseView, NewCase, NewLink};
-use liuhen_core::case::{Case, RecordingLink, Stage, StageStep};
+use liuhen_cases::{CaseError, CaseView, NewApproval, NewCase, NewLink};
+use liuhen_core::case::{Approval, ApprovalRole, Case, RecordingLink, Stage, StageStep};
 use liuhen_core::entity::Role;
 use serde::Deserialize;
 
@@ -134,6 +135,9 @@ pub(super) struct StageRequest {
     stage: Stage,
     #[serde(default)]
     note: String,
+    /// Start filing before its approval (大连 第六条); approve within 24 h.
+    #[serde(default)]
+    emergency: bool,
 }
 
 /// `POST /api/v1/cases/{id}/stages`.
@@ -146,8 +150,41 @@ pub(super) async fn stage(
     let signed_in = person(&actor)?;
     let case = readable_case(&app, signed_in, &id).await?;
     may_work_on(signed_in, &case)?;
-    let step = liuhen_cases::enter_stage(&app.ledger, &case, request.stage, &request.note, &actor.ledger_actor()).await?;
+    let step =
+        liuhen_cases::enter_stage(&app.ledger, &case, request.stage, &request.note, request.emergency, &actor.ledger_actor()).await?;
     Ok((StatusCode::CREATED, Json(step)))
+}
+
+/// `POST /api/v1/cases/{id}/approvals`: the handler's opinion comes from an
+/// officer handling the case, the reviewer's and approver's from a unit
+/// leader, legal review from a legal reviewer. The opinion is recorded as
+/// given by the signed-in person's officer, whatever the body says.
+pub(super) async fn approve(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(mut request): ApiJson<NewApproval>,
+) -> Result<(StatusCode, Json<Approval>), ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    let allowed = match request.role {
+        ApprovalRole::Handler => handles(signed_in, &case),
+        ApprovalRole::Reviewer | ApprovalRole::Approver => signed_in.user.has_role(Role::UnitLeader),
+        ApprovalRole::LegalReview => signed_in.user.has_role(Role::LegalReviewer),
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden(format!(
+            "您不能以{}身份审批此案件。You may not give the {} opinion on case {}.",
+            request.role.label_zh(),
+            request.role.label_zh(),
+            case.number
+        )));
+    }
+    let officers = app.store.officers().await?;
+    request.officer =
+        signed_in.user.officer_id.and_then(|id| officers.iter().find(|officer| officer.id == id)).map(|officer| officer.badge_no.clone());
+    let approval = liuhen_cases::approve(&app.ledger, &case, request, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(approval)))
 }
 
 /// `POST /api/v1/cases/{id}/links`.

@@ -46,6 +46,7 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/cases/{id}", get(cases::show))
         .route("/api/v1/cases/{id}/stages", post(cases::stage))
         .route("/api/v1/cases/{id}/links", post(cases::link))
+        .route("/api/v1/cases/{id}/approvals", post(cases::approve))
         .route("/api/v1/media", get(media::page))
         .route("/api/v1/media/{id}", get(media::one))
         .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))

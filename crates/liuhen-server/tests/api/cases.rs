@@ -36,8 +36,9 @@ async fn handlers_open_and_move_their_case(server: TestServer) {
     assert_eq!(opened[0].entry.actor, server.fixture.officer.id.subject(), "the ledger names who opened it");
 
     for (who, stage) in [(&zhang, "intake"), (&li, "filing"), (&zhang, "investigation")] {
-        let response =
-            post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(who), &json!({ "stage": stage })).await;
+        // Filing before its approval, as an emergency (大连 第六条).
+        let body = json!({ "stage": stage, "emergency": stage == "filing" });
+        let response = post(&server, &format!("/api/v1/cases/{id}/stages"), Credentials::CookieAndCsrf(who), &body).await;
         assert_eq!(response.status(), StatusCode::CREATED, "{stage}");
     }
     let leader = server.sign_in(&server.fixture.leader).await;
@@ -53,6 +54,29 @@ async fn handlers_open_and_move_their_case(server: TestServer) {
     // The case number works as well as the id.
     let view: Value = server.get("/api/v1/cases/思城管罚〔2026〕7号", Credentials::Cookie(&li)).await.json().await.unwrap();
     assert_eq!(view["current_stage"], "review_decision");
+    assert!(view["start_approval_due"].is_string(), "the emergency start awaits its approval");
+    assert_eq!(view["next_start_approval"], "handler");
+
+    // The approval chain, each opinion from the role that gives it.
+    let approvals = format!("/api/v1/cases/{id}/approvals");
+    let opinion = |role: &str| json!({ "matter": "start", "role": role, "opinion": "同意立案" });
+    let response = post(&server, &approvals, Credentials::CookieAndCsrf(&leader), &opinion("handler")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "the leader does not handle the case");
+    let response = post(&server, &approvals, Credentials::CookieAndCsrf(&zhang), &opinion("handler")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let response = post(&server, &approvals, Credentials::CookieAndCsrf(&zhang), &opinion("reviewer")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "an officer does not review");
+    let response = post(&server, &approvals, Credentials::CookieAndCsrf(&leader), &opinion("approver")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "the reviewer comes first");
+    assert!(error_of(response).await.contains("大连 第二十八条"));
+    for role in ["reviewer", "approver"] {
+        let response = post(&server, &approvals, Credentials::CookieAndCsrf(&leader), &opinion(role)).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{role}");
+    }
+    let after: Value = server.get(&format!("/api/v1/cases/{id}"), Credentials::Cookie(&li)).await.json().await.unwrap();
+    assert_eq!(after["start_approval_due"], Value::Null);
+    assert_eq!(after["approvals"][0]["officer_id"], after["case"]["lead_officer"], "recorded as the signed-in officer's");
+    assert_eq!(server.entries_for("case.approval").await.len(), 3);
     assert_eq!(view["steps"].as_array().unwrap().len(), 4);
     assert_eq!(view["remaining_stages"], json!(["service", "conclusion"]));
     let listed: Value = server.get("/api/v1/cases", Credentials::Cookie(&zhang)).await.json().await.unwrap();

@@ -16,7 +16,21 @@ use crate::instance::{console_actor, Instance};
 pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<ExitCode> {
     match command {
         CaseCommand::New(args) => new(instance, args).await,
-        CaseCommand::Stage { case, to, note, json } => stage(instance, &case, &to, note.as_deref().unwrap_or(""), json).await,
+        CaseCommand::Stage { case, to, note, emergency, json } => {
+            stage(instance, &case, &to, note.as_deref().unwrap_or(""), emergency, json).await
+        }
+        CaseCommand::Approve { case, matter, role, officer, opinion, reject, json } => {
+            let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
+            let request = liuhen_cases::NewApproval { matter: matter.into(), role: role.into(), officer, opinion, approved: !reject };
+            let approval = liuhen_cases::approve(&instance.ledger, &case, request, &console_actor()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&approval)?);
+            } else {
+                let verdict = if approval.approved { "同意 agrees" } else { "不同意 disagrees" };
+                println!("{} {}: {verdict} — {}", case.number, approval.role.label_zh(), approval.opinion);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         CaseCommand::Show { case, json } => show(instance, &case, json).await,
         CaseCommand::List { json } => list(instance, json).await,
         CaseCommand::Link { case, media, stage, item, location, label, json } => {
@@ -62,7 +76,7 @@ async fn new(instance: &Instance, args: CaseNewArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-async fn stage(instance: &Instance, reference: &str, to: &str, note: &str, json: bool) -> anyhow::Result<ExitCode> {
+async fn stage(instance: &Instance, reference: &str, to: &str, note: &str, emergency: bool, json: bool) -> anyhow::Result<ExitCode> {
     let case = liuhen_cases::find_case(instance.store.as_ref(), reference).await?;
     let stage = Stage::parse(to).with_context(|| {
         format!(
@@ -77,7 +91,7 @@ async fn stage(instance: &Instance, reference: &str, to: &str, note: &str, json:
                 .join("、")
         )
     })?;
-    let recorded = liuhen_cases::enter_stage(&instance.ledger, &case, stage, note, &console_actor()).await?;
+    let recorded = liuhen_cases::enter_stage(&instance.ledger, &case, stage, note, emergency, &console_actor()).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&recorded)?);
     } else {
