@@ -92,6 +92,10 @@ define_id!(
     CaseId, "case"
 );
 define_id!(
+    /// One version of an enforcement document (执法文书).
+    DocumentId, "document"
+);
+define_id!(
     /// A login session of a person.
     SessionId, "session"
 );

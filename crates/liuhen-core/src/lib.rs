@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod digest;
+pub mod document;
 pub mod entity;
 pub mod entry;
 pub mod id;

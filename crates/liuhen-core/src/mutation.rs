@@ -7,6 +7,7 @@
 //! is no other write path.
 
 use crate::case::{Approval, Case, RecordingLink, StageStep};
+use crate::document::{Document, Signature};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
 use crate::recording::{InterruptionNote, Recording};
@@ -39,6 +40,10 @@ pub enum Mutation {
     /// Records one opinion in a case's approval chain; its sequence number
     /// must be the next one for the case.
     RecordApproval(Box<Approval>),
+    /// Makes a document version; a correction names the version it supersedes.
+    CreateDocument(Box<Document>),
+    /// Records a signature (or a refusal to sign) on a document version.
+    RecordSignature(Box<Signature>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -64,4 +69,6 @@ pub mod action {
     pub const CASE_STAGE: &str = "case.stage";
     pub const RECORDING_LINKED: &str = "recording.linked";
     pub const CASE_APPROVAL: &str = "case.approval";
+    pub const DOCUMENT_MADE: &str = "document.made";
+    pub const DOCUMENT_SIGNED: &str = "document.signed";
 }

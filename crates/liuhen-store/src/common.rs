@@ -369,6 +369,33 @@ macro_rules! impl_meta_store {
                 rows.iter().map(|(details,)| $crate::common::from_json("case approval", details)).collect()
             }
 
+            async fn documents(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::document::Document>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM documents WHERE case_id = $1 ORDER BY made_at_us, id")
+                    .bind(case.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("document", details)).collect()
+            }
+
+            async fn document(&self, id: liuhen_core::id::DocumentId) -> $crate::Result<Option<liuhen_core::document::Document>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT details FROM documents WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|(details,)| $crate::common::from_json("document", &details)).transpose()
+            }
+
+            async fn signatures(&self, document: liuhen_core::id::DocumentId) -> $crate::Result<Vec<liuhen_core::document::Signature>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM document_signatures WHERE document_id = $1 ORDER BY sequence")
+                    .bind(document.to_string())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("signature", details)).collect()
+            }
+
             async fn case_links(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::RecordingLink>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM recording_links WHERE case_id = $1 ORDER BY linked_at_us, media_id")
                     .bind(case.to_string()).fetch_all(&self.pool).await.map_err(db)?;
@@ -532,6 +559,23 @@ macro_rules! impl_meta_store {
                         .bind(i64::from(approval.sequence))
                         .bind(micros(approval.at))
                         .bind(serde_json::to_string(approval).expect("approvals serialise")),
+                        Mutation::CreateDocument(document) => sqlx::query(
+                            "INSERT INTO documents (id, case_id, kind, version, supersedes, made_at_us, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(document.id.to_string())
+                        .bind(document.case_id.to_string())
+                        .bind(enum_text(&document.kind))
+                        .bind(i64::from(document.version))
+                        .bind(document.supersedes.map(|id| id.to_string()))
+                        .bind(micros(document.made_at))
+                        .bind(serde_json::to_string(document).expect("documents serialise")),
+                        Mutation::RecordSignature(signature) => sqlx::query(
+                            "INSERT INTO document_signatures (document_id, sequence, at_us, details) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(signature.document_id.to_string())
+                        .bind(i64::from(signature.sequence))
+                        .bind(micros(signature.at))
+                        .bind(serde_json::to_string(signature).expect("signatures serialise")),
                         Mutation::NoteInterruption(note) => sqlx::query("INSERT INTO interruption_notes (before_media, after_media, device_id, noted_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(note.before.to_string()).bind(note.after.to_string()).bind(note.device_id.to_string())
                             .bind(micros(note.noted_at)).bind(serde_json::to_string(note).expect("notes serialise")),

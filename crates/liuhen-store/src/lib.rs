@@ -17,9 +17,10 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use liuhen_core::case::{Approval, Case, RecordingLink, StageStep};
 use liuhen_core::digest::Sha256Digest;
+use liuhen_core::document::{Document, Signature};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::id::{CaseId, DeviceId, MediaId, UserId};
+use liuhen_core::id::{CaseId, DeviceId, DocumentId, MediaId, UserId};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
 use liuhen_core::recording::{InterruptionNote, Recording};
@@ -154,6 +155,11 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn case_steps(&self, case: CaseId) -> Result<Vec<StageStep>>;
     /// A case's approval opinions in order.
     async fn case_approvals(&self, case: CaseId) -> Result<Vec<Approval>>;
+    /// Every document version of a case, in the order made.
+    async fn documents(&self, case: CaseId) -> Result<Vec<Document>>;
+    async fn document(&self, id: DocumentId) -> Result<Option<Document>>;
+    /// A document version's signatures (and refusals) in order.
+    async fn signatures(&self, document: DocumentId) -> Result<Vec<Signature>>;
     /// The AV records linked to a case, in the order they were linked.
     async fn case_links(&self, case: CaseId) -> Result<Vec<RecordingLink>>;
     /// The cases a recording is linked to, in the order it was linked.

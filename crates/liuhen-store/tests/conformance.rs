@@ -138,6 +138,8 @@ mod support {
             Mutation::RecordStageStep(step) => (action::CASE_STAGE, step.case_id.subject(), to_json(step)),
             Mutation::LinkRecording(link) => (action::RECORDING_LINKED, link.media_id.subject(), to_json(link)),
             Mutation::RecordApproval(approval) => (action::CASE_APPROVAL, approval.case_id.subject(), to_json(approval)),
+            Mutation::CreateDocument(document) => (action::DOCUMENT_MADE, document.id.subject(), to_json(document)),
+            Mutation::RecordSignature(signature) => (action::DOCUMENT_SIGNED, signature.document_id.subject(), to_json(signature)),
         };
         Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
     }
@@ -738,7 +740,11 @@ mod cases {
 
     use crate::support::{event, media, Directory, Writer};
 
-    on_every_backend!(cases_and_steps_round_trip_and_steps_never_collide(store), recordings_link_to_cases_once_per_stage(store));
+    on_every_backend!(
+        cases_and_steps_round_trip_and_steps_never_collide(store),
+        recordings_link_to_cases_once_per_stage(store),
+        document_versions_form_a_line_and_signatures_never_collide(store),
+    );
 
     fn case(directory: &Directory, number: &str, seconds: i64) -> Case {
         Case {
@@ -809,6 +815,62 @@ mod cases {
         let duplicate_number = writer.commit(&[event(Mutation::CreateCase(Box::new(case(&directory, "思城管罚〔2026〕1号", 90))))]).await;
         assert!(matches!(duplicate_number, Err(StoreError::Conflict(_))), "{duplicate_number:?}");
         assert_eq!(store.case_steps(first.id).await.unwrap(), steps);
+    }
+
+    async fn document_versions_form_a_line_and_signatures_never_collide(store: Arc<dyn MetaStore>) {
+        use liuhen_core::document::{Document, DocumentKind, Refusal, Signature, Signer};
+        use liuhen_core::id::DocumentId;
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let owner = case(&directory, "罚-文书", 10);
+        writer.record_mutations([Mutation::CreateCase(Box::new(owner.clone()))]).await;
+        let version = |number: u32, supersedes: Option<DocumentId>, seconds: i64| Document {
+            id: DocumentId::new(),
+            case_id: owner.id,
+            kind: DocumentKind::InquiryRecord,
+            stage: Stage::Investigation,
+            version: number,
+            supersedes,
+            amendment_reason: supersedes.map(|_| "笔误：地址门牌号".to_owned()),
+            fields: [("place", "中山路 12 号"), ("questions_and_answers", "问：……\n答：……")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into(),
+            legal_basis: "《中华人民共和国行政处罚法》第五十五条".into(),
+            made_by: directory.officer.id,
+            made_at: Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
+            recorded_by: "console:test".into(),
+        };
+        let first = version(1, None, 0);
+        let second = version(2, Some(first.id), 60);
+        let signature = |document: &Document, sequence: u32, refusal: Option<Refusal>| Signature {
+            document_id: document.id,
+            sequence,
+            signer: Signer::Party { name: "王五".into() },
+            at: document.made_at,
+            refusal,
+            recorded_by: "console:test".into(),
+        };
+        let refused = signature(&first, 0, Some(Refusal { reason: "不认可违法事实".into(), witness: "社区干部赵六".into() }));
+        writer
+            .record_mutations([
+                Mutation::CreateDocument(Box::new(first.clone())),
+                Mutation::RecordSignature(Box::new(refused.clone())),
+                Mutation::CreateDocument(Box::new(second.clone())),
+            ])
+            .await;
+        assert_eq!(store.documents(owner.id).await.unwrap(), [first.clone(), second.clone()]);
+        assert_eq!(store.document(second.id).await.unwrap().as_ref(), Some(&second));
+        assert_eq!(store.document(DocumentId::new()).await.unwrap(), None);
+        assert_eq!(store.signatures(first.id).await.unwrap(), [refused.clone()]);
+        assert_eq!(store.signatures(second.id).await.unwrap(), []);
+
+        let fork = version(2, Some(first.id), 90);
+        let forked = writer.commit(&[event(Mutation::CreateDocument(Box::new(fork)))]).await;
+        assert!(matches!(forked, Err(StoreError::Conflict(_))), "a version is corrected once: {forked:?}");
+        let twice = writer.commit(&[event(Mutation::RecordSignature(Box::new(signature(&first, 0, None))))]).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        assert_eq!(store.signatures(first.id).await.unwrap(), [refused]);
     }
 
     async fn recordings_link_to_cases_once_per_stage(store: Arc<dyn MetaStore>) {

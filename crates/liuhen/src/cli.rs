@@ -493,6 +493,9 @@ pub enum CaseCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Enforcement documents (执法文书): make, correct, sign, list.
+    #[command(subcommand)]
+    Doc(DocCommand),
     /// Show a case and its steps.
     Show {
         #[arg(long)]
@@ -650,4 +653,87 @@ impl From<ApprovalRoleArg> for liuhen_core::case::ApprovalRole {
             ApprovalRoleArg::Approver => ApprovalRole::Approver,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocCommand {
+    /// Make a document at a stage the case reached, with the fields its kind needs (a refusal lists what is missing).
+    New {
+        #[arg(long)]
+        case: String,
+        /// The kind, e.g. 询问笔录 or inquiry_record.
+        #[arg(long)]
+        kind: String,
+        /// The stage it belongs to.
+        #[arg(long)]
+        stage: String,
+        /// A field as name=value, e.g. place=中山路12号; repeat.
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// The legal basis (法律依据).
+        #[arg(long)]
+        legal_basis: String,
+        /// Badge number of the officer who made it.
+        #[arg(long)]
+        maker: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Correct a document: a new version that supersedes the old one; both stay readable (丰台 第二十九条).
+    Correct {
+        /// The id of the version to correct.
+        #[arg(long)]
+        document: String,
+        /// Why it is corrected.
+        #[arg(long)]
+        reason: String,
+        /// Changed fields as name=value; the others are kept.
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        #[arg(long)]
+        legal_basis: Option<String>,
+        /// Badge number of the officer who made the correction.
+        #[arg(long)]
+        maker: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a document, or record a refusal to sign with its reason and witness (大连 第十条).
+    Sign {
+        #[arg(long)]
+        document: String,
+        /// An officer signs (badge number).
+        #[arg(long, group = "who")]
+        officer: Option<String>,
+        /// The officer showed the enforcement certificate (大连 第八条).
+        #[arg(long, requires = "officer")]
+        certificate_shown: bool,
+        /// The party signs (name).
+        #[arg(long, group = "who")]
+        party: Option<String>,
+        /// A witness signs (name).
+        #[arg(long, group = "who")]
+        witness: Option<String>,
+        /// The legal reviewer signs (badge number).
+        #[arg(long, group = "who")]
+        legal_reviewer: Option<String>,
+        /// The leader signs (badge number).
+        #[arg(long, group = "who")]
+        leader: Option<String>,
+        /// The signer refused; the reason.
+        #[arg(long, requires = "refusal_witness")]
+        refused: Option<String>,
+        /// Who saw the refusal.
+        #[arg(long, requires = "refused")]
+        refusal_witness: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a case's documents with their versions and signatures.
+    List {
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use liuhen_cases::{CaseView, NewCase, NewLink};
 use liuhen_core::case::{Party, PartyKind, RecordedItem, Stage, Step};
 
-use crate::cli::{CaseCommand, CaseNewArgs};
+use crate::cli::{CaseCommand, CaseNewArgs, DocCommand};
 use crate::instance::{console_actor, Instance};
 
 pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<ExitCode> {
@@ -33,6 +33,7 @@ pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<Ex
         }
         CaseCommand::Show { case, json } => show(instance, &case, json).await,
         CaseCommand::List { json } => list(instance, json).await,
+        CaseCommand::Doc(command) => doc(instance, command).await,
         CaseCommand::Link { case, media, stage, item, location, label, json } => {
             link(instance, &case, NewLinkText { media, stage, item, location, label }, json).await
         }
@@ -177,4 +178,126 @@ async fn list(instance: &Instance, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads `name=value` fields.
+fn parse_fields(fields: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    fields
+        .iter()
+        .map(|field| {
+            let (name, value) = field.split_once('=').with_context(|| format!("the field `{field}` is not name=value"))?;
+            Ok((name.trim().to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+async fn doc(instance: &Instance, command: DocCommand) -> anyhow::Result<ExitCode> {
+    let print = |json: bool, value: &dyn erased::Show| -> anyhow::Result<()> {
+        if json {
+            println!("{}", value.json()?);
+        } else {
+            println!("{}", value.line());
+        }
+        Ok(())
+    };
+    match command {
+        DocCommand::New { case, kind, stage, fields, legal_basis, maker, json } => {
+            let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
+            let kind = liuhen_core::document::DocumentKind::parse(&kind).with_context(|| {
+                format!(
+                    "`{kind}` is not a document kind; the kinds are {}",
+                    liuhen_core::document::DocumentKind::ALL.map(liuhen_core::document::DocumentKind::label_zh).join("、")
+                )
+            })?;
+            let stage = Stage::parse(&stage).with_context(|| format!("`{stage}` is not a stage"))?;
+            let request =
+                liuhen_cases::NewDocument { kind, stage, fields: parse_fields(&fields)?, legal_basis: Some(legal_basis), made_by: maker };
+            let document = liuhen_cases::make_document(&instance.ledger, &case, request, None, &console_actor()).await?;
+            print(json, &document)?;
+        }
+        DocCommand::Correct { document, reason, fields, legal_basis, maker, json } => {
+            let id: liuhen_core::id::DocumentId = document.parse()?;
+            let old = instance.store.document(id).await?.with_context(|| format!("there is no document {id}"))?;
+            let case = liuhen_cases::find_case(instance.store.as_ref(), &old.case_id.to_string()).await?;
+            let request =
+                liuhen_cases::NewDocument { kind: old.kind, stage: old.stage, fields: parse_fields(&fields)?, legal_basis, made_by: maker };
+            let document = liuhen_cases::make_document(&instance.ledger, &case, request, Some((id, reason)), &console_actor()).await?;
+            print(json, &document)?;
+        }
+        DocCommand::Sign {
+            document,
+            officer,
+            certificate_shown,
+            party,
+            witness,
+            legal_reviewer,
+            leader,
+            refused,
+            refusal_witness,
+            json,
+        } => {
+            use liuhen_cases::SignerRequest;
+            let id: liuhen_core::id::DocumentId = document.parse()?;
+            let signer = match (officer, party, witness, legal_reviewer, leader) {
+                (Some(badge), ..) => SignerRequest::Officer { badge, certificate_shown },
+                (_, Some(name), ..) => SignerRequest::Party { name },
+                (_, _, Some(name), ..) => SignerRequest::Witness { name },
+                (_, _, _, Some(badge), _) => SignerRequest::LegalReviewer { badge },
+                (_, _, _, _, Some(badge)) => SignerRequest::Leader { badge },
+                _ => bail!("say who signs: --officer, --party, --witness, --legal-reviewer or --leader"),
+            };
+            let refusal = refused.map(|reason| liuhen_core::document::Refusal { reason, witness: refusal_witness.unwrap_or_default() });
+            let signature =
+                liuhen_cases::sign_document(&instance.ledger, id, liuhen_cases::NewSignature { signer, refusal }, &console_actor()).await?;
+            print(json, &signature)?;
+        }
+        DocCommand::List { case, json } => {
+            let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
+            for view in liuhen_cases::documents(instance.store.as_ref(), &case).await? {
+                if json {
+                    println!("{}", serde_json::to_string(&view)?);
+                } else {
+                    let corrected = if view.superseded_by.is_some() { "（已更正 corrected）" } else { "" };
+                    println!(
+                        "{}  v{}  {}  {}  {} 签名 signatures{corrected}",
+                        view.document.id,
+                        view.document.version,
+                        view.document.kind.label_zh(),
+                        view.document.stage.label_zh(),
+                        view.signatures.len()
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Printing a document or a signature either way.
+mod erased {
+    pub trait Show {
+        fn json(&self) -> serde_json::Result<String>;
+        fn line(&self) -> String;
+    }
+
+    impl Show for liuhen_core::document::Document {
+        fn json(&self) -> serde_json::Result<String> {
+            serde_json::to_string_pretty(self)
+        }
+        fn line(&self) -> String {
+            format!("已制作 made {} v{} ({})", self.kind.label_zh(), self.version, self.id)
+        }
+    }
+
+    impl Show for liuhen_core::document::Signature {
+        fn json(&self) -> serde_json::Result<String> {
+            serde_json::to_string_pretty(self)
+        }
+        fn line(&self) -> String {
+            match &self.refusal {
+                Some(refusal) => format!("已记录拒签 refusal recorded: {} (见证 witness {})", refusal.reason, refusal.witness),
+                None => format!("已签名 signed ({})", self.sequence),
+            }
+        }
+    }
 }

@@ -1,0 +1,286 @@
+//! Enforcement documents (执法文书) and their signatures: the rules, no IO.
+//!
+//! A document is made at a stage of a case, with the fields its kind
+//! requires, the legal basis and its maker. It is signed by officers (their
+//! certificate numbers and whether they were shown, 大连 第八条), the party,
+//! witnesses, the legal reviewer and the leader; a refusal to sign is
+//! recorded with its reason and a witness (大连 第十条). Once signed it is
+//! never changed: a correction is a new version linked to the old one
+//! (丰台 第二十九条), and both stay readable.
+//!
+//! Citations as in [`crate::case`].
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::case::{Case, Stage, StageRefused, StageStep, Step};
+use crate::id::{CaseId, DocumentId, OfficerId};
+
+/// The kinds of document (文书种类).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// 立案审批表.
+    FilingApproval,
+    /// 询问笔录 (调查笔录).
+    InquiryRecord,
+    /// 现场检查(勘验)笔录.
+    InspectionRecord,
+    /// 证据登记保存清单.
+    EvidencePreservationList,
+    /// 调取证据通知书.
+    EvidenceRequest,
+    /// 抽样清单.
+    SamplingList,
+    /// 陈述申辩笔录.
+    StatementRecord,
+    /// 听证笔录.
+    HearingRecord,
+    /// 鉴定意见书.
+    ExpertOpinion,
+    /// 法制审核意见.
+    LegalReviewOpinion,
+    /// 集体讨论记录.
+    CollectiveDiscussion,
+    /// 行政处罚决定书.
+    PenaltyDecision,
+    /// 责令改正通知书.
+    OrderToCorrectNotice,
+    /// 送达回证.
+    ServiceReceipt,
+    /// 催告书.
+    DemandNotice,
+    /// 行政强制执行决定书.
+    CoercionDecision,
+    /// 结案报告.
+    ClosingReport,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 17] = [
+        DocumentKind::FilingApproval,
+        DocumentKind::InquiryRecord,
+        DocumentKind::InspectionRecord,
+        DocumentKind::EvidencePreservationList,
+        DocumentKind::EvidenceRequest,
+        DocumentKind::SamplingList,
+        DocumentKind::StatementRecord,
+        DocumentKind::HearingRecord,
+        DocumentKind::ExpertOpinion,
+        DocumentKind::LegalReviewOpinion,
+        DocumentKind::CollectiveDiscussion,
+        DocumentKind::PenaltyDecision,
+        DocumentKind::OrderToCorrectNotice,
+        DocumentKind::ServiceReceipt,
+        DocumentKind::DemandNotice,
+        DocumentKind::CoercionDecision,
+        DocumentKind::ClosingReport,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DocumentKind::FilingApproval => "立案审批表",
+            DocumentKind::InquiryRecord => "询问笔录",
+            DocumentKind::InspectionRecord => "现场检查(勘验)笔录",
+            DocumentKind::EvidencePreservationList => "证据登记保存清单",
+            DocumentKind::EvidenceRequest => "调取证据通知书",
+            DocumentKind::SamplingList => "抽样清单",
+            DocumentKind::StatementRecord => "陈述申辩笔录",
+            DocumentKind::HearingRecord => "听证笔录",
+            DocumentKind::ExpertOpinion => "鉴定意见书",
+            DocumentKind::LegalReviewOpinion => "法制审核意见",
+            DocumentKind::CollectiveDiscussion => "集体讨论记录",
+            DocumentKind::PenaltyDecision => "行政处罚决定书",
+            DocumentKind::OrderToCorrectNotice => "责令改正通知书",
+            DocumentKind::ServiceReceipt => "送达回证",
+            DocumentKind::DemandNotice => "催告书",
+            DocumentKind::CoercionDecision => "行政强制执行决定书",
+            DocumentKind::ClosingReport => "结案报告",
+        }
+    }
+
+    /// Reads the Chinese name or the snake_case name.
+    pub fn parse(text: &str) -> Option<DocumentKind> {
+        let text = text.trim();
+        DocumentKind::ALL.into_iter().find(|kind| {
+            kind.label_zh() == text
+                || serde_json::to_value(kind).ok().and_then(|value| value.as_str().map(|name| name == text)).unwrap_or(false)
+        })
+    }
+
+    /// The fields a document of this kind must carry, with the article that
+    /// asks for them.
+    pub fn required_fields(self) -> (&'static [&'static str], &'static str) {
+        match self {
+            DocumentKind::FilingApproval => (&["reason", "source", "facts", "party", "handler_opinion"], "大连 第六条"),
+            DocumentKind::InquiryRecord => (&["place", "started_at", "ended_at", "questions_and_answers"], "大连 第八、十条"),
+            DocumentKind::InspectionRecord => (&["place", "started_at", "ended_at", "findings"], "大连 第十条"),
+            DocumentKind::EvidencePreservationList => (&["reason", "items", "form"], "大连 第十二条"),
+            DocumentKind::EvidenceRequest => (&["recipient", "evidence_requested"], "大连 第十条"),
+            DocumentKind::SamplingList => (&["items", "method"], "大连 第十条"),
+            DocumentKind::StatementRecord => (&["rights_notified", "statement"], "大连 第九、十条"),
+            DocumentKind::HearingRecord => (&["place", "started_at", "ended_at", "participants", "proceedings"], "大连 第十条"),
+            DocumentKind::ExpertOpinion => (&["institution", "opinion"], "大连 第十条"),
+            DocumentKind::LegalReviewOpinion => (&["opinion"], "大连 第十五条"),
+            DocumentKind::CollectiveDiscussion => (&["participants", "discussion", "conclusion"], "大连 第十五条"),
+            DocumentKind::PenaltyDecision => (&["facts", "evidence", "decision", "rights_notified"], "大连 第十四条"),
+            DocumentKind::OrderToCorrectNotice => (&["violation", "correction", "due_by"], "大连 第十九条"),
+            DocumentKind::ServiceReceipt => (&["document", "method", "served_at", "recipient"], "大连 第十七条"),
+            DocumentKind::DemandNotice => (&["obligation", "due_by"], "大连 第二十条"),
+            DocumentKind::CoercionDecision => (&["facts", "mode", "legal_basis_detail"], "大连 第二十一条"),
+            DocumentKind::ClosingReport => (&["summary", "outcome"], "大连 第二十二条"),
+        }
+    }
+}
+
+/// One document version (文书). A correction is a new version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: DocumentId,
+    pub case_id: CaseId,
+    pub kind: DocumentKind,
+    /// The stage it belongs to; the case must have reached it.
+    pub stage: Stage,
+    /// 1 for the first version, then 2, 3, …
+    pub version: u32,
+    /// The version this one corrects.
+    pub supersedes: Option<DocumentId>,
+    /// Why it was corrected (丰台 第二十九条).
+    pub amendment_reason: Option<String>,
+    /// The structured content, as the kind requires (text values).
+    pub fields: BTreeMap<String, String>,
+    /// The legal basis (法律依据).
+    pub legal_basis: String,
+    /// The officer who made it (制作人, 大连 第十四条).
+    pub made_by: OfficerId,
+    pub made_at: Timestamp,
+    pub recorded_by: String,
+}
+
+/// Who signs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Signer {
+    /// An officer, with the certificate number on record and whether the
+    /// certificate was shown (大连 第八条).
+    Officer { officer_id: OfficerId, certificate_no: Option<String>, certificate_shown: bool },
+    /// The party (当事人) or its representative.
+    Party { name: String },
+    /// A witness (见证人).
+    Witness { name: String },
+    /// The legal reviewer (法制审核人员).
+    LegalReviewer { officer_id: OfficerId },
+    /// The leader (负责人).
+    Leader { officer_id: OfficerId },
+}
+
+/// A signature, or a recorded refusal to sign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub document_id: DocumentId,
+    /// 0, 1, 2, … over the document's signatures.
+    pub sequence: u32,
+    pub signer: Signer,
+    pub at: Timestamp,
+    /// Set when the signer refused (大连 第十条).
+    pub refusal: Option<Refusal>,
+    pub recorded_by: String,
+}
+
+/// A refusal to sign: why, and who saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub reason: String,
+    pub witness: String,
+}
+
+/// Checks a new document (or version) against its case.
+pub fn check_document(case: &Case, steps: &[StageStep], document: &Document, previous: Option<&Document>) -> Result<(), StageRefused> {
+    let reached = steps.iter().any(|step| matches!(step.step, Step::Enter { stage } | Step::Resume { stage } if stage == document.stage));
+    if !reached {
+        return Err(StageRefused {
+            message: format!(
+                "case {} has not been in {}; a document belongs to a stage the case has reached",
+                case.number,
+                document.stage.label_zh()
+            ),
+            article: "丰台 第十一条",
+        });
+    }
+    let (required, article) = document.kind.required_fields();
+    let missing: Vec<&str> =
+        required.iter().copied().filter(|field| document.fields.get(*field).is_none_or(|value| value.trim().is_empty())).collect();
+    if !missing.is_empty() {
+        return Err(StageRefused { message: format!("a {} needs {} filled in", document.kind.label_zh(), missing.join(", ")), article });
+    }
+    if document.legal_basis.trim().is_empty() {
+        return Err(StageRefused { message: "say the legal basis (法律依据) of the document".into(), article: "大连 第十四条" });
+    }
+    match previous {
+        None if document.version != 1 || document.supersedes.is_some() => {
+            Err(StageRefused { message: "a first version is version 1 and corrects nothing".into(), article: "丰台 第二十九条" })
+        }
+        Some(old) => {
+            if old.case_id != document.case_id || old.kind != document.kind {
+                return Err(StageRefused { message: "a correction keeps its case and its kind".into(), article: "丰台 第二十九条" });
+            }
+            if document.version != old.version + 1 || document.supersedes != Some(old.id) {
+                return Err(StageRefused {
+                    message: format!("a correction of version {} is version {}", old.version, old.version + 1),
+                    article: "丰台 第二十九条",
+                });
+            }
+            if document.amendment_reason.as_deref().is_none_or(|reason| reason.trim().is_empty()) {
+                return Err(StageRefused { message: "say why the document is corrected".into(), article: "丰台 第二十九条" });
+            }
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Checks a signature against its document: a refusal needs a reason and a
+/// witness (大连 第十条); a document already corrected by a later version is
+/// not signed any more (丰台 第二十九条).
+pub fn check_signature(signature: &Signature, superseded: bool) -> Result<(), StageRefused> {
+    if superseded {
+        return Err(StageRefused {
+            message: "this version was corrected by a later one; sign the later version".into(),
+            article: "丰台 第二十九条",
+        });
+    }
+    if let Some(refusal) = &signature.refusal {
+        if refusal.reason.trim().is_empty() || refusal.witness.trim().is_empty() {
+            return Err(StageRefused {
+                message: "a refusal to sign is recorded with its reason and a witness".into(),
+                article: "大连 第十条",
+            });
+        }
+    }
+    if let Signer::Party { name } | Signer::Witness { name } = &signature.signer {
+        if name.trim().is_empty() {
+            return Err(StageRefused { message: "say who signs".into(), article: "大连 第八条" });
+        }
+    }
+    Ok(())
+}
+
+/// A service receipt cannot say the document was served before the
+/// decision it serves was made.
+pub fn check_service_date(receipt: &Document, served: &Document) -> Result<(), StageRefused> {
+    let Some(served_at) = receipt.fields.get("served_at").and_then(|text| text.parse::<Timestamp>().ok()) else {
+        return Err(StageRefused {
+            message: "served_at must be a time such as 2026-11-24T10:00:00+08:00".into(),
+            article: "大连 第十七条",
+        });
+    };
+    if served_at < served.made_at {
+        return Err(StageRefused {
+            message: format!("the {} cannot be served before it was made ({})", served.kind.label_zh(), served.made_at),
+            article: "大连 第十七条",
+        });
+    }
+    Ok(())
+}
