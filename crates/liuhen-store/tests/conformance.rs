@@ -862,7 +862,7 @@ mod cases {
         assert_eq!(store.documents(owner.id).await.unwrap(), [first.clone(), second.clone()]);
         assert_eq!(store.document(second.id).await.unwrap().as_ref(), Some(&second));
         assert_eq!(store.document(DocumentId::new()).await.unwrap(), None);
-        assert_eq!(store.signatures(first.id).await.unwrap(), [refused.clone()]);
+        assert_eq!(store.signatures(first.id).await.unwrap(), std::slice::from_ref(&refused));
         assert_eq!(store.signatures(second.id).await.unwrap(), []);
 
         let fork = version(2, Some(first.id), 90);
