@@ -89,6 +89,10 @@ pub struct CaseView {
     pub start_approval_due: Option<Timestamp>,
     /// …and that time has passed.
     pub start_approval_overdue: bool,
+    pub archived: bool,
+    /// A concluded case is archived by then (大连 第二十二条: 30 days).
+    pub archive_due: Option<Timestamp>,
+    pub archive_overdue: bool,
     pub links: Vec<RecordingLink>,
     pub current_stage: Option<Stage>,
     pub suspended_in: Option<Stage>,
@@ -244,6 +248,29 @@ pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str,
     Ok(recorded)
 }
 
+/// Archives a concluded case, recorded as `case.stage` with an archive step.
+pub async fn archive_case(ledger: &Ledger, case: &Case, note: &str, actor: &str) -> Result<StageStep> {
+    let note = check_text("the note", note, MAX_TEXT)?;
+    let steps = ledger.store().case_steps(case.id).await?;
+    let step = Progress::of(case, &steps).check_archive(case)?;
+    let recorded = StageStep {
+        case_id: case.id,
+        sequence: u32::try_from(steps.len()).map_err(|_| CaseError::Invalid("a case has too many steps".into()))?,
+        step,
+        at: Timestamp::now(),
+        by: actor.to_owned(),
+        note,
+        emergency: false,
+    };
+    let draft = EntryDraft::new(actor, action::CASE_STAGE)
+        .subject(case.id.subject())
+        .payload(serde_json::json!({ "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note }));
+    ledger.record(draft, vec![Mutation::RecordStageStep(recorded.clone())]).await.map_err(|error| {
+        ledger_error(error, || format!("someone recorded a step of case {} at the same moment; look at it again and retry", case.number))
+    })?;
+    Ok(recorded)
+}
+
 /// An opinion in an approval chain.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -380,6 +407,9 @@ pub async fn view(store: &dyn MetaStore, case: Case) -> Result<CaseView> {
             .flatten(),
         next_decision_approval: liuhen_core::case::chain_next(&case, ApprovalMatter::Decision, &approvals),
         start_approval_overdue: start_approval_due.is_some_and(|due| due < Timestamp::now()),
+        archived: progress.archived,
+        archive_due: progress.archive_due(),
+        archive_overdue: progress.archive_due().is_some_and(|due| due < Timestamp::now()),
         start_approval_due,
         approvals,
         case,

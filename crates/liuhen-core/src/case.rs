@@ -348,6 +348,9 @@ pub enum Step {
     Enter { stage: Stage },
     /// The case resumes after a suspension (中止), in the stage it left.
     Resume { stage: Stage },
+    /// The concluded case's records are gathered and archived (归档,
+    /// 大连 第二十二条).
+    Archive,
 }
 
 /// Where a case stands, from its steps.
@@ -360,6 +363,9 @@ pub struct Progress {
     /// The general stage a suspension interrupted, while suspended.
     pub suspended_in: Option<Stage>,
     pub concluded: bool,
+    /// When the case was concluded (its last general stage entered).
+    pub concluded_at: Option<Timestamp>,
+    pub archived: bool,
 }
 
 /// A step the rules refuse, with the article that refuses it.
@@ -382,7 +388,11 @@ impl Progress {
     pub fn of(case: &Case, steps: &[StageStep]) -> Progress {
         let mut progress = Progress::default();
         for step in steps {
+            let was_concluded = progress.concluded;
             progress.apply(case.act_kind, step.step);
+            if progress.concluded && !was_concluded {
+                progress.concluded_at = Some(step.at);
+            }
         }
         progress
     }
@@ -408,7 +418,28 @@ impl Progress {
                 self.suspended_in = None;
                 self.current = Some(stage);
             }
+            Step::Archive => self.archived = true,
         }
+    }
+
+    /// Checks that the case may be archived: concluded, and not yet archived.
+    pub fn check_archive(&self, case: &Case) -> Result<Step, StageRefused> {
+        if !self.concluded {
+            return Err(refuse("大连 第二十二条", format!("case {} is archived after it is concluded", case.number)));
+        }
+        if self.archived {
+            return Err(refuse("大连 第二十二条", format!("case {} is archived already", case.number)));
+        }
+        Ok(Step::Archive)
+    }
+
+    /// The archiving deadline: 30 days after the conclusion (大连 第二十二条),
+    /// while the case is not archived.
+    pub fn archive_due(&self) -> Option<Timestamp> {
+        if self.archived {
+            return None;
+        }
+        self.concluded_at?.checked_add(jiff::SignedDuration::from_hours(30 * 24)).ok()
     }
 
     /// Checks a step against 丰台 第四条 and returns it, ready to record.

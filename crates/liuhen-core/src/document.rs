@@ -215,6 +215,9 @@ pub fn check_document(case: &Case, steps: &[StageStep], document: &Document, pre
     if !missing.is_empty() {
         return Err(StageRefused { message: format!("a {} needs {} filled in", document.kind.label_zh(), missing.join(", ")), article });
     }
+    if document.kind == DocumentKind::ServiceReceipt {
+        check_service_method(document)?;
+    }
     if document.legal_basis.trim().is_empty() {
         return Err(StageRefused { message: "say the legal basis (法律依据) of the document".into(), article: "大连 第十四条" });
     }
@@ -265,6 +268,35 @@ pub fn check_signature(signature: &Signature, superseded: bool) -> Result<(), St
         }
     }
     Ok(())
+}
+
+/// What each way of serving needs on the receipt (大连 第十七条): leaving it
+/// at the premises needs the refusal, a witness and an AV record; entrusted
+/// or forwarded service the reason; postal service the mail receipt number;
+/// public notice why nothing else worked, where it was published, and an AV
+/// record.
+fn check_service_method(receipt: &Document) -> Result<(), StageRefused> {
+    let method = receipt.fields.get("method").map(|method| method.trim()).unwrap_or("");
+    let needs: &[&str] = match method {
+        "direct" | "直接送达" => &[],
+        "leave_at_premises" | "留置送达" => &["refusal_reason", "witness", "av_record"],
+        "entrusted" | "委托送达" | "forwarded" | "转交送达" => &["reason"],
+        "postal" | "邮寄送达" => &["mail_receipt_no"],
+        "public_notice" | "公告送达" => &["why_other_methods_failed", "published_where", "av_record"],
+        other => {
+            return Err(StageRefused {
+                message: format!("`{other}` is not a way of serving: 直接送达, 留置送达, 委托送达, 转交送达, 邮寄送达 or 公告送达"),
+                article: "大连 第十七条",
+            })
+        }
+    };
+    let missing: Vec<&str> =
+        needs.iter().copied().filter(|field| receipt.fields.get(*field).is_none_or(|value| value.trim().is_empty())).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(StageRefused { message: format!("{method} needs {} on the receipt", missing.join(", ")), article: "大连 第十七条" })
+    }
 }
 
 /// A service receipt cannot say the document was served before the

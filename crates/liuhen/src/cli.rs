@@ -496,6 +496,15 @@ pub enum CaseCommand {
     /// Enforcement documents (执法文书): make, correct, sign, list.
     #[command(subcommand)]
     Doc(DocCommand),
+    /// Archive a concluded case (归档; due within 30 days of the conclusion, 大连 第二十二条).
+    Archive {
+        #[arg(long)]
+        case: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a case and its steps.
     Show {
         #[arg(long)]

@@ -150,6 +150,14 @@ async fn a_penalty_case_runs_from_intake_to_conclusion(postgres: bool) {
     assert_eq!(view["next_decision_approval"], serde_json::Value::Null);
     assert_eq!(view["remaining_stages"].as_array().unwrap().len(), 0);
     refused(&instance, &["case", "stage", "--case", number, "--to", "延期"], "丰台 第四条");
+    // 大连 第二十二条: archived within 30 days of the conclusion.
+    assert!(view["archive_due"].is_string(), "{view:#}");
+    assert_eq!(view["archive_overdue"], false);
+    json(&instance, &["case", "archive", "--case", number, "--note", "卷宗整理完毕", "--json"]);
+    let archived = json(&instance, &["case", "show", "--case", number, "--json"]);
+    assert_eq!(archived["archived"], true);
+    assert!(archived["archive_due"].is_null());
+    refused(&instance, &["case", "archive", "--case", number], "大连 第二十二条");
     let listing = text(&instance.run(&["case", "list"]));
     assert!(listing.contains("思城管罚〔2026〕1号\t行政处罚\t终结"), "{listing}");
     let (ok, report) = instance.verify();
@@ -426,6 +434,7 @@ async fn documents_are_signed_refused_and_corrected_never_edited(postgres: bool)
     json(&instance, &["case", "stage", "--case", "罚-文书", "--to", "受案", "--json"]);
     json(&instance, &["case", "stage", "--case", "罚-文书", "--to", "立案", "--emergency", "--json"]);
     json(&instance, &["case", "stage", "--case", "罚-文书", "--to", "调查取证", "--json"]);
+    refused(&instance, &["case", "archive", "--case", "罚-文书"], "大连 第二十二条");
     let inquiry = [
         "case",
         "doc",
@@ -581,6 +590,11 @@ async fn documents_are_signed_refused_and_corrected_never_edited(postgres: bool)
         ]
         .map(str::to_owned)
     };
+    let mut postal = receipt(&(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(5)).to_string()).to_vec();
+    let method = postal.iter().position(|arg| arg == "method=直接送达").unwrap();
+    postal[method] = "method=邮寄送达".to_owned();
+    let said = refused(&instance, &postal.iter().map(String::as_str).collect::<Vec<_>>(), "大连 第十七条");
+    assert!(said.contains("mail_receipt_no"), "{said}");
     let early = receipt("2020-01-01T10:00:00+08:00");
     refused(&instance, &early.iter().map(String::as_str).collect::<Vec<_>>(), "大连 第十七条");
     let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_mins(5)).to_string();

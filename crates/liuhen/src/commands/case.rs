@@ -34,6 +34,16 @@ pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<Ex
         CaseCommand::Show { case, json } => show(instance, &case, json).await,
         CaseCommand::List { json } => list(instance, json).await,
         CaseCommand::Doc(command) => doc(instance, command).await,
+        CaseCommand::Archive { case, note, json } => {
+            let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
+            let step = liuhen_cases::archive_case(&instance.ledger, &case, note.as_deref().unwrap_or(""), &console_actor()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&step)?);
+            } else {
+                println!("{} 已归档 archived", case.number);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         CaseCommand::Link { case, media, stage, item, location, label, json } => {
             link(instance, &case, NewLinkText { media, stage, item, location, label }, json).await
         }
@@ -99,6 +109,7 @@ async fn stage(instance: &Instance, reference: &str, to: &str, note: &str, emerg
         let verb = match recorded.step {
             Step::Enter { .. } => "进入 entered",
             Step::Resume { .. } => "恢复 resumed in",
+            Step::Archive => "归档 archived",
         };
         println!("{} {verb} {}", case.number, stage.label_zh());
     }
@@ -152,10 +163,11 @@ fn print_view(view: &CaseView) {
     );
     for step in &view.steps {
         let (verb, stage) = match step.step {
-            Step::Enter { stage } => ("进入", stage),
-            Step::Resume { stage } => ("恢复", stage),
+            Step::Enter { stage } => ("进入", stage.label_zh()),
+            Step::Resume { stage } => ("恢复", stage.label_zh()),
+            Step::Archive => ("归档", ""),
         };
-        println!("  {:>3}  {}  {verb} {}  {}", step.sequence, step.at, stage.label_zh(), step.note);
+        println!("  {:>3}  {}  {verb} {stage}  {}", step.sequence, step.at, step.note);
     }
     for link in &view.links {
         println!("  音像 AV  {}  {}  {}  {}  {}", link.stage.label_zh(), link.item.label_zh(), link.location, link.label, link.media_id);
