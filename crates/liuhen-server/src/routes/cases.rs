@@ -8,6 +8,9 @@
 //! | POST | `/api/v1/cases/{id}/stages` | its handlers, or a unit leader |
 //! | POST | `/api/v1/cases/{id}/links` | its handlers, or a unit leader |
 //! | POST | `/api/v1/cases/{id}/approvals` | by role: handler, unit leader (reviewer, approver), legal reviewer |
+//! | GET, POST | `/api/v1/cases/{id}/documents` | readers list; its handlers make and correct (`corrects`, `reason`) |
+//! | POST | `/api/v1/cases/{id}/documents/{document}/signatures` | its handlers, or a unit leader |
+//! | POST | `/api/v1/cases/{id}/archive` | an archivist or a unit leader |
 //!
 //! What may be done is decided by `liuhen_cases`, the same service the CLI
 //! uses; a refusal by a rule answers 422 and names the article.
@@ -199,4 +202,113 @@ pub(super) async fn link(
     may_work_on(signed_in, &case)?;
     let link = liuhen_cases::link_recording(&app.ledger, &case, request, &actor.ledger_actor()).await?;
     Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// `POST /api/v1/cases/{id}/archive`: a unit leader or an archivist
+/// archives a concluded case.
+pub(super) async fn archive(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<ArchiveRequest>,
+) -> Result<(StatusCode, Json<StageStep>), ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    if !(signed_in.user.has_role(Role::Archivist) || signed_in.user.has_role(Role::UnitLeader)) {
+        return Err(ApiError::Forbidden("只有档案管理员或单位负责人可以归档。Only an archivist or a unit leader archives a case.".into()));
+    }
+    let step = liuhen_cases::archive_case(&app.ledger, &case, &request.note, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(step)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ArchiveRequest {
+    #[serde(default)]
+    note: String,
+}
+
+/// `GET /api/v1/cases/{id}/documents`: every version with its signatures.
+pub(super) async fn documents(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<liuhen_cases::DocumentView>>, ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    Ok(Json(liuhen_cases::documents(app.store.as_ref(), &case).await?))
+}
+
+/// A document request; `corrects` and `reason` make it a correction.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DocumentRequest {
+    kind: liuhen_core::document::DocumentKind,
+    stage: Stage,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    legal_basis: Option<String>,
+    #[serde(default)]
+    corrects: Option<liuhen_core::id::DocumentId>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/cases/{id}/documents`: its handlers make (or correct) a
+/// document; the maker is the signed-in officer.
+pub(super) async fn make_document(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<DocumentRequest>,
+) -> Result<(StatusCode, Json<liuhen_core::document::Document>), ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    if !handles(signed_in, &case) {
+        return Err(ApiError::Forbidden(format!(
+            "只有承办人员可以制作文书。Only the officers handling case {} make its documents.",
+            case.number
+        )));
+    }
+    let officers = app.store.officers().await?;
+    let made_by = signed_in
+        .user
+        .officer_id
+        .and_then(|id| officers.iter().find(|officer| officer.id == id))
+        .map(|officer| officer.badge_no.clone())
+        .unwrap_or_default();
+    let document = liuhen_cases::NewDocument {
+        kind: request.kind,
+        stage: request.stage,
+        fields: request.fields,
+        legal_basis: request.legal_basis,
+        made_by,
+    };
+    let correcting = match (request.corrects, request.reason) {
+        (Some(old), reason) => Some((old, reason.unwrap_or_default())),
+        (None, Some(_)) => return Err(ApiError::BadRequest("`reason` goes with `corrects`, the id of the version corrected".into())),
+        (None, None) => None,
+    };
+    let document = liuhen_cases::make_document(&app.ledger, &case, document, correcting, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(document)))
+}
+
+/// `POST /api/v1/cases/{id}/documents/{document}/signatures`: its handlers
+/// record signatures and refusals as they happen.
+pub(super) async fn sign_document(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath((id, document)): ApiPath<(String, liuhen_core::id::DocumentId)>,
+    ApiJson(request): ApiJson<liuhen_cases::NewSignature>,
+) -> Result<(StatusCode, Json<liuhen_core::document::Signature>), ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    may_work_on(signed_in, &case)?;
+    let belongs = app.store.document(document).await?.is_some_and(|found| found.case_id == case.id);
+    if !belongs {
+        return Err(ApiError::NotFound(format!("case {} has no document {document}", case.number)));
+    }
+    let signature = liuhen_cases::sign_document(&app.ledger, document, request, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(signature)))
 }

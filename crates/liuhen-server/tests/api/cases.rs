@@ -6,7 +6,12 @@ use serde_json::{json, Value};
 
 use crate::support::{error_of, on_both_backends, Credentials, TestServer};
 
-on_both_backends!(handlers_open_and_move_their_case, others_are_kept_out, rules_refuse_with_their_article);
+on_both_backends!(
+    handlers_open_and_move_their_case,
+    others_are_kept_out,
+    rules_refuse_with_their_article,
+    documents_are_made_signed_and_corrected
+);
 
 fn penalty(lead: &str, handlers: &[&str]) -> Value {
     json!({
@@ -155,4 +160,71 @@ async fn rules_refuse_with_their_article(server: TestServer) {
     assert!(error_of(response).await.contains("longer than 2000"));
     assert_eq!(server.entries_for("case.opened").await.len(), 1);
     assert_eq!(server.entries_for("case.stage").await.len(), 1);
+}
+
+async fn documents_are_made_signed_and_corrected(server: TestServer) {
+    let zhang = server.sign_in(&server.fixture.officer).await;
+    let credentials = Credentials::CookieAndCsrf(&zhang);
+    let response = post(&server, "/api/v1/cases", credentials, &penalty("0203001", &["0203002"])).await;
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    for (stage, emergency) in [("intake", false), ("filing", true), ("investigation", false)] {
+        let response =
+            post(&server, &format!("/api/v1/cases/{id}/stages"), credentials, &json!({ "stage": stage, "emergency": emergency })).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{stage}");
+    }
+    let documents = format!("/api/v1/cases/{id}/documents");
+    let inquiry = json!({
+        "kind": "inquiry_record",
+        "stage": "investigation",
+        "legal_basis": "《行政处罚法》第五十五条",
+        "fields": { "place": "中山路 12 号", "started_at": "10:00", "ended_at": "10:30", "questions_and_answers": "问：……答：……" },
+    });
+    let archivist = server.sign_in(&server.fixture.archivist).await;
+    let response = post(&server, &documents, Credentials::CookieAndCsrf(&archivist), &inquiry).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "only handlers make documents");
+    let response = post(
+        &server,
+        &documents,
+        credentials,
+        &json!({ "kind": "inquiry_record", "stage": "investigation", "legal_basis": "x", "fields": {} }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains("大连 第八、十条"));
+    let response = post(&server, &documents, credentials, &inquiry).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let made: Value = response.json().await.unwrap();
+    let document = made["id"].as_str().unwrap().to_owned();
+
+    let signatures = format!("{documents}/{document}/signatures");
+    let officer = json!({ "signer": { "role": "officer", "badge": "0203001", "certificate_shown": true } });
+    assert_eq!(post(&server, &signatures, credentials, &officer).await.status(), StatusCode::CREATED);
+    let no_witness = json!({ "signer": { "role": "party", "name": "王五" }, "refusal": { "reason": "不认可", "witness": "" } });
+    let response = post(&server, &signatures, credentials, &no_witness).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains("大连 第十条"));
+    let refusal = json!({ "signer": { "role": "party", "name": "王五" }, "refusal": { "reason": "不认可", "witness": "社区干部赵六" } });
+    assert_eq!(post(&server, &signatures, credentials, &refusal).await.status(), StatusCode::CREATED);
+
+    let correction = json!({ "kind": "inquiry_record", "stage": "investigation", "corrects": document, "reason": "门牌号笔误", "fields": { "place": "中山路 21 号" } });
+    let response = post(&server, &documents, credentials, &correction).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let corrected: Value = response.json().await.unwrap();
+    assert_eq!(corrected["version"], 2);
+    assert_eq!(corrected["made_by"], made["made_by"], "made by the signed-in officer");
+    let response = post(&server, &signatures, credentials, &officer).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "the corrected version is not signed any more");
+    let listed: Value = server.get(&documents, Credentials::Cookie(&archivist)).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed[0]["signatures"].as_array().unwrap().len(), 2);
+    assert_eq!(listed[0]["superseded_by"], corrected["id"]);
+
+    // Archiving waits for the conclusion (大连 第二十二条), and is the archivist's.
+    let response = post(&server, &format!("/api/v1/cases/{id}/archive"), credentials, &json!({})).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = post(&server, &format!("/api/v1/cases/{id}/archive"), Credentials::CookieAndCsrf(&archivist), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains("大连 第二十二条"));
+    assert_eq!(server.entries_for("document.made").await.len(), 2);
+    assert_eq!(server.entries_for("document.signed").await.len(), 2);
 }
