@@ -96,6 +96,10 @@ define_id!(
     DocumentId, "document"
 );
 define_id!(
+    /// A complaint or report (投诉举报).
+    ComplaintId, "complaint"
+);
+define_id!(
     /// A login session of a person.
     SessionId, "session"
 );

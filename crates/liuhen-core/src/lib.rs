@@ -8,6 +8,7 @@
 //! or through the id constructors, which only read the OS random source.
 
 pub mod case;
+pub mod complaint;
 pub mod digest;
 pub mod document;
 pub mod entity;

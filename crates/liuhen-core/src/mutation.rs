@@ -7,6 +7,7 @@
 //! is no other write path.
 
 use crate::case::{Approval, Case, RecordingLink, StageStep};
+use crate::complaint::{Complaint, ComplaintOutcome};
 use crate::document::{Document, Signature};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
@@ -44,6 +45,10 @@ pub enum Mutation {
     CreateDocument(Box<Document>),
     /// Records a signature (or a refusal to sign) on a document version.
     RecordSignature(Box<Signature>),
+    /// Registers a complaint or report as received.
+    CreateComplaint(Box<Complaint>),
+    /// Records what became of a complaint; once per complaint.
+    RecordComplaintOutcome(Box<ComplaintOutcome>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -71,4 +76,6 @@ pub mod action {
     pub const CASE_APPROVAL: &str = "case.approval";
     pub const DOCUMENT_MADE: &str = "document.made";
     pub const DOCUMENT_SIGNED: &str = "document.signed";
+    pub const COMPLAINT_RECEIVED: &str = "complaint.received";
+    pub const COMPLAINT_DECIDED: &str = "complaint.decided";
 }

@@ -369,6 +369,25 @@ macro_rules! impl_meta_store {
                 rows.iter().map(|(details,)| $crate::common::from_json("case approval", details)).collect()
             }
 
+            async fn complaints(
+                &self,
+            ) -> $crate::Result<Vec<(liuhen_core::complaint::Complaint, Option<liuhen_core::complaint::ComplaintOutcome>)>> {
+                let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT c.details, o.details FROM complaints c LEFT JOIN complaint_outcomes o ON o.complaint_id = c.id ORDER BY c.received_at_us, c.id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|(complaint, outcome)| {
+                        Ok((
+                            $crate::common::from_json("complaint", complaint)?,
+                            outcome.as_deref().map(|outcome| $crate::common::from_json("complaint outcome", outcome)).transpose()?,
+                        ))
+                    })
+                    .collect()
+            }
+
             async fn documents(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::document::Document>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM documents WHERE case_id = $1 ORDER BY made_at_us, id")
                     .bind(case.to_string())
@@ -576,6 +595,23 @@ macro_rules! impl_meta_store {
                         .bind(i64::from(signature.sequence))
                         .bind(micros(signature.at))
                         .bind(serde_json::to_string(signature).expect("signatures serialise")),
+                        Mutation::CreateComplaint(complaint) => sqlx::query(
+                            "INSERT INTO complaints (id, agency_id, received_at_us, details) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(complaint.id.to_string())
+                        .bind(complaint.agency_id.to_string())
+                        .bind(micros(complaint.received_at))
+                        .bind(serde_json::to_string(complaint).expect("complaints serialise")),
+                        Mutation::RecordComplaintOutcome(outcome) => sqlx::query(
+                            "INSERT INTO complaint_outcomes (complaint_id, case_id, decided_at_us, details) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(outcome.complaint_id.to_string())
+                        .bind(match &outcome.decision {
+                            liuhen_core::complaint::ComplaintDecision::CaseOpened { case_id } => Some(case_id.to_string()),
+                            liuhen_core::complaint::ComplaintDecision::NoCase { .. } => None,
+                        })
+                        .bind(micros(outcome.decided_at))
+                        .bind(serde_json::to_string(outcome).expect("outcomes serialise")),
                         Mutation::NoteInterruption(note) => sqlx::query("INSERT INTO interruption_notes (before_media, after_media, device_id, noted_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(note.before.to_string()).bind(note.after.to_string()).bind(note.device_id.to_string())
                             .bind(micros(note.noted_at)).bind(serde_json::to_string(note).expect("notes serialise")),

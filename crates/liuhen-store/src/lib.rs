@@ -16,6 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use liuhen_core::case::{Approval, Case, RecordingLink, StageStep};
+use liuhen_core::complaint::{Complaint, ComplaintOutcome};
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::document::{Document, Signature};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
@@ -155,6 +156,8 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn case_steps(&self, case: CaseId) -> Result<Vec<StageStep>>;
     /// A case's approval opinions in order.
     async fn case_approvals(&self, case: CaseId) -> Result<Vec<Approval>>;
+    /// Every complaint with its outcome if decided, oldest first.
+    async fn complaints(&self) -> Result<Vec<(Complaint, Option<ComplaintOutcome>)>>;
     /// Every document version of a case, in the order made.
     async fn documents(&self, case: CaseId) -> Result<Vec<Document>>;
     async fn document(&self, id: DocumentId) -> Result<Option<Document>>;

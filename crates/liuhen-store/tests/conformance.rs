@@ -139,6 +139,8 @@ mod support {
             Mutation::LinkRecording(link) => (action::RECORDING_LINKED, link.media_id.subject(), to_json(link)),
             Mutation::RecordApproval(approval) => (action::CASE_APPROVAL, approval.case_id.subject(), to_json(approval)),
             Mutation::CreateDocument(document) => (action::DOCUMENT_MADE, document.id.subject(), to_json(document)),
+            Mutation::CreateComplaint(complaint) => (action::COMPLAINT_RECEIVED, complaint.id.subject(), to_json(complaint)),
+            Mutation::RecordComplaintOutcome(outcome) => (action::COMPLAINT_DECIDED, outcome.complaint_id.subject(), to_json(outcome)),
             Mutation::RecordSignature(signature) => (action::DOCUMENT_SIGNED, signature.document_id.subject(), to_json(signature)),
         };
         Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
@@ -744,7 +746,54 @@ mod cases {
         cases_and_steps_round_trip_and_steps_never_collide(store),
         recordings_link_to_cases_once_per_stage(store),
         document_versions_form_a_line_and_signatures_never_collide(store),
+        complaints_have_one_outcome(store),
     );
+
+    async fn complaints_have_one_outcome(store: Arc<dyn MetaStore>) {
+        use liuhen_core::complaint::{Channel, Complainant, Complaint, ComplaintDecision, ComplaintOutcome, Notice};
+        use liuhen_core::id::ComplaintId;
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let opened = case(&directory, "罚-投诉", 5);
+        let complaint = |seconds: i64, named: bool| Complaint {
+            id: ComplaintId::new(),
+            agency_id: directory.agency.id,
+            received_at: Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
+            channel: Channel::Phone,
+            complainant: named.then(|| Complainant { name: "赵六".into(), phone: Some("13800000000".into()), id_number: None }),
+            content: "夜间施工噪音".into(),
+            location: "中山路".into(),
+            recorded_by: "console:test".into(),
+        };
+        let (later, first) = (complaint(20, true), complaint(10, false));
+        let outcome = ComplaintOutcome {
+            complaint_id: later.id,
+            decision: ComplaintDecision::NoCase {
+                reason: "不属于本机关职责".into(),
+                notice: Some(Notice { method: "电话告知".into(), notified_at: Timestamp::from_second(1_795_000_100).unwrap() }),
+            },
+            decided_at: Timestamp::from_second(1_795_000_100).unwrap(),
+            decided_by: "console:test".into(),
+        };
+        writer
+            .record_mutations([
+                Mutation::CreateCase(Box::new(opened.clone())),
+                Mutation::CreateComplaint(Box::new(later.clone())),
+                Mutation::CreateComplaint(Box::new(first.clone())),
+                Mutation::RecordComplaintOutcome(Box::new(outcome.clone())),
+            ])
+            .await;
+        assert_eq!(store.complaints().await.unwrap(), [(first.clone(), None), (later.clone(), Some(outcome))]);
+        let again = ComplaintOutcome {
+            complaint_id: later.id,
+            decision: ComplaintDecision::CaseOpened { case_id: opened.id },
+            decided_at: Timestamp::from_second(1_795_000_200).unwrap(),
+            decided_by: "console:test".into(),
+        };
+        let twice = writer.commit(&[event(Mutation::RecordComplaintOutcome(Box::new(again)))]).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "one outcome per complaint: {twice:?}");
+    }
 
     fn case(directory: &Directory, number: &str, seconds: i64) -> Case {
         Case {

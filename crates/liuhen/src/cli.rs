@@ -47,6 +47,9 @@ pub enum Command {
     Register(RegisterCommand),
     /// Gaps inside one activity that an officer must explain (中断说明); lists them, or records an explanation.
     Interruptions(InterruptionsArgs),
+    /// Complaints and reports (投诉举报): register, decide (a case, or no case with the notice to a named complainant), list.
+    #[command(subcommand)]
+    Complaint(ComplaintCommand),
     /// Cases (案件): open one, move it through its stages (程序环节), show it.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -745,4 +748,72 @@ pub enum DocCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComplaintCommand {
+    /// Register a complaint or report as received.
+    New {
+        /// phone, visit, online, letter or referral.
+        #[arg(long, value_enum)]
+        channel: ChannelArg,
+        /// What it is about.
+        #[arg(long)]
+        content: String,
+        #[arg(long)]
+        location: String,
+        /// The complainant's name; leave out for an anonymous complaint.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, requires = "name")]
+        phone: Option<String>,
+        #[arg(long, requires = "name")]
+        id_number: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record what became of a complaint, once: --case NUMBER, or --no-case REASON with --notice METHOD for a named complainant.
+    Decide {
+        /// The complaint's id.
+        #[arg(long)]
+        complaint: String,
+        /// The case opened for it.
+        #[arg(long, conflicts_with = "no_case")]
+        case: Option<String>,
+        /// Why no case is opened.
+        #[arg(long)]
+        no_case: Option<String>,
+        /// How the complainant was told, e.g. 电话告知 (大连 第七条).
+        #[arg(long, requires = "no_case")]
+        notice: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List complaints with their outcomes (complainants shown: this is the console).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ChannelArg {
+    Phone,
+    Visit,
+    Online,
+    Letter,
+    Referral,
+}
+
+impl From<ChannelArg> for liuhen_core::complaint::Channel {
+    fn from(channel: ChannelArg) -> Self {
+        use liuhen_core::complaint::Channel;
+        match channel {
+            ChannelArg::Phone => Channel::Phone,
+            ChannelArg::Visit => Channel::Visit,
+            ChannelArg::Online => Channel::Online,
+            ChannelArg::Letter => Channel::Letter,
+            ChannelArg::Referral => Channel::Referral,
+        }
+    }
 }

@@ -13,6 +13,7 @@ on_both_backends!(
     refusals_name_their_article,
     a_recording_links_to_a_stage_the_case_reached,
     documents_are_signed_refused_and_corrected_never_edited,
+    complaints_are_decided_once_and_named_complainants_told,
 );
 
 async fn instance_with_officers(postgres: bool) -> Instance {
@@ -603,4 +604,40 @@ async fn documents_are_signed_refused_and_corrected_never_edited(postgres: bool)
     assert!(output.status.success(), "{}", text(&output));
     let (ok, report) = instance.verify();
     assert!(ok, "{report}");
+}
+
+async fn complaints_are_decided_once_and_named_complainants_told(postgres: bool) {
+    let instance = instance_with_officers(postgres).await;
+    let named = json(
+        &instance,
+        &[
+            "complaint",
+            "new",
+            "--channel",
+            "phone",
+            "--content",
+            "夜间施工噪音",
+            "--location",
+            "中山路",
+            "--name",
+            "赵六",
+            "--phone",
+            "13800000000",
+            "--json",
+        ],
+    );
+    let id = named["id"].as_str().unwrap().to_owned();
+    refused(&instance, &["complaint", "decide", "--complaint", &id, "--no-case", "不属于本机关职责"], "大连 第七条");
+    json(&instance, &["complaint", "decide", "--complaint", &id, "--no-case", "不属于本机关职责", "--notice", "电话告知", "--json"]);
+    let output = instance.run(&["complaint", "decide", "--complaint", &id, "--no-case", "再议", "--notice", "电话"]);
+    assert!(text(&output).contains("decided already"), "{}", text(&output));
+
+    let anonymous =
+        json(&instance, &["complaint", "new", "--channel", "online", "--content", "人行道摆摊", "--location", "思明南路", "--json"]);
+    let mut args = NEW_PENALTY.to_vec();
+    args.extend(["--number", "罚-投诉", "--json"]);
+    json(&instance, &args);
+    json(&instance, &["complaint", "decide", "--complaint", anonymous["id"].as_str().unwrap(), "--case", "罚-投诉", "--json"]);
+    let listing = text(&instance.run(&["complaint", "list"]));
+    assert!(listing.contains("不立案 no case: 不属于本机关职责") && listing.contains("已立案 case"), "{listing}");
 }

@@ -11,6 +11,8 @@
 //! | GET, POST | `/api/v1/cases/{id}/documents` | readers list; its handlers make and correct (`corrects`, `reason`) |
 //! | POST | `/api/v1/cases/{id}/documents/{document}/signatures` | its handlers, or a unit leader |
 //! | POST | `/api/v1/cases/{id}/archive` | an archivist or a unit leader |
+//! | GET, POST | `/api/v1/complaints` | people list (complainants only for leaders, legal reviewers, administrators); officers and leaders register |
+//! | POST | `/api/v1/complaints/{id}/decision` | a unit leader |
 //!
 //! What may be done is decided by `liuhen_cases`, the same service the CLI
 //! uses; a refusal by a rule answers 422 and names the article.
@@ -311,4 +313,55 @@ pub(super) async fn sign_document(
     }
     let signature = liuhen_cases::sign_document(&app.ledger, document, request, &actor.ledger_actor()).await?;
     Ok((StatusCode::CREATED, Json(signature)))
+}
+
+/// Roles that see who complained (大连 第七条: the complainant is protected).
+const COMPLAINANT_READERS: [Role; 3] = [Role::UnitLeader, Role::LegalReviewer, Role::Administrator];
+
+/// `GET /api/v1/complaints`: every complaint and its outcome; who complained
+/// only for leaders, legal reviewers and administrators.
+pub(super) async fn complaints(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    let signed_in = person(&actor)?;
+    let sees_identity = COMPLAINANT_READERS.iter().any(|role| signed_in.user.has_role(*role));
+    let listed = app
+        .store
+        .complaints()
+        .await?
+        .into_iter()
+        .map(|(complaint, outcome)| {
+            let complaint = if sees_identity { complaint } else { complaint.redacted() };
+            serde_json::json!({ "complaint": complaint, "outcome": outcome })
+        })
+        .collect();
+    Ok(Json(listed))
+}
+
+/// `POST /api/v1/complaints`: officers and leaders register what arrives.
+pub(super) async fn receive_complaint(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiJson(request): ApiJson<liuhen_cases::NewComplaint>,
+) -> Result<(StatusCode, Json<liuhen_core::complaint::Complaint>), ApiError> {
+    let signed_in = person(&actor)?;
+    if !(signed_in.user.has_role(Role::Officer) || signed_in.user.has_role(Role::UnitLeader)) {
+        return Err(ApiError::Forbidden("只有执法人员或单位负责人可以登记投诉举报。Officers and unit leaders register complaints.".into()));
+    }
+    let agency = app.store.agencies().await?.into_iter().next().ok_or_else(|| ApiError::internal("this instance has no agency"))?;
+    let complaint = liuhen_cases::receive_complaint(&app.ledger, agency.id, request, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(complaint)))
+}
+
+/// `POST /api/v1/complaints/{id}/decision`: a unit leader decides, once.
+pub(super) async fn decide_complaint(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<liuhen_core::id::ComplaintId>,
+    ApiJson(decision): ApiJson<liuhen_core::complaint::ComplaintDecision>,
+) -> Result<(StatusCode, Json<liuhen_core::complaint::ComplaintOutcome>), ApiError> {
+    let signed_in = person(&actor)?;
+    if !signed_in.user.has_role(Role::UnitLeader) {
+        return Err(ApiError::Forbidden("只有单位负责人可以决定投诉举报的处理。A unit leader decides what becomes of a complaint.".into()));
+    }
+    let outcome = liuhen_cases::decide_complaint(&app.ledger, id, decision, &actor.ledger_actor()).await?;
+    Ok((StatusCode::CREATED, Json(outcome)))
 }

@@ -48,6 +48,8 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/cases/{id}/links", post(cases::link))
         .route("/api/v1/cases/{id}/approvals", post(cases::approve))
         .route("/api/v1/cases/{id}/archive", post(cases::archive))
+        .route("/api/v1/complaints", get(cases::complaints).post(cases::receive_complaint))
+        .route("/api/v1/complaints/{id}/decision", post(cases::decide_complaint))
         .route("/api/v1/cases/{id}/documents", get(cases::documents).post(cases::make_document))
         .route("/api/v1/cases/{id}/documents/{document}/signatures", post(cases::sign_document))
         .route("/api/v1/media", get(media::page))

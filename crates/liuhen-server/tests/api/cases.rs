@@ -10,7 +10,8 @@ on_both_backends!(
     handlers_open_and_move_their_case,
     others_are_kept_out,
     rules_refuse_with_their_article,
-    documents_are_made_signed_and_corrected
+    documents_are_made_signed_and_corrected,
+    complainants_are_protected_and_told,
 );
 
 fn penalty(lead: &str, handlers: &[&str]) -> Value {
@@ -227,4 +228,44 @@ async fn documents_are_made_signed_and_corrected(server: TestServer) {
     assert!(error_of(response).await.contains("大连 第二十二条"));
     assert_eq!(server.entries_for("document.made").await.len(), 2);
     assert_eq!(server.entries_for("document.signed").await.len(), 2);
+}
+
+async fn complainants_are_protected_and_told(server: TestServer) {
+    let zhang = server.sign_in(&server.fixture.officer).await;
+    let leader = server.sign_in(&server.fixture.leader).await;
+    let archivist = server.sign_in(&server.fixture.archivist).await;
+    let named = json!({
+        "channel": "phone",
+        "complainant": { "name": "赵六", "phone": "13800000000" },
+        "content": "夜间施工噪音",
+        "location": "中山路 12 号",
+    });
+    let response = post(&server, "/api/v1/complaints", Credentials::CookieAndCsrf(&archivist), &named).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = post(&server, "/api/v1/complaints", Credentials::CookieAndCsrf(&zhang), &named).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let received = server.entries_for("complaint.received").await;
+    assert!(
+        !received[0].payload_json.contains("赵六") && !received[0].payload_json.contains("13800000000"),
+        "the ledger does not name the complainant"
+    );
+
+    let for_officer: Value = server.get("/api/v1/complaints", Credentials::Cookie(&zhang)).await.json().await.unwrap();
+    assert_ne!(for_officer[0]["complaint"]["complainant"]["name"], "赵六", "an officer does not see who complained");
+    assert_eq!(for_officer[0]["complaint"]["complainant"]["phone"], Value::Null);
+    let for_leader: Value = server.get("/api/v1/complaints", Credentials::Cookie(&leader)).await.json().await.unwrap();
+    assert_eq!(for_leader[0]["complaint"]["complainant"]["name"], "赵六");
+
+    let decision = format!("/api/v1/complaints/{id}/decision");
+    let untold = json!({ "kind": "no_case", "reason": "不属于本机关职责", "notice": null });
+    let response = post(&server, &decision, Credentials::CookieAndCsrf(&zhang), &untold).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "a leader decides");
+    let response = post(&server, &decision, Credentials::CookieAndCsrf(&leader), &untold).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(response).await.contains("大连 第七条"));
+    let told = json!({ "kind": "no_case", "reason": "不属于本机关职责", "notice": { "method": "电话告知", "notified_at": "2026-11-24T10:00:00+08:00" } });
+    assert_eq!(post(&server, &decision, Credentials::CookieAndCsrf(&leader), &told).await.status(), StatusCode::CREATED);
+    let response = post(&server, &decision, Credentials::CookieAndCsrf(&leader), &told).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT, "decided once");
 }

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use liuhen_cases::{CaseView, NewCase, NewLink};
 use liuhen_core::case::{Party, PartyKind, RecordedItem, Stage, Step};
 
-use crate::cli::{CaseCommand, CaseNewArgs, DocCommand};
+use crate::cli::{CaseCommand, CaseNewArgs, ComplaintCommand, DocCommand};
 use crate::instance::{console_actor, Instance};
 
 pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<ExitCode> {
@@ -312,4 +312,61 @@ mod erased {
             }
         }
     }
+}
+
+pub async fn complaint(instance: &Instance, command: ComplaintCommand) -> anyhow::Result<ExitCode> {
+    use liuhen_core::complaint::{Complainant, ComplaintDecision, Notice};
+    match command {
+        ComplaintCommand::New { channel, content, location, name, phone, id_number, json } => {
+            let agency = super::directory::the_agency(instance).await?;
+            let request = liuhen_cases::NewComplaint {
+                channel: channel.into(),
+                complainant: name.map(|name| Complainant { name, phone, id_number }),
+                content,
+                location,
+            };
+            let complaint = liuhen_cases::receive_complaint(&instance.ledger, agency.id, request, &console_actor()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&complaint)?);
+            } else {
+                println!("已登记投诉举报 complaint registered: {}", complaint.id);
+            }
+        }
+        ComplaintCommand::Decide { complaint, case, no_case, notice, json } => {
+            let id: liuhen_core::id::ComplaintId = complaint.parse()?;
+            let decision = match (case, no_case) {
+                (Some(case), _) => {
+                    ComplaintDecision::CaseOpened { case_id: liuhen_cases::find_case(instance.store.as_ref(), &case).await?.id }
+                }
+                (None, Some(reason)) => ComplaintDecision::NoCase {
+                    reason,
+                    notice: notice.map(|method| Notice { method, notified_at: jiff::Timestamp::now() }),
+                },
+                (None, None) => {
+                    bail!("say what became of it: --case NUMBER, or --no-case REASON (with --notice METHOD for a named complainant)")
+                }
+            };
+            let outcome = liuhen_cases::decide_complaint(&instance.ledger, id, decision, &console_actor()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcome)?);
+            } else {
+                println!("已记录处理结果 outcome recorded for {id}");
+            }
+        }
+        ComplaintCommand::List { json } => {
+            for (complaint, outcome) in instance.store.complaints().await? {
+                if json {
+                    println!("{}", serde_json::json!({ "complaint": complaint, "outcome": outcome }));
+                } else {
+                    let state = match outcome.as_ref().map(|outcome| &outcome.decision) {
+                        None => "待处理 pending".to_owned(),
+                        Some(ComplaintDecision::CaseOpened { case_id }) => format!("已立案 case {case_id}"),
+                        Some(ComplaintDecision::NoCase { reason, .. }) => format!("不立案 no case: {reason}"),
+                    };
+                    println!("{}  {}  {}  {state}", complaint.id, complaint.received_at, complaint.content);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Register(command) => register::run(&instance, command).await,
                 Command::Interruptions(args) => register::interruptions(&instance, args).await,
                 Command::Case(command) => case::run(&instance, command).await,
+                Command::Complaint(command) => case::complaint(&instance, command).await,
                 Command::Unit(command) => directory::unit(&instance, command).await,
                 Command::Officer(command) => directory::officer(&instance, command).await,
                 Command::Device(command) => directory::device(&instance, command).await,
