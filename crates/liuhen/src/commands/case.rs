@@ -149,11 +149,12 @@ async fn show(instance: &Instance, reference: &str, json: bool) -> anyhow::Resul
         println!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(ExitCode::SUCCESS);
     }
-    print_view(&view);
+    print_view(&view, jiff::tz::TimeZone::fixed(instance.config.ingest.offset()?));
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_view(view: &CaseView) {
+fn print_view(view: &CaseView, zone: jiff::tz::TimeZone) {
+    let local = |at: jiff::Timestamp| at.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string();
     let case = &view.case;
     println!("案号 {}  {}  {}", case.number, case.act_kind.label_zh(), case.matter);
     println!(
@@ -167,7 +168,7 @@ fn print_view(view: &CaseView) {
             Step::Resume { stage } => ("恢复", stage.label_zh()),
             Step::Archive => ("归档", ""),
         };
-        println!("  {:>3}  {}  {verb} {stage}  {}", step.sequence, step.at, step.note);
+        println!("  {:>3}  {}  {verb} {stage}  {}", step.sequence, local(step.at), step.note);
     }
     for link in &view.links {
         println!("  音像 AV  {}  {}  {}  {}  {}", link.stage.label_zh(), link.item.label_zh(), link.location, link.label, link.media_id);

@@ -162,8 +162,93 @@ async fn populate(data: &Path) -> anyhow::Result<Instance> {
     if let Some(camera) = first_camera {
         store_demo_recordings(&instance, &camera).await?;
     }
+    demo_case(&instance, agency_id).await?;
     instance.ledger.checkpoint().await?;
     Ok(instance)
+}
+
+/// A penalty case in investigation, started from a complaint, with its
+/// filing approved, an inquiry record signed and refused, and the first
+/// demo recording linked, so every part of case work has something to show.
+async fn demo_case(instance: &Instance, agency_id: AgencyId) -> anyhow::Result<()> {
+    use liuhen_core::case::{ActKind, ApprovalMatter, ApprovalRole, CaseSource, Party, PartyKind, Procedure, RecordedItem, Stage};
+    use liuhen_core::complaint::{Channel, Complainant, ComplaintDecision};
+    let actor = crate::instance::console_actor();
+    let ledger = &instance.ledger;
+    let complaint = liuhen_cases::NewComplaint {
+        channel: Channel::Phone,
+        complainant: Some(Complainant { name: "市民赵先生".into(), phone: Some("13800000000".into()), id_number: None }),
+        content: "中山路人行道上有人摆摊，影响通行".into(),
+        location: "思明区中山路 12 号".into(),
+    };
+    let complaint = liuhen_cases::receive_complaint(ledger, agency_id, complaint, &actor).await?;
+    let year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::fixed(instance.config.ingest.offset()?)).year();
+    let request = liuhen_cases::NewCase {
+        act_kind: ActKind::Penalty,
+        procedure: Procedure::General,
+        source: CaseSource::Complaint,
+        matter: "擅自占用人行道摆摊经营".into(),
+        number: Some(format!("思城管罚〔{year}〕1号")),
+        unit_code: None,
+        lead: "35020011".into(),
+        handlers: vec!["35020012".into()],
+        parties: vec![Party { kind: PartyKind::Person, name: "王五".into(), id_number: Some("350203199001011234".into()) }],
+    };
+    let case = liuhen_cases::open_case(ledger, request, &actor, agency_id, year).await?;
+    liuhen_cases::decide_complaint(ledger, complaint.id, ComplaintDecision::CaseOpened { case_id: case.id }, &actor).await?;
+    liuhen_cases::enter_stage(ledger, &case, Stage::Intake, "投诉转来", false, &actor).await?;
+    for (role, badge, opinion) in [
+        (ApprovalRole::Handler, "35020011", "拟立案调查"),
+        (ApprovalRole::Reviewer, "35020001", "同意"),
+        (ApprovalRole::Approver, "35020001", "同意立案"),
+    ] {
+        let request = liuhen_cases::NewApproval {
+            matter: ApprovalMatter::Start,
+            role,
+            officer: Some(badge.into()),
+            opinion: opinion.into(),
+            approved: true,
+        };
+        liuhen_cases::approve(ledger, &case, request, &actor).await?;
+    }
+    liuhen_cases::enter_stage(ledger, &case, Stage::Filing, "", false, &actor).await?;
+    liuhen_cases::enter_stage(ledger, &case, Stage::Investigation, "现场检查、询问当事人", false, &actor).await?;
+    let fields = [
+        ("place", "思明区中山路 12 号"),
+        ("started_at", "09:30"),
+        ("ended_at", "09:50"),
+        ("questions_and_answers", "问：你是否在此摆摊经营？\n答：是。"),
+    ];
+    let inquiry = liuhen_cases::NewDocument {
+        kind: liuhen_core::document::DocumentKind::InquiryRecord,
+        stage: Stage::Investigation,
+        fields: fields.into_iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect(),
+        legal_basis: Some("《中华人民共和国行政处罚法》第五十五条".into()),
+        made_by: "35020011".into(),
+    };
+    let document = liuhen_cases::make_document(ledger, &case, inquiry, None, &actor).await?;
+    for (signer, refusal) in [
+        (liuhen_cases::SignerRequest::Officer { badge: "35020011".into(), certificate_shown: true }, None),
+        (liuhen_cases::SignerRequest::Officer { badge: "35020012".into(), certificate_shown: true }, None),
+        (
+            liuhen_cases::SignerRequest::Party { name: "王五".into() },
+            Some(liuhen_core::document::Refusal { reason: "不认可违法事实".into(), witness: "社区工作人员孙某".into() }),
+        ),
+    ] {
+        liuhen_cases::sign_document(ledger, document.id, liuhen_cases::NewSignature { signer, refusal }, &actor).await?;
+    }
+    if let Some(recording) = instance.store.recordings(&Default::default()).await?.first() {
+        let link = liuhen_cases::NewLink {
+            media: recording.media_id.to_string(),
+            stage: Stage::Investigation,
+            item: RecordedItem::OnSiteInspection,
+            location: "思明区中山路 12 号".into(),
+            label: "现场检查：人行道摆摊".into(),
+        };
+        liuhen_cases::link_recording(ledger, &case, link, &actor).await?;
+    }
+    println!("演示案件 demo case: {}", case.number);
+    Ok(())
 }
 
 async fn unit(instance: &Instance, agency_id: AgencyId, parent_id: Option<UnitId>, name: &str, code: &str) -> anyhow::Result<UnitId> {
