@@ -436,6 +436,9 @@ pub struct NewDocument {
     pub legal_basis: Option<String>,
     /// Badge number of the maker.
     pub made_by: String,
+    /// For a correction: it touches the party's rights (丰台 第二十九条).
+    #[serde(default)]
+    pub touches_rights: bool,
 }
 
 /// Makes a document version, recorded as `document.made`. With
@@ -486,6 +489,7 @@ pub async fn make_document(
             Some((_, reason)) => Some(check_text("the reason for the correction", reason, MAX_TEXT)?),
             None => None,
         },
+        touches_rights: request.touches_rights,
         fields,
         legal_basis,
         made_by: maker.id,
@@ -595,6 +599,8 @@ pub struct DocumentView {
     pub signatures: Vec<Signature>,
     /// The version that corrects this one, if any.
     pub superseded_by: Option<DocumentId>,
+    /// What this correction still needs (丰台 第二十九条), if anything.
+    pub correction_pending: Option<&'static str>,
 }
 
 /// Every document version of a case, oldest first.
@@ -603,7 +609,9 @@ pub async fn documents(store: &dyn MetaStore, case: &Case) -> Result<Vec<Documen
     let mut views = Vec::with_capacity(documents.len());
     for document in &documents {
         let superseded_by = documents.iter().find(|other| other.supersedes == Some(document.id)).map(|other| other.id);
-        views.push(DocumentView { signatures: store.signatures(document.id).await?, document: document.clone(), superseded_by });
+        let signatures = store.signatures(document.id).await?;
+        let correction_pending = liuhen_core::document::correction_pending(document, &signatures, &documents);
+        views.push(DocumentView { signatures, document: document.clone(), superseded_by, correction_pending });
     }
     Ok(views)
 }

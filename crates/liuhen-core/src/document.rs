@@ -149,6 +149,10 @@ pub struct Document {
     pub supersedes: Option<DocumentId>,
     /// Why it was corrected (丰台 第二十九条).
     pub amendment_reason: Option<String>,
+    /// The correction touches the party's rights: it then needs legal review
+    /// and to be served again; otherwise a leader's approval (丰台 第二十九条).
+    #[serde(default)]
+    pub touches_rights: bool,
     /// The structured content, as the kind requires (text values).
     pub fields: BTreeMap<String, String>,
     /// The legal basis (法律依据).
@@ -296,6 +300,33 @@ fn check_service_method(receipt: &Document) -> Result<(), StageRefused> {
         Ok(())
     } else {
         Err(StageRefused { message: format!("{method} needs {} on the receipt", missing.join(", ")), article: "大连 第十七条" })
+    }
+}
+
+/// What a correction still needs (丰台 第二十九条), from what was recorded
+/// since: a correction touching the party's rights needs the legal
+/// reviewer's signature and a service receipt naming the new version;
+/// another correction needs the leader's signature. `None` when nothing is
+/// missing, or the version is not a correction.
+pub fn correction_pending(version: &Document, signatures: &[Signature], all: &[Document]) -> Option<&'static str> {
+    version.supersedes?;
+    let signed_by =
+        |wanted: fn(&Signer) -> bool| signatures.iter().any(|signature| signature.refusal.is_none() && wanted(&signature.signer));
+    if version.touches_rights {
+        let reviewed = signed_by(|signer| matches!(signer, Signer::LegalReviewer { .. }));
+        let id = version.id.to_string();
+        let served = all.iter().any(|other| {
+            other.kind == DocumentKind::ServiceReceipt && other.fields.get("document").is_some_and(|served| served.trim() == id)
+        });
+        match (reviewed, served) {
+            (true, true) => None,
+            (false, _) => Some("legal review (法制审核) and service again (重新送达)"),
+            (true, false) => Some("service again (重新送达)"),
+        }
+    } else if signed_by(|signer| matches!(signer, Signer::Leader { .. })) {
+        None
+    } else {
+        Some("the leader's approval (负责人批准)")
     }
 }
 

@@ -882,6 +882,7 @@ mod cases {
             version: number,
             supersedes,
             amendment_reason: supersedes.map(|_| "笔误：地址门牌号".to_owned()),
+            touches_rights: false,
             fields: [("place", "中山路 12 号"), ("questions_and_answers", "问：……\n答：……")]
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .into(),

@@ -704,6 +704,9 @@ pub enum DocCommand {
         fields: Vec<String>,
         #[arg(long)]
         legal_basis: Option<String>,
+        /// The correction touches the party's rights: it then needs legal review and service again; otherwise a leader's approval.
+        #[arg(long)]
+        touches_rights: bool,
         /// Badge number of the officer who made the correction.
         #[arg(long)]
         maker: String,

@@ -533,6 +533,36 @@ async fn documents_are_signed_refused_and_corrected_never_edited(postgres: bool)
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0]["document"]["fields"]["place"], "中山路 12 号", "the old version stays readable");
     assert_eq!(listed[0]["superseded_by"], second["id"]);
+    // 丰台 第二十九条: a correction not touching the party's rights needs the leader's approval.
+    assert!(listed[1]["correction_pending"].as_str().unwrap().contains("负责人批准"), "{:#}", listed[1]);
+    let second_id = second["id"].as_str().unwrap();
+    json(&instance, &["case", "doc", "sign", "--document", second_id, "--leader", "0203001", "--json"]);
+    let third = json(
+        &instance,
+        &[
+            "case",
+            "doc",
+            "correct",
+            "--document",
+            second_id,
+            "--reason",
+            "补充当事人陈述",
+            "--touches-rights",
+            "--maker",
+            "0203001",
+            "--field",
+            "questions_and_answers=问：……答：我不知道不能摆摊。",
+            "--json",
+        ],
+    );
+    let listed: Vec<Value> = String::from_utf8(instance.run(&["case", "doc", "list", "--case", "罚-文书", "--json"]).stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(listed[1]["correction_pending"], Value::Null, "the leader approved the second version");
+    assert!(listed[2]["correction_pending"].as_str().unwrap().contains("法制审核"), "{:#}", listed[2]);
+    json(&instance, &["case", "doc", "sign", "--document", third["id"].as_str().unwrap(), "--legal-reviewer", "0203002", "--json"]);
     assert_eq!(listed[0]["signatures"].as_array().unwrap().len(), 2);
 
     // A decision cannot be served before it was made (大连 第十七条).

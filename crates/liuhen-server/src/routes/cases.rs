@@ -253,6 +253,9 @@ pub(super) struct DocumentRequest {
     legal_basis: Option<String>,
     #[serde(default)]
     corrects: Option<liuhen_core::id::DocumentId>,
+    /// For a correction: it touches the party's rights.
+    #[serde(default)]
+    touches_rights: bool,
     #[serde(default)]
     reason: Option<String>,
 }
@@ -286,6 +289,7 @@ pub(super) async fn make_document(
         fields: request.fields,
         legal_basis: request.legal_basis,
         made_by,
+        touches_rights: request.touches_rights,
     };
     let correcting = match (request.corrects, request.reason) {
         (Some(old), reason) => Some((old, reason.unwrap_or_default())),

@@ -223,17 +223,29 @@ async fn doc(instance: &Instance, command: DocCommand) -> anyhow::Result<ExitCod
                 )
             })?;
             let stage = Stage::parse(&stage).with_context(|| format!("`{stage}` is not a stage"))?;
-            let request =
-                liuhen_cases::NewDocument { kind, stage, fields: parse_fields(&fields)?, legal_basis: Some(legal_basis), made_by: maker };
+            let request = liuhen_cases::NewDocument {
+                kind,
+                stage,
+                fields: parse_fields(&fields)?,
+                legal_basis: Some(legal_basis),
+                made_by: maker,
+                touches_rights: false,
+            };
             let document = liuhen_cases::make_document(&instance.ledger, &case, request, None, &console_actor()).await?;
             print(json, &document)?;
         }
-        DocCommand::Correct { document, reason, fields, legal_basis, maker, json } => {
+        DocCommand::Correct { document, reason, fields, legal_basis, touches_rights, maker, json } => {
             let id: liuhen_core::id::DocumentId = document.parse()?;
             let old = instance.store.document(id).await?.with_context(|| format!("there is no document {id}"))?;
             let case = liuhen_cases::find_case(instance.store.as_ref(), &old.case_id.to_string()).await?;
-            let request =
-                liuhen_cases::NewDocument { kind: old.kind, stage: old.stage, fields: parse_fields(&fields)?, legal_basis, made_by: maker };
+            let request = liuhen_cases::NewDocument {
+                kind: old.kind,
+                stage: old.stage,
+                fields: parse_fields(&fields)?,
+                legal_basis,
+                made_by: maker,
+                touches_rights,
+            };
             let document = liuhen_cases::make_document(&instance.ledger, &case, request, Some((id, reason)), &console_actor()).await?;
             print(json, &document)?;
         }

@@ -225,6 +225,7 @@ async fn demo_case(instance: &Instance, agency_id: AgencyId) -> anyhow::Result<(
         fields: fields.into_iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect(),
         legal_basis: Some("《中华人民共和国行政处罚法》第五十五条".into()),
         made_by: "35020011".into(),
+        touches_rights: false,
     };
     let document = liuhen_cases::make_document(ledger, &case, inquiry, None, &actor).await?;
     for (signer, refusal) in [
