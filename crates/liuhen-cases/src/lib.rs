@@ -96,6 +96,8 @@ pub struct CaseView {
     /// A concluded case is archived by then (大连 第二十二条: 30 days).
     pub archive_due: Option<Timestamp>,
     pub archive_overdue: bool,
+    /// Orders to correct past their due date with no re-check recorded.
+    pub overdue_rechecks: Vec<DocumentId>,
     pub links: Vec<RecordingLink>,
     pub current_stage: Option<Stage>,
     pub suspended_in: Option<Stage>,
@@ -232,6 +234,7 @@ pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str,
     let approvals = ledger.store().case_approvals(case.id).await?;
     if matches!(step, liuhen_core::case::Step::Enter { .. }) {
         check_gates(case, stage, &approvals, emergency)?;
+        liuhen_core::document::check_execution(case, stage, &ledger.store().documents(case.id).await?)?;
     }
     let recorded = StageStep {
         case_id: case.id,
@@ -413,6 +416,7 @@ pub async fn view(store: &dyn MetaStore, case: Case) -> Result<CaseView> {
         archived: progress.archived,
         archive_due: progress.archive_due(),
         archive_overdue: progress.archive_due().is_some_and(|due| due < Timestamp::now()),
+        overdue_rechecks: liuhen_core::document::overdue_rechecks(&store.documents(case.id).await?, &steps, Timestamp::now()),
         start_approval_due,
         approvals,
         case,

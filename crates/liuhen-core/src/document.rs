@@ -56,10 +56,16 @@ pub enum DocumentKind {
     CoercionDecision,
     /// 结案报告.
     ClosingReport,
+    /// 履行情况记录 (大连 第十八条).
+    PerformanceRecord,
+    /// 强制执行申请书 (to a court, 大连 第二十一条).
+    CourtApplication,
+    /// 法院裁定及执行结果.
+    CourtResult,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 17] = [
+    pub const ALL: [DocumentKind; 20] = [
         DocumentKind::FilingApproval,
         DocumentKind::InquiryRecord,
         DocumentKind::InspectionRecord,
@@ -77,6 +83,9 @@ impl DocumentKind {
         DocumentKind::DemandNotice,
         DocumentKind::CoercionDecision,
         DocumentKind::ClosingReport,
+        DocumentKind::PerformanceRecord,
+        DocumentKind::CourtApplication,
+        DocumentKind::CourtResult,
     ];
 
     pub fn label_zh(self) -> &'static str {
@@ -98,6 +107,9 @@ impl DocumentKind {
             DocumentKind::DemandNotice => "催告书",
             DocumentKind::CoercionDecision => "行政强制执行决定书",
             DocumentKind::ClosingReport => "结案报告",
+            DocumentKind::PerformanceRecord => "履行情况记录",
+            DocumentKind::CourtApplication => "强制执行申请书",
+            DocumentKind::CourtResult => "法院裁定及执行结果",
         }
     }
 
@@ -131,6 +143,9 @@ impl DocumentKind {
             DocumentKind::DemandNotice => (&["obligation", "due_by"], "大连 第二十条"),
             DocumentKind::CoercionDecision => (&["facts", "mode", "legal_basis_detail"], "大连 第二十一条"),
             DocumentKind::ClosingReport => (&["summary", "outcome"], "大连 第二十二条"),
+            DocumentKind::PerformanceRecord => (&["performed", "details"], "大连 第十八条"),
+            DocumentKind::CourtApplication => (&["court", "applied_at", "request"], "大连 第二十一条"),
+            DocumentKind::CourtResult => (&["court", "result"], "大连 第二十一条"),
         }
     }
 }
@@ -330,6 +345,58 @@ pub fn correction_pending(version: &Document, signatures: &[Signature], all: &[D
     }
 }
 
+/// Coercive execution, by the agency or through a court, comes after a
+/// demand notice (催告书) was made and served (大连 第十九条).
+pub fn check_execution(case: &Case, stage: Stage, documents: &[Document]) -> Result<(), StageRefused> {
+    if !matches!(stage, Stage::Execution | Stage::CourtEnforcement) || case.act_kind != crate::case::ActKind::Coercion {
+        return Ok(());
+    }
+    let current: Vec<&Document> =
+        documents.iter().filter(|document| !documents.iter().any(|other| other.supersedes == Some(document.id))).collect();
+    let served = current.iter().filter(|document| document.kind == DocumentKind::DemandNotice).any(|notice| {
+        let id = notice.id.to_string();
+        current.iter().any(|receipt| {
+            receipt.kind == DocumentKind::ServiceReceipt && receipt.fields.get("document").is_some_and(|served| served.trim() == id)
+        })
+    });
+    if served {
+        Ok(())
+    } else {
+        Err(StageRefused {
+            message: format!("{} comes after a demand notice (催告书) was made and served", stage.label_zh()),
+            article: "大连 第十九条",
+        })
+    }
+}
+
+/// Orders to correct whose due date has passed without a re-check recorded
+/// after it (大连 第十八条: check the correction by its due date).
+pub fn overdue_rechecks(documents: &[Document], steps: &[StageStep], now: Timestamp) -> Vec<crate::id::DocumentId> {
+    documents
+        .iter()
+        .filter(|document| document.kind == DocumentKind::OrderToCorrectNotice)
+        .filter(|order| !documents.iter().any(|other| other.supersedes == Some(order.id)))
+        .filter_map(|order| {
+            let due = parse_due(order.fields.get("due_by")?)?;
+            let checked = steps.iter().any(|step| matches!(step.step, Step::Enter { stage: Stage::ReCheck }) && step.at >= order.made_at)
+                || documents.iter().any(|record| {
+                    record.made_at >= order.made_at
+                        && matches!(record.kind, DocumentKind::InspectionRecord | DocumentKind::PerformanceRecord)
+                });
+            (due < now && !checked).then_some(order.id)
+        })
+        .collect()
+}
+
+/// Reads a due date: an instant, or a day (the end of that day, UTC+8).
+fn parse_due(text: &str) -> Option<Timestamp> {
+    if let Ok(instant) = text.trim().parse::<Timestamp>() {
+        return Some(instant);
+    }
+    let day: jiff::civil::Date = text.trim().parse().ok()?;
+    jiff::tz::offset(8).to_timestamp(day.tomorrow().ok()?.to_datetime(jiff::civil::Time::midnight())).ok()
+}
+
 /// A service receipt cannot say the document was served before the
 /// decision it serves was made.
 pub fn check_service_date(receipt: &Document, served: &Document) -> Result<(), StageRefused> {
@@ -346,4 +413,89 @@ pub fn check_service_date(receipt: &Document, served: &Document) -> Result<(), S
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{ActKind, CaseSource, Procedure};
+    use crate::id::{AgencyId, UnitId};
+
+    fn coercion() -> Case {
+        let lead = OfficerId::new();
+        Case {
+            id: CaseId::new(),
+            agency_id: AgencyId::new(),
+            unit_id: UnitId::new(),
+            number: "强-1".into(),
+            act_kind: ActKind::Coercion,
+            procedure: Procedure::General,
+            source: CaseSource::Patrol,
+            matter: "违法建设".into(),
+            parties: vec![],
+            lead_officer: lead,
+            handlers: vec![lead],
+            opened_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn document(case: &Case, kind: DocumentKind, fields: &[(&str, &str)], seconds: i64) -> Document {
+        Document {
+            id: DocumentId::new(),
+            case_id: case.id,
+            kind,
+            stage: Stage::Service,
+            version: 1,
+            supersedes: None,
+            amendment_reason: None,
+            touches_rights: false,
+            fields: fields.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect(),
+            legal_basis: "《行政强制法》第三十五条".into(),
+            made_by: case.lead_officer,
+            made_at: Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
+            recorded_by: "console:test".into(),
+        }
+    }
+
+    #[test]
+    fn execution_comes_after_a_served_demand_notice_dalian_19() {
+        let case = coercion();
+        assert_eq!(check_execution(&case, Stage::Execution, &[]).unwrap_err().article, "大连 第十九条");
+        let notice = document(&case, DocumentKind::DemandNotice, &[("obligation", "拆除"), ("due_by", "2026-12-01")], 0);
+        assert!(check_execution(&case, Stage::CourtEnforcement, std::slice::from_ref(&notice)).is_err(), "made but not served");
+        let receipt = document(&case, DocumentKind::ServiceReceipt, &[("document", &notice.id.to_string())], 10);
+        check_execution(&case, Stage::Execution, &[notice.clone(), receipt]).unwrap();
+        check_execution(&case, Stage::Investigation, &[]).unwrap();
+    }
+
+    #[test]
+    fn orders_to_correct_are_rechecked_by_their_due_date_dalian_18() {
+        let case = coercion();
+        let order = document(&case, DocumentKind::OrderToCorrectNotice, &[("due_by", "2026-12-01")], 0);
+        let before = "2026-12-01T12:00:00+08:00".parse().unwrap();
+        let after = "2026-12-02T00:00:01+08:00".parse().unwrap();
+        assert!(overdue_rechecks(std::slice::from_ref(&order), &[], before).is_empty(), "due at the end of the day");
+        assert_eq!(overdue_rechecks(std::slice::from_ref(&order), &[], after), [order.id]);
+        let recheck = document(&case, DocumentKind::InspectionRecord, &[], 100);
+        assert!(overdue_rechecks(&[order, recheck], &[], after).is_empty());
+    }
+
+    #[test]
+    fn service_receipts_carry_what_their_method_needs_dalian_17() {
+        let case = coercion();
+        let receipt = |method: &str, extra: &[(&str, &str)]| {
+            let mut fields = vec![("document", "x"), ("method", method), ("served_at", "2026-11-24T10:00:00+08:00"), ("recipient", "王五")];
+            fields.extend_from_slice(extra);
+            document(&case, DocumentKind::ServiceReceipt, &fields, 0)
+        };
+        assert!(check_service_method(&receipt("直接送达", &[])).is_ok());
+        let refused = check_service_method(&receipt("留置送达", &[("witness", "孙某")])).unwrap_err();
+        assert!(refused.message.contains("refusal_reason") && refused.message.contains("av_record"), "{refused}");
+        assert!(check_service_method(&receipt(
+            "公告送达",
+            &[("why_other_methods_failed", "下落不明"), ("published_where", "公告栏"), ("av_record", "m")]
+        ))
+        .is_ok());
+        assert!(check_service_method(&receipt("飞鸽传书", &[])).is_err());
+    }
 }

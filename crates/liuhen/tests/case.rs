@@ -203,6 +203,62 @@ async fn every_act_kind_walks_its_general_stages(postgres: bool) {
             match *stage {
                 "立案" => approve_all(&instance, &number, "start", &START),
                 "送达" if stages.contains(&"审查决定") => approve_all(&instance, &number, "decision", &DECISION),
+                // 大连 第十九条: a demand notice, made and served, before execution.
+                "执行" => {
+                    refused(&instance, &["case", "stage", "--case", &number, "--to", "执行"], "大连 第十九条");
+                    let notice = json(
+                        &instance,
+                        &[
+                            "case",
+                            "doc",
+                            "new",
+                            "--case",
+                            &number,
+                            "--kind",
+                            "催告书",
+                            "--stage",
+                            "送达",
+                            "--maker",
+                            "0203001",
+                            "--legal-basis",
+                            "《行政强制法》第三十五条",
+                            "--field",
+                            "obligation=自行拆除",
+                            "--field",
+                            "due_by=2026-12-01",
+                            "--json",
+                        ],
+                    );
+                    let served = format!("document={}", notice["id"].as_str().unwrap());
+                    let served_at = format!("served_at={}", jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1));
+                    json(
+                        &instance,
+                        &[
+                            "case",
+                            "doc",
+                            "new",
+                            "--case",
+                            &number,
+                            "--kind",
+                            "送达回证",
+                            "--stage",
+                            "送达",
+                            "--maker",
+                            "0203001",
+                            "--legal-basis",
+                            "《行政强制法》第三十八条",
+                            "--field",
+                            &served,
+                            "--field",
+                            "method=直接送达",
+                            "--field",
+                            &served_at,
+                            "--field",
+                            "recipient=当事人",
+                            "--json",
+                        ],
+                    );
+                }
                 _ => {}
             }
             json(&instance, &["case", "stage", "--case", &number, "--to", stage, "--json"]);
