@@ -234,7 +234,9 @@ pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str,
     let approvals = ledger.store().case_approvals(case.id).await?;
     if matches!(step, liuhen_core::case::Step::Enter { .. }) {
         check_gates(case, stage, &approvals, emergency)?;
-        liuhen_core::document::check_execution(case, stage, &ledger.store().documents(case.id).await?)?;
+        let documents = ledger.store().documents(case.id).await?;
+        liuhen_core::document::check_execution(case, stage, &documents)?;
+        liuhen_core::document::check_simple_procedure(case, stage, &documents)?;
     }
     let recorded = StageStep {
         case_id: case.id,

@@ -62,10 +62,14 @@ pub enum DocumentKind {
     CourtApplication,
     /// 法院裁定及执行结果.
     CourtResult,
+    /// 权利告知 (大连 第九条): which rights were told, and how.
+    RightsNotice,
+    /// 当场处罚决定书 (简易程序, 大连 第十六条).
+    OnTheSpotDecision,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 20] = [
+    pub const ALL: [DocumentKind; 22] = [
         DocumentKind::FilingApproval,
         DocumentKind::InquiryRecord,
         DocumentKind::InspectionRecord,
@@ -86,6 +90,8 @@ impl DocumentKind {
         DocumentKind::PerformanceRecord,
         DocumentKind::CourtApplication,
         DocumentKind::CourtResult,
+        DocumentKind::RightsNotice,
+        DocumentKind::OnTheSpotDecision,
     ];
 
     pub fn label_zh(self) -> &'static str {
@@ -110,6 +116,8 @@ impl DocumentKind {
             DocumentKind::PerformanceRecord => "履行情况记录",
             DocumentKind::CourtApplication => "强制执行申请书",
             DocumentKind::CourtResult => "法院裁定及执行结果",
+            DocumentKind::RightsNotice => "权利告知书",
+            DocumentKind::OnTheSpotDecision => "当场处罚决定书",
         }
     }
 
@@ -146,6 +154,10 @@ impl DocumentKind {
             DocumentKind::PerformanceRecord => (&["performed", "details"], "大连 第十八条"),
             DocumentKind::CourtApplication => (&["court", "applied_at", "request"], "大连 第二十一条"),
             DocumentKind::CourtResult => (&["court", "result"], "大连 第二十一条"),
+            DocumentKind::RightsNotice => (&["rights", "method"], "大连 第九条"),
+            DocumentKind::OnTheSpotDecision => {
+                (&["facts", "legal_conditions", "statement", "statement_review", "decision", "filing_record"], "大连 第十六条")
+            }
         }
     }
 }
@@ -236,6 +248,9 @@ pub fn check_document(case: &Case, steps: &[StageStep], document: &Document, pre
     }
     if document.kind == DocumentKind::ServiceReceipt {
         check_service_method(document)?;
+    }
+    if document.kind == DocumentKind::RightsNotice {
+        check_rights(document)?;
     }
     if document.legal_basis.trim().is_empty() {
         return Err(StageRefused { message: "say the legal basis (法律依据) of the document".into(), article: "大连 第十四条" });
@@ -342,6 +357,41 @@ pub fn correction_pending(version: &Document, signatures: &[Signature], all: &[D
         None
     } else {
         Some("the leader's approval (负责人批准)")
+    }
+}
+
+/// The rights a party may be told of (大连 第九条).
+pub const RIGHTS: [&str; 6] = ["陈述", "申辩", "申请回避", "听证", "申请复议", "诉讼"];
+
+/// A rights notice names rights from [`RIGHTS`] (separated by 、 , or
+/// spaces) and how they were told.
+fn check_rights(notice: &Document) -> Result<(), StageRefused> {
+    let listed = notice.fields.get("rights").map(String::as_str).unwrap_or("");
+    let unknown: Vec<&str> =
+        listed.split(['、', ',', '，', ' ']).map(str::trim).filter(|right| !right.is_empty() && !RIGHTS.contains(right)).collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(StageRefused {
+            message: format!("{} is not a right to notify; the rights are {}", unknown.join(", "), RIGHTS.join("、")),
+            article: "大连 第九条",
+        })
+    }
+}
+
+/// A simple-procedure penalty case concludes only with its on-the-spot
+/// decision recorded (大连 第十六条).
+pub fn check_simple_procedure(case: &Case, stage: Stage, documents: &[Document]) -> Result<(), StageRefused> {
+    if case.procedure != crate::case::Procedure::Simple || case.act_kind != crate::case::ActKind::Penalty || stage != Stage::Conclusion {
+        return Ok(());
+    }
+    if documents.iter().any(|document| document.kind == DocumentKind::OnTheSpotDecision) {
+        Ok(())
+    } else {
+        Err(StageRefused {
+            message: "a simple-procedure case is concluded with its on-the-spot decision (当场处罚决定书) recorded".into(),
+            article: "大连 第十六条",
+        })
     }
 }
 
@@ -497,5 +547,21 @@ mod tests {
         ))
         .is_ok());
         assert!(check_service_method(&receipt("飞鸽传书", &[])).is_err());
+    }
+
+    #[test]
+    fn rights_notices_name_real_rights_dalian_9_and_simple_cases_need_their_decision_dalian_16() {
+        let case = coercion();
+        let notice = |rights: &str| document(&case, DocumentKind::RightsNotice, &[("rights", rights), ("method", "口头告知并记录")], 0);
+        check_rights(&notice("陈述、申辩，听证 申请复议")).unwrap();
+        assert_eq!(check_rights(&notice("陈述、上诉")).unwrap_err().article, "大连 第九条");
+
+        let mut simple = coercion();
+        simple.act_kind = crate::case::ActKind::Penalty;
+        simple.procedure = crate::case::Procedure::Simple;
+        assert_eq!(check_simple_procedure(&simple, Stage::Conclusion, &[]).unwrap_err().article, "大连 第十六条");
+        let decision = document(&simple, DocumentKind::OnTheSpotDecision, &[], 0);
+        check_simple_procedure(&simple, Stage::Conclusion, &[decision]).unwrap();
+        check_simple_procedure(&simple, Stage::Service, &[]).unwrap();
     }
 }

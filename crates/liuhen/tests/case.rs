@@ -320,6 +320,68 @@ async fn refusals_name_their_article(postgres: bool) {
             "--json",
         ],
     );
+    // 大连 第十六条: a simple-procedure case concludes with its on-the-spot decision.
+    for stage in ["受案", "审查决定"] {
+        json(&instance, &["case", "stage", "--case", "简-1", "--to", stage, "--json"]);
+    }
+    approve_all(&instance, "简-1", "decision", &["handler", "approver"]);
+    json(&instance, &["case", "stage", "--case", "简-1", "--to", "送达", "--json"]);
+    refused(&instance, &["case", "stage", "--case", "简-1", "--to", "终结"], "大连 第十六条");
+    json(
+        &instance,
+        &[
+            "case",
+            "doc",
+            "new",
+            "--case",
+            "简-1",
+            "--kind",
+            "当场处罚决定书",
+            "--stage",
+            "审查决定",
+            "--maker",
+            "0203001",
+            "--legal-basis",
+            "《行政处罚法》第五十一条",
+            "--field",
+            "facts=当场发现占道",
+            "--field",
+            "legal_conditions=违法事实确凿，罚款五十元以下",
+            "--field",
+            "statement=当事人称不知情",
+            "--field",
+            "statement_review=不予采纳：已多次告知",
+            "--field",
+            "decision=罚款五十元",
+            "--field",
+            "filing_record=已报大队备案",
+            "--json",
+        ],
+    );
+    json(&instance, &["case", "stage", "--case", "简-1", "--to", "终结", "--json"]);
+    refused(
+        &instance,
+        &[
+            "case",
+            "doc",
+            "new",
+            "--case",
+            "简-1",
+            "--kind",
+            "权利告知书",
+            "--stage",
+            "受案",
+            "--maker",
+            "0203001",
+            "--legal-basis",
+            "x",
+            "--field",
+            "rights=陈述、上诉",
+            "--field",
+            "method=口头",
+        ],
+        "大连 第九条",
+    );
     let unknown = text(&instance.run(&["case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "x", "--lead", "9999999"]));
     assert!(unknown.contains("no officer with badge number 9999999"), "{unknown}");
     let long = "占".repeat(2001);
@@ -392,7 +454,7 @@ async fn refusals_name_their_article(postgres: bool) {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(cases.len(), 2);
-    assert_eq!(cases.iter().map(|case| case["steps"].as_array().unwrap().len()).sum::<usize>(), 1);
+    assert_eq!(cases.iter().map(|case| case["steps"].as_array().unwrap().len()).sum::<usize>(), 5);
 }
 
 async fn a_recording_links_to_a_stage_the_case_reached(postgres: bool) {
