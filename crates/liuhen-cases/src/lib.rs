@@ -43,6 +43,9 @@ pub enum CaseError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    /// The printed form could not be made (no CJK font, say).
+    #[error("{0}")]
+    Print(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -707,4 +710,37 @@ pub async fn decide_complaint(
         .await
         .map_err(|error| ledger_error(error, || format!("complaint {complaint} was decided a moment ago")))?;
     Ok(outcome)
+}
+
+/// Names for printed forms: the agency and every officer.
+pub async fn print_directory(store: &dyn MetaStore) -> Result<liuhen_print::Directory> {
+    let agency = store.agencies().await?.into_iter().next().map(|agency| agency.name).unwrap_or_default();
+    let officers = store.officers().await?.into_iter().map(|officer| (officer.id, (officer.name, officer.certificate_no))).collect();
+    Ok(liuhen_print::Directory { agency, officers })
+}
+
+/// The printed form of one document version.
+pub async fn document_pdf(store: &dyn MetaStore, printer: &liuhen_print::Printer, case: &Case, document: DocumentId) -> Result<Vec<u8>> {
+    let document = store
+        .document(document)
+        .await?
+        .filter(|found| found.case_id == case.id)
+        .ok_or_else(|| CaseError::NotFound(format!("case {} has no document {document}", case.number)))?;
+    let signatures = store.signatures(document.id).await?;
+    let directory = print_directory(store).await?;
+    printer.document(&directory, case, &document, &signatures).map_err(|error| CaseError::Print(error.to_string()))
+}
+
+/// The printed case file index (案卷目录).
+pub async fn case_index_pdf(store: &dyn MetaStore, printer: &liuhen_print::Printer, case: &Case) -> Result<Vec<u8>> {
+    let steps = store.case_steps(case.id).await?;
+    let approvals = store.case_approvals(case.id).await?;
+    let links = store.case_links(case.id).await?;
+    let mut documents = Vec::new();
+    for document in store.documents(case.id).await? {
+        let signatures = store.signatures(document.id).await?;
+        documents.push((document, signatures));
+    }
+    let directory = print_directory(store).await?;
+    printer.case_index(&directory, case, &steps, &approvals, &documents, &links).map_err(|error| CaseError::Print(error.to_string()))
 }

@@ -162,6 +162,64 @@ impl DocumentKind {
     }
 }
 
+/// The printed name of a field, for the forms.
+pub fn field_label_zh(name: &str) -> &str {
+    match name {
+        "reason" => "理由",
+        "source" => "案件来源",
+        "facts" => "违法事实",
+        "party" => "当事人",
+        "handler_opinion" => "承办人意见",
+        "place" => "地点",
+        "started_at" => "开始时间",
+        "ended_at" => "结束时间",
+        "questions_and_answers" => "询问内容",
+        "findings" => "检查情况",
+        "items" => "物品清单",
+        "form" => "保全形式",
+        "recipient" => "受送达人",
+        "evidence_requested" => "调取证据",
+        "method" => "方式",
+        "rights_notified" => "告知权利",
+        "rights" => "告知权利",
+        "statement" => "陈述申辩",
+        "statement_review" => "复核及采纳情况",
+        "participants" => "参加人员",
+        "proceedings" => "听证过程",
+        "institution" => "鉴定机构",
+        "opinion" => "意见",
+        "discussion" => "讨论情况",
+        "conclusion" => "结论",
+        "evidence" => "证据",
+        "decision" => "处理决定",
+        "violation" => "违法行为",
+        "correction" => "改正要求",
+        "due_by" => "期限",
+        "document" => "送达文书",
+        "served_at" => "送达时间",
+        "obligation" => "应履行义务",
+        "mode" => "执行方式",
+        "legal_basis_detail" => "执行依据",
+        "summary" => "案件概况",
+        "outcome" => "处理结果",
+        "performed" => "履行情况",
+        "details" => "详情",
+        "court" => "法院",
+        "applied_at" => "申请时间",
+        "request" => "申请事项",
+        "result" => "结果",
+        "legal_conditions" => "适用简易程序的依据",
+        "filing_record" => "备案情况",
+        "refusal_reason" => "拒收事由",
+        "witness" => "见证人",
+        "av_record" => "音像记录",
+        "mail_receipt_no" => "邮寄凭证号",
+        "why_other_methods_failed" => "无法以其他方式送达的情况",
+        "published_where" => "公告方式及载体",
+        other => other,
+    }
+}
+
 /// One document version (文书). A correction is a new version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {

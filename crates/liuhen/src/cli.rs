@@ -499,6 +499,13 @@ pub enum CaseCommand {
     /// Enforcement documents (执法文书): make, correct, sign, list.
     #[command(subcommand)]
     Doc(DocCommand),
+    /// Print the case file index (案卷目录) as PDF: documents, steps, approvals and AV records.
+    Index {
+        #[arg(long)]
+        case: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Archive a concluded case (归档; due within 30 days of the conclusion, 大连 第二十二条).
     Archive {
         #[arg(long)]
@@ -743,6 +750,14 @@ pub enum DocCommand {
         refusal_witness: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Print a document version as its form (PDF).
+    Pdf {
+        #[arg(long)]
+        document: String,
+        /// Where to write the PDF.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// List a case's documents with their versions and signatures.
     List {

@@ -750,8 +750,33 @@ async fn documents_are_signed_refused_and_corrected_never_edited(postgres: bool)
     let on_time = receipt(&later);
     let output = instance.run(&on_time.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(output.status.success(), "{}", text(&output));
+    // The printed forms carry what was recorded, in Chinese.
+    let pdf = instance.dir.path().join("inquiry.pdf");
+    let output = instance.run(&["case", "doc", "pdf", "--document", &first_id, "--out", pdf.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let printed = pdf_text(&pdf);
+    for expected in ["询问笔录", "罚-文书", "中山路 12 号", "拒绝签名", "社区干部赵六", "闽Z0203001", "已出示证件"]
+    {
+        assert!(printed.contains(&expected.replace(' ', "")), "the form shows {expected}: {printed}");
+    }
+    let index = instance.dir.path().join("index.pdf");
+    let output = instance.run(&["case", "index", "--case", "罚-文书", "--out", index.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let printed = pdf_text(&index);
+    for expected in ["行政执法案卷目录", "行政处罚决定书", "第 3 版", "调查取证", "紧急启动"] {
+        assert!(printed.contains(&expected.replace(' ', "")), "the index shows {expected}: {printed}");
+    }
     let (ok, report) = instance.verify();
     assert!(ok, "{report}");
+}
+
+/// The text of a PDF, by poppler's pdftotext (a reader we did not write),
+/// without white space (it breaks lines and spaces Chinese from Latin).
+fn pdf_text(path: &std::path::Path) -> String {
+    let output = std::process::Command::new("pdftotext").arg(path).arg("-").output().expect("pdftotext (poppler-utils) is installed");
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(std::fs::read(path).unwrap().starts_with(b"%PDF-"), "a PDF file");
+    String::from_utf8(output.stdout).unwrap().chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 async fn complaints_are_decided_once_and_named_complainants_told(postgres: bool) {

@@ -11,6 +11,7 @@
 //! | GET, POST | `/api/v1/cases/{id}/documents` | readers list; its handlers make and correct (`corrects`, `reason`) |
 //! | POST | `/api/v1/cases/{id}/documents/{document}/signatures` | its handlers, or a unit leader |
 //! | POST | `/api/v1/cases/{id}/archive` | an archivist or a unit leader |
+//! | GET | `/api/v1/cases/{id}/documents/{document}/pdf`, `/api/v1/cases/{id}/index.pdf` | its readers (printed forms) |
 //! | GET, POST | `/api/v1/complaints` | people list (complainants only for leaders, legal reviewers, administrators); officers and leaders register |
 //! | POST | `/api/v1/complaints/{id}/decision` | a unit leader |
 //!
@@ -40,6 +41,7 @@ impl From<CaseError> for ApiError {
             CaseError::NotFound(message) => ApiError::NotFound(message),
             CaseError::Invalid(message) => ApiError::BadRequest(message),
             CaseError::Conflict(message) => ApiError::Conflict(message),
+            CaseError::Print(message) => ApiError::Unavailable(message),
             CaseError::Store(error) => error.into(),
             CaseError::Ledger(error) => error.into(),
         }
@@ -368,4 +370,46 @@ pub(super) async fn decide_complaint(
     }
     let outcome = liuhen_cases::decide_complaint(&app.ledger, id, decision, &actor.ledger_actor()).await?;
     Ok((StatusCode::CREATED, Json(outcome)))
+}
+
+/// The printer, made on first use (it reads the fonts once).
+fn printer() -> Result<&'static liuhen_print::Printer, ApiError> {
+    static PRINTER: std::sync::OnceLock<Result<liuhen_print::Printer, String>> = std::sync::OnceLock::new();
+    PRINTER
+        .get_or_init(|| liuhen_print::Printer::new(&[], jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).map_err(|error| error.to_string()))
+        .as_ref()
+        .map_err(|message| ApiError::Unavailable(message.clone()))
+}
+
+fn pdf(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = format!("inline; filename=\"{name}.pdf\"");
+    ([(axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
+}
+
+/// `GET /api/v1/cases/{id}/documents/{document}/pdf`: the printed form.
+pub(super) async fn document_pdf(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath((id, document)): ApiPath<(String, liuhen_core::id::DocumentId)>,
+) -> Result<axum::response::Response, ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    let printer = printer()?;
+    let bytes = liuhen_cases::document_pdf(app.store.as_ref(), printer, &case, document).await?;
+    Ok(pdf(bytes, &document.to_string()))
+}
+
+/// `GET /api/v1/cases/{id}/index.pdf`: the case file index (案卷目录).
+pub(super) async fn index_pdf(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let signed_in = person(&actor)?;
+    let case = readable_case(&app, signed_in, &id).await?;
+    let printer = printer()?;
+    let bytes = liuhen_cases::case_index_pdf(app.store.as_ref(), printer, &case).await?;
+    Ok(pdf(bytes, &case.id.to_string()))
 }

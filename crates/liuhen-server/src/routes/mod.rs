@@ -52,6 +52,8 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/complaints/{id}/decision", post(cases::decide_complaint))
         .route("/api/v1/cases/{id}/documents", get(cases::documents).post(cases::make_document))
         .route("/api/v1/cases/{id}/documents/{document}/signatures", post(cases::sign_document))
+        .route("/api/v1/cases/{id}/documents/{document}/pdf", get(cases::document_pdf))
+        .route("/api/v1/cases/{id}/index.pdf", get(cases::index_pdf))
         .route("/api/v1/media", get(media::page))
         .route("/api/v1/media/{id}", get(media::one))
         .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))

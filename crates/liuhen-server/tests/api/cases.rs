@@ -226,6 +226,16 @@ async fn documents_are_made_signed_and_corrected(server: TestServer) {
     let response = post(&server, &format!("/api/v1/cases/{id}/archive"), Credentials::CookieAndCsrf(&archivist), &json!({})).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_of(response).await.contains("大连 第二十二条"));
+    // Printed forms, for those who may read the case.
+    let response = server.get(&format!("/api/v1/cases/{id}/index.pdf"), Credentials::Cookie(&archivist)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(response.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let response = server.get(&format!("{documents}/{document}/pdf"), Credentials::Cookie(&zhang)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let chen = server.sign_in(&server.fixture.other_officer).await;
+    assert_eq!(server.get(&format!("/api/v1/cases/{id}/index.pdf"), Credentials::Cookie(&chen)).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(server.entries_for("document.made").await.len(), 2);
     assert_eq!(server.entries_for("document.signed").await.len(), 2);
 }

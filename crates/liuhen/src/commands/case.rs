@@ -34,6 +34,11 @@ pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<Ex
         CaseCommand::Show { case, json } => show(instance, &case, json).await,
         CaseCommand::List { json } => list(instance, json).await,
         CaseCommand::Doc(command) => doc(instance, command).await,
+        CaseCommand::Index { case, out } => {
+            let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
+            let bytes = liuhen_cases::case_index_pdf(instance.store.as_ref(), &printer(instance)?, &case).await?;
+            write_pdf(&out, &bytes)
+        }
         CaseCommand::Archive { case, note, json } => {
             let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
             let step = liuhen_cases::archive_case(&instance.ledger, &case, note.as_deref().unwrap_or(""), &console_actor()).await?;
@@ -276,6 +281,13 @@ async fn doc(instance: &Instance, command: DocCommand) -> anyhow::Result<ExitCod
                 liuhen_cases::sign_document(&instance.ledger, id, liuhen_cases::NewSignature { signer, refusal }, &console_actor()).await?;
             print(json, &signature)?;
         }
+        DocCommand::Pdf { document, out } => {
+            let id: liuhen_core::id::DocumentId = document.parse()?;
+            let found = instance.store.document(id).await?.with_context(|| format!("there is no document {id}"))?;
+            let case = liuhen_cases::find_case(instance.store.as_ref(), &found.case_id.to_string()).await?;
+            let bytes = liuhen_cases::document_pdf(instance.store.as_ref(), &printer(instance)?, &case, id).await?;
+            return write_pdf(&out, &bytes);
+        }
         DocCommand::List { case, json } => {
             let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
             for view in liuhen_cases::documents(instance.store.as_ref(), &case).await? {
@@ -381,5 +393,15 @@ pub async fn complaint(instance: &Instance, command: ComplaintCommand) -> anyhow
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn printer(instance: &Instance) -> anyhow::Result<liuhen_print::Printer> {
+    Ok(liuhen_print::Printer::new(&[], jiff::tz::TimeZone::fixed(instance.config.ingest.offset()?))?)
+}
+
+fn write_pdf(out: &std::path::Path, bytes: &[u8]) -> anyhow::Result<ExitCode> {
+    std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("已生成 written {} ({} bytes)", out.display(), bytes.len());
     Ok(ExitCode::SUCCESS)
 }
