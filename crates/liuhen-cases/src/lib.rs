@@ -234,29 +234,19 @@ pub async fn enter_stage(ledger: &Ledger, case: &Case, stage: Stage, note: &str,
     let note = check_text("the note", note, MAX_TEXT)?;
     let steps = ledger.store().case_steps(case.id).await?;
     let step = Progress::of(case, &steps).check(case, stage)?;
-    let approvals = ledger.store().case_approvals(case.id).await?;
     if matches!(step, liuhen_core::case::Step::Enter { .. }) {
+        let approvals = ledger.store().case_approvals(case.id).await?;
         check_gates(case, stage, &approvals, emergency)?;
         let documents = ledger.store().documents(case.id).await?;
         liuhen_core::document::check_execution(case, stage, &documents)?;
         liuhen_core::document::check_simple_procedure(case, stage, &documents)?;
     }
-    let recorded = StageStep {
-        case_id: case.id,
-        sequence: u32::try_from(steps.len()).map_err(|_| CaseError::Invalid("a case has too many steps".into()))?,
-        step,
-        at: Timestamp::now(),
-        by: actor.to_owned(),
-        note,
-        emergency,
-    };
-    let draft = EntryDraft::new(actor, action::CASE_STAGE).subject(case.id.subject()).payload(serde_json::json!({
-        "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note, "emergency": recorded.emergency,
-    }));
-    ledger.record(draft, vec![Mutation::RecordStageStep(recorded.clone())]).await.map_err(|error| {
-        ledger_error(error, || format!("someone recorded a step of case {} at the same moment; look at it again and retry", case.number))
-    })?;
-    Ok(recorded)
+    append_step(ledger, case, steps.len(), step, note, emergency, actor, |recorded| {
+        serde_json::json!({
+            "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note, "emergency": recorded.emergency,
+        })
+    })
+    .await
 }
 
 /// Archives a concluded case, recorded as `case.stage` with an archive step.
@@ -264,18 +254,42 @@ pub async fn archive_case(ledger: &Ledger, case: &Case, note: &str, actor: &str)
     let note = check_text("the note", note, MAX_TEXT)?;
     let steps = ledger.store().case_steps(case.id).await?;
     let step = Progress::of(case, &steps).check_archive(case)?;
+    append_step(
+        ledger,
+        case,
+        steps.len(),
+        step,
+        note,
+        false,
+        actor,
+        |recorded| serde_json::json!({ "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note }),
+    )
+    .await
+}
+
+/// Records a checked step as the case's next one (`case.stage`); a writer
+/// that recorded step N a moment earlier wins, and this one is told to retry.
+#[allow(clippy::too_many_arguments)]
+async fn append_step(
+    ledger: &Ledger,
+    case: &Case,
+    steps_so_far: usize,
+    step: liuhen_core::case::Step,
+    note: String,
+    emergency: bool,
+    actor: &str,
+    payload: impl FnOnce(&StageStep) -> serde_json::Value,
+) -> Result<StageStep> {
     let recorded = StageStep {
         case_id: case.id,
-        sequence: u32::try_from(steps.len()).map_err(|_| CaseError::Invalid("a case has too many steps".into()))?,
+        sequence: u32::try_from(steps_so_far).map_err(|_| CaseError::Invalid("a case has too many steps".into()))?,
         step,
         at: Timestamp::now(),
         by: actor.to_owned(),
         note,
-        emergency: false,
+        emergency,
     };
-    let draft = EntryDraft::new(actor, action::CASE_STAGE)
-        .subject(case.id.subject())
-        .payload(serde_json::json!({ "sequence": recorded.sequence, "step": recorded.step, "note": recorded.note }));
+    let draft = EntryDraft::new(actor, action::CASE_STAGE).subject(case.id.subject()).payload(payload(&recorded));
     ledger.record(draft, vec![Mutation::RecordStageStep(recorded.clone())]).await.map_err(|error| {
         ledger_error(error, || format!("someone recorded a step of case {} at the same moment; look at it again and retry", case.number))
     })?;

@@ -213,11 +213,16 @@ impl Stage {
 
     /// Reads a stage by its snake_case name or its Chinese name.
     pub fn parse(text: &str) -> Option<Stage> {
-        let text = text.trim();
-        ALL_STAGES.into_iter().find(|stage| {
-            stage.label_zh() == text || serde_json::to_value(stage).ok().and_then(|v| v.as_str().map(|s| s == text)).unwrap_or(false)
-        })
+        find_named(ALL_STAGES, Stage::label_zh, text)
     }
+}
+
+/// The member of `all` whose Chinese label or snake_case (serde) name is
+/// `text`: how the command line reads stages, items and document kinds.
+pub(crate) fn find_named<T: Serialize + Copy>(all: impl IntoIterator<Item = T>, label: fn(T) -> &'static str, text: &str) -> Option<T> {
+    let text = text.trim();
+    all.into_iter()
+        .find(|candidate| label(*candidate) == text || serde_json::to_value(candidate).ok().is_some_and(|name| name.as_str() == Some(text)))
 }
 
 const ALL_STAGES: [Stage; 28] = {
@@ -610,11 +615,7 @@ impl RecordedItem {
 
     /// Reads the Chinese name or the snake_case name.
     pub fn parse(text: &str) -> Option<RecordedItem> {
-        let text = text.trim();
-        RecordedItem::ALL.into_iter().find(|item| {
-            item.label_zh() == text
-                || serde_json::to_value(item).ok().and_then(|value| value.as_str().map(|name| name == text)).unwrap_or(false)
-        })
+        find_named(RecordedItem::ALL, RecordedItem::label_zh, text)
     }
 }
 

@@ -123,11 +123,7 @@ impl DocumentKind {
 
     /// Reads the Chinese name or the snake_case name.
     pub fn parse(text: &str) -> Option<DocumentKind> {
-        let text = text.trim();
-        DocumentKind::ALL.into_iter().find(|kind| {
-            kind.label_zh() == text
-                || serde_json::to_value(kind).ok().and_then(|value| value.as_str().map(|name| name == text)).unwrap_or(false)
-        })
+        crate::case::find_named(DocumentKind::ALL, DocumentKind::label_zh, text)
     }
 
     /// The fields a document of this kind must carry, with the article that
