@@ -73,6 +73,11 @@ impl ActKind {
         }
     }
 
+    /// Reads the Chinese name or the snake_case name.
+    pub fn parse(text: &str) -> Option<ActKind> {
+        find_named(ActKind::ALL, ActKind::label_zh, text)
+    }
+
     /// The general stages, in order (丰台 第四条).
     pub fn general_stages(self) -> &'static [Stage] {
         use Stage::*;
@@ -726,14 +731,36 @@ pub fn approval_chain(case: &Case, matter: ApprovalMatter) -> &'static [Approval
 
 /// Where a chain stands: the role whose opinion comes next, or complete.
 pub fn chain_next(case: &Case, matter: ApprovalMatter, approvals: &[Approval]) -> Option<ApprovalRole> {
-    let chain = approval_chain(case, matter);
+    chain_walk(approval_chain(case, matter), matter, approvals).0
+}
+
+/// Where `chain` (a policy pack's, or [`approval_chain`]) stands for
+/// `matter`: the role whose opinion comes next, or none when complete.
+pub fn chain_next_in(chain: &[ApprovalRole], matter: ApprovalMatter, approvals: &[Approval]) -> Option<ApprovalRole> {
+    chain_walk(chain, matter, approvals).0
+}
+
+/// When `chain` (a policy pack's, or [`approval_chain`]) was first complete
+/// for `matter`, if it was: the time of the opinion that completed it.
+pub fn chain_completed_at(chain: &[ApprovalRole], matter: ApprovalMatter, approvals: &[Approval]) -> Option<Timestamp> {
+    chain_walk(chain, matter, approvals).1
+}
+
+/// Walks the opinions in order: the role that comes next (none: complete),
+/// and when the chain was first completed. A disagreement starts it again;
+/// opinions of roles not next in line do not move it.
+fn chain_walk(chain: &[ApprovalRole], matter: ApprovalMatter, approvals: &[Approval]) -> (Option<ApprovalRole>, Option<Timestamp>) {
     let mut next = 0;
+    let mut completed = None;
     for approval in approvals.iter().filter(|approval| approval.matter == matter) {
         if next < chain.len() && approval.role == chain[next] {
             next = if approval.approved { next + 1 } else { 0 };
+            if next == chain.len() && completed.is_none() {
+                completed = Some(approval.at);
+            }
         }
     }
-    chain.get(next).copied()
+    (chain.get(next).copied(), completed)
 }
 
 /// Checks that `role` may give its opinion on `matter` now.

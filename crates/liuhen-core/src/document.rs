@@ -358,6 +358,20 @@ pub fn check_signature(signature: &Signature, superseded: bool) -> Result<(), St
     Ok(())
 }
 
+/// The canonical (English) name of a way of serving (大连 第十七条), read
+/// from its English or Chinese name.
+pub fn service_method(text: &str) -> Option<&'static str> {
+    match text.trim() {
+        "direct" | "直接送达" => Some("direct"),
+        "leave_at_premises" | "留置送达" => Some("leave_at_premises"),
+        "entrusted" | "委托送达" => Some("entrusted"),
+        "forwarded" | "转交送达" | "转交" => Some("forwarded"),
+        "postal" | "邮寄送达" => Some("postal"),
+        "public_notice" | "公告送达" => Some("public_notice"),
+        _ => None,
+    }
+}
+
 /// What each way of serving needs on the receipt (大连 第十七条): leaving it
 /// at the premises needs the refusal, a witness and an AV record; entrusted
 /// or forwarded service the reason; postal service the mail receipt number;

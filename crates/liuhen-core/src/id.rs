@@ -64,6 +64,10 @@ pub struct IdError {
 }
 
 define_id!(
+    /// A compliance finding (合规问题): one breach of one rule by one subject.
+    FindingId, "finding"
+);
+define_id!(
     /// An enforcement agency (执法部门).
     AgencyId, "agency"
 );

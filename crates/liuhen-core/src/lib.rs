@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod complaint;
+pub mod compliance;
 pub mod digest;
 pub mod document;
 pub mod entity;
@@ -17,6 +18,8 @@ pub mod id;
 pub mod merkle;
 pub mod mutation;
 pub mod note;
+pub mod pack;
 mod note_sm2;
 pub mod proof;
 pub mod recording;
+pub mod regulation;

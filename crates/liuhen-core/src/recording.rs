@@ -348,6 +348,23 @@ pub enum Drift {
     FileTimes { millis: i64 },
 }
 
+/// A label on an AV record that belongs to no case (信息标注, 厦门 五):
+/// what it shows and where, so that patrol footage is accounted for within
+/// the link deadline like footage linked to a case. Labels are only added.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingLabel {
+    pub media_id: MediaId,
+    /// 0, 1, 2, … over the recording's labels.
+    pub sequence: u32,
+    pub item: crate::case::RecordedItem,
+    pub location: String,
+    pub label: String,
+    /// The officer who labelled it.
+    pub officer_id: Option<OfficerId>,
+    pub labeled_at: Timestamp,
+    pub labeled_by: String,
+}
+
 /// An officer's explanation of a gap inside one activity (丰台 第十八条).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InterruptionNote {
