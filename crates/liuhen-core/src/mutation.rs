@@ -8,10 +8,11 @@
 
 use crate::case::{Approval, Case, RecordingLink, StageStep};
 use crate::complaint::{Complaint, ComplaintOutcome};
+use crate::compliance::{FindingResolution, StoredFinding};
 use crate::document::{Document, Signature};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
-use crate::recording::{InterruptionNote, Recording};
+use crate::recording::{InterruptionNote, Recording, RecordingLabel};
 
 /// One change to the metadata store.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +50,15 @@ pub enum Mutation {
     CreateComplaint(Box<Complaint>),
     /// Records what became of a complaint; once per complaint.
     RecordComplaintOutcome(Box<ComplaintOutcome>),
+    /// Labels an AV record that belongs to no case (信息标注); its sequence
+    /// number must be the next one for the recording.
+    LabelRecording(Box<RecordingLabel>),
+    /// Raises a compliance finding, open: its `resolution` must be `None`
+    /// (the store refuses one that comes resolved), and (key, generation)
+    /// must be new.
+    RaiseFinding(Box<StoredFinding>),
+    /// Resolves a raised finding; once per finding.
+    ResolveFinding(Box<FindingResolution>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -78,4 +88,12 @@ pub mod action {
     pub const DOCUMENT_SIGNED: &str = "document.signed";
     pub const COMPLAINT_RECEIVED: &str = "complaint.received";
     pub const COMPLAINT_DECIDED: &str = "complaint.decided";
+    /// An AV record that belongs to no case was labelled (信息标注).
+    pub const RECORDING_LABELED: &str = "recording.labeled";
+    /// A compliance check found a breach of a rule of the pack in force.
+    pub const FINDING_RAISED: &str = "finding.raised";
+    /// A finding was answered by new facts or by an accepted explanation.
+    pub const FINDING_RESOLVED: &str = "finding.resolved";
+    /// A policy pack (and its version) was chosen as the one in force.
+    pub const PACK_SELECTED: &str = "pack.selected";
 }

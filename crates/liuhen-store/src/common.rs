@@ -9,10 +9,12 @@
 //! backend's module.
 
 use jiff::Timestamp;
+use liuhen_core::compliance::{FindingResolution, StoredFinding};
 use liuhen_core::digest::{Sha256Digest, Sm3Digest};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Role, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
 use liuhen_core::merkle::Hash;
+use liuhen_core::recording::RecordingLabel;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -28,6 +30,11 @@ pub(crate) type SessionRow = (String, String, String, i64, i64);
 pub(crate) type TokenRow = (String, String, String, i64, bool);
 pub(crate) type EntryRow = (i64, i64, String, String, String, String, String);
 pub(crate) type CheckpointRow = (i64, Vec<u8>, String, i64);
+pub(crate) type LabelRow = (String, i64, String, String, String, Option<String>, i64, String);
+/// A finding and, from the LEFT JOIN, its resolution's columns (all `NULL`
+/// while it is open).
+pub(crate) type FindingRow =
+    (String, i64, String, i64, String, Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>);
 
 pub(crate) const AGENCY_COLUMNS: &str = "id, name, code";
 pub(crate) const UNIT_COLUMNS: &str = "id, agency_id, parent_id, name, code";
@@ -35,6 +42,10 @@ pub(crate) const OFFICER_COLUMNS: &str = "id, agency_id, unit_id, name, certific
 pub(crate) const DEVICE_COLUMNS: &str = "id, agency_id, serial, kind, model, assigned_officer, unit_id";
 pub(crate) const USER_COLUMNS: &str = "id, login, display_name, password_hash, roles, officer_id, disabled";
 pub(crate) const MEDIA_COLUMNS: &str = "id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device";
+pub(crate) const LABEL_COLUMNS: &str = "media_id, sequence, item, location, label, officer_id, labeled_at_us, labeled_by";
+/// Read `FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id`.
+pub(crate) const FINDING_COLUMNS: &str =
+    "f.id, f.generation, f.finding, f.raised_at_us, f.raised_by, r.kind, r.note, r.officer_id, r.at_us, r.resolved_by";
 pub(crate) const ENTRY_COLUMNS: &str = "idx, time_us, actor, action, subjects, payload_sha256, payload";
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
@@ -171,6 +182,43 @@ pub(crate) fn token(row: TokenRow) -> Result<ApiToken, StoreError> {
         secret_sha256: parse("token secret", &row.2)?,
         created_at: time("token created", row.3)?,
         revoked: row.4,
+    })
+}
+
+pub(crate) fn recording_label(row: LabelRow) -> Result<RecordingLabel, StoreError> {
+    Ok(RecordingLabel {
+        media_id: parse("label media", &row.0)?,
+        sequence: u32::try_from(row.1).map_err(|error| corrupt("label sequence", error))?,
+        item: enum_parse("label item", &row.2)?,
+        location: row.3,
+        label: row.4,
+        officer_id: parse_opt("label officer", row.5)?,
+        labeled_at: time("label time", row.6)?,
+        labeled_by: row.7,
+    })
+}
+
+pub(crate) fn stored_finding(row: FindingRow) -> Result<StoredFinding, StoreError> {
+    let id = parse("finding id", &row.0)?;
+    let resolution = match (row.5, row.6, row.8, row.9) {
+        (None, None, None, None) => None,
+        (Some(kind), Some(note), Some(at), Some(by)) => Some(FindingResolution {
+            finding_id: id,
+            kind: enum_parse("resolution kind", &kind)?,
+            note,
+            officer_id: parse_opt("resolution officer", row.7)?,
+            at: time("resolution time", at)?,
+            by,
+        }),
+        _ => return Err(corrupt(&format!("resolution of finding {id}"), "some of its columns are empty")),
+    };
+    Ok(StoredFinding {
+        id,
+        generation: u32::try_from(row.1).map_err(|error| corrupt("finding generation", error))?,
+        finding: from_json("finding", &row.2)?,
+        raised_at: time("finding raised_at", row.3)?,
+        raised_by: row.4,
+        resolution,
     })
 }
 
@@ -335,6 +383,56 @@ macro_rules! impl_meta_store {
                 }
                 .map_err(db)?;
                 rows.iter().map(|(details,)| $crate::common::from_json("interruption note", details)).collect()
+            }
+
+            async fn recording_labels(&self, media: Option<liuhen_core::id::MediaId>) -> $crate::Result<Vec<liuhen_core::recording::RecordingLabel>> {
+                let rows: Vec<$crate::common::LabelRow> = match media {
+                    Some(media) => {
+                        let sql = format!("SELECT {} FROM recording_labels WHERE media_id = $1 ORDER BY sequence", $crate::common::LABEL_COLUMNS);
+                        sqlx::query_as(&sql).bind(media.to_string()).fetch_all(&self.pool).await
+                    }
+                    None => {
+                        let sql = format!("SELECT {} FROM recording_labels ORDER BY media_id, sequence", $crate::common::LABEL_COLUMNS);
+                        sqlx::query_as(&sql).fetch_all(&self.pool).await
+                    }
+                }
+                .map_err(db)?;
+                rows.into_iter().map($crate::common::recording_label).collect()
+            }
+
+            async fn findings(&self, query: &$crate::FindingQuery) -> $crate::Result<Vec<liuhen_core::compliance::StoredFinding>> {
+                let mut builder = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id WHERE 1 = 1",
+                    $crate::common::FINDING_COLUMNS
+                ));
+                if query.open_only {
+                    builder.push(" AND r.finding_id IS NULL");
+                }
+                if let Some(case) = query.case {
+                    builder.push(" AND f.case_id = ").push_bind(case.to_string());
+                }
+                if let Some(unit) = query.unit {
+                    builder.push(" AND f.unit_id = ").push_bind(unit.to_string());
+                }
+                if let Some(from) = query.raised_from {
+                    builder.push(" AND f.raised_at_us >= ").push_bind($crate::common::micros(from));
+                }
+                if let Some(to) = query.raised_to {
+                    builder.push(" AND f.raised_at_us < ").push_bind($crate::common::micros(to));
+                }
+                builder.push(" ORDER BY f.raised_at_us, f.id");
+                let rows: Vec<$crate::common::FindingRow> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::stored_finding).collect()
+            }
+
+            async fn finding(&self, id: liuhen_core::id::FindingId) -> $crate::Result<Option<liuhen_core::compliance::StoredFinding>> {
+                let sql = format!(
+                    "SELECT {} FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id WHERE f.id = $1",
+                    $crate::common::FINDING_COLUMNS
+                );
+                let row: Option<$crate::common::FindingRow> =
+                    sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::common::stored_finding).transpose()
             }
 
             async fn case(&self, id: liuhen_core::id::CaseId) -> $crate::Result<Option<liuhen_core::case::Case>> {
@@ -615,8 +713,50 @@ macro_rules! impl_meta_store {
                         Mutation::NoteInterruption(note) => sqlx::query("INSERT INTO interruption_notes (before_media, after_media, device_id, noted_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(note.before.to_string()).bind(note.after.to_string()).bind(note.device_id.to_string())
                             .bind(micros(note.noted_at)).bind(serde_json::to_string(note).expect("notes serialise")),
+                        Mutation::LabelRecording(label) => sqlx::query(
+                            "INSERT INTO recording_labels (media_id, sequence, item, location, label, officer_id, labeled_at_us, labeled_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        )
+                        .bind(label.media_id.to_string())
+                        .bind(i64::from(label.sequence))
+                        .bind(enum_text(&label.item))
+                        .bind(&label.location)
+                        .bind(&label.label)
+                        .bind(label.officer_id.map(|id| id.to_string()))
+                        .bind(micros(label.labeled_at))
+                        .bind(&label.labeled_by),
+                        Mutation::RaiseFinding(stored) if stored.resolution.is_some() => {
+                            return Err($crate::StoreError::Conflict(format!(
+                                "finding {} ({}) came to be raised already resolved; a finding is raised open and resolved by an event of its own, so nothing was changed",
+                                stored.id, stored.finding.key
+                            )));
+                        }
+                        Mutation::RaiseFinding(stored) => sqlx::query(
+                            "INSERT INTO findings (id, key, generation, rule_id, pack_id, pack_version, severity, case_id, unit_id, officer_id, raised_at_us, raised_by, finding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                        )
+                        .bind(stored.id.to_string())
+                        .bind(&stored.finding.key)
+                        .bind(i64::from(stored.generation))
+                        .bind(&stored.finding.rule_id)
+                        .bind(&stored.finding.pack_id)
+                        .bind(&stored.finding.pack_version)
+                        .bind(enum_text(&stored.finding.severity))
+                        .bind(stored.finding.case_id.map(|id| id.to_string()))
+                        .bind(stored.finding.unit_id.map(|id| id.to_string()))
+                        .bind(stored.finding.officer_id.map(|id| id.to_string()))
+                        .bind(micros(stored.raised_at))
+                        .bind(&stored.raised_by)
+                        .bind(serde_json::to_string(&stored.finding).expect("findings serialise")),
+                        Mutation::ResolveFinding(resolution) => sqlx::query(
+                            "INSERT INTO finding_resolutions (finding_id, kind, note, officer_id, at_us, resolved_by) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(resolution.finding_id.to_string())
+                        .bind(enum_text(&resolution.kind))
+                        .bind(&resolution.note)
+                        .bind(resolution.officer_id.map(|id| id.to_string()))
+                        .bind(micros(resolution.at))
+                        .bind(&resolution.by),
                     };
-                    query.execute(&mut *connection).await.map_err(constraint_or_db)?;
+                    query.execute(&mut *connection).await.map_err(|error| refused(mutation, error))?;
                 }
             }
             // Entries and nodes go in as multi-row inserts: one statement per
@@ -653,6 +793,31 @@ macro_rules! impl_meta_store {
 
         fn db(error: sqlx::Error) -> $crate::StoreError {
             $crate::StoreError::Database(error)
+        }
+
+        /// A mutation the database refused. Where a unique key keeps
+        /// something from happening twice (a label number, a finding's
+        /// generation, a resolution), the sentence says what already
+        /// happened; everything else is as [`constraint_or_db`] says.
+        fn refused(mutation: &liuhen_core::mutation::Mutation, error: sqlx::Error) -> $crate::StoreError {
+            use liuhen_core::mutation::Mutation;
+            let duplicate = matches!(&error, sqlx::Error::Database(database_error) if database_error.is_unique_violation());
+            let already = match mutation {
+                Mutation::LabelRecording(label) if duplicate => format!(
+                    "recording {} already has label number {}, perhaps added by someone else at the same time; nothing was changed. Read its labels again and add the next one",
+                    label.media_id, label.sequence
+                ),
+                Mutation::RaiseFinding(stored) if duplicate => format!(
+                    "the finding {} (generation {}) has already been raised, perhaps by a refresh running at the same time; nothing was changed. Read the findings again and raise only what is new",
+                    stored.finding.key, stored.generation
+                ),
+                Mutation::ResolveFinding(resolution) if duplicate => format!(
+                    "finding {} has already been resolved, and a finding is resolved only once; nothing was changed",
+                    resolution.finding_id
+                ),
+                _ => return constraint_or_db(error),
+            };
+            $crate::StoreError::Conflict(already)
         }
 
         /// Unique-key violations are something a user can cause (a login that

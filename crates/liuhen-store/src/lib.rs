@@ -17,14 +17,15 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use liuhen_core::case::{Approval, Case, RecordingLink, StageStep};
 use liuhen_core::complaint::{Complaint, ComplaintOutcome};
+use liuhen_core::compliance::StoredFinding;
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::document::{Document, Signature};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::id::{CaseId, DeviceId, DocumentId, MediaId, UserId};
+use liuhen_core::id::{CaseId, DeviceId, DocumentId, FindingId, MediaId, UnitId, UserId};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
-use liuhen_core::recording::{InterruptionNote, Recording};
+use liuhen_core::recording::{InterruptionNote, Recording, RecordingLabel};
 
 mod common;
 pub mod postgres;
@@ -51,6 +52,19 @@ pub struct RecordingQuery {
     pub device: Option<DeviceId>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
+}
+
+/// Which findings to list. Every condition given must hold; `unit` is the
+/// finding's own unit (not the units under it); times select on when the
+/// finding was raised, `raised_from` inclusive, `raised_to` not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FindingQuery {
+    /// Only findings not yet resolved.
+    pub open_only: bool,
+    pub case: Option<CaseId>,
+    pub unit: Option<UnitId>,
+    pub raised_from: Option<Timestamp>,
+    pub raised_to: Option<Timestamp>,
 }
 
 /// A signed checkpoint the ledger issued.
@@ -146,6 +160,9 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn recordings(&self, query: &RecordingQuery) -> Result<Vec<Recording>>;
     /// Explanations of interruptions, of one device or of all.
     async fn interruption_notes(&self, device: Option<DeviceId>) -> Result<Vec<InterruptionNote>>;
+    /// Labels of AV records that belong to no case, of one recording or of
+    /// all, ordered by recording, then sequence.
+    async fn recording_labels(&self, media: Option<MediaId>) -> Result<Vec<RecordingLabel>>;
 
     // Cases (案件).
     async fn case(&self, id: CaseId) -> Result<Option<Case>>;
@@ -167,6 +184,13 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn case_links(&self, case: CaseId) -> Result<Vec<RecordingLink>>;
     /// The cases a recording is linked to, in the order it was linked.
     async fn recording_links(&self, media: MediaId) -> Result<Vec<RecordingLink>>;
+
+    // Compliance (合规检查).
+    /// Findings matching `query`, each with its resolution if resolved,
+    /// ordered by when they were raised, then id.
+    async fn findings(&self, query: &FindingQuery) -> Result<Vec<StoredFinding>>;
+    /// One finding with its resolution if resolved.
+    async fn finding(&self, id: FindingId) -> Result<Option<StoredFinding>>;
 
     // Ledger.
     /// The number of entries: one more than the highest index.
