@@ -1,5 +1,8 @@
 //! Printed forms (文书打印): each enforcement document and the case file
-//! index (案卷目录) as PDF, laid out by typst from one template.
+//! index (案卷目录) as PDF, laid out by typst from one template; the AV
+//! record checklist (音像记录事项清单) and the misconduct findings report
+//! (执法过错情况报告) as PDF ([`reports`], each from its own template) and
+//! as XLSX ([`xlsx`]).
 //!
 //! The data goes in through typst's `sys.inputs`, never spliced into markup,
 //! so nothing a user typed can change the layout. Chinese needs a CJK font:
@@ -16,9 +19,20 @@ use liuhen_core::document::{field_label_zh, Document, Signature, Signer};
 use liuhen_core::id::OfficerId;
 use typst::foundations::{Array, Dict, IntoValue, Value};
 use typst::layout::PagedDocument;
-use typst_as_lib::TypstEngine;
+use typst_as_lib::{TypstEngine, TypstTemplateCollection};
 
-const TEMPLATE: &str = include_str!("../templates/form.typ");
+pub mod reports;
+pub mod xlsx;
+
+pub use xlsx::{av_checklist_xlsx, misconduct_report_xlsx};
+
+/// The templates, by the name each is compiled under.
+const FORM: &str = "/form.typ";
+const TEMPLATES: [(&str, &str); 3] = [
+    (FORM, include_str!("../templates/form.typ")),
+    (reports::AV_CHECKLIST, include_str!("../templates/av-checklist.typ")),
+    (reports::MISCONDUCT_REPORT, include_str!("../templates/misconduct-report.typ")),
+];
 
 /// Font families tried in order; the first CJK family found sets the text.
 const FAMILIES: [&str; 7] = [
@@ -48,6 +62,8 @@ pub enum PrintError {
     Layout(String),
     #[error("the PDF could not be written: {0}")]
     Pdf(String),
+    #[error("the spreadsheet could not be written: {0}")]
+    Xlsx(String),
 }
 
 /// Who is who, for printing names instead of ids.
@@ -75,7 +91,7 @@ impl Directory {
 
 /// Lays out forms; made once (it loads the fonts), used for many.
 pub struct Printer {
-    engine: TypstEngine<typst_as_lib::TypstTemplateMainFile>,
+    engine: TypstEngine<TypstTemplateCollection>,
     zone: TimeZone,
 }
 
@@ -118,7 +134,7 @@ impl Printer {
             .filter(|path| is_cjk(path) || path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("DejaVuSans")))
             .filter_map(|path| std::fs::read(path).ok())
             .collect();
-        let engine = TypstEngine::builder().main_file(TEMPLATE).fonts(fonts).build();
+        let engine = TypstEngine::builder().fonts(fonts).with_static_source_file_resolver(TEMPLATES).build();
         Ok(Self { engine, zone })
     }
 
@@ -303,11 +319,17 @@ impl Printer {
         inputs.insert("title".into(), title.into_value());
         inputs.insert("subtitle".into(), subtitle.into_value());
         inputs.insert("footer".into(), footer.into_value());
-        inputs.insert("fonts".into(), Value::Array(FAMILIES.iter().map(|family| family.into_value()).collect::<Array>()));
         inputs.insert("info".into(), Value::Array(info.into_iter().collect()));
         inputs.insert("sections".into(), Value::Array(sections.into_iter().collect()));
+        self.compile(FORM, inputs)
+    }
+
+    /// Lays out `template` over `inputs` (which gain the font list) and
+    /// writes the PDF.
+    fn compile(&self, template: &str, mut inputs: Dict) -> Result<Vec<u8>, PrintError> {
+        inputs.insert("fonts".into(), Value::Array(FAMILIES.iter().map(|family| family.into_value()).collect::<Array>()));
         let document: PagedDocument =
-            self.engine.compile_with_input(inputs).output.map_err(|error| PrintError::Layout(error.to_string()))?;
+            self.engine.compile_with_input(template, inputs).output.map_err(|error| PrintError::Layout(error.to_string()))?;
         typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|errors| PrintError::Pdf(format!("{errors:?}")))
     }
 }
@@ -350,6 +372,9 @@ fn collect_font_files(dir: &Path, files: &mut Vec<PathBuf>, depth: u32) {
         }
     }
 }
+
+#[cfg(test)]
+mod report_tests;
 
 #[cfg(test)]
 mod tests {
