@@ -65,9 +65,155 @@ pub enum Command {
     /// Login accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Policy packs (规范包): each agency's regulation as data. List, show, validate a pack file, or choose the one in force.
+    #[command(subcommand)]
+    Pack(PackCommand),
+    /// Compliance (合规检查): bring findings up to date with the pack in force and list them; deadlines, explanations, the AV record checklist, the misconduct report.
+    Compliance(ComplianceArgs),
+    /// AV records (音像记录) that belong to no case: label them (信息标注) so they are accounted for.
+    #[command(subcommand)]
+    Recording(RecordingCommand),
     /// Measure performance (vault copy speed, ledger throughput, proofs, verify).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackCommand {
+    /// The built-in packs, and which one is in force.
+    List,
+    /// A pack's rules, each with its article and what it asks. Default: the pack in force.
+    Show {
+        /// A built-in pack's id or a pack file.
+        #[arg(value_name = "NAME|FILE")]
+        pack: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a pack file; exits 0 when it loads, else names the line of the first problem.
+    Validate {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Choose the pack in force from now on (written to liuhen.toml and recorded in the ledger).
+    Use {
+        #[arg(value_name = "NAME|FILE")]
+        pack: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ComplianceArgs {
+    /// Only this case (number or id).
+    #[arg(long, value_name = "CASE")]
+    pub case: Option<String>,
+    /// Only this unit (code) and the units under it.
+    #[arg(long, value_name = "CODE")]
+    pub unit: Option<String>,
+    /// Also findings already resolved.
+    #[arg(long)]
+    pub all: bool,
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<ComplianceCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComplianceCommand {
+    /// What falls due soon (the next 24 or 48 hours), per officer and unit.
+    Deadlines {
+        /// How far ahead, e.g. 24h or 48h.
+        #[arg(long, default_value = "48h")]
+        within: String,
+        /// Only this officer (badge number).
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+        /// Only this unit (code) and the units under it.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that a leader, legal reviewer or inspector accepted an explanation of a finding (情况说明); it is then resolved and not raised again.
+    Waive {
+        #[arg(long, value_name = "ID")]
+        finding: String,
+        /// Badge number of the leader, legal reviewer or inspector accepting it.
+        #[arg(long, value_name = "BADGE")]
+        officer: String,
+        #[arg(long)]
+        explanation: String,
+    },
+    /// The AV record checklist of a case (行政执法音像记录事项清单, 厦门 附件2).
+    Checklist {
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// Write it as XLSX.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
+        /// Write it as PDF.
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The misconduct findings report (执法过错情况) of a unit for a period.
+    Report {
+        /// The unit (code) and the units under it; default: the whole agency.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What to say when recording starts (口述内容, 厦门 附件1), filled in from the case.
+    Statement {
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// The recorded item: 现场检查, 询问, 送达, 行政强制.
+        #[arg(long)]
+        item: String,
+        /// Where (具体地点).
+        #[arg(long, default_value = "")]
+        place: String,
+        /// The document served or the decision executed.
+        #[arg(long, default_value = "")]
+        document: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordingCommand {
+    /// Label an AV record that belongs to no case (信息标注, 厦门 五: within 48 h), recorded in the ledger.
+    Label {
+        /// Media id or SHA-256.
+        #[arg(long, value_name = "MEDIA")]
+        media: String,
+        /// What it shows: 现场检查, 调查取证, 证据保全, 询问, 听证, 送达, 行政强制, 其他.
+        #[arg(long)]
+        item: String,
+        #[arg(long, default_value = "")]
+        location: String,
+        #[arg(long)]
+        label: String,
+        /// Badge number of the officer labelling it.
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +239,9 @@ pub struct InitArgs {
     /// A file holding the first administrator's password. Without it, LIUHEN_ADMIN_PASSWORD is used, or a password is generated and printed once.
     #[arg(long, value_name = "FILE")]
     pub admin_password_file: Option<PathBuf>,
+    /// The policy pack (规范包) in force: a built-in one (wenshang-cgj, yexian-jtys, fengtai-jd, dalian-gxq-cgj, xiamen-cgj) or a pack file. Can be chosen later with `liuhen pack use`.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub pack: Option<String>,
 }
 
 #[derive(Debug, Args)]

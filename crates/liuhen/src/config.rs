@@ -30,6 +30,27 @@ pub struct Config {
     pub server: ServerConfig,
     #[serde(default)]
     pub ingest: IngestSettings,
+    #[serde(default)]
+    pub compliance: ComplianceSettings,
+}
+
+/// The policy pack in force and how often findings are brought up to date.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ComplianceSettings {
+    /// The policy pack (规范包) in force: a built-in pack's id
+    /// (`liuhen pack list`) or the path of a pack file (relative paths are
+    /// read from the data directory). Unset: no compliance checks.
+    pub pack: Option<String>,
+    /// `liuhen serve` re-checks every so many seconds (deadlines pass
+    /// without any event), and soon after each change it records.
+    pub refresh_seconds: u64,
+}
+
+impl Default for ComplianceSettings {
+    fn default() -> Self {
+        Self { pack: None, refresh_seconds: 60 }
+    }
 }
 
 /// Offloading devices at a collection workstation (采集站). The limits here
@@ -97,6 +118,43 @@ impl IngestSettings {
                 .unwrap_or_else(|| "workstation".into())
         })
     }
+}
+
+/// A built-in pack by id, or a pack file (a relative path is read from
+/// `data_dir`).
+pub fn load_pack(data_dir: &Path, name: &str) -> anyhow::Result<liuhen_core::pack::PolicyPack> {
+    if let Some(pack) = liuhen_core::pack::PolicyPack::builtin(name) {
+        return Ok(pack?);
+    }
+    let path = data_dir.join(name);
+    if !name.ends_with(".toml") && !path.exists() {
+        let known: Vec<&str> = liuhen_core::pack::BUILTIN.iter().map(|(id, _)| *id).collect();
+        bail!("there is no built-in policy pack `{name}` (they are {}), and no pack file {}", known.join(", "), path.display());
+    }
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the policy pack {}", path.display()))?;
+    Ok(liuhen_core::pack::PolicyPack::parse(&text, &path.display().to_string())?)
+}
+
+/// Makes `name` (a built-in pack's id, or a pack file given on the command
+/// line) ready to be put in force for `data_dir`: a file is validated and
+/// copied to `DATA/packs/<id>.toml`, so the instance keeps the exact text
+/// it runs under. Returns the pack and the name to write into liuhen.toml.
+pub fn adopt_pack(data_dir: &Path, name: &str) -> anyhow::Result<(liuhen_core::pack::PolicyPack, String)> {
+    if let Some(pack) = liuhen_core::pack::PolicyPack::builtin(name) {
+        return Ok((pack?, name.to_owned()));
+    }
+    let source = Path::new(name);
+    if !source.exists() {
+        let known: Vec<&str> = liuhen_core::pack::BUILTIN.iter().map(|(id, _)| *id).collect();
+        bail!("there is no built-in policy pack `{name}` (they are {}), and no pack file {name}", known.join(", "));
+    }
+    let text = std::fs::read_to_string(source).with_context(|| format!("cannot read the policy pack {name}"))?;
+    let pack = liuhen_core::pack::PolicyPack::parse(&text, name)?;
+    let stored = format!("packs/{}.toml", pack.id);
+    let target = data_dir.join(&stored);
+    std::fs::create_dir_all(data_dir.join("packs")).with_context(|| format!("cannot create {}", data_dir.join("packs").display()))?;
+    std::fs::write(&target, &text).with_context(|| format!("cannot write {}", target.display()))?;
+    Ok((pack, stored))
 }
 
 /// Reads `+08:00`, `-05:30`, `+0800` or `Z`.
@@ -190,7 +248,7 @@ pub struct ServerConfig {
 /// test settings) belong to the command line or to tools, not to this
 /// struct, and must not make the configuration invalid. A misspelt nested
 /// key (`LIUHEN_VAULT__ENDPIONT`) is still refused.
-const ENV_KEYS: [&str; 5] = ["database_url", "vault", "ledger", "server", "ingest"];
+const ENV_KEYS: [&str; 6] = ["database_url", "vault", "ledger", "server", "ingest", "compliance"];
 
 /// Whether the environment variable `LIUHEN_<key>` (prefix already removed,
 /// lower-cased) is part of the configuration.
@@ -215,7 +273,17 @@ impl Config {
             },
             server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false, session_hours: 12 },
             ingest: IngestSettings::default(),
+            compliance: ComplianceSettings::default(),
         }
+    }
+
+    /// The policy pack in force, loaded and validated; `None` when no pack
+    /// is chosen.
+    pub fn policy_pack(&self) -> anyhow::Result<Option<liuhen_core::pack::PolicyPack>> {
+        let Some(name) = self.compliance.pack.as_deref().map(str::trim).filter(|name| !name.is_empty()) else {
+            return Ok(None);
+        };
+        load_pack(&self.data_dir, name).map(Some)
     }
 
     /// Loads the configuration for a data directory.

@@ -396,7 +396,7 @@ pub async fn complaint(instance: &Instance, command: ComplaintCommand) -> anyhow
     Ok(ExitCode::SUCCESS)
 }
 
-fn printer(instance: &Instance) -> anyhow::Result<liuhen_print::Printer> {
+pub(crate) fn printer(instance: &Instance) -> anyhow::Result<liuhen_print::Printer> {
     Ok(liuhen_print::Printer::new(&[], jiff::tz::TimeZone::fixed(instance.config.ingest.offset()?))?)
 }
 

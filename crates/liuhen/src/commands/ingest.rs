@@ -53,7 +53,10 @@ pub(super) enum Target<'a> {
 /// `liuhen ingest` into the local instance.
 pub async fn run(instance: &Instance, args: IngestArgs) -> anyhow::Result<ExitCode> {
     liuhen_collect::media::check_tools()?;
-    run_with(Target::Local(instance), &instance.config, args).await
+    let code = run_with(Target::Local(instance), &instance.config, args).await?;
+    // What was offloaded is checked against the pack in force right away.
+    super::compliance::refresh_quietly(instance).await;
+    Ok(code)
 }
 
 /// `liuhen ingest --server URL`: upload to a central server instead.

@@ -48,12 +48,29 @@ pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -
         Some(password) => (password.to_owned(), false),
         None => super::secret_from(args.admin_password_file.as_deref(), "LIUHEN_ADMIN_PASSWORD")?,
     };
+    if let Some(name) = &args.pack {
+        // Checked before anything is created: a bad pack leaves no half instance.
+        if liuhen_core::pack::PolicyPack::builtin(name).is_none() {
+            let text = std::fs::read_to_string(name).with_context(|| format!("cannot read the policy pack {name}"))?;
+            liuhen_core::pack::PolicyPack::parse(&text, name)?;
+        } else {
+            liuhen_core::pack::PolicyPack::builtin(name).expect("checked")?;
+        }
+    }
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     let origin = args.origin.clone().unwrap_or_else(|| format!("liuhen.local/{}", args.agency_code));
     let mut config = Config::defaults(data);
     config.ledger.origin = origin.clone();
     config.database_url = args.database_url.clone();
     config.ledger.cosign_sm2 = args.sm2;
+    let pack = match &args.pack {
+        Some(name) => {
+            let (pack, stored) = crate::config::adopt_pack(data, name)?;
+            config.compliance.pack = Some(stored);
+            Some(pack)
+        }
+        None => None,
+    };
     create_signing_key(&config.signing_key_path())?;
     if args.sm2 {
         crate::instance::create_sm2_signing_key(&config.sm2_signing_key_path(), &origin)?;
@@ -105,6 +122,9 @@ pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -
             vec![Mutation::CreateUser(admin)],
         )
         .await?;
+    if let Some(pack) = &pack {
+        liuhen_compliance::record_selection(ledger, pack, &actor).await?;
+    }
     ledger.checkpoint().await?;
     Ok(Created {
         database_url: config.database_url(),
@@ -148,10 +168,11 @@ struct FileConfig<'a> {
     ledger: &'a crate::config::LedgerSettings,
     server: &'a crate::config::ServerConfig,
     ingest: &'a crate::config::IngestSettings,
+    compliance: &'a crate::config::ComplianceSettings,
 }
 
 impl<'a> From<&'a Config> for FileConfig<'a> {
     fn from(config: &'a Config) -> Self {
-        Self { database_url: &config.database_url, ledger: &config.ledger, server: &config.server, ingest: &config.ingest }
+        Self { database_url: &config.database_url, ledger: &config.ledger, server: &config.server, ingest: &config.ingest, compliance: &config.compliance }
     }
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod case;
+mod compliance;
 mod directory;
 mod ingest;
 mod init;
@@ -28,6 +29,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = crate::config::Config::load(&data, config.as_deref())?;
             ingest::run_remote(&config, args).await
         }
+        Command::Pack(ref command) if !matches!(command, crate::cli::PackCommand::Use { .. }) => {
+            compliance::pack_without_instance(&data, config.as_deref(), command)
+        }
         Command::Ledger(crate::cli::LedgerCommand::VerifyProof { proof, keys, entry }) => {
             ledger::verify_proof(&proof, &keys, entry.as_deref())
         }
@@ -47,6 +51,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Officer(command) => directory::officer(&instance, command).await,
                 Command::Device(command) => directory::device(&instance, command).await,
                 Command::User(command) => directory::user(&instance, command).await,
+                Command::Pack(crate::cli::PackCommand::Use { pack }) => compliance::use_pack(&instance, &pack).await,
+                Command::Pack(_) => unreachable!("handled above"),
+                Command::Compliance(args) => compliance::run(&instance, args).await,
+                Command::Recording(command) => compliance::recording(&instance, command).await,
                 Command::Init(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
             };
             // Whatever happened, what was recorded gets a signed checkpoint.

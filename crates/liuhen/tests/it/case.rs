@@ -1,11 +1,9 @@
 //! `liuhen case`: cases walked through their stages by the real binary, on
 //! both databases, and every refusal naming the article it enforces.
 
-#[macro_use]
-mod support;
 
 use serde_json::Value;
-use support::{text, Instance};
+use crate::support::{text, Instance};
 
 on_both_backends!(
     a_penalty_case_runs_from_intake_to_conclusion,
@@ -463,7 +461,7 @@ async fn a_recording_links_to_a_stage_the_case_reached(postgres: bool) {
     assert!(output.status.success(), "{}", text(&output));
     let recorded = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(3);
     let camera = instance.dir.path().join("CAMERA");
-    support::video_clip(recorded, &camera.join("DCIM/clip.mp4"));
+    crate::support::video_clip(recorded, &camera.join("DCIM/clip.mp4"));
     let summary = json(&instance, &["ingest", camera.to_str().unwrap(), "--device", "DSJ-L-1", "--json"]);
     let media = summary["devices"][0]["files"][0]["media_id"].as_str().unwrap().to_owned();
     let sha256 = summary["devices"][0]["files"][0]["sha256"].as_str().unwrap().to_owned();

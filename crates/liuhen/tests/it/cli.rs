@@ -1,13 +1,11 @@
 //! End-to-end tests of the `liuhen` binary: real processes, real files, a
 //! real SQLite file and a real PostgreSQL database.
 
-#[macro_use]
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{random_bytes, text, Instance};
+use crate::support::{random_bytes, text, Instance};
 
 on_both_backends!(
     put_prove_and_verify,

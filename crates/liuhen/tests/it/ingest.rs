@@ -2,8 +2,6 @@
 //! ffmpeg generates (H.264 and H.265 video with a burned-in clock, WAV and
 //! MP3 audio, JPEG photos with EXIF), and the bad things cameras hold.
 
-#[macro_use]
-mod support;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -14,7 +12,7 @@ use std::sync::OnceLock;
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use support::{text, Instance};
+use crate::support::{text, Instance};
 
 on_both_backends!(a_camera_is_offloaded_checked_registered_and_cleared, several_cameras_at_once_and_their_interruptions);
 
@@ -480,7 +478,7 @@ async fn killed_ingest(postgres: bool) {
         .collect();
     // A long recording, long enough to be killed in the middle of.
     let big = camera.join(camera_name(at + SignedDuration::from_mins(5), false, "MP4"));
-    std::fs::write(&big, support::random_bytes(400 << 20, 7)).unwrap();
+    std::fs::write(&big, crate::support::random_bytes(400 << 20, 7)).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
         .args(["ingest", camera.to_str().unwrap(), "--clear-device", "--json"])
@@ -536,7 +534,7 @@ async fn pulled_camera(postgres: bool) {
     let camera = instance.dir.path().join("CAMERA");
     let long = camera.join(camera_name(Timestamp::now() - SignedDuration::from_mins(40), false, "MP4"));
     std::fs::create_dir_all(&camera).unwrap();
-    let content = support::random_bytes(400 << 20, 5);
+    let content = crate::support::random_bytes(400 << 20, 5);
     std::fs::write(&long, &content).unwrap();
 
     let child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
@@ -606,7 +604,7 @@ async fn full_disk() {
     let camera = place.path().join("CAMERA");
     std::fs::create_dir_all(&camera).unwrap();
     let big = camera.join(camera_name(Timestamp::now() - SignedDuration::from_mins(30), false, "MP4"));
-    std::fs::write(&big, support::random_bytes(80 << 20, 3)).unwrap();
+    std::fs::write(&big, crate::support::random_bytes(80 << 20, 3)).unwrap();
 
     let output = run(&["ingest", camera.to_str().unwrap(), "--clear-device", "--json"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));

@@ -2,8 +2,6 @@
 //! files to a real `liuhen serve` process over loopback (tus 1.0), survives
 //! the server going away mid-upload, and is refused with a wrong token.
 
-#[macro_use]
-mod support;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -13,7 +11,7 @@ use std::time::{Duration, Instant};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use support::{random_bytes, text, Instance};
+use crate::support::{random_bytes, text, Instance};
 
 on_both_backends!(a_workstation_uploads_to_the_server_and_survives_its_restart);
 
@@ -94,12 +92,12 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
         .map(|number| {
             let at = start + SignedDuration::from_mins(number);
             let path = camera.join("DCIM").join(name(at));
-            support::video_clip(at, &path);
+            crate::support::video_clip(at, &path);
             path
         })
         .collect();
     let broken = camera.join("DCIM").join(name(start + SignedDuration::from_mins(5)));
-    support::video_clip(start + SignedDuration::from_mins(5), &broken);
+    crate::support::video_clip(start + SignedDuration::from_mins(5), &broken);
     let whole = std::fs::read(&broken).unwrap();
     std::fs::write(&broken, &whole[..whole.len() / 2]).unwrap();
 
@@ -178,7 +176,7 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let output = central.run(&["device", "revoke-tokens", "--serial", WORKSTATION]);
     assert!(output.status.success() && text(&output).contains("revoked 1 token"), "{}", text(&output));
     let another = camera.join("DCIM").join(name(start + SignedDuration::from_mins(30)));
-    support::video_clip(start + SignedDuration::from_mins(30), &another);
+    crate::support::video_clip(start + SignedDuration::from_mins(30), &another);
     let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
         .args(["ingest", camera.to_str().unwrap(), "--server", &format!("http://{address}"), "--token-file", token_file.to_str().unwrap()])
         .args(["--clear-device"])

@@ -1,6 +1,5 @@
 //! What the binary's end-to-end tests share: an initialised instance in a
 //! temporary directory, run as a real process.
-#![allow(dead_code)] // each test binary uses its own part
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,242 @@
+//! `liuhen pack` and `liuhen compliance` end to end, on both databases:
+//! real footage offloaded late and never linked raises findings citing
+//! 厦门 五, a leader's accepted explanation resolves one for good, new facts
+//! resolve others, and the case's AV record checklist and the misconduct
+//! report are printed.
+
+use std::path::Path;
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+
+use crate::support::{text, video_clip, Instance};
+
+on_both_backends!(late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanation, a_case_checklist_and_report_are_printed,);
+
+const SERIAL: &str = "DSJ-X5-0042";
+const BADGE: &str = "0203001";
+const LEADER: &str = "0203099";
+
+fn run_ok(instance: &Instance, args: &[&str]) -> String {
+    let output = instance.run(args);
+    assert!(output.status.success(), "{args:?}: {}", text(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn json(instance: &Instance, args: &[&str]) -> Value {
+    let output = instance.run(args);
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{args:?}: {error}: {}", text(&output)))
+}
+
+async fn xiamen(postgres: bool) -> Instance {
+    let instance = Instance::new(postgres).await;
+    assert!(run_ok(&instance, &["pack", "use", "xiamen-cgj"]).contains("厦门市城市管理行政执法局关于规范城管部门执法记录仪使用的通知"));
+    assert!(run_ok(&instance, &["pack", "list"]).contains("xiamen-cgj       2021.04-1"), "the pack in force is marked");
+    for args in [
+        &["unit", "add", "--name", "思明区大队一中队", "--code", "SM01"][..],
+        &["officer", "add", "--name", "张伟", "--badge", BADGE, "--certificate", "闽执350200011", "--unit", "SM01"],
+        &["officer", "add", "--name", "李娜", "--badge", "0203002", "--certificate", "闽执350200012", "--unit", "SM01"],
+        &["officer", "add", "--name", "王强", "--badge", LEADER, "--certificate", "闽执350200001", "--unit", "SM01", "--role", "leader"],
+        &["device", "add", "--serial", SERIAL, "--kind", "body-camera", "--officer", BADGE, "--unit", "SM01"],
+    ] {
+        run_ok(&instance, args);
+    }
+    instance
+}
+
+/// A camera folder holding one clip recorded `ago` before now.
+fn camera_with_clip(instance: &Instance, name: &str, ago: SignedDuration) -> std::path::PathBuf {
+    let camera = instance.dir.path().join(name);
+    let recorded = Timestamp::now() - ago;
+    let local = recorded.to_zoned(TimeZone::fixed(jiff::tz::offset(8)));
+    let file = format!("DSJ_{SERIAL}_{BADGE}_{}.MP4", local.strftime("%Y%m%d_%H%M%S"));
+    video_clip(recorded, &camera.join("DCIM").join(file));
+    std::fs::write(camera.join("DEVICE.TXT"), format!("产品序号={SERIAL}\n警号={BADGE}\n")).unwrap();
+    camera
+}
+
+fn open_rules(findings: &Value) -> Vec<String> {
+    let mut rules: Vec<String> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|stored| stored["resolution"].is_null())
+        .map(|stored| stored["finding"]["rule_id"].as_str().unwrap().to_owned())
+        .collect();
+    rules.sort();
+    rules
+}
+
+async fn late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanation(postgres: bool) {
+    let instance = xiamen(postgres).await;
+    // Recorded three days ago, offloaded only now: late (24 h) and not
+    // linked or labelled within 48 h (厦门 五).
+    let camera = camera_with_clip(&instance, "camera", SignedDuration::from_hours(72));
+    let output = instance.run(&["ingest", camera.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("new finding"), "ingest checks what it offloaded: {}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let media = summary["devices"][0]["files"][0]["media_id"].as_str().unwrap().to_owned();
+
+    let output = instance.run(&["compliance", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "open findings make exit status 1: {}", text(&output));
+    let findings: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(open_rules(&findings), ["link-48h", "upload-24h"], "{findings:#}");
+    for stored in findings.as_array().unwrap() {
+        let finding = &stored["finding"];
+        assert_eq!(finding["source"]["file"], "004_78d39a83e0fe43df.txt");
+        assert_eq!(finding["source"]["article"], "五");
+        assert_eq!(finding["pack_id"], "xiamen-cgj");
+        assert_eq!(finding["pack_version"], "2021.04-1");
+        assert_eq!(finding["subject"]["media_id"], media.as_str());
+        assert_eq!(finding["misconduct"][0]["source"]["article"], "六（五）4");
+    }
+    let listing = String::from_utf8_lossy(&instance.run(&["compliance"]).stdout).into_owned();
+    assert!(listing.contains("[厦门 五]") && listing.contains("未整改"), "{listing}");
+
+    // A refresh with nothing new raises nothing twice.
+    let again = json(&instance, &["compliance", "--json"]);
+    assert_eq!(again.as_array().unwrap().len(), 2);
+
+    // A front-line officer cannot accept an explanation; the leader can.
+    let upload = findings.as_array().unwrap().iter().find(|stored| stored["finding"]["rule_id"] == "upload-24h").unwrap();
+    let upload_id = upload["id"].as_str().unwrap();
+    let refused = instance.run(&["compliance", "waive", "--finding", upload_id, "--officer", BADGE, "--explanation", "外勤三天"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("not a leader, legal reviewer or inspector"), "{}", text(&refused));
+    let empty = instance.run(&["compliance", "waive", "--finding", upload_id, "--officer", LEADER, "--explanation", "  "]);
+    assert!(!empty.status.success() && text(&empty).contains("情况说明"), "{}", text(&empty));
+    run_ok(&instance, &["compliance", "waive", "--finding", upload_id, "--officer", LEADER, "--explanation", "异地执法三天，回单位后即导出（大连 第二十二条）"]);
+    let twice = instance.run(&["compliance", "waive", "--finding", upload_id, "--officer", LEADER, "--explanation", "再次"]);
+    assert!(text(&twice).contains("resolved already"), "{}", text(&twice));
+
+    // Labelled now: still late, so the link finding stays open until explained.
+    run_ok(&instance, &["recording", "label", "--media", &media, "--item", "其他", "--location", "中山路", "--label", "日常巡查", "--officer", BADGE]);
+    let after = json(&instance, &["compliance", "--json", "--all"]);
+    assert_eq!(open_rules(&after), ["link-48h"], "the waived finding is not raised again: {after:#}");
+    let waived = after.as_array().unwrap().iter().find(|stored| stored["id"] == upload_id).unwrap();
+    assert_eq!(waived["resolution"]["kind"], "waiver");
+
+    // A recording ingested in time and labelled at once raises nothing.
+    let fresh = camera_with_clip(&instance, "camera-2", SignedDuration::from_mins(30));
+    let summary = json(&instance, &["ingest", fresh.to_str().unwrap(), "--json"]);
+    let fresh_media = summary["devices"][0]["files"][0]["media_id"].as_str().unwrap().to_owned();
+    let deadlines = json(&instance, &["compliance", "deadlines", "--within", "48h", "--officer", BADGE, "--json"]);
+    let due: Vec<&Value> = deadlines.as_array().unwrap().iter().filter(|item| item["subject"]["media_id"] == fresh_media.as_str()).collect();
+    assert_eq!(due.len(), 1, "linking the fresh recording falls due within 48 h: {deadlines:#}");
+    assert_eq!(due[0]["rule_id"], "link-48h");
+    run_ok(&instance, &["recording", "label", "--media", &fresh_media, "--item", "现场检查", "--label", "巡查"]);
+    assert_eq!(open_rules(&json(&instance, &["compliance", "--json"])), ["link-48h"]);
+
+    // Bad input loses nothing and says what to do.
+    let unknown = instance.run(&["recording", "label", "--media", "0190aaaa-0000-7000-8000-000000000000", "--item", "其他", "--label", "x"]);
+    assert!(text(&unknown).contains("no stored file"), "{}", text(&unknown));
+    let bad_item = instance.run(&["recording", "label", "--media", &media, "--item", "拍照", "--label", "x"]);
+    assert!(text(&bad_item).contains("not a recorded item"), "{}", text(&bad_item));
+    let (ok, report) = instance.verify();
+    assert!(ok, "every finding and resolution is in the ledger, which still verifies: {report}");
+}
+
+async fn a_case_checklist_and_report_are_printed(postgres: bool) {
+    let instance = xiamen(postgres).await;
+    let camera = camera_with_clip(&instance, "camera", SignedDuration::from_mins(40));
+    let summary = json(&instance, &["ingest", camera.to_str().unwrap(), "--json"]);
+    let media = summary["devices"][0]["files"][0]["media_id"].as_str().unwrap().to_owned();
+    let number = "思城管罚〔2026〕7号";
+    run_ok(
+        &instance,
+        &[
+            "case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "占道经营", "--lead", BADGE, "--handler", "0203002",
+            "--party", "person:王五#[x]:350203199001011234", "--number", number,
+        ],
+    );
+    run_ok(&instance, &["case", "stage", "--case", number, "--to", "受案"]);
+    run_ok(&instance, &["case", "link", "--case", number, "--media", &media, "--stage", "受案", "--item", "现场检查", "--location", "中山路12号", "--label", "人行道摆摊"]);
+
+    let checklist = json(&instance, &["compliance", "checklist", "--case", number, "--json"]);
+    let row = &checklist["rows"][0];
+    assert_eq!(row["seq"], 1);
+    assert_eq!(row["act_kind"], "行政处罚");
+    assert_eq!(row["item"], "现场检查");
+    assert_eq!(row["recorder"], "张伟");
+    assert_eq!(row["department"], "思明区大队一中队");
+    assert_eq!(row["preservation"], "完整");
+    let file_name = row["file_name"].as_str().unwrap();
+    assert!(file_name.starts_with("01-思明区大队一中队王五#[x]") && file_name.ends_with("现场检查.mp4"), "厦门 五 naming: {file_name}");
+
+    let xlsx = instance.dir.path().join("清单.xlsx");
+    let pdf = instance.dir.path().join("清单.pdf");
+    run_ok(&instance, &["compliance", "checklist", "--case", number, "--xlsx", xlsx.to_str().unwrap(), "--pdf", pdf.to_str().unwrap()]);
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK", "an XLSX is a zip");
+    // pdftotext spaces out mixed scripts (`7 号`): compare without spaces.
+    let printed = pdf_text(&pdf).replace(' ', "");
+    for expected in ["行政执法音像记录事项清单", number, "现场检查", "中山路12号", "王五#[x]"] {
+        assert!(printed.contains(expected), "{expected} missing from the printed checklist:\n{printed}");
+    }
+
+    let statement = run_ok(&instance, &["compliance", "statement", "--case", number, "--item", "现场检查", "--place", "中山路12号"]);
+    assert!(statement.contains("执法人员张伟、李娜") && statement.contains("具体地点是中山路12号"), "{statement}");
+
+    // A finding to report: the case's recording is fine, an unplayable
+    // one is not linked in time… simplest, an unlinked recording backdated.
+    let late = camera_with_clip(&instance, "camera-late", SignedDuration::from_hours(60));
+    run_ok(&instance, &["ingest", late.to_str().unwrap()]);
+    let today = Timestamp::now().to_zoned(TimeZone::fixed(jiff::tz::offset(8))).date();
+    let from = today.yesterday().unwrap().to_string();
+    let to = today.to_string();
+    let report = json(&instance, &["compliance", "report", "--unit", "SM01", "--from", &from, "--to", &to, "--json"]);
+    assert_eq!(report["total"], 2, "{report:#}");
+    let section = report["sections"].as_array().unwrap().iter().find(|section| section["item_id"] == "6-5-4").unwrap();
+    assert_eq!(section["rows"].as_array().unwrap().len(), 2);
+    let report_pdf = instance.dir.path().join("报告.pdf");
+    run_ok(&instance, &["compliance", "report", "--from", &from, "--to", &to, "--pdf", report_pdf.to_str().unwrap()]);
+    assert!(pdf_text(&report_pdf).contains("执法过错情况"));
+    let backwards = instance.run(&["compliance", "report", "--from", &to, "--to", &from]);
+    assert!(text(&backwards).contains("before it starts"), "{}", text(&backwards));
+}
+
+fn pdf_text(path: &Path) -> String {
+    let output = std::process::Command::new("pdftotext").args(["-layout"]).arg(path).arg("-").output().expect("pdftotext (poppler-utils) is installed");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pack_files_are_validated_pointing_at_the_line_and_can_be_put_in_force() {
+    let instance = Instance::new(false).await;
+    let output = instance.run(&["compliance"]);
+    assert!(text(&output).contains("no policy pack is in force"), "{}", text(&output));
+
+    let good = include_str!("../../../../packs/dalian-gxq-cgj.toml").replace("id = \"dalian-gxq-cgj\"", "id = \"dalian-local\"");
+    let good_path = instance.file("dalian-local.toml", good.as_bytes());
+    let output = instance.run(&["pack", "validate", good_path.to_str().unwrap()]);
+    assert!(output.status.success() && text(&output).contains("有效 valid: dalian-local"), "{}", text(&output));
+
+    let bad = good.replacen("within = \"24h\"", "within = \"-3 hours\"", 1);
+    let line = bad.lines().position(|line| line.contains("-3 hours")).unwrap() + 1;
+    let bad_path = instance.file("bad.toml", bad.as_bytes());
+    let output = instance.run(&["pack", "validate", bad_path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).contains(&format!("bad.toml:{line}:")), "names line {line}: {}", text(&output));
+    let missing = good.replacen("003_2ac90c2d08cca6b0.txt 第六条", "003_2ac90c2d08cca6b0.txt 第三十一条", 1);
+    let missing_path = instance.file("missing.toml", missing.as_bytes());
+    let output = instance.run(&["pack", "validate", missing_path.to_str().unwrap()]);
+    assert!(text(&output).contains("has no article `第三十一条`"), "{}", text(&output));
+    let refused = instance.run(&["pack", "use", bad_path.to_str().unwrap()]);
+    assert!(!refused.status.success(), "a bad pack is never put in force");
+
+    run_ok(&instance, &["pack", "use", good_path.to_str().unwrap()]);
+    assert!(instance.data().join("packs/dalian-local.toml").exists(), "the instance keeps the text it runs under");
+    let shown = run_ok(&instance, &["pack", "show"]);
+    assert!(shown.contains("emergency-start-approved") && shown.contains("[大连 第六条]"), "{shown}");
+    let output = instance.run(&["compliance"]);
+    assert!(output.status.success(), "nothing recorded, nothing found: {}", text(&output));
+    let entries: Vec<Value> = (0..40)
+        .map_while(|index| {
+            let output = instance.run(&["ledger", "entry", "--index", &index.to_string()]);
+            output.status.success().then(|| serde_json::from_slice(&output.stdout).unwrap())
+        })
+        .collect();
+    assert!(entries.iter().any(|entry| entry["action"] == "pack.selected"), "choosing a pack is recorded in the ledger");
+}

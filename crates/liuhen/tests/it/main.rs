@@ -1,0 +1,11 @@
+//! The `liuhen` binary's end-to-end tests, run as a real process: one test
+//! binary (one link step) with a module per area.
+
+#[macro_use]
+mod support;
+
+mod case;
+mod cli;
+mod compliance;
+mod ingest;
+mod remote;
