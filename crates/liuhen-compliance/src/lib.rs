@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
 use liuhen_core::case::{Case, RecordedItem};
-use liuhen_core::compliance::report::{av_checklist as build_checklist, misconduct_report as build_report, AvChecklist, ChecklistContext, MisconductReport};
+use liuhen_core::compliance::report::{
+    av_checklist as build_checklist, misconduct_report as build_report, AvChecklist, ChecklistContext, MisconductReport,
+};
 use liuhen_core::compliance::{
     evaluate, CaseFacts, Evaluation, Facts, Finding, FindingResolution, ResolutionKind, StoredFinding, Upcoming,
 };
@@ -181,8 +183,16 @@ pub async fn refresh(ledger: &Ledger, pack: &PolicyPack, now: Timestamp, actor: 
         } else {
             "已有新的事实表明符合规定".to_owned()
         };
-        let resolution = FindingResolution { finding_id: finding.id, kind: ResolutionKind::Facts, note, officer_id: None, at: now, by: actor.to_owned() };
-        match ledger.record(resolved_entry(actor, finding, &resolution), vec![Mutation::ResolveFinding(Box::new(resolution.clone()))]).await {
+        let resolution = FindingResolution {
+            finding_id: finding.id,
+            kind: ResolutionKind::Facts,
+            note,
+            officer_id: None,
+            at: now,
+            by: actor.to_owned(),
+        };
+        match ledger.record(resolved_entry(actor, finding, &resolution), vec![Mutation::ResolveFinding(Box::new(resolution.clone()))]).await
+        {
             Ok(_) => refresh.resolved.push(StoredFinding { resolution: Some(resolution), ..finding.clone() }),
             Err(LedgerError::Store(StoreError::Conflict(_))) => {}
             Err(error) => return Err(error.into()),
@@ -282,7 +292,10 @@ pub async fn label_recording(ledger: &Ledger, request: NewLabel, actor: &str) ->
     let store = ledger.store();
     let media = find_media(store.as_ref(), &request.media).await?;
     if store.recording(media).await?.is_none() {
-        return Err(ComplianceError::NotFound(format!("{} was stored but not offloaded from a device; only recordings are labelled", request.media)));
+        return Err(ComplianceError::NotFound(format!(
+            "{} was stored but not offloaded from a device; only recordings are labelled",
+            request.media
+        )));
     }
     let label = check_text("the label", &request.label)?;
     if label.is_empty() {
@@ -331,7 +344,8 @@ pub async fn deadlines(store: &dyn MetaStore, pack: &PolicyPack, now: Timestamp,
 
 /// The AV record checklist of a case (厦门 附件2).
 pub async fn av_checklist(store: &dyn MetaStore, pack: &PolicyPack, case: Case, offset: Offset) -> Result<AvChecklist> {
-    let agency = store.agencies().await?.into_iter().find(|agency| agency.id == case.agency_id).map(|agency| agency.name).unwrap_or_default();
+    let agency =
+        store.agencies().await?.into_iter().find(|agency| agency.id == case.agency_id).map(|agency| agency.name).unwrap_or_default();
     let facts = case_facts(store, case).await?;
     let mut recordings = Vec::new();
     let mut sha256 = BTreeMap::new();
@@ -345,7 +359,8 @@ pub async fn av_checklist(store: &dyn MetaStore, pack: &PolicyPack, case: Case, 
     }
     let units = store.units().await?;
     let officers = store.officers().await?;
-    let context = ChecklistContext { agency: &agency, units: &units, officers: &officers, recordings: &recordings, sha256: &sha256, offset };
+    let context =
+        ChecklistContext { agency: &agency, units: &units, officers: &officers, recordings: &recordings, sha256: &sha256, offset };
     Ok(build_checklist(pack, &facts, &context))
 }
 
@@ -365,11 +380,7 @@ pub async fn misconduct_report(
     }
     let zone = offset.to_time_zone();
     let start = from.to_zoned(zone.clone()).map_err(|error| ComplianceError::Invalid(error.to_string()))?.timestamp();
-    let end = to
-        .tomorrow()
-        .and_then(|day| day.to_zoned(zone))
-        .map_err(|error| ComplianceError::Invalid(error.to_string()))?
-        .timestamp();
+    let end = to.tomorrow().and_then(|day| day.to_zoned(zone)).map_err(|error| ComplianceError::Invalid(error.to_string()))?.timestamp();
     let units = store.units().await?;
     let within: Option<BTreeSet<UnitId>> = unit.map(|root| subtree(&units, root));
     let findings: Vec<StoredFinding> = store
@@ -407,20 +418,25 @@ pub fn subtree(units: &[Unit], root: UnitId) -> BTreeSet<UnitId> {
     }
 }
 
+/// Where and when an opening statement is said, besides the case.
+#[derive(Clone, Copy, Debug)]
+pub struct Occasion<'a> {
+    pub officers: &'a [Officer],
+    pub agency: &'a str,
+    /// 具体地点.
+    pub place: &'a str,
+    /// The document served or the decision executed.
+    pub document: &'a str,
+    pub when: Timestamp,
+    pub offset: Offset,
+}
+
 /// The opening statement (口述内容, 厦门 附件1) the pack gives for `item`,
-/// filled in from the case: date and time, the handling officers and their
-/// certificate numbers, the party, the place and the agency.
-pub fn opening_statement(
-    pack: &PolicyPack,
-    item: RecordedItem,
-    case: &Case,
-    officers: &[Officer],
-    agency: &str,
-    place: &str,
-    document: &str,
-    when: Timestamp,
-    offset: Offset,
-) -> Option<(String, String)> {
+/// as (title, script), filled in from the case: date and time, the handling
+/// officers and their certificate numbers, the party, the place and the
+/// agency.
+pub fn opening_statement(pack: &PolicyPack, item: RecordedItem, case: &Case, occasion: &Occasion<'_>) -> Option<(String, String)> {
+    let Occasion { officers, agency, place, document, when, offset } = *occasion;
     let statement = pack.opening_statements.iter().find(|statement| statement.item == item)?;
     let local = when.to_zoned(offset.to_time_zone());
     let handlers: Vec<&Officer> = case.handlers.iter().filter_map(|id| officers.iter().find(|officer| officer.id == *id)).collect();

@@ -27,6 +27,7 @@ mod extract;
 mod lockout;
 mod routes;
 
+pub use routes::compliance::spawn_compliance_refresher;
 pub use routes::uploads::RegisterResponse;
 
 use std::future::Future;
@@ -64,6 +65,52 @@ pub struct ServerSettings {
     /// Resumable uploads from collection workstations; `None` turns the
     /// upload endpoints off (they answer 503).
     pub uploads: Option<UploadSettings>,
+    /// The policy pack in force and how findings are kept up to date;
+    /// `None` turns the compliance endpoints off (they answer 503).
+    pub compliance: Option<ComplianceSettings>,
+}
+
+/// Compliance checking (合规检查): the pack in force, where local dates
+/// and times are read, and how often the findings are brought up to date
+/// by [`spawn_compliance_refresher`].
+#[derive(Clone)]
+pub struct ComplianceSettings {
+    pub pack: Arc<liuhen_core::pack::PolicyPack>,
+    /// The offset of local time (dates of reports, times on checklists).
+    pub offset: jiff::tz::Offset,
+    /// How often the findings are refreshed when nothing else asks.
+    pub refresh_interval: Duration,
+    /// Notified by [`AppState::facts_changed`]; the refresher listens.
+    pub(crate) changed: Arc<tokio::sync::Notify>,
+}
+
+impl ComplianceSettings {
+    pub fn new(pack: Arc<liuhen_core::pack::PolicyPack>, offset: jiff::tz::Offset, refresh_interval: Duration) -> Self {
+        Self { pack, offset, refresh_interval, changed: Arc::default() }
+    }
+}
+
+impl std::fmt::Debug for ComplianceSettings {
+    // The whole pack would fill a log line; which one is in force is enough.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ComplianceSettings")
+            .field("pack", &format_args!("{} {} ({})", self.pack.id, self.pack.version, self.pack.sha256))
+            .field("offset", &self.offset)
+            .field("refresh_interval", &self.refresh_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Says that facts the compliance engine reads (case steps, links,
+    /// documents, signatures, approvals, recordings, labels) have changed,
+    /// so the refresher brings the findings up to date soon. Does nothing
+    /// when compliance is off.
+    pub fn facts_changed(&self) {
+        if let Some(compliance) = &self.settings.compliance {
+            compliance.changed.notify_one();
+        }
+    }
 }
 
 /// Where uploads wait until they are complete, and how arrivals are judged.

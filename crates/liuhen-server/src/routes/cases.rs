@@ -48,7 +48,7 @@ impl From<CaseError> for ApiError {
     }
 }
 
-fn person(actor: &CurrentActor) -> Result<&SignedInUser, ApiError> {
+pub(super) fn person(actor: &CurrentActor) -> Result<&SignedInUser, ApiError> {
     match actor {
         CurrentActor::User(signed_in) => Ok(signed_in),
         CurrentActor::Device(_) => Err(ApiError::Forbidden("案件由人员办理。Cases are handled by people, not devices.".into())),
@@ -74,7 +74,7 @@ fn may_work_on(signed_in: &SignedInUser, case: &Case) -> Result<(), ApiError> {
     }
 }
 
-async fn readable_case(app: &AppState, signed_in: &SignedInUser, id: &str) -> Result<Case, ApiError> {
+pub(super) async fn readable_case(app: &AppState, signed_in: &SignedInUser, id: &str) -> Result<Case, ApiError> {
     let case = liuhen_cases::find_case(app.store.as_ref(), id).await?;
     if !may_read(signed_in, &case) {
         // Not 403: whether a case exists is itself not for everyone.
@@ -122,6 +122,7 @@ pub(super) async fn open(
     let offset = app.settings.uploads.as_ref().map_or(jiff::tz::offset(8), |uploads| uploads.collect.camera_offset);
     let year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::fixed(offset)).year();
     let case = liuhen_cases::open_case(&app.ledger, request, &actor.ledger_actor(), agency.id, year).await?;
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(case)))
 }
 
@@ -159,6 +160,7 @@ pub(super) async fn stage(
     may_work_on(signed_in, &case)?;
     let step =
         liuhen_cases::enter_stage(&app.ledger, &case, request.stage, &request.note, request.emergency, &actor.ledger_actor()).await?;
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(step)))
 }
 
@@ -191,6 +193,7 @@ pub(super) async fn approve(
     request.officer =
         signed_in.user.officer_id.and_then(|id| officers.iter().find(|officer| officer.id == id)).map(|officer| officer.badge_no.clone());
     let approval = liuhen_cases::approve(&app.ledger, &case, request, &actor.ledger_actor()).await?;
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(approval)))
 }
 
@@ -205,6 +208,7 @@ pub(super) async fn link(
     let case = readable_case(&app, signed_in, &id).await?;
     may_work_on(signed_in, &case)?;
     let link = liuhen_cases::link_recording(&app.ledger, &case, request, &actor.ledger_actor()).await?;
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(link)))
 }
 
@@ -222,6 +226,7 @@ pub(super) async fn archive(
         return Err(ApiError::Forbidden("只有档案管理员或单位负责人可以归档。Only an archivist or a unit leader archives a case.".into()));
     }
     let step = liuhen_cases::archive_case(&app.ledger, &case, &request.note, &actor.ledger_actor()).await?;
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(step)))
 }
 
@@ -299,6 +304,7 @@ pub(super) async fn make_document(
         (None, None) => None,
     };
     let document = liuhen_cases::make_document(&app.ledger, &case, document, correcting, &actor.ledger_actor()).await?;
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(document)))
 }
 
@@ -318,6 +324,7 @@ pub(super) async fn sign_document(
         return Err(ApiError::NotFound(format!("case {} has no document {document}", case.number)));
     }
     let signature = liuhen_cases::sign_document(&app.ledger, document, request, &actor.ledger_actor()).await?;
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(signature)))
 }
 
@@ -373,7 +380,7 @@ pub(super) async fn decide_complaint(
 }
 
 /// The printer, made on first use (it reads the fonts once).
-fn printer() -> Result<&'static liuhen_print::Printer, ApiError> {
+pub(super) fn printer() -> Result<&'static liuhen_print::Printer, ApiError> {
     static PRINTER: std::sync::OnceLock<Result<liuhen_print::Printer, String>> = std::sync::OnceLock::new();
     PRINTER
         .get_or_init(|| liuhen_print::Printer::new(&[], jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).map_err(|error| error.to_string()))

@@ -13,11 +13,17 @@
 //! | HEAD, PATCH, DELETE | `/api/v1/uploads/{id}` | the workstation that created it |
 //! | POST | `/api/v1/uploads/{id}/register` | the workstation that created it |
 //! | POST | `/api/v1/media/{id}/cleared` | a collection workstation (records that it cleared the device) |
+//! | GET, POST | `/api/v1/compliance/…` | see [`compliance`] |
+//! | GET | `/api/v1/cases/{id}/av-checklist[.xlsx\|.pdf]`, `/api/v1/compliance/report[.xlsx\|.pdf]` | see [`printouts`] |
+//! | GET, POST | `/api/v1/recordings/{media}/labels` | see [`recordings`] |
 
 mod cases;
+pub(crate) mod compliance;
 mod health;
 mod ledger;
 mod media;
+mod printouts;
+mod recordings;
 mod session;
 pub mod uploads;
 
@@ -54,6 +60,18 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/cases/{id}/documents/{document}/signatures", post(cases::sign_document))
         .route("/api/v1/cases/{id}/documents/{document}/pdf", get(cases::document_pdf))
         .route("/api/v1/cases/{id}/index.pdf", get(cases::index_pdf))
+        .route("/api/v1/cases/{id}/av-checklist", get(printouts::av_checklist))
+        .route("/api/v1/cases/{id}/av-checklist.xlsx", get(printouts::av_checklist_xlsx))
+        .route("/api/v1/cases/{id}/av-checklist.pdf", get(printouts::av_checklist_pdf))
+        .route("/api/v1/compliance/pack", get(compliance::pack))
+        .route("/api/v1/compliance/findings", get(compliance::findings))
+        .route("/api/v1/compliance/findings/{id}/waiver", post(compliance::waive))
+        .route("/api/v1/compliance/refresh", post(compliance::refresh))
+        .route("/api/v1/compliance/deadlines", get(compliance::deadlines))
+        .route("/api/v1/compliance/report", get(printouts::report))
+        .route("/api/v1/compliance/report.pdf", get(printouts::report_pdf))
+        .route("/api/v1/compliance/report.xlsx", get(printouts::report_xlsx))
+        .route("/api/v1/recordings/{media}/labels", get(recordings::labels).post(recordings::label))
         .route("/api/v1/media", get(media::page))
         .route("/api/v1/media/{id}", get(media::one))
         .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))

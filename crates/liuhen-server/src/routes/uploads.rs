@@ -387,6 +387,9 @@ pub(crate) async fn register(
         actor: actor.ledger_actor(),
     };
     let registered = liuhen_collect::register(&app.ledger, &app.vault, &uploads.collect, arrival).await.map_err(ApiError::internal)?;
+    if registered.new {
+        app.facts_changed();
+    }
     let response = RegisterResponse {
         status: if registered.new { "stored" } else { "duplicate" }.into(),
         sha256: digests.sha256.to_hex(),

@@ -6,6 +6,7 @@ mod support;
 
 mod access;
 mod cases;
+mod compliance;
 mod health;
 mod ledger;
 mod media;

@@ -12,9 +12,11 @@ use liuhen_core::entry::EntryDraft;
 use liuhen_core::id::{AgencyId, DeviceId, MediaId, OfficerId, TokenId, UnitId, UserId};
 use liuhen_core::mutation::{action, Mutation};
 use liuhen_core::note::Ed25519NoteSigner;
+use liuhen_core::pack::PolicyPack;
+use liuhen_core::recording::{MediaKind, MediaProbe, Playback, Recording};
 use liuhen_ledger::{Ledger, LedgerConfig};
 use liuhen_server::auth::{generate_secret, hash_password, secret_digest, CSRF_HEADER, SESSION_COOKIE};
-use liuhen_server::{AppState, ServerSettings};
+use liuhen_server::{AppState, ComplianceSettings, ServerSettings};
 use liuhen_store::postgres::testing::TestDatabase;
 use liuhen_store::{MetaStore, StoredEntry};
 use liuhen_vault::{Vault, VaultLocation};
@@ -25,8 +27,25 @@ use tokio::sync::oneshot;
 pub const ORIGIN: &str = "test.example/liuhen";
 
 /// Runs each named test body against a server on SQLite and one on
-/// PostgreSQL: `on_both_backends!(name, …)` needs `async fn name(TestServer)`.
+/// PostgreSQL: `on_both_backends!(name, …)` needs `async fn name(TestServer)`;
+/// `on_both_backends!(pack "xiamen-cgj": name, …)` starts the servers with
+/// that built-in policy pack in force.
 macro_rules! on_both_backends {
+    (pack $pack:literal: $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(crate::support::TestServer::start_with_pack(crate::support::Backend::Sqlite, $pack).await).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(crate::support::TestServer::start_with_pack(crate::support::Backend::Postgres, $pack).await).await;
+                }
+            }
+        )*
+    };
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
@@ -92,12 +111,19 @@ pub struct Fixture {
     pub workstation_token: String,
     pub revoked_token: String,
     pub media: Vec<MediaRecord>,
+    pub agency: AgencyId,
+    /// 中山路中队, where every officer works.
+    pub unit: UnitId,
+    /// 张伟, 李娜, 陈杰 and 𠮷田 (an assistant), in that order.
+    pub officers: Vec<OfficerId>,
 }
 
 pub struct TestServer {
     pub base_url: String,
     pub client: reqwest::Client,
     pub store: Arc<dyn MetaStore>,
+    /// What the server runs on, for starting its background tasks.
+    pub state: AppState,
     pub fixture: Fixture,
     shutdown: Option<oneshot::Sender<()>>,
     _directory: tempfile::TempDir,
@@ -106,7 +132,19 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
-        Self::start_with(backend, ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600), uploads: None }).await
+        Self::start_with(backend, Self::settings()).await
+    }
+
+    /// A server with the built-in pack `pack` in force (UTC+8). Findings
+    /// are refreshed only when a test asks, unless it starts the refresher.
+    pub async fn start_with_pack(backend: Backend, pack: &str) -> TestServer {
+        let pack = PolicyPack::builtin(pack).expect("a built-in pack").expect("the built-in pack parses");
+        let compliance = ComplianceSettings::new(Arc::new(pack), jiff::tz::offset(8), Duration::from_secs(3600));
+        Self::start_with(backend, ServerSettings { compliance: Some(compliance), ..Self::settings() }).await
+    }
+
+    fn settings() -> ServerSettings {
+        ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600), uploads: None, compliance: None }
     }
 
     pub async fn start_with(backend: Backend, settings: ServerSettings) -> TestServer {
@@ -128,13 +166,14 @@ impl TestServer {
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stop) = oneshot::channel::<()>();
         let state = AppState { store: store.clone(), ledger: ledger.clone(), vault, settings };
-        tokio::spawn(liuhen_server::serve_until(state, listener, async move {
+        tokio::spawn(liuhen_server::serve_until(state.clone(), listener, async move {
             let _ = stop.await;
         }));
         TestServer {
             base_url,
             client: reqwest::Client::new(),
             store,
+            state,
             fixture,
             shutdown: Some(shutdown),
             _directory: directory,
@@ -173,6 +212,82 @@ impl TestServer {
         let secret = session_cookie(&response).expect("signing in sets the session cookie");
         let body: serde_json::Value = response.json().await.unwrap();
         BrowserSession { secret, csrf_token: body["csrf_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A person with `roles`, and with an officer of their own in the
+    /// fixture's unit if `officer` gives (name, badge number, role).
+    pub async fn add_account(
+        &self,
+        login: &'static str,
+        password: &'static str,
+        roles: &[Role],
+        officer: Option<(&str, &str, OfficerRole)>,
+    ) -> Account {
+        let ledger = &self.state.ledger;
+        let officer_id = match officer {
+            Some((name, badge, role)) => {
+                let officer = Officer {
+                    id: OfficerId::new(),
+                    agency_id: self.fixture.agency,
+                    unit_id: self.fixture.unit,
+                    name: name.to_owned(),
+                    certificate_no: Some(format!("闽Z{badge}")),
+                    badge_no: badge.to_owned(),
+                    role,
+                    qualification: Qualification::Officer,
+                };
+                record(ledger, action::OFFICER_CREATED, officer.id.subject(), Mutation::CreateOfficer(officer.clone())).await;
+                Some(officer.id)
+            }
+            None => None,
+        };
+        create_user(ledger, login, password, roles, false, officer_id).await
+    }
+
+    /// Registers `media` as a video that `officer` recorded on a body camera
+    /// of its own, ending at `ended` and offloaded an hour later, as
+    /// `liuhen ingest` would have (backdated: the engine compares with now).
+    pub async fn add_recording(&self, media: &MediaRecord, officer: OfficerId, ended: Timestamp) -> Recording {
+        let ledger = &self.state.ledger;
+        let camera = Device {
+            id: DeviceId::new(),
+            agency_id: self.fixture.agency,
+            serial: format!("JLY-{}", media.id),
+            kind: DeviceKind::BodyCamera,
+            model: Some("执法记录仪 DSJ-1".to_owned()),
+            assigned_officer: Some(officer),
+            unit_id: Some(self.fixture.unit),
+        };
+        record(ledger, action::DEVICE_CREATED, camera.id.subject(), Mutation::CreateDevice(camera.clone())).await;
+        let recording = Recording {
+            media_id: media.id,
+            device_id: camera.id,
+            officer_id: Some(officer),
+            unit_id: Some(self.fixture.unit),
+            path_on_device: format!("DCIM/100MEDIA/{}", media.original_name.clone().unwrap_or_default()),
+            kind: MediaKind::Video,
+            important: false,
+            probe: MediaProbe::default(),
+            named_start: None,
+            raw_start: None,
+            start_source: None,
+            clock_offset: None,
+            corrected_start: Some(ended - jiff::SignedDuration::from_mins(10)),
+            corrected_end: Some(ended),
+            playback: Playback::Ok,
+            workstation: "CJZ-0001".to_owned(),
+            ingested_at: ended + jiff::SignedDuration::from_hours(1),
+            ingested_by: self.fixture.workstation.subject(),
+        };
+        record_as(
+            ledger,
+            self.fixture.workstation.subject(),
+            action::RECORDING_INGESTED,
+            media.id.subject(),
+            Mutation::CreateRecording(Box::new(recording.clone())),
+        )
+        .await;
+        recording
     }
 
     /// Every ledger entry recording `action`, oldest first.
@@ -293,6 +408,9 @@ impl Fixture {
             workstation_token,
             revoked_token,
             media,
+            agency: agency.id,
+            unit: unit.id,
+            officers,
         }
     }
 }

@@ -123,13 +123,17 @@ pub async fn use_pack(instance: &Instance, name: &str) -> anyhow::Result<ExitCod
     section.insert("pack".into(), toml::Value::String(name.to_owned()));
     liuhen_compliance::record_selection(&instance.ledger, &pack, &console_actor()).await?;
     let header: String = text.lines().take_while(|line| line.starts_with('#')).map(|line| format!("{line}\n")).collect();
-    std::fs::write(&path, format!("{header}\n{}", toml::to_string_pretty(&table)?)).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, format!("{header}\n{}", toml::to_string_pretty(&table)?))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     println!("现行规范包 pack in force: {} {}（{}）", pack.name, pack.version, pack.id);
     Ok(ExitCode::SUCCESS)
 }
 
 fn pack_in_force(instance: &Instance) -> anyhow::Result<PolicyPack> {
-    instance.config.policy_pack()?.context("no policy pack is in force here; choose one with `liuhen pack use NAME` (`liuhen pack list` lists them)")
+    instance
+        .config
+        .policy_pack()?
+        .context("no policy pack is in force here; choose one with `liuhen pack use NAME` (`liuhen pack list` lists them)")
 }
 
 /// `liuhen compliance …`.
@@ -202,7 +206,10 @@ pub async fn run(instance: &Instance, args: ComplianceArgs) -> anyhow::Result<Ex
                 println!("{} 内没有到期事项 / nothing falls due within {within}", liuhen_core::compliance::duration_zh(horizon));
             }
             for item in &upcoming {
-                let name = item.officer_id.and_then(|id| officers.iter().find(|officer| officer.id == id)).map_or("—", |officer| officer.name.as_str());
+                let name = item
+                    .officer_id
+                    .and_then(|id| officers.iter().find(|officer| officer.id == id))
+                    .map_or("—", |officer| officer.name.as_str());
                 println!(
                     "{}  {}  [{}] {}",
                     item.due.to_zoned(offset.to_time_zone()).strftime("%Y-%m-%d %H:%M"),
@@ -284,13 +291,30 @@ pub async fn run(instance: &Instance, args: ComplianceArgs) -> anyhow::Result<Ex
             Ok(ExitCode::SUCCESS)
         }
         Some(ComplianceCommand::Statement { case, item, place, document }) => {
-            let item = RecordedItem::parse(&item).with_context(|| format!("`{item}` is not a recorded item: 现场检查, 询问, 送达, 行政强制, …"))?;
+            let item = RecordedItem::parse(&item)
+                .with_context(|| format!("`{item}` is not a recorded item: 现场检查, 询问, 送达, 行政强制, …"))?;
             let case = liuhen_cases::find_case(store, &case).await?;
-            let agency = store.agencies().await?.into_iter().find(|agency| agency.id == case.agency_id).map(|agency| agency.name).unwrap_or_default();
+            let agency = store
+                .agencies()
+                .await?
+                .into_iter()
+                .find(|agency| agency.id == case.agency_id)
+                .map(|agency| agency.name)
+                .unwrap_or_default();
             let officers = store.officers().await?;
-            let Some((title, script)) =
-                liuhen_compliance::opening_statement(&pack, item, &case, &officers, &agency, &place, &document, Timestamp::now(), offset)
-            else {
+            let Some((title, script)) = liuhen_compliance::opening_statement(
+                &pack,
+                item,
+                &case,
+                &liuhen_compliance::Occasion {
+                    officers: &officers,
+                    agency: &agency,
+                    place: &place,
+                    document: &document,
+                    when: Timestamp::now(),
+                    offset,
+                },
+            ) else {
                 bail!("the pack in force ({}) gives no opening statement for {}", pack.id, item.label_zh());
             };
             println!("{title}\n{script}");
@@ -303,8 +327,9 @@ pub async fn run(instance: &Instance, args: ComplianceArgs) -> anyhow::Result<Ex
 pub async fn recording(instance: &Instance, command: RecordingCommand) -> anyhow::Result<ExitCode> {
     match command {
         RecordingCommand::Label { media, item, location, label, officer, json } => {
-            let item = RecordedItem::parse(&item)
-                .with_context(|| format!("`{item}` is not a recorded item: 现场检查, 调查取证, 证据保全, 询问, 听证, 送达, 行政强制, 其他"))?;
+            let item = RecordedItem::parse(&item).with_context(|| {
+                format!("`{item}` is not a recorded item: 现场检查, 调查取证, 证据保全, 询问, 听证, 送达, 行政强制, 其他")
+            })?;
             let request = liuhen_compliance::NewLabel { media, item, location, label, officer };
             let labelled = liuhen_compliance::label_recording(&instance.ledger, request, &console_actor()).await?;
             if json {
@@ -330,7 +355,11 @@ pub async fn refresh_quietly(instance: &Instance) {
     };
     match liuhen_compliance::refresh(&instance.ledger, &pack, Timestamp::now(), &console_actor()).await {
         Ok(refresh) if !refresh.raised.is_empty() => {
-            eprintln!("合规检查 compliance: {} new finding(s), {} open; `liuhen compliance` lists them", refresh.raised.len(), refresh.open);
+            eprintln!(
+                "合规检查 compliance: {} new finding(s), {} open; `liuhen compliance` lists them",
+                refresh.raised.len(),
+                refresh.open
+            );
         }
         Ok(_) => {}
         Err(error) => eprintln!("注意 note: findings were not updated: {error}"),
@@ -339,7 +368,9 @@ pub async fn refresh_quietly(instance: &Instance) {
 
 fn parse_hours(text: &str) -> anyhow::Result<SignedDuration> {
     let span: jiff::Span = text.trim().parse().with_context(|| format!("`{text}` is not a length of time such as 24h or 48h"))?;
-    let duration = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).with_context(|| format!("`{text}` is not a length of time such as 24h"))?;
+    let duration = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .with_context(|| format!("`{text}` is not a length of time such as 24h"))?;
     if duration <= SignedDuration::ZERO {
         bail!("`{text}` is not a positive length of time");
     }

@@ -173,6 +173,12 @@ struct FileConfig<'a> {
 
 impl<'a> From<&'a Config> for FileConfig<'a> {
     fn from(config: &'a Config) -> Self {
-        Self { database_url: &config.database_url, ledger: &config.ledger, server: &config.server, ingest: &config.ingest, compliance: &config.compliance }
+        Self {
+            database_url: &config.database_url,
+            ledger: &config.ledger,
+            server: &config.server,
+            ingest: &config.ingest,
+            compliance: &config.compliance,
+        }
     }
 }

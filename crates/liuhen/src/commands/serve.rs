@@ -37,14 +37,26 @@ async fn run_server(instance: &Instance, listen: &str, banner: Option<String>) -
                     scratch: instance.config.data_dir.join("tmp"),
                 },
             )),
+            compliance: match instance.config.policy_pack()? {
+                Some(pack) => Some(liuhen_server::ComplianceSettings::new(
+                    std::sync::Arc::new(pack),
+                    instance.config.ingest.offset()?,
+                    Duration::from_secs(instance.config.compliance.refresh_seconds.max(1)),
+                )),
+                None => None,
+            },
         },
     };
+    let refresher = liuhen_server::spawn_compliance_refresher(&state);
     println!("留痕 Liuhen 正在运行 / serving at http://{address}/ (health: http://{address}/healthz, API: http://{address}/api/v1/)");
     if let Some(banner) = banner {
         println!("{banner}");
     }
     println!("按 Ctrl-C 停止 / press Ctrl-C to stop");
     liuhen_server::serve(state, listener).await.context("the server stopped with an error")?;
+    if let Some(refresher) = refresher {
+        refresher.abort();
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -88,6 +100,7 @@ async fn populate(data: &Path) -> anyhow::Result<Instance> {
         admin_login: "admin".into(),
         admin_password_file: None,
         sm2: true,
+        pack: Some("xiamen-cgj".into()),
     };
     let created = super::init::create_open(data, &init, Some(DEMO_USERS[0].1)).await?;
     let instance = created.instance;

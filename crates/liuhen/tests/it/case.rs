@@ -1,9 +1,8 @@
 //! `liuhen case`: cases walked through their stages by the real binary, on
 //! both databases, and every refusal naming the article it enforces.
 
-
-use serde_json::Value;
 use crate::support::{text, Instance};
+use serde_json::Value;
 
 on_both_backends!(
     a_penalty_case_runs_from_intake_to_conclusion,

@@ -1,7 +1,6 @@
 //! End-to-end tests of the `liuhen` binary: real processes, real files, a
 //! real SQLite file and a real PostgreSQL database.
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -12,7 +12,11 @@ use serde_json::Value;
 
 use crate::support::{text, video_clip, Instance};
 
-on_both_backends!(late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanation, a_case_checklist_and_report_are_printed,);
+on_both_backends!(
+    late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanation,
+    a_case_checklist_and_report_are_printed,
+    fengtai_art18_an_explained_interruption_resolves_its_finding,
+);
 
 const SERIAL: &str = "DSJ-X5-0042";
 const BADGE: &str = "0203001";
@@ -47,11 +51,18 @@ async fn xiamen(postgres: bool) -> Instance {
 
 /// A camera folder holding one clip recorded `ago` before now.
 fn camera_with_clip(instance: &Instance, name: &str, ago: SignedDuration) -> std::path::PathBuf {
+    camera_with_clips(instance, name, &[ago])
+}
+
+/// A camera folder holding one-second clips recorded `ago` before now.
+fn camera_with_clips(instance: &Instance, name: &str, ago: &[SignedDuration]) -> std::path::PathBuf {
     let camera = instance.dir.path().join(name);
-    let recorded = Timestamp::now() - ago;
-    let local = recorded.to_zoned(TimeZone::fixed(jiff::tz::offset(8)));
-    let file = format!("DSJ_{SERIAL}_{BADGE}_{}.MP4", local.strftime("%Y%m%d_%H%M%S"));
-    video_clip(recorded, &camera.join("DCIM").join(file));
+    for ago in ago {
+        let recorded = Timestamp::now() - *ago;
+        let local = recorded.to_zoned(TimeZone::fixed(jiff::tz::offset(8)));
+        let file = format!("DSJ_{SERIAL}_{BADGE}_{}.MP4", local.strftime("%Y%m%d_%H%M%S"));
+        video_clip(recorded, &camera.join("DCIM").join(file));
+    }
     std::fs::write(camera.join("DEVICE.TXT"), format!("产品序号={SERIAL}\n警号={BADGE}\n")).unwrap();
     camera
 }
@@ -107,12 +118,27 @@ async fn late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanat
     assert!(text(&refused).contains("not a leader, legal reviewer or inspector"), "{}", text(&refused));
     let empty = instance.run(&["compliance", "waive", "--finding", upload_id, "--officer", LEADER, "--explanation", "  "]);
     assert!(!empty.status.success() && text(&empty).contains("情况说明"), "{}", text(&empty));
-    run_ok(&instance, &["compliance", "waive", "--finding", upload_id, "--officer", LEADER, "--explanation", "异地执法三天，回单位后即导出（大连 第二十二条）"]);
+    run_ok(
+        &instance,
+        &[
+            "compliance",
+            "waive",
+            "--finding",
+            upload_id,
+            "--officer",
+            LEADER,
+            "--explanation",
+            "异地执法三天，回单位后即导出（大连 第二十二条）",
+        ],
+    );
     let twice = instance.run(&["compliance", "waive", "--finding", upload_id, "--officer", LEADER, "--explanation", "再次"]);
     assert!(text(&twice).contains("resolved already"), "{}", text(&twice));
 
     // Labelled now: still late, so the link finding stays open until explained.
-    run_ok(&instance, &["recording", "label", "--media", &media, "--item", "其他", "--location", "中山路", "--label", "日常巡查", "--officer", BADGE]);
+    run_ok(
+        &instance,
+        &["recording", "label", "--media", &media, "--item", "其他", "--location", "中山路", "--label", "日常巡查", "--officer", BADGE],
+    );
     let after = json(&instance, &["compliance", "--json", "--all"]);
     assert_eq!(open_rules(&after), ["link-48h"], "the waived finding is not raised again: {after:#}");
     let waived = after.as_array().unwrap().iter().find(|stored| stored["id"] == upload_id).unwrap();
@@ -123,14 +149,16 @@ async fn late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanat
     let summary = json(&instance, &["ingest", fresh.to_str().unwrap(), "--json"]);
     let fresh_media = summary["devices"][0]["files"][0]["media_id"].as_str().unwrap().to_owned();
     let deadlines = json(&instance, &["compliance", "deadlines", "--within", "48h", "--officer", BADGE, "--json"]);
-    let due: Vec<&Value> = deadlines.as_array().unwrap().iter().filter(|item| item["subject"]["media_id"] == fresh_media.as_str()).collect();
+    let due: Vec<&Value> =
+        deadlines.as_array().unwrap().iter().filter(|item| item["subject"]["media_id"] == fresh_media.as_str()).collect();
     assert_eq!(due.len(), 1, "linking the fresh recording falls due within 48 h: {deadlines:#}");
     assert_eq!(due[0]["rule_id"], "link-48h");
     run_ok(&instance, &["recording", "label", "--media", &fresh_media, "--item", "现场检查", "--label", "巡查"]);
     assert_eq!(open_rules(&json(&instance, &["compliance", "--json"])), ["link-48h"]);
 
     // Bad input loses nothing and says what to do.
-    let unknown = instance.run(&["recording", "label", "--media", "0190aaaa-0000-7000-8000-000000000000", "--item", "其他", "--label", "x"]);
+    let unknown =
+        instance.run(&["recording", "label", "--media", "0190aaaa-0000-7000-8000-000000000000", "--item", "其他", "--label", "x"]);
     assert!(text(&unknown).contains("no stored file"), "{}", text(&unknown));
     let bad_item = instance.run(&["recording", "label", "--media", &media, "--item", "拍照", "--label", "x"]);
     assert!(text(&bad_item).contains("not a recorded item"), "{}", text(&bad_item));
@@ -147,12 +175,44 @@ async fn a_case_checklist_and_report_are_printed(postgres: bool) {
     run_ok(
         &instance,
         &[
-            "case", "new", "--kind", "penalty", "--source", "patrol", "--matter", "占道经营", "--lead", BADGE, "--handler", "0203002",
-            "--party", "person:王五#[x]:350203199001011234", "--number", number,
+            "case",
+            "new",
+            "--kind",
+            "penalty",
+            "--source",
+            "patrol",
+            "--matter",
+            "占道经营",
+            "--lead",
+            BADGE,
+            "--handler",
+            "0203002",
+            "--party",
+            "person:王五#[x]:350203199001011234",
+            "--number",
+            number,
         ],
     );
     run_ok(&instance, &["case", "stage", "--case", number, "--to", "受案"]);
-    run_ok(&instance, &["case", "link", "--case", number, "--media", &media, "--stage", "受案", "--item", "现场检查", "--location", "中山路12号", "--label", "人行道摆摊"]);
+    run_ok(
+        &instance,
+        &[
+            "case",
+            "link",
+            "--case",
+            number,
+            "--media",
+            &media,
+            "--stage",
+            "受案",
+            "--item",
+            "现场检查",
+            "--location",
+            "中山路12号",
+            "--label",
+            "人行道摆摊",
+        ],
+    );
 
     let checklist = json(&instance, &["compliance", "checklist", "--case", number, "--json"]);
     let row = &checklist["rows"][0];
@@ -196,8 +256,69 @@ async fn a_case_checklist_and_report_are_printed(postgres: bool) {
     assert!(text(&backwards).contains("before it starts"), "{}", text(&backwards));
 }
 
+async fn fengtai_art18_an_explained_interruption_resolves_its_finding(postgres: bool) {
+    let instance = xiamen(postgres).await;
+    run_ok(&instance, &["pack", "use", "fengtai-jd"]);
+    // Two clips three minutes apart: one activity, interrupted.
+    let camera = camera_with_clips(&instance, "camera", &[SignedDuration::from_mins(20), SignedDuration::from_mins(17)]);
+    let summary = json(&instance, &["ingest", camera.to_str().unwrap(), "--json"]);
+    let mut media: Vec<(String, String)> = summary["devices"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|file| (file["corrected_start"].as_str().unwrap().to_owned(), file["media_id"].as_str().unwrap().to_owned()))
+        .collect();
+    media.sort();
+    // Two refreshes at once raise the breach once.
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(["compliance", "--json"])
+            .env("LIUHEN_DATA", instance.data())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    for child in [first, second] {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let findings = json(&instance, &["compliance", "--json"]);
+    assert_eq!(open_rules(&findings), ["interruption-explained"], "{findings:#}");
+    let finding = &findings[0];
+    assert_eq!(finding["finding"]["source"]["article"], "第十八条");
+    assert_eq!(finding["finding"]["misconduct"][0]["id"], "31-4");
+
+    run_ok(
+        &instance,
+        &[
+            "interruptions",
+            "explain",
+            "--before",
+            &media[0].1,
+            "--after",
+            &media[1].1,
+            "--officer",
+            BADGE,
+            "--text",
+            "电池耗尽，更换电池后继续录像",
+        ],
+    );
+    let output = instance.run(&["compliance", "--json", "--all"]);
+    assert!(output.status.success(), "nothing open after the explanation: {}", text(&output));
+    let after: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(after.as_array().unwrap().len(), 1, "resolved, not deleted: {after:#}");
+    assert_eq!(after[0]["resolution"]["kind"], "facts");
+}
+
 fn pdf_text(path: &Path) -> String {
-    let output = std::process::Command::new("pdftotext").args(["-layout"]).arg(path).arg("-").output().expect("pdftotext (poppler-utils) is installed");
+    let output = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

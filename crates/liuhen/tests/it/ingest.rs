@@ -2,17 +2,16 @@
 //! ffmpeg generates (H.264 and H.265 video with a burned-in clock, WAV and
 //! MP3 audio, JPEG photos with EXIF), and the bad things cameras hold.
 
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::support::{text, Instance};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use crate::support::{text, Instance};
 
 on_both_backends!(a_camera_is_offloaded_checked_registered_and_cleared, several_cameras_at_once_and_their_interruptions);
 

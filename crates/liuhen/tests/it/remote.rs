@@ -2,16 +2,15 @@
 //! files to a real `liuhen serve` process over loopback (tus 1.0), survives
 //! the server going away mid-upload, and is refused with a wrong token.
 
-
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{random_bytes, text, Instance};
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
-use crate::support::{random_bytes, text, Instance};
 
 on_both_backends!(a_workstation_uploads_to_the_server_and_survives_its_restart);
 

@@ -1,0 +1,441 @@
+//! Compliance (合规检查): `/api/v1/compliance`. The work is
+//! `liuhen_compliance`'s, the same service the CLI uses; this module
+//! decides who may ask and who sees which findings. The checklist and the
+//! report are in [`super::printouts`].
+//!
+//! | Method | Path | Who |
+//! |---|---|---|
+//! | GET | `/api/v1/compliance/pack` | any authenticated actor |
+//! | GET | `/api/v1/compliance/findings` | leaders, legal reviewers, inspectors, administrators: all; other people: their own |
+//! | POST | `/api/v1/compliance/refresh` | unit leaders, inspectors, administrators |
+//! | POST | `/api/v1/compliance/findings/{id}/waiver` | a person whose officer is a leader, legal reviewer or inspector |
+//! | GET | `/api/v1/compliance/deadlines` | as findings |
+//!
+//! "Their own" findings (and deadlines) are those about the person's
+//! officer or about a case that officer handles. Devices read the pack but
+//! no findings. Without a pack in force every endpoint answers 503.
+//!
+//! [`spawn_compliance_refresher`] keeps the stored findings up to date in
+//! the background: at start, every `refresh_interval`, and shortly after a
+//! handler reports changed facts ([`AppState::facts_changed`]).
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::Json;
+use futures::FutureExt;
+use jiff::{SignedDuration, Timestamp};
+use liuhen_compliance::{ComplianceError, Refresh};
+use liuhen_core::compliance::{ResolutionKind, StoredFinding, Upcoming};
+use liuhen_core::entity::{OfficerRole, Role};
+use liuhen_core::id::{CaseId, FindingId, OfficerId, UnitId};
+use liuhen_core::pack::PolicyPack;
+use liuhen_core::regulation::Citation;
+use liuhen_ledger::Ledger;
+use liuhen_store::FindingQuery;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::cases::readable_case;
+use crate::actor::{CurrentActor, SignedInUser};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::{AppState, ComplianceSettings};
+
+/// The ledger actor of background refreshes.
+pub const REFRESHER_ACTOR: &str = "system:compliance";
+
+/// How long the refresher waits after a change before it refreshes, so a
+/// burst of changes (a case moved through three stages) costs one refresh.
+const DEBOUNCE: Duration = Duration::from_secs(1);
+
+/// The shortest interval between scheduled refreshes.
+const MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The longest horizon a deadlines request may ask for: a year, in hours.
+const MAX_HORIZON_HOURS: i64 = 366 * 24;
+
+/// Roles that see every finding and deadline.
+const FINDING_READERS: [Role; 4] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Administrator];
+
+/// Roles that may ask for a refresh now.
+const REFRESHERS: [Role; 3] = [Role::UnitLeader, Role::Inspector, Role::Administrator];
+
+const NO_PACK: &str =
+    "未启用执法规范包，合规检查不可用。No policy pack is in force; choose one with `liuhen pack use NAME` and restart the server.";
+
+/// Starts the background refresher when compliance is configured: it
+/// refreshes the findings at once, every `refresh_interval`, and about a
+/// second after [`AppState::facts_changed`] was called (once for a burst).
+/// Failures are logged and tried again at the next occasion; the task runs
+/// until it is aborted or the runtime ends.
+pub fn spawn_compliance_refresher(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let compliance = state.settings.compliance.clone()?;
+    let ledger = state.ledger.clone();
+    tracing::info!(pack = %compliance.pack.id, version = %compliance.pack.version, interval = ?compliance.refresh_interval, "keeping compliance findings up to date");
+    Some(tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(compliance.refresh_interval.max(MIN_INTERVAL));
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            // The first tick completes at once: the refresh at start.
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = compliance.changed.notified() => {
+                    tokio::time::sleep(DEBOUNCE).await;
+                    // Changes reported during the pause are covered by this
+                    // refresh; changes during the refresh bring another.
+                    let _ = compliance.changed.notified().now_or_never();
+                }
+            }
+            refresh_in_background(&ledger, &compliance.pack).await;
+        }
+    }))
+}
+
+async fn refresh_in_background(ledger: &Arc<Ledger>, pack: &Arc<PolicyPack>) {
+    let (ledger, pack) = (ledger.clone(), pack.clone());
+    // A task of its own, so that even a panic costs one refresh, not the refresher.
+    let refresh = tokio::spawn(async move { liuhen_compliance::refresh(&ledger, &pack, Timestamp::now(), REFRESHER_ACTOR).await });
+    match refresh.await {
+        Ok(Ok(refresh)) if refresh.raised.is_empty() && refresh.resolved.is_empty() => {
+            tracing::debug!(open = refresh.open, "compliance findings are up to date");
+        }
+        Ok(Ok(refresh)) => tracing::info!(
+            raised = refresh.raised.len(),
+            resolved = refresh.resolved.len(),
+            open = refresh.open,
+            "compliance findings refreshed"
+        ),
+        Ok(Err(error)) => tracing::error!(%error, "the compliance refresh failed; it is tried again at the next occasion"),
+        Err(error) => tracing::error!(%error, "the compliance refresh stopped unexpectedly; it is tried again at the next occasion"),
+    }
+}
+
+impl From<ComplianceError> for ApiError {
+    fn from(error: ComplianceError) -> Self {
+        match error {
+            ComplianceError::NotFound(message) => ApiError::NotFound(message),
+            ComplianceError::Invalid(message) => ApiError::BadRequest(message),
+            ComplianceError::Refused(message) => ApiError::Forbidden(message),
+            ComplianceError::Store(error) => error.into(),
+            ComplianceError::Ledger(error) => error.into(),
+        }
+    }
+}
+
+pub(super) fn settings(app: &AppState) -> Result<&ComplianceSettings, ApiError> {
+    app.settings.compliance.as_ref().ok_or_else(|| ApiError::Unavailable(NO_PACK.into()))
+}
+
+pub(super) fn person(actor: &CurrentActor) -> Result<&SignedInUser, ApiError> {
+    match actor {
+        CurrentActor::User(signed_in) => Ok(signed_in),
+        CurrentActor::Device(_) => {
+            Err(ApiError::Forbidden("合规检查结果只向人员提供。Findings are for people; a device token may not read them.".into()))
+        }
+    }
+}
+
+pub(super) fn has_any(signed_in: &SignedInUser, roles: &[Role]) -> bool {
+    roles.iter().any(|role| signed_in.user.has_role(*role))
+}
+
+/// Which findings and deadlines a person sees.
+enum Sight {
+    All,
+    /// Those about this officer, or about a case the officer handles.
+    Own {
+        officer: Option<OfficerId>,
+        cases: HashSet<CaseId>,
+    },
+}
+
+impl Sight {
+    async fn of(app: &AppState, signed_in: &SignedInUser) -> Result<Sight, ApiError> {
+        if has_any(signed_in, &FINDING_READERS) {
+            return Ok(Sight::All);
+        }
+        let officer = signed_in.user.officer_id;
+        let cases = match officer {
+            Some(officer) => {
+                app.store.cases().await?.into_iter().filter(|case| case.handlers.contains(&officer)).map(|case| case.id).collect()
+            }
+            None => HashSet::new(),
+        };
+        Ok(Sight::Own { officer, cases })
+    }
+
+    fn sees(&self, officer_id: Option<OfficerId>, case_id: Option<CaseId>) -> bool {
+        match self {
+            Sight::All => true,
+            Sight::Own { officer, cases } => {
+                (officer.is_some() && officer_id == *officer) || case_id.is_some_and(|case| cases.contains(&case))
+            }
+        }
+    }
+}
+
+/// A finding as the API shows it: as stored, with its state.
+#[derive(Serialize)]
+pub(super) struct FindingView {
+    #[serde(flatten)]
+    stored: StoredFinding,
+    /// `open`, `resolved` (new facts answer it) or `waived` (an explanation was accepted).
+    status: &'static str,
+    /// 未整改, 已整改 or 已说明.
+    status_zh: &'static str,
+    /// The article as people read it: `厦门 五`.
+    source_zh: String,
+}
+
+impl From<StoredFinding> for FindingView {
+    fn from(stored: StoredFinding) -> Self {
+        let status = match stored.resolution.as_ref().map(|resolution| resolution.kind) {
+            None => "open",
+            Some(ResolutionKind::Facts) => "resolved",
+            Some(ResolutionKind::Waiver) => "waived",
+        };
+        FindingView { status, status_zh: liuhen_compliance::status_zh(&stored), source_zh: stored.finding.source.short_zh(), stored }
+    }
+}
+
+/// A deadline as the API shows it.
+#[derive(Serialize)]
+pub(super) struct UpcomingView {
+    #[serde(flatten)]
+    upcoming: Upcoming,
+    source_zh: String,
+}
+
+fn citation(source: &Citation) -> Value {
+    json!({ "file": source.file, "article": source.article, "short_zh": source.short_zh() })
+}
+
+/// `GET /api/v1/compliance/pack`: the pack in force, its rules and its
+/// misconduct catalogue, each citing its source.
+pub(super) async fn pack(State(app): State<AppState>, _actor: CurrentActor) -> Result<Json<Value>, ApiError> {
+    let pack = &settings(&app)?.pack;
+    let mut rules = Vec::new();
+    for rule in &pack.rules {
+        // The check's parameters, without its name (given on its own).
+        let mut parameters = serde_json::to_value(&rule.check).map_err(ApiError::internal)?;
+        if let Some(parameters) = parameters.as_object_mut() {
+            parameters.remove("check");
+        }
+        rules.push(json!({
+            "id": rule.id,
+            "check": rule.check.name(),
+            "parameters": parameters,
+            "source": citation(&rule.source),
+            "description": rule.description,
+            "severity": rule.severity,
+            "severity_zh": rule.severity.label_zh(),
+        }));
+    }
+    let misconduct: Vec<Value> = pack
+        .misconduct
+        .iter()
+        .map(|item| json!({ "id": item.id, "source": citation(&item.source), "description": item.description, "rules": item.rules }))
+        .collect();
+    let naming = pack
+        .naming
+        .as_ref()
+        .map(|naming| json!({ "template": naming.template, "source": citation(&naming.source), "description": naming.description }));
+    Ok(Json(json!({
+        "id": pack.id,
+        "version": pack.version,
+        "name": pack.name,
+        "agency": pack.agency,
+        "sha256": pack.sha256,
+        "rules": rules,
+        "misconduct": misconduct,
+        "naming": naming,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FindingsQuery {
+    /// `true`: only open findings; `false`: only resolved ones; absent: all.
+    #[serde(default)]
+    open: Option<bool>,
+    /// A case id or number.
+    #[serde(default)]
+    case: Option<String>,
+    /// A unit id: findings of that unit and the units under it.
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+/// `GET /api/v1/compliance/findings`: stored findings, newest state.
+pub(super) async fn findings(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiQuery(query): ApiQuery<FindingsQuery>,
+) -> Result<Json<Vec<FindingView>>, ApiError> {
+    settings(&app)?;
+    let signed_in = person(&actor)?;
+    let case = match &query.case {
+        Some(reference) => Some(readable_case(&app, signed_in, reference).await?.id),
+        None => None,
+    };
+    let units = unit_filter(&app, query.unit.as_deref()).await?;
+    let sight = Sight::of(&app, signed_in).await?;
+    let stored = liuhen_compliance::findings(
+        app.store.as_ref(),
+        &FindingQuery { open_only: query.open == Some(true), case, ..FindingQuery::default() },
+    )
+    .await?;
+    let views = stored
+        .into_iter()
+        .filter(|stored| query.open != Some(false) || stored.resolution.is_some())
+        .filter(|stored| units.as_ref().is_none_or(|units| stored.finding.unit_id.is_some_and(|unit| units.contains(&unit))))
+        .filter(|stored| sight.sees(stored.finding.officer_id, stored.finding.case_id))
+        .map(FindingView::from)
+        .collect();
+    Ok(Json(views))
+}
+
+pub(super) fn parse_unit(text: &str) -> Result<UnitId, ApiError> {
+    text.trim()
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("`{text}` is not a unit id; `liuhen unit list` shows the units and their ids")))
+}
+
+/// The unit asked for and every unit under it; `None` for all units.
+async fn unit_filter(app: &AppState, unit: Option<&str>) -> Result<Option<BTreeSet<UnitId>>, ApiError> {
+    let Some(text) = unit else { return Ok(None) };
+    let unit = parse_unit(text)?;
+    let units = app.store.units().await?;
+    if !units.iter().any(|known| known.id == unit) {
+        return Err(ApiError::NotFound(format!("there is no unit {unit}; `liuhen unit list` shows the units")));
+    }
+    Ok(Some(liuhen_compliance::subtree(&units, unit)))
+}
+
+/// `POST /api/v1/compliance/refresh`: brings the findings up to date now.
+pub(super) async fn refresh(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Refresh>, ApiError> {
+    let compliance = settings(&app)?;
+    let signed_in = person(&actor)?;
+    if !has_any(signed_in, &REFRESHERS) {
+        return Err(ApiError::Forbidden(
+            "只有单位负责人、督察人员或系统管理员可以立即执行合规检查。Only unit leaders, inspectors and administrators run a compliance check on demand; findings are also refreshed on their own.".into(),
+        ));
+    }
+    let refresh = liuhen_compliance::refresh(&app.ledger, &compliance.pack, Timestamp::now(), &actor.ledger_actor()).await?;
+    Ok(Json(refresh))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WaiverRequest {
+    /// The explanation (情况说明) accepted.
+    explanation: String,
+}
+
+/// `POST /api/v1/compliance/findings/{id}/waiver`: a leader, legal
+/// reviewer or inspector accepts an explanation; the breach is not raised
+/// again. Recorded as accepted by the signed-in person's officer.
+pub(super) async fn waive(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<WaiverRequest>,
+) -> Result<Json<FindingView>, ApiError> {
+    settings(&app)?;
+    let signed_in = person(&actor)?;
+    let officers = app.store.officers().await?;
+    let officer = signed_in.user.officer_id.and_then(|id| officers.into_iter().find(|officer| officer.id == id));
+    let Some(officer) =
+        officer.filter(|officer| matches!(officer.role, OfficerRole::Leader | OfficerRole::LegalReviewer | OfficerRole::Inspector))
+    else {
+        return Err(ApiError::Forbidden(
+            "只有负责人、法制审核人员或督察人员可以认可情况说明。Only a leader, legal reviewer or inspector (as recorded for your officer) accepts explanations of findings.".into(),
+        ));
+    };
+    let finding: FindingId = id
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("`{id}` is not a finding id; GET /api/v1/compliance/findings lists them")))?;
+    let stored = app.store.finding(finding).await?.ok_or_else(|| ApiError::NotFound(format!("there is no finding {finding}")))?;
+    if let Some(resolution) = &stored.resolution {
+        return Err(resolved_already(finding, resolution.kind, resolution.at));
+    }
+    match liuhen_compliance::waive(&app.ledger, finding, &officer.badge_no, &request.explanation, &actor.ledger_actor()).await {
+        Ok(waived) => Ok(Json(waived.into())),
+        Err(ComplianceError::Invalid(message)) => {
+            // Resolved by someone else meanwhile, or an explanation the service refused.
+            match app.store.finding(finding).await?.and_then(|stored| stored.resolution) {
+                Some(resolution) => Err(resolved_already(finding, resolution.kind, resolution.at)),
+                None => Err(ApiError::BadRequest(message)),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn resolved_already(finding: FindingId, kind: ResolutionKind, at: Timestamp) -> ApiError {
+    ApiError::Conflict(format!("finding {finding} was resolved already ({}, {at}); nothing more is needed", kind.label_zh()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeadlinesQuery {
+    /// How far ahead: `48h` (the default), `24h`, any whole number of hours.
+    #[serde(default)]
+    within: Option<String>,
+}
+
+/// `GET /api/v1/compliance/deadlines`: what falls due soon.
+pub(super) async fn deadlines(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiQuery(query): ApiQuery<DeadlinesQuery>,
+) -> Result<Json<Vec<UpcomingView>>, ApiError> {
+    let compliance = settings(&app)?;
+    let signed_in = person(&actor)?;
+    let horizon = match &query.within {
+        Some(text) => parse_hours(text)?,
+        None => SignedDuration::from_hours(48),
+    };
+    let sight = Sight::of(&app, signed_in).await?;
+    let upcoming = liuhen_compliance::deadlines(app.store.as_ref(), &compliance.pack, Timestamp::now(), horizon).await?;
+    let views = upcoming
+        .into_iter()
+        .filter(|upcoming| sight.sees(upcoming.officer_id, upcoming.case_id))
+        .map(|upcoming| UpcomingView { source_zh: upcoming.source.short_zh(), upcoming })
+        .collect();
+    Ok(Json(views))
+}
+
+/// `48h` → 48 hours.
+fn parse_hours(text: &str) -> Result<SignedDuration, ApiError> {
+    let refuse = || {
+        ApiError::BadRequest(format!(
+            "`within` must be a whole number of hours from 1 to {MAX_HORIZON_HOURS} followed by h, such as 24h or 48h, not `{text}`"
+        ))
+    };
+    let hours: i64 = text.trim().strip_suffix(['h', 'H']).and_then(|hours| hours.parse().ok()).ok_or_else(refuse)?;
+    if !(1..=MAX_HORIZON_HOURS).contains(&hours) {
+        return Err(refuse());
+    }
+    Ok(SignedDuration::from_hours(hours))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+
+    use super::*;
+
+    #[test]
+    fn horizons_are_whole_hours() {
+        assert_eq!(parse_hours("48h").unwrap(), SignedDuration::from_hours(48));
+        assert_eq!(parse_hours("24H").unwrap(), SignedDuration::from_hours(24));
+        for bad in ["", "h", "48", "0h", "-1h", "1.5h", "2d", "99999999999999999999h", "9000h"] {
+            assert_eq!(parse_hours(bad).unwrap_err().status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
+    }
+}
