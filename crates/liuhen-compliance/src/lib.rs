@@ -27,7 +27,7 @@ use liuhen_core::entry::EntryDraft;
 use liuhen_core::id::{FindingId, MediaId, UnitId};
 use liuhen_core::mutation::{action, Mutation};
 use liuhen_core::pack::{fill, PolicyPack};
-use liuhen_core::recording::{InterruptionNote, Recording, RecordingLabel};
+use liuhen_core::recording::{DutyLogEntry, InterruptionNote, Recording, RecordingLabel};
 use liuhen_ledger::{Ledger, LedgerError};
 use liuhen_store::{FindingQuery, MetaStore, RecordingQuery, StoreError};
 use serde::Serialize;
@@ -63,6 +63,7 @@ pub struct OwnedFacts {
     pub recordings: Vec<Recording>,
     pub interruption_notes: Vec<InterruptionNote>,
     pub labels: Vec<RecordingLabel>,
+    pub duty_log: Vec<DutyLogEntry>,
     pub cases: Vec<CaseFacts>,
 }
 
@@ -75,6 +76,7 @@ impl OwnedFacts {
             recordings: &self.recordings,
             interruption_notes: &self.interruption_notes,
             labels: &self.labels,
+            duty_log: &self.duty_log,
             cases: &self.cases,
         }
     }
@@ -93,6 +95,7 @@ pub async fn load_facts(store: &dyn MetaStore) -> Result<OwnedFacts> {
         recordings: store.recordings(&RecordingQuery::default()).await?,
         interruption_notes: store.interruption_notes(None).await?,
         labels: store.recording_labels(None).await?,
+        duty_log: store.duty_log(None).await?,
         cases,
     })
 }
@@ -326,6 +329,89 @@ pub async fn label_recording(ledger: &Ledger, request: NewLabel, actor: &str) ->
         other => other.into(),
     })?;
     Ok(recorded)
+}
+
+/// A duty log entry to record (执勤日志, 厦门 六（二）).
+#[derive(Clone, Debug)]
+pub struct NewDutyLog {
+    /// Badge number of the officer whose log it is.
+    pub officer: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub reason: String,
+    pub case: Option<liuhen_core::id::CaseId>,
+    /// Badge number of the leader it was reported to.
+    pub reported_to: Option<String>,
+}
+
+/// The longest stretch one duty log entry may cover: a day's duty.
+pub const MAX_DUTY_SPAN: SignedDuration = SignedDuration::from_hours(24);
+
+/// Records that recording was impossible for a while and why, as
+/// `duty.logged`. It answers missing AV records of the officer's cases and
+/// interruptions of the officer's recording within its time.
+pub async fn log_duty(ledger: &Ledger, request: NewDutyLog, actor: &str) -> Result<DutyLogEntry> {
+    let store = ledger.store();
+    let officer = find_officer(store.as_ref(), &request.officer).await?;
+    let reason = check_text("the reason", &request.reason)?;
+    if reason.chars().count() < 4 {
+        return Err(ComplianceError::Invalid("say why recording was impossible, e.g. 暴雨，执法记录仪进水无法使用".into()));
+    }
+    if request.to <= request.from {
+        return Err(ComplianceError::Invalid(format!("the entry ends ({}) before it starts ({})", request.to, request.from)));
+    }
+    if request.to.duration_since(request.from) > MAX_DUTY_SPAN {
+        return Err(ComplianceError::Invalid("one duty log entry covers at most 24 hours; add one per day".into()));
+    }
+    let now = Timestamp::now();
+    if request.from > now {
+        return Err(ComplianceError::Invalid("a duty log entry records what happened; it cannot start in the future".into()));
+    }
+    let reported_to = match &request.reported_to {
+        Some(badge) => {
+            let leader = find_officer(store.as_ref(), badge).await?;
+            if leader.role != OfficerRole::Leader {
+                return Err(ComplianceError::Invalid(format!(
+                    "{} is not a leader (负责人); name the leader it was reported to",
+                    leader.name
+                )));
+            }
+            Some(leader.id)
+        }
+        None => None,
+    };
+    if let Some(case) = request.case {
+        if store.case(case).await?.is_none() {
+            return Err(ComplianceError::NotFound(format!("there is no case {case}")));
+        }
+    }
+    let sequence = store.duty_log(Some(officer.id)).await?.len() as u32;
+    let entry = DutyLogEntry {
+        officer_id: officer.id,
+        sequence,
+        from: request.from,
+        to: request.to,
+        reason,
+        case_id: request.case,
+        reported_to,
+        recorded_at: now,
+        recorded_by: actor.to_owned(),
+    };
+    let mut draft = EntryDraft::new(actor, action::DUTY_LOGGED).subject(officer.id.subject());
+    if let Some(case) = entry.case_id {
+        draft = draft.subject(case.subject());
+    }
+    let draft = draft.payload(serde_json::json!({
+        "sequence": entry.sequence, "from": entry.from, "to": entry.to, "reported_to": entry.reported_to,
+        "reason_sha256": hex::encode(Sha256::digest(entry.reason.as_bytes())),
+    }));
+    ledger.record(draft, vec![Mutation::RecordDutyLog(Box::new(entry.clone()))]).await.map_err(|error| match error {
+        LedgerError::Store(StoreError::Conflict(_)) => {
+            ComplianceError::Invalid("another entry was added to this log meanwhile; try again".into())
+        }
+        other => other.into(),
+    })?;
+    Ok(entry)
 }
 
 /// Records which pack is in force from now on (`pack.selected`).

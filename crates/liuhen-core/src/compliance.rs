@@ -21,7 +21,7 @@ use crate::document::{Document, Signature};
 use crate::entity::{Device, Officer};
 use crate::id::{CaseId, DeviceId, DocumentId, FindingId, MediaId, OfficerId, UnitId};
 use crate::pack::{PolicyPack, Rule, Severity};
-use crate::recording::{InterruptionNote, Recording, RecordingLabel};
+use crate::recording::{DutyLogEntry, InterruptionNote, Recording, RecordingLabel};
 use crate::regulation::Citation;
 
 mod checks;
@@ -50,6 +50,9 @@ pub struct Facts<'a> {
     pub recordings: &'a [Recording],
     pub interruption_notes: &'a [InterruptionNote],
     pub labels: &'a [RecordingLabel],
+    /// Duty log entries (执勤日志): times an officer recorded that recording
+    /// was impossible, which answer missing records and interruptions then.
+    pub duty_log: &'a [DutyLogEntry],
     pub cases: &'a [CaseFacts],
 }
 

@@ -12,7 +12,7 @@ use crate::compliance::{FindingResolution, StoredFinding};
 use crate::document::{Document, Signature};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
-use crate::recording::{InterruptionNote, Recording, RecordingLabel};
+use crate::recording::{DutyLogEntry, InterruptionNote, Recording, RecordingLabel};
 
 /// One change to the metadata store.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +59,9 @@ pub enum Mutation {
     RaiseFinding(Box<StoredFinding>),
     /// Resolves a raised finding; once per finding.
     ResolveFinding(Box<FindingResolution>),
+    /// Adds an entry to an officer's duty log (执勤日志); its sequence number
+    /// must be the next one for the officer.
+    RecordDutyLog(Box<DutyLogEntry>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -96,4 +99,6 @@ pub mod action {
     pub const FINDING_RESOLVED: &str = "finding.resolved";
     /// A policy pack (and its version) was chosen as the one in force.
     pub const PACK_SELECTED: &str = "pack.selected";
+    /// An officer recorded in the duty log why recording was impossible (厦门 六（二）).
+    pub const DUTY_LOGGED: &str = "duty.logged";
 }

@@ -365,6 +365,34 @@ pub struct RecordingLabel {
     pub labeled_by: String,
 }
 
+/// An entry in an officer's duty log (执勤日志, 厦门 六（二）): for a while,
+/// recording was impossible or stopped (bad weather, a device fault), why,
+/// and the leader it was reported to. It answers what its time covers: a
+/// missing AV record of one of the officer's cases, an interruption of the
+/// officer's recording. Entries are numbered per officer and only added.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutyLogEntry {
+    pub officer_id: OfficerId,
+    /// 0, 1, 2, … over the officer's entries.
+    pub sequence: u32,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub reason: String,
+    /// The case it concerns, if one.
+    pub case_id: Option<crate::id::CaseId>,
+    /// The leader it was reported to (向上级领导报告).
+    pub reported_to: Option<OfficerId>,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+impl DutyLogEntry {
+    /// Whether the entry is the officer's and covers `from..=to`.
+    pub fn covers(&self, officer: OfficerId, from: Timestamp, to: Timestamp) -> bool {
+        self.officer_id == officer && self.from <= from && to <= self.to
+    }
+}
+
 /// An officer's explanation of a gap inside one activity (丰台 第十八条).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InterruptionNote {

@@ -42,6 +42,8 @@ pub(crate) const OFFICER_COLUMNS: &str = "id, agency_id, unit_id, name, certific
 pub(crate) const DEVICE_COLUMNS: &str = "id, agency_id, serial, kind, model, assigned_officer, unit_id";
 pub(crate) const USER_COLUMNS: &str = "id, login, display_name, password_hash, roles, officer_id, disabled";
 pub(crate) const MEDIA_COLUMNS: &str = "id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device";
+pub(crate) type DutyRow = (String, i64, i64, i64, String, Option<String>, Option<String>, i64, String);
+pub(crate) const DUTY_COLUMNS: &str = "officer_id, sequence, from_us, to_us, reason, case_id, reported_to, recorded_at_us, recorded_by";
 pub(crate) const LABEL_COLUMNS: &str = "media_id, sequence, item, location, label, officer_id, labeled_at_us, labeled_by";
 /// Read `FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id`.
 pub(crate) const FINDING_COLUMNS: &str =
@@ -195,6 +197,20 @@ pub(crate) fn recording_label(row: LabelRow) -> Result<RecordingLabel, StoreErro
         officer_id: parse_opt("label officer", row.5)?,
         labeled_at: time("label time", row.6)?,
         labeled_by: row.7,
+    })
+}
+
+pub(crate) fn duty_log_entry(row: DutyRow) -> Result<liuhen_core::recording::DutyLogEntry, StoreError> {
+    Ok(liuhen_core::recording::DutyLogEntry {
+        officer_id: parse("duty log officer", &row.0)?,
+        sequence: u32::try_from(row.1).map_err(|error| corrupt("duty log sequence", error))?,
+        from: time("duty log start", row.2)?,
+        to: time("duty log end", row.3)?,
+        reason: row.4,
+        case_id: parse_opt("duty log case", row.5)?,
+        reported_to: parse_opt("duty log leader", row.6)?,
+        recorded_at: time("duty log time", row.7)?,
+        recorded_by: row.8,
     })
 }
 
@@ -398,6 +414,21 @@ macro_rules! impl_meta_store {
                 }
                 .map_err(db)?;
                 rows.into_iter().map($crate::common::recording_label).collect()
+            }
+
+            async fn duty_log(&self, officer: Option<liuhen_core::id::OfficerId>) -> $crate::Result<Vec<liuhen_core::recording::DutyLogEntry>> {
+                let rows: Vec<$crate::common::DutyRow> = match officer {
+                    Some(officer) => {
+                        let sql = format!("SELECT {} FROM duty_log WHERE officer_id = $1 ORDER BY sequence", $crate::common::DUTY_COLUMNS);
+                        sqlx::query_as(&sql).bind(officer.to_string()).fetch_all(&self.pool).await
+                    }
+                    None => {
+                        let sql = format!("SELECT {} FROM duty_log ORDER BY officer_id, sequence", $crate::common::DUTY_COLUMNS);
+                        sqlx::query_as(&sql).fetch_all(&self.pool).await
+                    }
+                }
+                .map_err(db)?;
+                rows.into_iter().map($crate::common::duty_log_entry).collect()
             }
 
             async fn findings(&self, query: &$crate::FindingQuery) -> $crate::Result<Vec<liuhen_core::compliance::StoredFinding>> {
@@ -724,6 +755,18 @@ macro_rules! impl_meta_store {
                         .bind(label.officer_id.map(|id| id.to_string()))
                         .bind(micros(label.labeled_at))
                         .bind(&label.labeled_by),
+                        Mutation::RecordDutyLog(entry) => sqlx::query(
+                            "INSERT INTO duty_log (officer_id, sequence, from_us, to_us, reason, case_id, reported_to, recorded_at_us, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(entry.officer_id.to_string())
+                        .bind(i64::from(entry.sequence))
+                        .bind(micros(entry.from))
+                        .bind(micros(entry.to))
+                        .bind(&entry.reason)
+                        .bind(entry.case_id.map(|id| id.to_string()))
+                        .bind(entry.reported_to.map(|id| id.to_string()))
+                        .bind(micros(entry.recorded_at))
+                        .bind(&entry.recorded_by),
                         Mutation::RaiseFinding(stored) if stored.resolution.is_some() => {
                             return Err($crate::StoreError::Conflict(format!(
                                 "finding {} ({}) came to be raised already resolved; a finding is raised open and resolved by an event of its own, so nothing was changed",
@@ -806,6 +849,10 @@ macro_rules! impl_meta_store {
                 Mutation::LabelRecording(label) if duplicate => format!(
                     "recording {} already has label number {}, perhaps added by someone else at the same time; nothing was changed. Read its labels again and add the next one",
                     label.media_id, label.sequence
+                ),
+                Mutation::RecordDutyLog(entry) if duplicate => format!(
+                    "officer {} already has duty log entry number {}, perhaps added at the same time; nothing was changed. Add it again",
+                    entry.officer_id, entry.sequence
                 ),
                 Mutation::RaiseFinding(stored) if duplicate => format!(
                     "the finding {} (generation {}) has already been raised, perhaps by a refresh running at the same time; nothing was changed. Read the findings again and raise only what is new",

@@ -185,6 +185,9 @@ pub trait MetaStore: Send + Sync + 'static {
     /// The cases a recording is linked to, in the order it was linked.
     async fn recording_links(&self, media: MediaId) -> Result<Vec<RecordingLink>>;
 
+    /// Duty log entries (执勤日志), of one officer or of all, ordered by
+    /// officer, then sequence.
+    async fn duty_log(&self, officer: Option<liuhen_core::id::OfficerId>) -> Result<Vec<liuhen_core::recording::DutyLogEntry>>;
     // Compliance (合规检查).
     /// Findings matching `query`, each with its resolution if resolved,
     /// ordered by when they were raised, then id.

@@ -143,6 +143,7 @@ mod support {
             Mutation::RecordComplaintOutcome(outcome) => (action::COMPLAINT_DECIDED, outcome.complaint_id.subject(), to_json(outcome)),
             Mutation::RecordSignature(signature) => (action::DOCUMENT_SIGNED, signature.document_id.subject(), to_json(signature)),
             Mutation::LabelRecording(label) => (action::RECORDING_LABELED, label.media_id.subject(), to_json(label)),
+            Mutation::RecordDutyLog(entry) => (action::DUTY_LOGGED, entry.officer_id.subject(), to_json(entry)),
             Mutation::RaiseFinding(stored) => (action::FINDING_RAISED, stored.id.subject(), to_json(stored)),
             Mutation::ResolveFinding(resolution) => (action::FINDING_RESOLVED, resolution.finding_id.subject(), to_json(resolution)),
         };
@@ -992,7 +993,7 @@ mod compliance {
     use liuhen_core::id::{DeviceId, FindingId, MediaId, OfficerId, UnitId};
     use liuhen_core::mutation::Mutation;
     use liuhen_core::pack::Severity;
-    use liuhen_core::recording::RecordingLabel;
+    use liuhen_core::recording::{DutyLogEntry, RecordingLabel};
     use liuhen_core::regulation::Citation;
     use liuhen_store::{FindingQuery, MetaStore, StoreError};
 
@@ -1000,6 +1001,7 @@ mod compliance {
 
     on_every_backend!(
         labels_round_trip_in_order(store),
+        duty_log_round_trips_per_officer_in_order(store),
         findings_round_trip_whole_with_their_resolutions(store),
         findings_filter_by_openness_case_unit_and_time(store),
         a_duplicate_generation_is_a_conflict_and_keeps_nothing(store),
@@ -1106,6 +1108,37 @@ mod compliance {
 
     fn a_recording(media_id: MediaId) -> Subject {
         Subject::Recording { media_id }
+    }
+
+    async fn duty_log_round_trips_per_officer_in_order(store: Arc<dyn MetaStore>) {
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let entry = |officer: OfficerId, sequence: u32, reason: &str| DutyLogEntry {
+            officer_id: officer,
+            sequence,
+            from: at(100),
+            to: at(200 + i64::from(sequence)),
+            reason: reason.into(),
+            case_id: None,
+            reported_to: Some(directory.assistant.id),
+            recorded_at: at(300),
+            recorded_by: "console:test".into(),
+        };
+        let first = entry(directory.officer.id, 0, "暴雨，执法记录仪无法使用");
+        let second = entry(directory.officer.id, 1, "设备故障 𠮷");
+        let other = entry(directory.assistant.id, 0, "电量耗尽");
+        let of = |entry: &DutyLogEntry| Mutation::RecordDutyLog(Box::new(entry.clone()));
+        writer.record_mutations([of(&second), of(&other)]).await;
+        writer.record_mutations([of(&first)]).await;
+        assert_eq!(store.duty_log(Some(directory.officer.id)).await.unwrap(), [first.clone(), second.clone()]);
+        let every = sorted_by(&[first.clone(), second.clone(), other.clone()], |entry| (entry.officer_id, entry.sequence));
+        assert_eq!(store.duty_log(None).await.unwrap(), every);
+        match writer.commit(&[event(of(&entry(directory.officer.id, 1, "again")))]).await {
+            Err(StoreError::Conflict(message)) => assert!(message.contains("duty log entry number 1"), "{message}"),
+            other => panic!("a second entry number 1 gave {other:?}"),
+        }
+        assert_eq!(store.duty_log(None).await.unwrap(), every, "nothing half-written");
     }
 
     async fn labels_round_trip_in_order(store: Arc<dyn MetaStore>) {

@@ -73,9 +73,44 @@ pub enum Command {
     /// AV records (音像记录) that belong to no case: label them (信息标注) so they are accounted for.
     #[command(subcommand)]
     Recording(RecordingCommand),
+    /// The duty log (执勤日志, 厦门 六（二）): when recording was impossible (weather, a device fault) and why.
+    #[command(subcommand)]
+    DutyLog(DutyLogCommand),
     /// Measure performance (vault copy speed, ledger throughput, proofs, verify).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DutyLogCommand {
+    /// Record that recording was impossible for a while, and why (written to the ledger; cannot be changed).
+    Add {
+        /// Badge number of the officer whose log it is.
+        #[arg(long, value_name = "BADGE")]
+        officer: String,
+        /// Start, local time `YYYY-MM-DD HH:MM` (or RFC 3339).
+        #[arg(long)]
+        from: String,
+        /// End, local time `YYYY-MM-DD HH:MM` (or RFC 3339).
+        #[arg(long)]
+        to: String,
+        /// Why, e.g. 暴雨，执法记录仪进水无法使用.
+        #[arg(long)]
+        reason: String,
+        /// The case it concerns (number or id).
+        #[arg(long, value_name = "CASE")]
+        case: Option<String>,
+        /// Badge number of the leader it was reported to.
+        #[arg(long, value_name = "BADGE")]
+        reported_to: Option<String>,
+    },
+    /// List entries.
+    List {
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -34,6 +34,14 @@ pub struct Config {
     pub compliance: ComplianceSettings,
 }
 
+/// What collection is held to, from the pack in force or `[ingest]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CollectionLimits {
+    pub offload_deadline: jiff::SignedDuration,
+    pub same_activity: jiff::SignedDuration,
+    pub clock_drift: jiff::SignedDuration,
+}
+
 /// The policy pack in force and how often findings are brought up to date.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -53,8 +61,9 @@ impl Default for ComplianceSettings {
     }
 }
 
-/// Offloading devices at a collection workstation (采集站). The limits here
-/// are the agency's own until policy packs take them over.
+/// Offloading devices at a collection workstation (采集站). Where the policy
+/// pack in force states a limit (offload deadline, interruption window,
+/// clock drift), the pack's wins: see [`Config::collection_limits`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestSettings {
@@ -275,6 +284,29 @@ impl Config {
             ingest: IngestSettings::default(),
             compliance: ComplianceSettings::default(),
         }
+    }
+
+    /// The limits collection works to (offload deadline, one activity's
+    /// window, clock drift): the pack's where the pack in force states
+    /// them — packs take over from `[ingest]` — else `[ingest]`'s.
+    pub fn collection_limits(&self) -> anyhow::Result<CollectionLimits> {
+        let mut limits = CollectionLimits {
+            offload_deadline: self.ingest.offload_deadline(),
+            same_activity: self.ingest.same_activity(),
+            clock_drift: self.ingest.clock_drift(),
+        };
+        if let Some(pack) = self.policy_pack()? {
+            use liuhen_core::pack::Check;
+            for rule in &pack.rules {
+                match rule.check {
+                    Check::OffloadDeadline { within } => limits.offload_deadline = limits.offload_deadline.min(within),
+                    Check::InterruptionExplained { window } => limits.same_activity = window,
+                    Check::ClockDrift { threshold } => limits.clock_drift = threshold,
+                    _ => {}
+                }
+            }
+        }
+        Ok(limits)
     }
 
     /// The policy pack in force, loaded and validated; `None` when no pack

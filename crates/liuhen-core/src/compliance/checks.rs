@@ -129,10 +129,13 @@ fn interruption_explained(window: SignedDuration, facts: &Facts<'_>, index: &Ind
             .interruption_notes
             .iter()
             .any(|note| note.device_id == gap.device_id && note.before == gap.before && note.after == gap.after);
-        if explained {
+        let before = index.recordings.get(&gap.before);
+        let logged = before
+            .and_then(|recording| recording.officer_id)
+            .is_some_and(|officer| facts.duty_log.iter().any(|entry| entry.covers(officer, gap.from, gap.to)));
+        if explained || logged {
             continue;
         }
-        let before = index.recordings.get(&gap.before);
         let about = before.map(|recording| About::recording(recording)).unwrap_or_default();
         sink.finding(
             Subject::Interruption { device_id: gap.device_id, before: gap.before, after: gap.after },
@@ -341,6 +344,9 @@ fn av_required(
             .filter(|link| link.stage == occasion.stage && (trigger.items.is_empty() || trigger.items.contains(&link.item)))
             .collect();
         let Ok(due) = occasion.at.checked_add(within) else { continue };
+        if links.is_empty() && logged_by_handler(case, facts, occasion.at) {
+            continue;
+        }
         let subject = Subject::CaseEvent { case_id: case.case.id, event: occasion.event.clone() };
         let what = occasion.what.clone();
         let stage = occasion.stage.label_zh();
@@ -385,6 +391,14 @@ fn av_required(
     }
 }
 
+/// A handling officer's duty log says recording was impossible at `at`
+/// (for this case, or for no case in particular): 厦门 六（二）.
+fn logged_by_handler(case: &CaseFacts, facts: &Facts<'_>, at: Timestamp) -> bool {
+    facts.duty_log.iter().any(|entry| {
+        case.case.handlers.iter().any(|officer| entry.covers(*officer, at, at)) && entry.case_id.is_none_or(|id| id == case.case.id)
+    })
+}
+
 fn min_devices(
     stages: &[Stage],
     min: u32,
@@ -402,7 +416,7 @@ fn min_devices(
             .filter(|link| link.stage == *stage)
             .filter_map(|link| index.recordings.get(&link.media_id).map(|recording| recording.device_id))
             .collect();
-        if devices.len() >= min as usize {
+        if devices.len() >= min as usize || logged_by_handler(case, facts, step.at) {
             continue;
         }
         let Ok(due) = step.at.checked_add(within) else { continue };

@@ -37,6 +37,7 @@ struct World {
     recordings: Vec<Recording>,
     notes: Vec<InterruptionNote>,
     labels: Vec<RecordingLabel>,
+    duty_log: Vec<DutyLogEntry>,
     cases: Vec<CaseFacts>,
     now: Timestamp,
 }
@@ -125,6 +126,7 @@ impl World {
             recordings: &self.recordings,
             interruption_notes: &self.notes,
             labels: &self.labels,
+            duty_log: &self.duty_log,
             cases: &self.cases,
         };
         evaluate(&pack, &facts)
@@ -279,6 +281,7 @@ fn by_the_book() -> (World, Cast) {
         recordings: vec![],
         notes: vec![],
         labels: vec![],
+        duty_log: vec![],
         cases: vec![],
         now: at(20 * DAY),
     };
@@ -768,4 +771,51 @@ impl CaseFacts {
             linked_by: "console:test".into(),
         });
     }
+}
+
+#[test]
+fn xiamen_6_2_a_duty_log_entry_answers_footage_that_could_not_be_made() {
+    let (mut world, cast) = by_the_book();
+    world.case_mut(DEMOLITION).links.retain(|link| link.item != RecordedItem::Service);
+    world.recordings.retain(|recording| recording.corrected_start != Some(at(4 * DAY)));
+    only(&world, "xiamen-cgj", "av-service", "二（四）");
+    let demolition = world.case_mut(DEMOLITION).case.id;
+    let entry = |officer, case_id| DutyLogEntry {
+        officer_id: officer,
+        sequence: 0,
+        from: at(4 * DAY - 30),
+        to: at(4 * DAY + 60),
+        reason: "暴雨，执法记录仪进水无法使用，已报告中队长".into(),
+        case_id,
+        reported_to: None,
+        recorded_at: at(4 * DAY + 2 * HOUR),
+        recorded_by: "console:test".into(),
+    };
+    // Someone else's entry, or one about another case, answers nothing.
+    world.duty_log.push(entry(cast.assistant, None));
+    world.duty_log.push(entry(cast.li, Some(CaseId::new())));
+    only(&world, "xiamen-cgj", "av-service", "二（四）");
+    world.duty_log.push(entry(cast.li, Some(demolition)));
+    assert!(world.evaluate("xiamen-cgj").findings.is_empty());
+}
+
+#[test]
+fn fengtai_art18_a_duty_log_entry_over_the_gap_explains_the_interruption() {
+    let (mut world, cast) = by_the_book();
+    let before = world.record(cast.camera_zhang, cast.zhang, 10 * DAY, 10 * DAY + 30);
+    let after = world.record(cast.camera_zhang, cast.zhang, 10 * DAY + 38, 10 * DAY + 50);
+    world.labels.extend([label(before, at(10 * DAY + HOUR)), label(after, at(10 * DAY + HOUR))]);
+    only(&world, "fengtai-jd", "interruption-explained", "第十八条");
+    world.duty_log.push(DutyLogEntry {
+        officer_id: cast.zhang,
+        sequence: 0,
+        from: at(10 * DAY + 29),
+        to: at(10 * DAY + 40),
+        reason: "设备故障，重启".into(),
+        case_id: None,
+        reported_to: None,
+        recorded_at: at(10 * DAY + HOUR),
+        recorded_by: "console:test".into(),
+    });
+    assert!(world.evaluate("fengtai-jd").findings.is_empty());
 }

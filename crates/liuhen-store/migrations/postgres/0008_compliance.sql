@@ -49,3 +49,18 @@ CREATE TABLE finding_resolutions (
     at_us       BIGINT NOT NULL,
     resolved_by TEXT NOT NULL
 );
+
+-- The duty log (执勤日志, 厦门 六（二）): when recording was impossible, and
+-- why. Numbered per officer; only added.
+CREATE TABLE duty_log (
+    officer_id     TEXT NOT NULL REFERENCES officers (id),
+    sequence       BIGINT NOT NULL,
+    from_us        BIGINT NOT NULL,
+    to_us          BIGINT NOT NULL,
+    reason         TEXT NOT NULL,
+    case_id        TEXT REFERENCES cases (id),
+    reported_to    TEXT REFERENCES officers (id),
+    recorded_at_us BIGINT NOT NULL,
+    recorded_by    TEXT NOT NULL,
+    PRIMARY KEY (officer_id, sequence)
+);

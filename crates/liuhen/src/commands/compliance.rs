@@ -13,7 +13,7 @@ use liuhen_core::id::{FindingId, OfficerId, UnitId};
 use liuhen_core::pack::{Check, PolicyPack, BUILTIN};
 use liuhen_store::FindingQuery;
 
-use crate::cli::{ComplianceArgs, ComplianceCommand, PackCommand, RecordingCommand};
+use crate::cli::{ComplianceArgs, ComplianceCommand, DutyLogCommand, PackCommand, RecordingCommand};
 use crate::config::{load_pack, Config, CONFIG_FILE};
 use crate::instance::{console_actor, Instance};
 
@@ -340,6 +340,65 @@ pub async fn recording(instance: &Instance, command: RecordingCommand) -> anyhow
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `liuhen duty-log add|list`.
+pub async fn duty_log(instance: &Instance, command: DutyLogCommand) -> anyhow::Result<ExitCode> {
+    let offset = instance.config.ingest.offset()?;
+    match command {
+        DutyLogCommand::Add { officer, from, to, reason, case, reported_to } => {
+            let case = match case {
+                Some(reference) => Some(liuhen_cases::find_case(instance.store.as_ref(), &reference).await?.id),
+                None => None,
+            };
+            let request = liuhen_compliance::NewDutyLog {
+                officer,
+                from: local_time(&from, offset).with_context(|| format!("--from {from} is not a time such as 2026-11-20 09:30"))?,
+                to: local_time(&to, offset).with_context(|| format!("--to {to} is not a time such as 2026-11-20 11:00"))?,
+                reason,
+                case,
+                reported_to,
+            };
+            let entry = liuhen_compliance::log_duty(&instance.ledger, request, &console_actor()).await?;
+            println!("已记录执勤日志 logged #{}: {} – {} {}", entry.sequence, entry.from, entry.to, entry.reason);
+            super::compliance::refresh_quietly(instance).await;
+            Ok(ExitCode::SUCCESS)
+        }
+        DutyLogCommand::List { officer, json } => {
+            let officer = match officer {
+                Some(badge) => Some(officer_by_badge(instance, &badge).await?),
+                None => None,
+            };
+            let entries = instance.store.duty_log(officer).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let officers = instance.store.officers().await?;
+            for entry in &entries {
+                let name = officers.iter().find(|officer| officer.id == entry.officer_id).map_or("—", |officer| officer.name.as_str());
+                let zone = offset.to_time_zone();
+                println!(
+                    "{}  {} – {}  {}",
+                    name,
+                    entry.from.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M"),
+                    entry.to.to_zoned(zone).strftime("%Y-%m-%d %H:%M"),
+                    entry.reason
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `2026-11-20 09:30` (local, at `offset`), `2026-11-20T09:30`, or RFC 3339.
+fn local_time(text: &str, offset: jiff::tz::Offset) -> anyhow::Result<Timestamp> {
+    let text = text.trim();
+    if let Ok(timestamp) = text.parse::<Timestamp>() {
+        return Ok(timestamp);
+    }
+    let civil: jiff::civil::DateTime = text.replacen(' ', "T", 1).parse()?;
+    Ok(offset.to_timestamp(civil)?)
 }
 
 /// Brings findings up to date after something was recorded, when a pack

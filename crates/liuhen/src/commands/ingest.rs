@@ -80,10 +80,11 @@ pub async fn run_remote(config: &Config, args: IngestArgs) -> anyhow::Result<Exi
 
 async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let settings = &config.ingest;
+    let limits = config.collection_limits()?;
     let context = Run {
         offset: settings.offset()?,
-        deadline: settings.offload_deadline(),
-        drift_limit: settings.clock_drift(),
+        deadline: limits.offload_deadline,
+        drift_limit: limits.clock_drift,
         workstation: settings.workstation_name(),
         actor: console_actor(),
         clear: args.clear_device,

@@ -55,6 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Pack(_) => unreachable!("handled above"),
                 Command::Compliance(args) => compliance::run(&instance, args).await,
                 Command::Recording(command) => compliance::recording(&instance, command).await,
+                Command::DutyLog(command) => compliance::duty_log(&instance, command).await,
                 Command::Init(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
             };
             // Whatever happened, what was recorded gets a signed checkpoint.

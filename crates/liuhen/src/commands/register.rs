@@ -82,6 +82,7 @@ impl Names {
 
 async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Result<ExitCode> {
     let settings = &instance.config.ingest;
+    let limits = instance.config.collection_limits()?;
     let offset = settings.offset()?;
     let query = RecordingQuery {
         device: Names::device(instance, args.device.as_deref()).await?,
@@ -119,9 +120,7 @@ async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Resu
             ingested_at: recording.ingested_at,
             playback: recording.playback.clone(),
             important: recording.important,
-            late_by_ms: recording
-                .offload_delay(settings.offload_deadline())
-                .map(|delay| i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+            late_by_ms: recording.offload_delay(limits.offload_deadline).map(|delay| i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
             sha256: media.sha256.to_hex(),
         });
     }
@@ -231,7 +230,7 @@ pub async fn interruptions(instance: &Instance, args: InterruptionsArgs) -> anyh
     let names = Names::load(instance).await?;
     let recordings = instance.store.recordings(&RecordingQuery { device, ..Default::default() }).await?;
     let notes = instance.store.interruption_notes(device).await?;
-    let rows = interruption_rows(&recordings, notes, settings.same_activity(), &names);
+    let rows = interruption_rows(&recordings, notes, instance.config.collection_limits()?.same_activity, &names);
     let rows: Vec<_> = rows.into_iter().filter(|row| !args.unexplained || row.explanation.is_none()).collect();
     if args.json {
         for row in &rows {
@@ -299,7 +298,7 @@ async fn explain(instance: &Instance, before: &str, after: &str, badge: &str, te
     let officer = super::directory::officer_by_badge(instance, badge).await?;
     let recording = instance.store.recording(before).await?.with_context(|| format!("no registered recording has media id {before}"))?;
     let recordings = instance.store.recordings(&RecordingQuery { device: Some(recording.device_id), ..Default::default() }).await?;
-    let gaps = find_interruptions(&recordings, instance.config.ingest.same_activity());
+    let gaps = find_interruptions(&recordings, instance.config.collection_limits()?.same_activity);
     let Some(gap) = gaps.iter().find(|gap| gap.before == before && gap.after == after) else {
         bail!("there is no interruption between {before} and {after}; `liuhen interruptions` lists them");
     };

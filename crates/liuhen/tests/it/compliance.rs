@@ -361,3 +361,40 @@ async fn pack_files_are_validated_pointing_at_the_line_and_can_be_put_in_force()
         .collect();
     assert!(entries.iter().any(|entry| entry["action"] == "pack.selected"), "choosing a pack is recorded in the ledger");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn xiamen_6_2_duty_log_entries_are_checked_and_listed() {
+    let instance = xiamen(false).await;
+    let now = Timestamp::now().to_zoned(TimeZone::fixed(jiff::tz::offset(8)));
+    let from = (now.clone() - SignedDuration::from_hours(3)).strftime("%Y-%m-%d %H:%M").to_string();
+    let to = (now.clone() - SignedDuration::from_hours(1)).strftime("%Y-%m-%d %H:%M").to_string();
+    let reason = "暴雨，执法记录仪进水无法使用";
+    let backwards = instance.run(&["duty-log", "add", "--officer", BADGE, "--from", &to, "--to", &from, "--reason", reason]);
+    assert!(text(&backwards).contains("before it starts"), "{}", text(&backwards));
+    let future = (now.clone() + SignedDuration::from_hours(2)).strftime("%Y-%m-%d %H:%M").to_string();
+    let later = (now + SignedDuration::from_hours(3)).strftime("%Y-%m-%d %H:%M").to_string();
+    let ahead = instance.run(&["duty-log", "add", "--officer", BADGE, "--from", &future, "--to", &later, "--reason", reason]);
+    assert!(text(&ahead).contains("future"), "{}", text(&ahead));
+    let not_leader = instance.run(&[
+        "duty-log",
+        "add",
+        "--officer",
+        BADGE,
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--reason",
+        reason,
+        "--reported-to",
+        "0203002",
+    ]);
+    assert!(text(&not_leader).contains("not a leader"), "{}", text(&not_leader));
+    let garbled = instance.run(&["duty-log", "add", "--officer", BADGE, "--from", "yesterday", "--to", &to, "--reason", reason]);
+    assert!(text(&garbled).contains("is not a time"), "{}", text(&garbled));
+    run_ok(&instance, &["duty-log", "add", "--officer", BADGE, "--from", &from, "--to", &to, "--reason", reason, "--reported-to", LEADER]);
+    let entries = json(&instance, &["duty-log", "list", "--officer", BADGE, "--json"]);
+    assert_eq!(entries.as_array().unwrap().len(), 1, "only the good entry was recorded: {entries:#}");
+    assert_eq!(entries[0]["reason"], reason);
+    assert!(run_ok(&instance, &["duty-log", "list"]).contains("张伟"));
+}
