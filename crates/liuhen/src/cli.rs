@@ -505,6 +505,13 @@ pub enum BenchCommand {
         #[arg(long)]
         scratch: Option<PathBuf>,
     },
+    /// Compliance engine time over a large agency's facts built in memory, under each built-in pack.
+    Compliance {
+        #[arg(long, default_value_t = 100_000)]
+        recordings: usize,
+        #[arg(long, default_value_t = 5_000)]
+        cases: usize,
+    },
 }
 
 /// `liuhen ingest`.

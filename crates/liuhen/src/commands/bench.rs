@@ -25,6 +25,7 @@ pub async fn run(data: &Path, command: BenchCommand) -> anyhow::Result<ExitCode>
         BenchCommand::Ledger { entries, concurrency, database_url, scratch } => {
             ledger(entries, concurrency.max(1), database_url, scratch.unwrap_or_else(|| default_scratch(data))).await
         }
+        BenchCommand::Compliance { recordings, cases } => super::bench_compliance::run(recordings.max(1), cases),
     }
 }
 

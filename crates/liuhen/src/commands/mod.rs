@@ -1,6 +1,7 @@
 //! One module per command family; [`run`] dispatches.
 
 mod bench;
+mod bench_compliance;
 mod case;
 mod compliance;
 mod directory;
