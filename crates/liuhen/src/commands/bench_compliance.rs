@@ -190,7 +190,11 @@ impl World {
                             Signature {
                                 document_id: document.id,
                                 sequence: 0,
-                                signer: Signer::Officer { officer_id: lead.id, certificate_no: lead.certificate_no.clone(), certificate_shown: true },
+                                signer: Signer::Officer {
+                                    officer_id: lead.id,
+                                    certificate_no: lead.certificate_no.clone(),
+                                    certificate_shown: true,
+                                },
                                 at: document.made_at,
                                 refusal: None,
                                 recorded_by: "bench".into(),

@@ -271,11 +271,12 @@ async fn unit(instance: &Instance, agency_id: AgencyId, parent_id: Option<UnitId
     Ok(unit.id)
 }
 
-/// Three short clips in the camera's naming scheme, made with ffmpeg, in a
+/// Four short clips in the camera's naming scheme, made with ffmpeg, in a
 /// folder laid out like a camera, offloaded with `liuhen ingest` like any
-/// other camera (the second and third are one activity with a gap, so the
-/// demo has an interruption to explain). Without ffmpeg the demo has no
-/// recordings and says so.
+/// other camera. The first was recorded three days ago, so the compliance
+/// view has a late offload and a late link to show (厦门 五); the last two
+/// are one activity with a gap, so there is an interruption to explain.
+/// Without ffmpeg the demo has no recordings and says so.
 async fn store_demo_recordings(instance: &Instance, camera: &Device) -> anyhow::Result<()> {
     let scratch = tempfile_dir()?;
     let folder = scratch.join("DCIM");
@@ -283,7 +284,7 @@ async fn store_demo_recordings(instance: &Instance, camera: &Device) -> anyhow::
     let china = jiff::tz::TimeZone::fixed(instance.config.ingest.offset()?);
     let now = jiff::Timestamp::now();
     let mut made = 0;
-    for (index, minutes_ago) in [180, 65, 60].into_iter().enumerate() {
+    for (index, minutes_ago) in [3 * 24 * 60 + 30, 180, 65, 60].into_iter().enumerate() {
         let start = (now - jiff::SignedDuration::from_mins(minutes_ago)).to_zoned(china.clone());
         let file = folder.join(format!("DSJ_{}_35020011_{}.MP4", camera.serial, start.strftime("%Y%m%d_%H%M%S")));
         let status = tokio::process::Command::new("ffmpeg")

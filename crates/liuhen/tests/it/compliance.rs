@@ -398,3 +398,32 @@ async fn xiamen_6_2_duty_log_entries_are_checked_and_listed() {
     assert_eq!(entries[0]["reason"], reason);
     assert!(run_ok(&instance, &["duty-log", "list"]).contains("张伟"));
 }
+
+/// `liuhen demo` (the README's first command) sets up an instance under the
+/// Xiamen pack with a case, recordings and something for compliance to show.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_comes_with_a_case_and_findings_to_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let demo = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(["--data", data.to_str().unwrap()])
+            .args(args)
+            .env("LIUHEN_REQUIRE_S3", "1")
+            .env_remove("LIUHEN_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let output = demo(&["demo", "--no-serve"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("demo-leader-2026"), "the demo logins are shown: {}", text(&output));
+    let output = demo(&["compliance", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let findings: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(open_rules(&findings), ["link-48h", "upload-24h"], "{findings:#}");
+    let output = demo(&["compliance", "checklist", "--case", "思城管罚〔2026〕1号", "--json"]);
+    let checklist: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    assert_eq!(checklist["rows"].as_array().unwrap().len(), 1);
+    let output = demo(&["verify"]);
+    assert!(output.status.success(), "{}", text(&output));
+}
