@@ -16,6 +16,10 @@ use crate::recording::{interruptions, Drift, Playback, Recording};
 /// signatures count: signing follows making, often minutes later.
 const SIGNING_GRACE: SignedDuration = SignedDuration::from_hours(24);
 
+/// Recordings of one device linked at one stage less than this apart are
+/// one sitting, whose record should be continuous (`continuous = true`).
+const ONE_SITTING: SignedDuration = SignedDuration::from_hours(2);
+
 pub(crate) fn run(rule: &Rule, facts: &Facts<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
     match &rule.check {
         Check::OffloadDeadline { within } => offload_deadline(*within, facts, sink),
@@ -366,9 +370,10 @@ fn av_required(
         if continuous && links.len() > 1 {
             let recordings: Vec<Recording> =
                 links.iter().filter_map(|link| index.recordings.get(&link.media_id).map(|recording| (*recording).clone())).collect();
-            // Every gap between the linked recordings of one device is a break
-            // in what should be one uninterrupted record.
-            let gaps = interruptions(&recordings, SignedDuration::from_hours(24 * 365));
+            // A gap between the linked recordings of one device is a break
+            // in what should be one uninterrupted record; recordings hours
+            // apart are separate sittings (a second questioning), not a break.
+            let gaps = interruptions(&recordings, ONE_SITTING);
             let unexplained: Vec<_> = gaps
                 .iter()
                 .filter(|gap| !facts.interruption_notes.iter().any(|note| note.before == gap.before && note.after == gap.after))
