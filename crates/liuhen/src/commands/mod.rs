@@ -46,7 +46,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Ingest(args) => ingest::run(&instance, args).await,
                 Command::Register(command) => register::run(&instance, command).await,
                 Command::Interruptions(args) => register::interruptions(&instance, args).await,
-                Command::Case(command) => case::run(&instance, command).await,
+                Command::Case(command) => {
+                    let changes_facts = case_changes_facts(&command);
+                    let result = case::run(&instance, command).await;
+                    if changes_facts && result.as_ref().is_ok_and(|code| *code == ExitCode::SUCCESS) {
+                        // What was recorded is checked against the pack in force at once.
+                        compliance::refresh_quietly(&instance).await;
+                    }
+                    result
+                }
                 Command::Complaint(command) => case::complaint(&instance, command).await,
                 Command::Unit(command) => directory::unit(&instance, command).await,
                 Command::Officer(command) => directory::officer(&instance, command).await,
@@ -87,4 +95,18 @@ pub(crate) fn secret_from(file: Option<&std::path::Path>, env: &str) -> anyhow::
     let mut rng = rand::rngs::OsRng;
     let password = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
     Ok((password, true))
+}
+
+/// Whether a case command records something the compliance engine reads.
+fn case_changes_facts(command: &crate::cli::CaseCommand) -> bool {
+    use crate::cli::{CaseCommand, DocCommand};
+    match command {
+        CaseCommand::New(_)
+        | CaseCommand::Stage { .. }
+        | CaseCommand::Approve { .. }
+        | CaseCommand::Link { .. }
+        | CaseCommand::Archive { .. } => true,
+        CaseCommand::Doc(document) => matches!(document, DocCommand::New { .. } | DocCommand::Correct { .. } | DocCommand::Sign { .. }),
+        CaseCommand::Index { .. } | CaseCommand::Show { .. } | CaseCommand::List { .. } => false,
+    }
 }
