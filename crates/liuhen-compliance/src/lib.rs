@@ -157,7 +157,9 @@ pub async fn refresh(ledger: &Ledger, pack: &PolicyPack, now: Timestamp, actor: 
     for finding in &evaluation.findings {
         let generation = match latest.get(finding.key.as_str()) {
             None => 0,
-            Some((last, _)) if last.resolution.is_none() => continue,
+            // Open under the pack in force: on record already. Open under a
+            // pack no longer in force: raised anew here, resolved below.
+            Some((last, _)) if last.resolution.is_none() && last.finding.pack_id == pack.id => continue,
             Some((last, _)) if last.resolution.as_ref().is_some_and(|resolution| resolution.kind == ResolutionKind::Waiver) => continue,
             Some((last, count)) => (last.generation + 1).max(*count),
         };

@@ -162,6 +162,16 @@ async fn late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanat
     assert!(text(&unknown).contains("no stored file"), "{}", text(&unknown));
     let bad_item = instance.run(&["recording", "label", "--media", &media, "--item", "拍照", "--label", "x"]);
     assert!(text(&bad_item).contains("not a recorded item"), "{}", text(&bad_item));
+
+    // Another pack in force: what the old one found no longer applies, and
+    // the new one's own rules are checked (大连 第二十二条: stored in 24 h).
+    run_ok(&instance, &["pack", "use", "dalian-gxq-cgj"]);
+    let switched = json(&instance, &["compliance", "--json", "--all"]);
+    assert_eq!(open_rules(&switched), ["av-stored-24h"], "{switched:#}");
+    let old = switched.as_array().unwrap().iter().find(|stored| stored["finding"]["rule_id"] == "link-48h").unwrap();
+    assert_eq!(old["resolution"]["kind"], "facts");
+    assert!(old["resolution"]["note"].as_str().unwrap().contains("不再适用"), "{old:#}");
+
     let (ok, report) = instance.verify();
     assert!(ok, "every finding and resolution is in the ledger, which still verifies: {report}");
 }
