@@ -437,14 +437,7 @@ fn parse_hours(text: &str) -> anyhow::Result<SignedDuration> {
 }
 
 async fn unit_by_code(instance: &Instance, code: &str) -> anyhow::Result<UnitId> {
-    instance
-        .store
-        .units()
-        .await?
-        .into_iter()
-        .find(|unit| unit.code == code.trim())
-        .map(|unit| unit.id)
-        .with_context(|| format!("there is no unit with code {code}; `liuhen unit list` shows them"))
+    Ok(super::directory::unit_by_code(instance, code.trim()).await?.id)
 }
 
 async fn unit_subtree(instance: &Instance, code: &str) -> anyhow::Result<BTreeSet<UnitId>> {
@@ -453,14 +446,7 @@ async fn unit_subtree(instance: &Instance, code: &str) -> anyhow::Result<BTreeSe
 }
 
 async fn officer_by_badge(instance: &Instance, badge: &str) -> anyhow::Result<OfficerId> {
-    instance
-        .store
-        .officers()
-        .await?
-        .into_iter()
-        .find(|officer| officer.badge_no == badge.trim())
-        .map(|officer| officer.id)
-        .with_context(|| format!("there is no officer with badge number {badge}; `liuhen officer list` shows them"))
+    Ok(super::directory::officer_by_badge(instance, badge.trim()).await?.id)
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -19,7 +19,7 @@ pub(crate) async fn the_agency(instance: &Instance) -> anyhow::Result<Agency> {
     instance.store.agencies().await?.into_iter().next().context("this instance has no agency; was `liuhen init` completed?")
 }
 
-async fn unit_by_code(instance: &Instance, code: &str) -> anyhow::Result<Unit> {
+pub(crate) async fn unit_by_code(instance: &Instance, code: &str) -> anyhow::Result<Unit> {
     instance
         .store
         .units()
