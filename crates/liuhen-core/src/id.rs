@@ -112,6 +112,23 @@ define_id!(
     TokenId, "token"
 );
 
+define_id!(
+    /// An access request (调阅申请) and, once decided, its grant.
+    AccessRequestId, "access"
+);
+define_id!(
+    /// A legal hold (冻结) on a record or case.
+    HoldId, "hold"
+);
+define_id!(
+    /// A disposal list (销毁清单): expired records proposed for deletion.
+    DisposalId, "disposal"
+);
+define_id!(
+    /// A package handed over to a court or review body (移交).
+    ExportId, "export"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 //! Callers pass the current time in; randomness comes in through arguments
 //! or through the id constructors, which only read the OS random source.
 
+pub mod access;
 pub mod case;
 pub mod complaint;
 pub mod compliance;
@@ -23,3 +24,4 @@ pub mod pack;
 pub mod proof;
 pub mod recording;
 pub mod regulation;
+pub mod retention;

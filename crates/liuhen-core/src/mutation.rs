@@ -6,6 +6,7 @@
 //! change has a ledger entry written in the same transaction" is kept: there
 //! is no other write path.
 
+use crate::access::{AccessDecision, AccessRequest, ClassificationMark, ExportRecord};
 use crate::case::{Approval, Case, RecordingLink, StageStep};
 use crate::complaint::{Complaint, ComplaintOutcome};
 use crate::compliance::{FindingResolution, StoredFinding};
@@ -13,6 +14,7 @@ use crate::document::{Document, Signature};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
 use crate::recording::{DutyLogEntry, InterruptionNote, Recording, RecordingLabel};
+use crate::retention::{DisposalApproval, DisposalList, HoldRelease, LegalHold, Tombstone};
 
 /// One change to the metadata store.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +64,25 @@ pub enum Mutation {
     /// Adds an entry to an officer's duty log (执勤日志); its sequence number
     /// must be the next one for the officer.
     RecordDutyLog(Box<DutyLogEntry>),
+    /// Files an access request (调阅申请), undecided.
+    FileAccessRequest(Box<AccessRequest>),
+    /// Decides a filed request; once per request.
+    DecideAccess(Box<AccessDecision>),
+    /// Places or lifts a classification mark on a case, record or document.
+    MarkClassification(Box<ClassificationMark>),
+    /// Places a legal hold; its `released` must be `None`.
+    PlaceHold(Box<LegalHold>),
+    /// Releases a hold in force; once per hold.
+    ReleaseHold(Box<HoldRelease>),
+    /// Proposes a disposal list, unapproved.
+    ProposeDisposal(Box<DisposalList>),
+    /// Approves a disposal list; once per list.
+    ApproveDisposal(Box<DisposalApproval>),
+    /// Records that a media record's blob was disposed of; once per media
+    /// record, which must be on an approved list. The media record stays.
+    DisposeMedia(Box<Tombstone>),
+    /// Records a package handed over.
+    RecordExport(Box<ExportRecord>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -101,4 +122,23 @@ pub mod action {
     pub const PACK_SELECTED: &str = "pack.selected";
     /// An officer recorded in the duty log why recording was impossible (厦门 六（二）).
     pub const DUTY_LOGGED: &str = "duty.logged";
+    pub const ACCESS_REQUESTED: &str = "access.requested";
+    pub const ACCESS_APPROVED: &str = "access.approved";
+    pub const ACCESS_REFUSED: &str = "access.refused";
+    /// A record was read: metadata viewed, streamed, downloaded or exported
+    /// (payload: `access::ReadAudit`). No state changes.
+    pub const RECORD_READ: &str = "record.read";
+    /// A viewing session (stream) ended, with the bytes it served.
+    pub const STREAM_ENDED: &str = "record.stream_ended";
+    pub const CLASSIFICATION_MARKED: &str = "classification.marked";
+    pub const HOLD_PLACED: &str = "hold.placed";
+    pub const HOLD_RELEASED: &str = "hold.released";
+    pub const DISPOSAL_PROPOSED: &str = "disposal.proposed";
+    pub const DISPOSAL_APPROVED: &str = "disposal.approved";
+    /// A blob was deleted at the end of its retention; the tombstone stays.
+    pub const MEDIA_DISPOSED: &str = "media.disposed";
+    pub const PACKAGE_EXPORTED: &str = "package.exported";
+    /// A party copy (当事人查阅副本) was derived from an original.
+    pub const REDACTION_MADE: &str = "redaction.made";
+    pub const BACKUP_MADE: &str = "backup.made";
 }
