@@ -633,11 +633,13 @@ mod verification {
     use std::sync::Arc;
 
     use jiff::Timestamp;
-    use liuhen_core::entity::MediaRecord;
+    use liuhen_core::entity::{MediaRecord, Role, User};
     use liuhen_core::entry::{truncate_to_micros, EntryDraft};
-    use liuhen_core::id::MediaId;
+    use liuhen_core::id::{DisposalId, MediaId, UserId};
     use liuhen_core::mutation::{action, Mutation};
     use liuhen_core::note::NoteError;
+    use liuhen_core::pack::RetentionKind;
+    use liuhen_core::retention::{DisposalApproval, DisposalList, Tombstone};
     use liuhen_ledger::verify::{verify_blobs, Problem, Report};
     use liuhen_ledger::Ledger;
     use liuhen_store::{MetaStore, StoredCheckpoint};
@@ -660,6 +662,8 @@ mod verification {
         a_forgery_past_a_gap_at_a_page_end_is_still_found(database),
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         altered_and_missing_blobs_are_found(store),
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        disposed_records_are_not_reported(store),
     );
 
     /// A fresh ledger of 20 entries, checkpointed at 10 (and wherever the
@@ -804,15 +808,10 @@ mod verification {
         report
     }
 
-    async fn altered_and_missing_blobs_are_found(store: Arc<dyn MetaStore>) {
-        let ledger = start(store.clone(), &signing_key()).await;
-        let work = tempfile::tempdir().unwrap();
-        let vault_root = work.path().join("vault");
-        let vault = Vault::open(VaultLocation::Filesystem(vault_root.clone())).await.unwrap();
-        let originals = work.path().join("camera");
-        std::fs::create_dir(&originals).unwrap();
+    /// Stores each of `paths` in the vault and records its media record.
+    async fn store_media(ledger: &Ledger, vault: &Vault, paths: Vec<std::path::PathBuf>) -> Vec<MediaRecord> {
         let mut records = Vec::new();
-        for path in make_media(&originals) {
+        for path in paths {
             let stored = vault.put_file(&path).await.unwrap();
             let record = MediaRecord {
                 id: MediaId::new(),
@@ -830,6 +829,17 @@ mod verification {
             ledger.record(draft, vec![Mutation::CreateMedia(record.clone())]).await.unwrap();
             records.push(record);
         }
+        records
+    }
+
+    async fn altered_and_missing_blobs_are_found(store: Arc<dyn MetaStore>) {
+        let ledger = start(store.clone(), &signing_key()).await;
+        let work = tempfile::tempdir().unwrap();
+        let vault_root = work.path().join("vault");
+        let vault = Vault::open(VaultLocation::Filesystem(vault_root.clone())).await.unwrap();
+        let originals = work.path().join("camera");
+        std::fs::create_dir(&originals).unwrap();
+        let records = store_media(&ledger, &vault, make_media(&originals)).await;
         let report = check_blobs(&store, &vault).await;
         assert!(report.ok(), "{:?}", report.problems);
         assert_eq!(report.blobs_checked, 3);
@@ -863,6 +873,75 @@ mod verification {
         }
         assert!(!report.problems.iter().any(|problem| problem.to_string().contains(&photo.sha256.to_hex())));
         // The ledger itself is untouched.
+        ledger.checkpoint().await.unwrap();
+        assert!(verify(&store, &ledger).await.ok());
+    }
+
+    /// Records disposed of at the end of their retention, from an approved
+    /// list, are not reported: neither the file deleted as approved, nor the
+    /// one whose deletion was interrupted and is still there. A record not
+    /// disposed of whose file is gone is still missing.
+    async fn disposed_records_are_not_reported(store: Arc<dyn MetaStore>) {
+        let ledger = start(store.clone(), &signing_key()).await;
+        let work = tempfile::tempdir().unwrap();
+        let vault_root = work.path().join("vault");
+        let vault = Vault::open(VaultLocation::Filesystem(vault_root.clone())).await.unwrap();
+        let originals = work.path().join("camera");
+        std::fs::create_dir(&originals).unwrap();
+        let records = store_media(&ledger, &vault, make_media(&originals)).await;
+        let [recording, photo, sound] = [&records[0], &records[1], &records[2]];
+
+        let leader = User {
+            id: UserId::new(),
+            login: "chenjing".into(),
+            display_name: "陈静（中队长）".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            roles: vec![Role::UnitLeader],
+            officer_id: None,
+            disabled: false,
+        };
+        let list = DisposalList {
+            id: DisposalId::new(),
+            media: vec![photo.id, sound.id],
+            proposed_at: truncate_to_micros(Timestamp::now()),
+            proposed_by: "system:retention".into(),
+            approval: None,
+        };
+        let approval = DisposalApproval {
+            list: list.id,
+            approver: leader.id,
+            approver_name: leader.display_name.clone(),
+            note: "巡查记录已超过保存期限，同意销毁".into(),
+            at: truncate_to_micros(Timestamp::now()),
+        };
+        let record = |action: &str, subject: String, mutation: Mutation| {
+            let draft = EntryDraft::new("cli:值班员", action).subject(subject).payload(serde_json::json!({"备注": "保存期限届满"}));
+            ledger.record(draft, vec![mutation])
+        };
+        record(action::USER_CREATED, leader.id.subject(), Mutation::CreateUser(leader.clone())).await.unwrap();
+        record(action::DISPOSAL_PROPOSED, list.id.subject(), Mutation::ProposeDisposal(Box::new(list.clone()))).await.unwrap();
+        record(action::DISPOSAL_APPROVED, list.id.subject(), Mutation::ApproveDisposal(Box::new(approval))).await.unwrap();
+        for media in [photo, sound] {
+            let tombstone = Tombstone {
+                media: media.clone(),
+                list: list.id,
+                approver: leader.id,
+                class: Some(RetentionKind::Patrol),
+                expired_at: truncate_to_micros(Timestamp::now()),
+                disposed_at: truncate_to_micros(Timestamp::now()),
+                disposed_by: "system:retention".into(),
+            };
+            record(action::MEDIA_DISPOSED, media.id.subject(), Mutation::DisposeMedia(Box::new(tombstone))).await.unwrap();
+        }
+        // The sound file deleted as approved; the photo's deletion
+        // interrupted, so its file is still there. The recording, never
+        // disposed of, deleted behind the ledger's back.
+        std::fs::remove_file(vault_root.join(blob_key(&sound.sha256))).unwrap();
+        std::fs::remove_file(vault_root.join(blob_key(&recording.sha256))).unwrap();
+
+        let report = check_blobs(&store, &vault).await;
+        assert_eq!(report.problems, [Problem::BlobMissing { sha256: recording.sha256, media_id: recording.id }]);
+        assert_eq!((report.blobs_checked, report.blobs_disposed), (1, 2));
         ledger.checkpoint().await.unwrap();
         assert!(verify(&store, &ledger).await.ok());
     }

@@ -2,7 +2,10 @@
 //! index (案卷目录) as PDF, laid out by typst from one template; the AV
 //! record checklist (音像记录事项清单) and the misconduct findings report
 //! (执法过错情况报告) as PDF ([`reports`], each from its own template) and
-//! as XLSX ([`xlsx`]).
+//! as XLSX ([`xlsx`]); the forms of custody — the requisition for access
+//! to records (执法记录调用单), the explanatory note for an AV file in a
+//! court package (音像资料情况说明) and the copy consistency statement
+//! (复制件与原件一致的声明) — as PDF ([`custody`]).
 //!
 //! The data goes in through typst's `sys.inputs`, never spliced into markup,
 //! so nothing a user typed can change the layout. Chinese needs a CJK font:
@@ -21,17 +24,23 @@ use typst::foundations::{Array, Dict, IntoValue, Value};
 use typst::layout::PagedDocument;
 use typst_as_lib::{TypstEngine, TypstTemplateCollection};
 
+pub mod custody;
 pub mod reports;
 pub mod xlsx;
 
+pub use custody::{ConsistencyItem, ConsistencyStatement, ExplanatoryNote, Requisition, RequisitionDecision, RequisitionItem};
 pub use xlsx::{av_checklist_xlsx, misconduct_report_xlsx};
 
 /// The templates, by the name each is compiled under.
 const FORM: &str = "/form.typ";
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 7] = [
     (FORM, include_str!("../templates/form.typ")),
     (reports::AV_CHECKLIST, include_str!("../templates/av-checklist.typ")),
     (reports::MISCONDUCT_REPORT, include_str!("../templates/misconduct-report.typ")),
+    (custody::CUSTODY, include_str!("../templates/custody.typ")),
+    (custody::REQUISITION, include_str!("../templates/requisition.typ")),
+    (custody::EXPLANATORY_NOTE, include_str!("../templates/explanatory-note.typ")),
+    (custody::CONSISTENCY_STATEMENT, include_str!("../templates/consistency-statement.typ")),
 ];
 
 /// Font families tried in order; the first CJK family found sets the text.
@@ -373,6 +382,8 @@ fn collect_font_files(dir: &Path, files: &mut Vec<PathBuf>, depth: u32) {
     }
 }
 
+#[cfg(test)]
+mod custody_tests;
 #[cfg(test)]
 mod report_tests;
 

@@ -115,12 +115,12 @@ fn read_xlsx(name: &str, xlsx: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
         .collect()
 }
 
-fn printer() -> Printer {
+pub(crate) fn printer() -> Printer {
     Printer::new(&[], TimeZone::fixed(jiff::tz::offset(8))).expect("a CJK font is installed (fonts-noto-cjk)")
 }
 
 /// The PDF's text (`pdftotext`) and its particulars (`pdfinfo`).
-fn read_pdf(name: &str, pdf: &[u8]) -> (String, String) {
+pub(crate) fn read_pdf(name: &str, pdf: &[u8]) -> (String, String) {
     assert!(pdf.starts_with(b"%PDF-"), "{name} is a PDF");
     let kept = std::env::var_os("LIUHEN_PRINT_OUT").map(PathBuf::from);
     let folder = kept.clone().unwrap_or_else(std::env::temp_dir);
@@ -142,11 +142,11 @@ fn read_pdf(name: &str, pdf: &[u8]) -> (String, String) {
 
 /// Text as pdftotext gives it, less the line breaks and spaces a narrow
 /// table cell puts into it.
-fn squeezed(text: &str) -> String {
+pub(crate) fn squeezed(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn page_count(info: &str) -> usize {
+pub(crate) fn page_count(info: &str) -> usize {
     info.lines().find_map(|line| line.strip_prefix("Pages:")).and_then(|count| count.trim().parse().ok()).expect("pdfinfo names the pages")
 }
 

@@ -6,7 +6,8 @@
 //! query code be written once, in [`impl_meta_store!`], and expanded for each
 //! backend's pool and connection types. What really differs — opening,
 //! migrations, and how a writer takes the ledger lock — stays in each
-//! backend's module.
+//! backend's module. Custody's writes, and the rules they check before
+//! they write, are in [`crate::custody`], expanded from here too.
 
 use jiff::Timestamp;
 use liuhen_core::compliance::{FindingResolution, StoredFinding};
@@ -466,6 +467,109 @@ macro_rules! impl_meta_store {
                 row.map($crate::common::stored_finding).transpose()
             }
 
+            async fn access_files(&self, requester: Option<liuhen_core::id::UserId>) -> $crate::Result<Vec<liuhen_core::access::AccessFile>> {
+                let mut builder = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT r.details, d.details FROM access_requests r LEFT JOIN access_decisions d ON d.request_id = r.id",
+                );
+                if let Some(requester) = requester {
+                    builder.push(" WHERE r.requester = ").push_bind(requester.to_string());
+                }
+                builder.push(" ORDER BY r.requested_at_us, r.id");
+                let rows: Vec<(String, Option<String>)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(request, decision)| $crate::custody::access_file(request, decision.as_deref())).collect()
+            }
+
+            async fn access_file(&self, id: liuhen_core::id::AccessRequestId) -> $crate::Result<Option<liuhen_core::access::AccessFile>> {
+                let row: Option<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT r.details, d.details FROM access_requests r LEFT JOIN access_decisions d ON d.request_id = r.id WHERE r.id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.map(|(request, decision)| $crate::custody::access_file(&request, decision.as_deref())).transpose()
+            }
+
+            async fn classification_marks(&self, target: Option<liuhen_core::access::Target>) -> $crate::Result<Vec<liuhen_core::access::ClassificationMark>> {
+                let rows: Vec<(String,)> = match target {
+                    Some(target) => {
+                        let (column, id) = $crate::custody::target_column(&target);
+                        let sql = format!("SELECT details FROM classification_marks WHERE {column} = $1 ORDER BY entry_idx, position");
+                        sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await
+                    }
+                    None => sqlx::query_as("SELECT details FROM classification_marks ORDER BY entry_idx, position").fetch_all(&self.pool).await,
+                }
+                .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("classification mark", details)).collect()
+            }
+
+            async fn legal_holds(&self) -> $crate::Result<Vec<liuhen_core::retention::LegalHold>> {
+                let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT h.details, r.details FROM legal_holds h LEFT JOIN hold_releases r ON r.hold_id = h.id ORDER BY h.placed_at_us, h.id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(|(hold, release)| $crate::custody::legal_hold(hold, release.as_deref())).collect()
+            }
+
+            async fn legal_hold(&self, id: liuhen_core::id::HoldId) -> $crate::Result<Option<liuhen_core::retention::LegalHold>> {
+                let row: Option<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT h.details, r.details FROM legal_holds h LEFT JOIN hold_releases r ON r.hold_id = h.id WHERE h.id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.map(|(hold, release)| $crate::custody::legal_hold(&hold, release.as_deref())).transpose()
+            }
+
+            async fn disposal_lists(&self) -> $crate::Result<Vec<liuhen_core::retention::DisposalList>> {
+                let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT l.details, a.details FROM disposal_lists l LEFT JOIN disposal_approvals a ON a.list_id = l.id ORDER BY l.proposed_at_us, l.id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(|(list, approval)| $crate::custody::disposal_list(list, approval.as_deref())).collect()
+            }
+
+            async fn disposal_list(&self, id: liuhen_core::id::DisposalId) -> $crate::Result<Option<liuhen_core::retention::DisposalList>> {
+                let row: Option<(String, Option<String>)> = sqlx::query_as(
+                    "SELECT l.details, a.details FROM disposal_lists l LEFT JOIN disposal_approvals a ON a.list_id = l.id WHERE l.id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.map(|(list, approval)| $crate::custody::disposal_list(&list, approval.as_deref())).transpose()
+            }
+
+            async fn tombstones(&self) -> $crate::Result<Vec<liuhen_core::retention::Tombstone>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM tombstones ORDER BY disposed_at_us, media_id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("tombstone", details)).collect()
+            }
+
+            async fn tombstone(&self, media: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::retention::Tombstone>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT details FROM tombstones WHERE media_id = $1")
+                    .bind(media.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|(details,)| $crate::common::from_json("tombstone", &details)).transpose()
+            }
+
+            async fn exports(&self) -> $crate::Result<Vec<liuhen_core::access::ExportRecord>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM exports ORDER BY exported_at_us, id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("export record", details)).collect()
+            }
+
             async fn case(&self, id: liuhen_core::id::CaseId) -> $crate::Result<Option<liuhen_core::case::Case>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT details FROM cases WHERE id = $1")
                     .bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
@@ -582,6 +686,15 @@ macro_rules! impl_meta_store {
                 rows.into_iter().map($crate::common::entry).collect()
             }
 
+            async fn ledger_entries_about(&self, subject: &str) -> $crate::Result<Vec<$crate::StoredEntry>> {
+                let sql = format!(
+                    "SELECT {} FROM ledger_entries WHERE idx IN (SELECT idx FROM ledger_subjects WHERE subject = $1) ORDER BY idx",
+                    $crate::common::ENTRY_COLUMNS
+                );
+                let rows: Vec<$crate::common::EntryRow> = sqlx::query_as(&sql).bind(subject).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::common::entry).collect()
+            }
+
             async fn ledger_nodes(&self, ids: &[liuhen_core::merkle::NodeId]) -> $crate::Result<Vec<Option<liuhen_core::merkle::Hash>>> {
                 if ids.is_empty() {
                     return Ok(Vec::new());
@@ -656,7 +769,7 @@ macro_rules! impl_meta_store {
                 return Err($crate::StoreError::LedgerMoved { expected: batch.expected_size, actual: actual as u64 });
             }
             for item in &batch.items {
-                for mutation in &item.mutations {
+                for (position, mutation) in item.mutations.iter().enumerate() {
                     let query = match mutation {
                         Mutation::CreateAgency(agency) => sqlx::query("INSERT INTO agencies (id, name, code) VALUES ($1, $2, $3)")
                             .bind(agency.id.to_string()).bind(&agency.name).bind(&agency.code),
@@ -798,6 +911,44 @@ macro_rules! impl_meta_store {
                         .bind(resolution.officer_id.map(|id| id.to_string()))
                         .bind(micros(resolution.at))
                         .bind(&resolution.by),
+                        // Custody checks its rules with queries of its own
+                        // before it writes (see `custody`).
+                        Mutation::FileAccessRequest(request) => {
+                            file_access_request(&mut *connection, request).await?;
+                            continue;
+                        }
+                        Mutation::DecideAccess(decision) => {
+                            decide_access(&mut *connection, decision).await?;
+                            continue;
+                        }
+                        Mutation::MarkClassification(mark) => {
+                            mark_classification(&mut *connection, mark, item.entry.index, position).await?;
+                            continue;
+                        }
+                        Mutation::PlaceHold(hold) => {
+                            place_hold(&mut *connection, hold).await?;
+                            continue;
+                        }
+                        Mutation::ReleaseHold(release) => {
+                            release_hold(&mut *connection, release).await?;
+                            continue;
+                        }
+                        Mutation::ProposeDisposal(list) => {
+                            propose_disposal(&mut *connection, list).await?;
+                            continue;
+                        }
+                        Mutation::ApproveDisposal(approval) => {
+                            approve_disposal(&mut *connection, approval).await?;
+                            continue;
+                        }
+                        Mutation::DisposeMedia(tombstone) => {
+                            dispose_media(&mut *connection, tombstone).await?;
+                            continue;
+                        }
+                        Mutation::RecordExport(export) => {
+                            record_export(&mut *connection, export).await?;
+                            continue;
+                        }
                     };
                     query.execute(&mut *connection).await.map_err(|error| refused(mutation, error))?;
                 }
@@ -820,6 +971,21 @@ macro_rules! impl_meta_store {
                 });
                 builder.build().execute(&mut *connection).await.map_err(constraint_or_db)?;
             }
+            let mut named: Vec<(String, i64)> = Vec::new();
+            for item in &batch.items {
+                let index = $crate::common::as_i64("ledger index", item.entry.index)?;
+                let mut subjects: Vec<&String> = item.entry.subjects.iter().collect();
+                subjects.sort();
+                subjects.dedup();
+                named.extend(subjects.into_iter().map(|subject| (subject.clone(), index)));
+            }
+            for chunk in named.chunks(1000) {
+                let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO ledger_subjects (subject, idx) ");
+                builder.push_values(chunk, |mut row, (subject, index)| {
+                    row.push_bind(subject.clone()).push_bind(*index);
+                });
+                builder.build().execute(&mut *connection).await.map_err(constraint_or_db)?;
+            }
             for chunk in batch.nodes.chunks(1000) {
                 let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO ledger_nodes (level, idx, hash) ");
                 let mut rows = Vec::with_capacity(chunk.len());
@@ -833,6 +999,8 @@ macro_rules! impl_meta_store {
             }
             Ok(())
         }
+
+        $crate::custody::custody_writes!($db);
 
         fn db(error: sqlx::Error) -> $crate::StoreError {
             $crate::StoreError::Database(error)

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use liuhen_core::access::{AccessFile, ClassificationMark, ExportRecord, Target};
 use liuhen_core::case::{Approval, Case, RecordingLink, StageStep};
 use liuhen_core::complaint::{Complaint, ComplaintOutcome};
 use liuhen_core::compliance::StoredFinding;
@@ -22,13 +23,16 @@ use liuhen_core::digest::Sha256Digest;
 use liuhen_core::document::{Document, Signature};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::id::{CaseId, DeviceId, DocumentId, FindingId, MediaId, UnitId, UserId};
+use liuhen_core::id::{AccessRequestId, CaseId, DeviceId, DisposalId, DocumentId, FindingId, HoldId, MediaId, UnitId, UserId};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
 use liuhen_core::recording::{InterruptionNote, Recording, RecordingLabel};
+use liuhen_core::retention::{DisposalList, LegalHold, Tombstone};
 
 mod common;
+mod custody;
 pub mod postgres;
+pub mod snapshot;
 pub mod sqlite;
 
 /// Which database engine a store talks to.
@@ -195,10 +199,39 @@ pub trait MetaStore: Send + Sync + 'static {
     /// One finding with its resolution if resolved.
     async fn finding(&self, id: FindingId) -> Result<Option<StoredFinding>>;
 
+    // Custody (调阅、保存与销毁).
+    /// Access requests (调阅申请), of one requester or of all, each with its
+    /// decision if decided, oldest first (by when they were filed, then id).
+    async fn access_files(&self, requester: Option<UserId>) -> Result<Vec<AccessFile>>;
+    /// One access request with its decision if decided.
+    async fn access_file(&self, id: AccessRequestId) -> Result<Option<AccessFile>>;
+    /// Classification marks, on one case, record or document or on all, in
+    /// the order they were made (the order of the ledger entries that
+    /// recorded them), lifts included: `access::marks_in_force` reads them.
+    async fn classification_marks(&self, target: Option<Target>) -> Result<Vec<ClassificationMark>>;
+    /// Every legal hold with its release if released, oldest first (by when
+    /// placed, then id).
+    async fn legal_holds(&self) -> Result<Vec<LegalHold>>;
+    /// One legal hold with its release if released.
+    async fn legal_hold(&self, id: HoldId) -> Result<Option<LegalHold>>;
+    /// Every disposal list with its approval if approved, oldest first (by
+    /// when proposed, then id).
+    async fn disposal_lists(&self) -> Result<Vec<DisposalList>>;
+    /// One disposal list with its approval if approved.
+    async fn disposal_list(&self, id: DisposalId) -> Result<Option<DisposalList>>;
+    /// The tombstones of disposed records, by when disposed of, then media id.
+    async fn tombstones(&self) -> Result<Vec<Tombstone>>;
+    /// The tombstone of one media record, if it was disposed of.
+    async fn tombstone(&self, media: MediaId) -> Result<Option<Tombstone>>;
+    /// Every package handed over, by when exported, then id.
+    async fn exports(&self) -> Result<Vec<ExportRecord>>;
+
     // Ledger.
     /// The number of entries: one more than the highest index.
     async fn ledger_size(&self) -> Result<u64>;
     async fn ledger_entry(&self, index: u64) -> Result<Option<StoredEntry>>;
+    /// Every entry that names `subject` (e.g. `media:…`), in index order.
+    async fn ledger_entries_about(&self, subject: &str) -> Result<Vec<StoredEntry>>;
     /// Entries with index in `[start, start + limit)`, in index order. Rows
     /// that are missing are simply absent, so callers can see gaps.
     async fn ledger_entries(&self, start: u64, limit: u32) -> Result<Vec<StoredEntry>>;

@@ -270,6 +270,22 @@ impl Vault {
         Ok(hasher.finish())
     }
 
+    /// Deletes a published blob at the end of its retention; returns
+    /// whether it was there. The one caller is
+    /// `liuhen_custody::retention::dispose`, which passes the tombstone it
+    /// has already committed to the ledger for an expired, unheld record on
+    /// an approved disposal list. Nothing else in the system deletes a
+    /// blob (the test `only_disposal_deletes_blobs` in liuhen-custody holds
+    /// the source tree to that).
+    pub async fn dispose(&self, tombstone: &liuhen_core::retention::Tombstone) -> Result<bool> {
+        let sha256 = &tombstone.media.sha256;
+        if !self.contains(sha256).await? {
+            return Ok(false);
+        }
+        self.operator.delete(&blob_key(sha256)).await.map_err(|error| self.error(error))?;
+        Ok(true)
+    }
+
     /// Removes temporary objects older than `age`: the leftovers of puts
     /// that were interrupted (kill -9, power loss). They were never
     /// published, so removing them loses nothing.

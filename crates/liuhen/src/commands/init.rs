@@ -150,13 +150,17 @@ fn validate_code(code: &str) -> anyhow::Result<()> {
 }
 
 fn write_config_file(config: &Config) -> anyhow::Result<()> {
+    write_config_file_to(config, &config.data_dir.join(CONFIG_FILE))
+}
+
+/// Writes `config` (all but its data directory) as a configuration file at `path`.
+pub(crate) fn write_config_file_to(config: &Config, path: &Path) -> anyhow::Result<()> {
     let mut text = String::from(
         "# Liuhen instance configuration. Environment variables LIUHEN_* override it\n\
          # (nested keys with __, e.g. LIUHEN_SERVER__LISTEN). Secrets go in files.\n\n",
     );
     text.push_str(&toml::to_string_pretty(&FileConfig::from(config)).context("cannot write the configuration")?);
-    let path = config.data_dir.join(CONFIG_FILE);
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// What goes into liuhen.toml: everything but the data directory, which is

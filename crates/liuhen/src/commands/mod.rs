@@ -1,9 +1,11 @@
 //! One module per command family; [`run`] dispatches.
 
+mod backup;
 mod bench;
 mod bench_compliance;
 mod case;
 mod compliance;
+mod custody;
 mod directory;
 mod ingest;
 mod init;
@@ -36,6 +38,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ledger(crate::cli::LedgerCommand::VerifyProof { proof, keys, entry }) => {
             ledger::verify_proof(&proof, &keys, entry.as_deref())
         }
+        Command::VerifyPackage(args) => custody::verify_package(args),
+        Command::Restore(args) => backup::restore(args).await,
         command => {
             let instance = Instance::open(&data, config.as_deref()).await?;
             let result = match command {
@@ -65,7 +69,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Compliance(args) => compliance::run(&instance, args).await,
                 Command::Recording(command) => compliance::recording(&instance, command).await,
                 Command::DutyLog(command) => compliance::duty_log(&instance, command).await,
-                Command::Init(_) | Command::Demo(_) | Command::Bench(_) => unreachable!("handled above"),
+                Command::Access(command) => custody::access(&instance, command).await,
+                Command::Mark(args) => custody::mark(&instance, args).await,
+                Command::Hold(command) => custody::hold(&instance, command).await,
+                Command::Retention(command) => custody::retention(&instance, command).await,
+                Command::Export(args) => custody::export(&instance, args).await,
+                Command::Backup(args) => backup::backup(&instance, args).await,
+                Command::Init(_) | Command::Demo(_) | Command::Bench(_) | Command::VerifyPackage(_) | Command::Restore(_) => {
+                    unreachable!("handled above")
+                }
             };
             // Whatever happened, what was recorded gets a signed checkpoint.
             let closed = instance.close().await;

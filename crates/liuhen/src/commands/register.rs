@@ -195,7 +195,7 @@ async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Resu
 
 /// Reads `2026-11-23` (a day, in the cameras' zone) or an RFC 3339 instant.
 /// A day given as the upper bound includes that whole day.
-fn parse_bound(text: &str, offset: Offset, upper: bool) -> anyhow::Result<Timestamp> {
+pub(crate) fn parse_bound(text: &str, offset: Offset, upper: bool) -> anyhow::Result<Timestamp> {
     if let Ok(instant) = text.parse::<Timestamp>() {
         return Ok(instant);
     }

@@ -7,5 +7,6 @@ mod support;
 mod case;
 mod cli;
 mod compliance;
+mod custody;
 mod ingest;
 mod remote;

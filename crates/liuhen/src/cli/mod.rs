@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod custody;
+pub use custody::*;
+
 /// 留痕 Liuhen: whole-process recording of administrative law enforcement
 /// (行政执法全过程记录). Keeps body-camera footage and case records so that
 /// nothing is lost and nothing changes silently.
@@ -76,6 +79,25 @@ pub enum Command {
     /// The duty log (执勤日志, 厦门 六（二）): when recording was impossible (weather, a device fault) and why.
     #[command(subcommand)]
     DutyLog(DutyLogCommand),
+    /// Access requests (调阅申请): ask to view or copy records, approve or refuse, print the requisition form (调用单).
+    #[command(subcommand)]
+    Access(AccessCommand),
+    /// Classification marks (国家秘密 / 商业秘密 / 个人隐私) on a case, record or document; they narrow who may be granted access.
+    Mark(MarkArgs),
+    /// Legal holds (冻结): keep a case's or a record's files however old they are (叶县 第十三条).
+    #[command(subcommand)]
+    Hold(HoldCommand),
+    /// Retention (保存期限): when each record may go; disposal lists (销毁清单) and carrying them out once approved.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Make a court or reconsideration package (移交证据包): a BagIt bag with the originals, documents, notes and ledger proofs.
+    Export(ExportArgs),
+    /// Check a package offline: every hash, every proof, the checkpoint's signature.
+    VerifyPackage(VerifyPackageArgs),
+    /// Copy the blobs, database and keys to a second disk or directory, and check the copy (备份).
+    Backup(BackupArgs),
+    /// Make a new instance from a backup.
+    Restore(RestoreArgs),
     /// Measure performance (vault copy speed, ledger throughput, proofs, verify).
     #[command(subcommand)]
     Bench(BenchCommand),

@@ -1,0 +1,234 @@
+//! Access, holds, retention, packages and backups: the custody commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// The records a command is about: cases by number, AV records and
+/// documents by id. At least one is needed.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// A case, by its number (案号) or id. Repeat for several.
+    #[arg(long = "case", value_name = "CASE")]
+    pub cases: Vec<String>,
+    /// An AV record (media id). Repeat for several.
+    #[arg(long = "media", value_name = "MEDIA_ID")]
+    pub media: Vec<String>,
+    /// A document version (document id). Repeat for several.
+    #[arg(long = "document", value_name = "DOCUMENT_ID")]
+    pub documents: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// File an access request (调阅申请) on behalf of a person with an account.
+    Request {
+        /// The requester's login.
+        #[arg(long, value_name = "LOGIN")]
+        user: String,
+        #[command(flatten)]
+        targets: TargetArgs,
+        /// What for: reconsideration, litigation, compensation, mediation, petition, publicity, training,
+        /// supervision, judicial, audit, party_inspection, case_work (or the Chinese name, e.g. 行政诉讼).
+        #[arg(long)]
+        purpose: String,
+        /// view (查阅) or copy (复制).
+        #[arg(long, default_value = "view")]
+        mode: String,
+        /// The reason (调阅事由).
+        #[arg(long)]
+        reason: String,
+        /// The body the records are for (e.g. 某区人民法院).
+        #[arg(long = "for", value_name = "BODY")]
+        on_behalf_of: Option<String>,
+        /// Start of the period (RFC 3339 or YYYY-MM-DD); now if not given.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period; seven days after its start if not given (at most 90 days).
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request (as a unit leader or administrator).
+    Approve {
+        /// The request's id.
+        id: String,
+        /// The approver's login.
+        #[arg(long, value_name = "LOGIN")]
+        user: String,
+        /// The opinion (审批意见).
+        #[arg(long, default_value = "同意")]
+        opinion: String,
+        /// End the grant earlier than asked (RFC 3339 or YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refuse a request, saying why.
+    Refuse {
+        id: String,
+        #[arg(long, value_name = "LOGIN")]
+        user: String,
+        /// Why it is refused (审批意见).
+        #[arg(long)]
+        opinion: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List requests with where each stands (of one person, or all).
+    List {
+        #[arg(long, value_name = "LOGIN")]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the requisition form (调用单) of a request as PDF.
+    Form {
+        id: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Say whether a person may read a record now, and on what basis.
+    Check {
+        #[arg(long, value_name = "LOGIN")]
+        user: String,
+        #[command(flatten)]
+        targets: TargetArgs,
+        /// Check copying (download, export) rather than viewing.
+        #[arg(long)]
+        copy: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// state_secret (国家秘密), trade_secret (商业秘密) or privacy (个人隐私).
+    #[arg(long = "as", value_name = "MARK")]
+    pub mark: String,
+    /// Lift the mark instead of placing it.
+    #[arg(long)]
+    pub lift: bool,
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HoldCommand {
+    /// Place a hold on a case (all its linked AV records) or on one AV record.
+    Place {
+        #[command(flatten)]
+        targets: TargetArgs,
+        /// dispute, complaint, obstruction, mass_incident, litigation or other.
+        #[arg(long)]
+        reason: String,
+        /// What the hold is for, in words.
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Release a hold (the dispute settled, the judgment final).
+    Release {
+        id: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// List holds, in force and released.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Every stored record with its retention class and expiry date.
+    List {
+        /// Only records that have expired and may be disposed of.
+        #[arg(long)]
+        expired: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Carry out approved disposal lists, then propose a list of what else has expired.
+    Run {
+        /// Only say what has expired and what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a disposal list (as a unit leader or administrator other than the proposer).
+    Approve {
+        /// The list's id.
+        id: String,
+        #[arg(long, value_name = "LOGIN")]
+        user: String,
+        #[arg(long)]
+        opinion: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The case, by number or id.
+    #[arg(long)]
+    pub case: String,
+    /// Only these AV records (media ids) of the case; all its linked records if not given.
+    #[arg(long = "records", value_name = "MEDIA_ID", num_args = 1..)]
+    pub records: Vec<String>,
+    /// What the package is for (litigation, reconsideration, …; see `liuhen access request --help`).
+    #[arg(long)]
+    pub purpose: String,
+    /// The approved copy grant it is made under (an access request id).
+    #[arg(long)]
+    pub grant: Option<String>,
+    /// Who receives it (e.g. 某区人民法院).
+    #[arg(long = "for", value_name = "BODY")]
+    pub recipient: Option<String>,
+    /// The directory to create for the package (must not exist or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Also write an ISO 9660 image of the package, ready to burn (needs xorriso).
+    #[arg(long, value_name = "FILE")]
+    pub iso: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyPackageArgs {
+    /// The package directory.
+    pub dir: PathBuf,
+    /// The agency's verifier key (from `liuhen ledger public-key`), obtained some other way than the package.
+    /// Without it the package's own key file is trusted, which a forger could replace.
+    #[arg(long = "key", value_name = "VKEY")]
+    pub keys: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup directory (another disk). Made if missing; a later backup to the same directory copies only new blobs.
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup directory.
+    pub backup: PathBuf,
+    /// The new instance's directory (must not exist or be empty); the global --data is not used here.
+    #[arg(long = "into", value_name = "DIR")]
+    pub into: PathBuf,
+    /// Restore the metadata into this PostgreSQL database (must be empty) instead of SQLite inside DIR.
+    /// Required when the backup was taken from PostgreSQL.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
