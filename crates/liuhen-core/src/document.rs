@@ -170,6 +170,7 @@ pub fn field_label_zh(name: &str) -> &str {
         "started_at" => "开始时间",
         "ended_at" => "结束时间",
         "questions_and_answers" => "询问内容",
+        "party_copy" => "副本说明",
         "findings" => "检查情况",
         "items" => "物品清单",
         "form" => "保全形式",

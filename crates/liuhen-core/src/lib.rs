@@ -23,5 +23,6 @@ mod note_sm2;
 pub mod pack;
 pub mod proof;
 pub mod recording;
+pub mod redaction;
 pub mod regulation;
 pub mod retention;

@@ -14,6 +14,7 @@ use crate::document::{Document, Signature};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
 use crate::recording::{DutyLogEntry, InterruptionNote, Recording, RecordingLabel};
+use crate::redaction::Redaction;
 use crate::retention::{DisposalApproval, DisposalList, HoldRelease, LegalHold, Tombstone};
 
 /// One change to the metadata store.
@@ -83,6 +84,10 @@ pub enum Mutation {
     DisposeMedia(Box<Tombstone>),
     /// Records a package handed over.
     RecordExport(Box<ExportRecord>),
+    /// Records a party copy and its lineage; its derived media record is
+    /// created in the same batch (or exists), its source exists, and a
+    /// derived record has one lineage.
+    MakeRedaction(Box<Redaction>),
 }
 
 /// Action names written into ledger entries, one per kind of event.

@@ -177,12 +177,27 @@ async fn record_facts_with(store: &dyn MetaStore, target: Target, marks: &[Class
     let mut cases: Vec<CaseId> = Vec::new();
     match target {
         Target::Case(case) => cases.push(case),
-        Target::Media(media) => {
-            if let Some(recording) = store.recording(media).await? {
-                facts.own_officers.extend(recording.officer_id);
+        Target::Media(media) => match store.redaction(media).await? {
+            // A party copy belongs where its source belongs; the marks on
+            // the source are what the copy withholds, so they do not carry
+            // over (marks placed on the copy itself do).
+            Some(redaction) => {
+                let source = Box::pin(record_facts_with(store, redaction.source, &[])).await?;
+                facts.own_officers = source.own_officers;
+                cases = source.cases;
+                let mut in_force = marks_in_force(marks, target);
+                in_force.sort();
+                facts.marks = in_force;
+                facts.cases = cases;
+                return Ok(facts);
             }
-            cases.extend(store.recording_links(media).await?.into_iter().map(|link| link.case_id));
-        }
+            None => {
+                if let Some(recording) = store.recording(media).await? {
+                    facts.own_officers.extend(recording.officer_id);
+                }
+                cases.extend(store.recording_links(media).await?.into_iter().map(|link| link.case_id));
+            }
+        },
         Target::Document(document) => {
             if let Some(document) = store.document(document).await? {
                 facts.own_officers.push(document.made_by);

@@ -11,6 +11,8 @@
 //! - [`package`]: court and reconsideration packages (BagIt, RFC 8493) with
 //!   the ledger entries, inclusion proofs, checkpoint and key that let a
 //!   recipient check them offline ([`package::verify_package`]).
+//! - [`redaction`]: party copies (当事人查阅副本) that withhold what a legal
+//!   reviewer chose, stored with their lineage; the original untouched.
 //! - [`backup`]: a second copy of blobs and ledger, and restoring from it.
 //!
 //! **Invariants:** nothing is read without a basis (own work or a grant)
@@ -25,6 +27,7 @@ use liuhen_vault::VaultError;
 pub mod access;
 pub mod backup;
 pub mod package;
+pub mod redaction;
 pub mod retention;
 
 /// Longest free text accepted (reasons, notes), in characters.

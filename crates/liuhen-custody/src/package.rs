@@ -207,8 +207,16 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
         ids
     } else {
         for id in &spec.records {
-            if !links.iter().any(|link| link.media_id == *id) {
-                return Err(CustodyError::Invalid(format!("{id} is not linked to case {}; link it first or leave it out", case.number)));
+            let linked = |media: MediaId| links.iter().any(|link| link.media_id == media);
+            let copy_of_linked = match store.redaction(*id).await? {
+                Some(redaction) => matches!(redaction.source, Target::Media(source) if linked(source)),
+                None => false,
+            };
+            if !linked(*id) && !copy_of_linked {
+                return Err(CustodyError::Invalid(format!(
+                    "{id} is not linked to case {} (nor a party copy of a record that is); link it first or leave it out",
+                    case.number
+                )));
             }
         }
         spec.records.clone()
@@ -233,7 +241,13 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
 
     let data = spec.out.join("data");
     let mut files: Vec<PackageFile> = Vec::new();
-    // The originals, each re-hashed after the copy.
+    let mut redactions = std::collections::HashMap::new();
+    for record in &media {
+        if let Some(redaction) = store.redaction(record.id).await? {
+            redactions.insert(record.id, redaction);
+        }
+    }
+    // The originals (or party copies), each re-hashed after the copy.
     for (number, record) in media.iter().enumerate() {
         let name = format!("{:02}_{}", number + 1, safe_name(record.original_name.as_deref().unwrap_or(&record.sha256.to_hex())));
         let target = data.join("media").join(&name);
@@ -253,11 +267,11 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
             sha256: digests.sha256,
             sm3: digests.sm3,
             size: digests.size,
-            redacted: false,
+            redacted: redactions.contains_key(&record.id),
             entries: Vec::new(),
         });
     }
-    print_case_papers(exporter, &case, &media, &data, &mut files, now).await?;
+    print_case_papers(exporter, &case, &media, &redactions, &data, &mut files, now).await?;
 
     // The ledger's evidence, against one checkpoint.
     let (checkpoint, proofs) = prove(exporter.ledger, &media, &case).await?;
@@ -281,7 +295,7 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
         }
     }
 
-    print_statement(exporter, &case, &media, &checkpoint, recipient.clone(), spec.purpose, now, &data, &mut files).await?;
+    print_statement(exporter, &case, &media, &redactions, &checkpoint, recipient.clone(), spec.purpose, now, &data, &mut files).await?;
 
     let origin = exporter.ledger.origin().to_owned();
     let export_id = ExportId::new();
@@ -348,6 +362,7 @@ async fn print_case_papers(
     exporter: &Exporter<'_>,
     case: &Case,
     media: &[MediaRecord],
+    redactions: &Redactions,
     data: &Path,
     files: &mut Vec<PackageFile>,
     now: Timestamp,
@@ -375,12 +390,17 @@ async fn print_case_papers(
     let devices = store.devices().await?;
     let links = store.case_links(case.id).await?;
     for (number, record) in media.iter().enumerate() {
-        let recording = store.recording(record.id).await?;
+        let redaction = redactions.get(&record.id);
+        let original = match redaction.map(|r| r.source) {
+            Some(Target::Media(source)) => source,
+            _ => record.id,
+        };
+        let recording = store.recording(original).await?;
         let officer = recording.as_ref().and_then(|r| r.officer_id).and_then(|id| officers.iter().find(|o| o.id == id));
         let device = record.source_device.and_then(|id| devices.iter().find(|d| d.id == id));
         let proves: Vec<String> = links
             .iter()
-            .filter(|link| link.media_id == record.id)
+            .filter(|link| link.media_id == original)
             .map(|link| format!("{}（{}）{}", link.item.label_zh(), link.stage.label_zh(), link.label))
             .collect();
         let made_how = match &recording {
@@ -414,7 +434,10 @@ async fn print_case_papers(
             made_at: recording.as_ref().and_then(|r| r.corrected_start),
             maker: officer.map(|o| o.name.clone()).unwrap_or_else(|| "—".into()),
             proves: if proves.is_empty() { "—".into() } else { proves.join("；") },
-            redacted: None,
+            redacted: redaction.map(|r| {
+                let what: Vec<String> = r.operations.iter().map(|op| op.to_string()).collect();
+                format!("{}；理由：{}；审核人：{}", what.join("，"), r.reason, r.reviewer_name)
+            }),
             copied_at: now,
             copied_by: agency.clone(),
         };
@@ -446,6 +469,7 @@ async fn print_statement(
     exporter: &Exporter<'_>,
     case: &Case,
     media: &[MediaRecord],
+    redactions: &Redactions,
     checkpoint: &StoredCheckpoint,
     recipient: Option<String>,
     purpose: Purpose,
@@ -467,7 +491,7 @@ async fn print_statement(
                 sha256: m.sha256.to_hex(),
                 sm3: m.sm3.to_hex(),
                 size: m.size,
-                redacted: false,
+                redacted: redactions.contains_key(&m.id),
             })
             .collect(),
         checkpoint_size: checkpoint.size,
@@ -494,6 +518,8 @@ async fn print_statement(
     });
     Ok(())
 }
+
+type Redactions = std::collections::HashMap<MediaId, liuhen_core::redaction::Redaction>;
 
 type Proofs = BTreeMap<String, Vec<(StoredEntry, String)>>;
 

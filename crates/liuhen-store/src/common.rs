@@ -562,6 +562,29 @@ macro_rules! impl_meta_store {
                 row.map(|(details,)| $crate::common::from_json("tombstone", &details)).transpose()
             }
 
+            async fn redactions(&self, source: Option<liuhen_core::access::Target>) -> $crate::Result<Vec<liuhen_core::redaction::Redaction>> {
+                let rows: Vec<(String,)> = match source {
+                    None => sqlx::query_as("SELECT details FROM redactions ORDER BY made_at_us, derived_media_id").fetch_all(&self.pool).await,
+                    Some(target) => {
+                        let (kind, id) = match target {
+                            liuhen_core::access::Target::Case(id) => ("case", id.to_string()),
+                            liuhen_core::access::Target::Media(id) => ("media", id.to_string()),
+                            liuhen_core::access::Target::Document(id) => ("document", id.to_string()),
+                        };
+                        sqlx::query_as("SELECT details FROM redactions WHERE source_kind = $1 AND source_id = $2 ORDER BY made_at_us, derived_media_id")
+                            .bind(kind).bind(id).fetch_all(&self.pool).await
+                    }
+                }
+                .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("party copy", details)).collect()
+            }
+
+            async fn redaction(&self, derived: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::redaction::Redaction>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT details FROM redactions WHERE derived_media_id = $1")
+                    .bind(derived.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map(|(details,)| $crate::common::from_json("party copy", &details)).transpose()
+            }
+
             async fn exports(&self) -> $crate::Result<Vec<liuhen_core::access::ExportRecord>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM exports ORDER BY exported_at_us, id")
                     .fetch_all(&self.pool)
@@ -943,6 +966,10 @@ macro_rules! impl_meta_store {
                         }
                         Mutation::DisposeMedia(tombstone) => {
                             dispose_media(&mut *connection, tombstone).await?;
+                            continue;
+                        }
+                        Mutation::MakeRedaction(redaction) => {
+                            make_redaction(&mut *connection, redaction).await?;
                             continue;
                         }
                         Mutation::RecordExport(export) => {

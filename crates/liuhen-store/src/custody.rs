@@ -497,6 +497,35 @@ macro_rules! custody_writes {
             .map_err(|error| refused_because(error, || format!("export {} has already been recorded; nothing was changed", export.id)))?;
             Ok(())
         }
+
+        async fn make_redaction(
+            connection: &mut <$db as sqlx::Database>::Connection,
+            redaction: &liuhen_core::redaction::Redaction,
+        ) -> $crate::Result<()> {
+            let (kind, id) = match redaction.source {
+                liuhen_core::access::Target::Case(id) => ("case", id.to_string()),
+                liuhen_core::access::Target::Media(id) => ("media", id.to_string()),
+                liuhen_core::access::Target::Document(id) => ("document", id.to_string()),
+            };
+            if !target_exists(&mut *connection, &redaction.source).await? {
+                let (_, what) = $crate::custody::target_table(&redaction.source);
+                return conflict(format!("a party copy's source {what} {id} does not exist; nothing was changed"));
+            }
+            sqlx::query("INSERT INTO redactions (derived_media_id, source_kind, source_id, made_at_us, details) VALUES ($1, $2, $3, $4, $5)")
+                .bind(redaction.derived.to_string())
+                .bind(kind)
+                .bind(&id)
+                .bind($crate::common::micros(redaction.at))
+                .bind($crate::custody::to_json(redaction))
+                .execute(&mut *connection)
+                .await
+                .map_err(|error| {
+                    refused_because(error, || {
+                        format!("media record {} already has a lineage, or does not exist; nothing was changed", redaction.derived)
+                    })
+                })?;
+            Ok(())
+        }
     };
 }
 

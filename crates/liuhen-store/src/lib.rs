@@ -224,6 +224,10 @@ pub trait MetaStore: Send + Sync + 'static {
     /// The tombstone of one media record, if it was disposed of.
     async fn tombstone(&self, media: MediaId) -> Result<Option<Tombstone>>;
     /// Every package handed over, by when exported, then id.
+    /// Party copies made from `source`, or all, oldest first.
+    async fn redactions(&self, source: Option<liuhen_core::access::Target>) -> Result<Vec<liuhen_core::redaction::Redaction>>;
+    /// The lineage of a derived record, if it is a party copy.
+    async fn redaction(&self, derived: MediaId) -> Result<Option<liuhen_core::redaction::Redaction>>;
     async fn exports(&self) -> Result<Vec<ExportRecord>>;
 
     // Ledger.

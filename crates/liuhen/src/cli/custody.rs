@@ -232,3 +232,28 @@ pub struct RestoreArgs {
     #[arg(long)]
     pub database_url: Option<String>,
 }
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// The AV record to copy (media id).
+    #[arg(long, conflicts_with = "document")]
+    pub media: Option<String>,
+    /// The document version to copy (document id).
+    #[arg(long)]
+    pub document: Option<String>,
+    /// What to withhold; repeat. `mute:START-END` (seconds), `blank:START-END` (black picture and silence),
+    /// `blur:X,Y,WIDTH,HEIGHT[@START-END]` (pixels), `field:NAME` (documents).
+    #[arg(long = "op", value_name = "OPERATION", required = true)]
+    pub operations: Vec<String>,
+    /// Why (e.g. 保护举报人身份).
+    #[arg(long)]
+    pub reason: String,
+    /// The legal reviewer who chose what is withheld (login).
+    #[arg(long, value_name = "LOGIN")]
+    pub reviewer: String,
+    /// The party's access request the copy is for.
+    #[arg(long)]
+    pub request: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}

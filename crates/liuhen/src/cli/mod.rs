@@ -90,6 +90,8 @@ pub enum Command {
     /// Retention (保存期限): when each record may go; disposal lists (销毁清单) and carrying them out once approved.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Make a party copy (当事人查阅副本): mute, blank or blur parts of an AV record, or withhold fields of a document.
+    Redact(RedactArgs),
     /// Make a court or reconsideration package (移交证据包): a BagIt bag with the originals, documents, notes and ledger proofs.
     Export(ExportArgs),
     /// Check a package offline: every hash, every proof, the checkpoint's signature.

@@ -13,7 +13,7 @@ use liuhen_custody::package::{self, ExportSpec, Exporter};
 use liuhen_custody::retention;
 use serde_json::json;
 
-use crate::cli::{AccessCommand, ExportArgs, HoldCommand, MarkArgs, RetentionCommand, TargetArgs, VerifyPackageArgs};
+use crate::cli::{AccessCommand, ExportArgs, HoldCommand, MarkArgs, RedactArgs, RetentionCommand, TargetArgs, VerifyPackageArgs};
 use crate::commands::register::parse_bound;
 use crate::instance::{console_actor, Instance};
 
@@ -411,4 +411,46 @@ pub fn verify_package(args: VerifyPackageArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if check.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+pub async fn redact(instance: &Instance, args: RedactArgs) -> anyhow::Result<ExitCode> {
+    let reviewer = user(instance, &args.reviewer).await?;
+    let source = match (&args.media, &args.document) {
+        (Some(media), None) => Target::Media(media.parse().with_context(|| format!("`{media}` is not a media id"))?),
+        (None, Some(document)) => Target::Document(document.parse().with_context(|| format!("`{document}` is not a document id"))?),
+        _ => bail!("name the record to copy: --media MEDIA_ID or --document DOCUMENT_ID"),
+    };
+    let mut operations = Vec::new();
+    for text in &args.operations {
+        operations.push(text.parse::<liuhen_core::redaction::RedactOp>()?);
+    }
+    let request = args
+        .request
+        .as_deref()
+        .map(|r| r.parse::<AccessRequestId>().with_context(|| format!("`{r}` is not an access request id")))
+        .transpose()?;
+    let printer = crate::commands::case::printer(instance)?;
+    let scratch = instance.config.data_dir.join("tmp");
+    let (media, redaction) = liuhen_custody::redaction::make_party_copy(
+        &instance.ledger,
+        &instance.vault,
+        &printer,
+        &reviewer,
+        liuhen_custody::redaction::NewPartyCopy { source, operations, reason: args.reason, request },
+        &scratch,
+        Timestamp::now(),
+    )
+    .await?;
+    if args.json {
+        print_json(&json!({ "media": media, "redaction": redaction }))?;
+    } else {
+        println!(
+            "已生成当事人查阅副本 party copy {} ({}, sha256 {}) of {}; the original is unchanged",
+            media.id,
+            media.original_name.as_deref().unwrap_or("—"),
+            media.sha256,
+            redaction.source
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -74,6 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Hold(command) => custody::hold(&instance, command).await,
                 Command::Retention(command) => custody::retention(&instance, command).await,
                 Command::Export(args) => custody::export(&instance, args).await,
+                Command::Redact(args) => custody::redact(&instance, args).await,
                 Command::Backup(args) => backup::backup(&instance, args).await,
                 Command::Init(_) | Command::Demo(_) | Command::Bench(_) | Command::VerifyPackage(_) | Command::Restore(_) => {
                     unreachable!("handled above")
