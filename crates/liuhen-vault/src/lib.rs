@@ -22,6 +22,7 @@ use liuhen_core::digest::{ContentDigests, Sha256Digest};
 use opendal::{ErrorKind, Operator};
 
 pub mod hashing;
+pub mod object_lock;
 mod put;
 
 pub use put::{Progress, PutOutcome};

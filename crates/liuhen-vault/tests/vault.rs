@@ -542,6 +542,36 @@ mod s3 {
         })
     }
 
+    /// Object Lock is asked of the bucket with a signed request, and what
+    /// the server can do is reported; Garage does not implement it, and a
+    /// lock asked of it is refused with the server's answer, not ignored.
+    #[test]
+    fn object_lock_support_is_detected() {
+        s3_runtime().block_on(async {
+            let Some(test_vault) = TestVault::s3("s3::object_lock_support_is_detected").await else { return };
+            let support = test_vault.vault.object_lock_support().await.expect("the question is answered");
+            match &support {
+                liuhen_vault::object_lock::ObjectLockSupport::Unsupported { detail } => {
+                    assert!(detail.contains("GetObjectLockConfiguration answered"), "{detail}");
+                }
+                liuhen_vault::object_lock::ObjectLockSupport::Enabled { .. } | liuhen_vault::object_lock::ObjectLockSupport::NotEnabled => {
+                    // Another S3 server than Garage: its answer is believed.
+                }
+                liuhen_vault::object_lock::ObjectLockSupport::NotApplicable => panic!("an S3 vault is asked"),
+            }
+            assert!(support.describe().starts_with("object lock: "));
+            if !support.enabled() {
+                let directory = tempfile::tempdir().unwrap();
+                let path = directory.path().join("locked.bin");
+                std::fs::write(&path, crate::support::pseudo_random_bytes(7, 4096)).unwrap();
+                let outcome = test_vault.vault.put_file(&path).await.unwrap();
+                let refused = test_vault.vault.lock_blob(&outcome.digests.sha256, None, true).await;
+                assert!(refused.is_err(), "a lock the bucket cannot keep is an error");
+            }
+            test_vault.clean_up().await;
+        })
+    }
+
     /// A wrong secret key is caught when the vault opens, as a credentials
     /// problem the operator can act on.
     #[test]

@@ -162,6 +162,9 @@ pub enum RetentionCommand {
         #[arg(long)]
         json: bool,
     },
+    /// On an S3 bucket with Object Lock: set each blob's retain-until (compliance mode) to its expiry and a legal hold
+    /// on held or indefinitely kept records, so the store itself refuses early deletion.
+    Lock,
     /// Approve a disposal list (as a unit leader or administrator other than the proposer).
     Approve {
         /// The list's id.

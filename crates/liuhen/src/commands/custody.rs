@@ -311,6 +311,29 @@ pub async fn retention(instance: &Instance, command: RetentionCommand) -> anyhow
                 }
             }
         }
+        RetentionCommand::Lock => {
+            let support = instance.vault.object_lock_support().await?;
+            println!("{}", support.describe());
+            if !support.enabled() {
+                return Ok(ExitCode::from(1));
+            }
+            let pack = pack(instance)?;
+            let (mut dated, mut held) = (0, 0);
+            for record in retention::retention_of_all(store, &pack).await? {
+                if record.disposed_at.is_some() {
+                    continue;
+                }
+                // Kept with no end in sight (indefinitely, as long as the
+                // case file, clock not started) or held: a legal hold.
+                let hold = !record.expiry.holds.is_empty() || record.expiry.expires_at.is_none();
+                // A date already past cannot be set (and needs none).
+                let until = record.expiry.expires_at.filter(|at| *at > now);
+                instance.vault.lock_blob(&record.media.sha256, until, hold).await?;
+                dated += usize::from(until.is_some());
+                held += usize::from(hold);
+            }
+            println!("已设置 set retain-until on {dated} blob(s) and a legal hold on {held}");
+        }
         RetentionCommand::Approve { id, user: login, opinion } => {
             let approver = user(instance, &login).await?;
             let id: DisposalId = id.parse().with_context(|| format!("`{id}` is not a disposal list id"))?;

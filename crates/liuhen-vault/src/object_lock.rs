@@ -1,0 +1,191 @@
+//! S3 Object Lock (WORM): the bucket itself refuses to delete or overwrite
+//! an object before its retain-until date (compliance mode) or while it is
+//! under legal hold, whoever asks — a second line behind Liuhen's own rule
+//! that only disposal deletes a blob.
+//!
+//! OpenDAL does not speak the Object Lock sub-resources, so these few
+//! requests are made directly and signed with AWS SigV4 by `reqsign`, the
+//! signing library OpenDAL itself uses for S3.
+
+use jiff::Timestamp;
+use liuhen_core::digest::Sha256Digest;
+use serde::Serialize;
+
+use crate::{blob_key, S3Location, Vault, VaultError, VaultLocation};
+
+/// What the store can do for Object Lock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ObjectLockSupport {
+    /// A local filesystem vault: there is no Object Lock (protect the
+    /// directory with permissions, and keep a backup).
+    NotApplicable,
+    /// The server does not implement Object Lock (e.g. Garage answers 501).
+    Unsupported { detail: String },
+    /// The server implements it, but the bucket was created without it
+    /// (it can only be enabled when a bucket is created).
+    NotEnabled,
+    /// Enabled: retain-until dates and legal holds can be set.
+    Enabled { default_retention: Option<String> },
+}
+
+impl ObjectLockSupport {
+    /// One line for `liuhen verify`.
+    pub fn describe(&self) -> String {
+        match self {
+            ObjectLockSupport::NotApplicable => "object lock: not applicable (filesystem vault)".into(),
+            ObjectLockSupport::Unsupported { detail } => {
+                format!("object lock: NOT supported by this S3 server ({detail}); blobs are protected by Liuhen's own rules and backups only")
+            }
+            ObjectLockSupport::NotEnabled => {
+                "object lock: supported but NOT enabled on this bucket; create the bucket with Object Lock enabled to have the store refuse deletion too".into()
+            }
+            ObjectLockSupport::Enabled { default_retention } => match default_retention {
+                Some(rule) => format!("object lock: enabled (bucket default {rule}); retain-until and legal holds are set per object"),
+                None => "object lock: enabled; retain-until and legal holds are set per object".into(),
+            },
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        matches!(self, ObjectLockSupport::Enabled { .. })
+    }
+}
+
+fn error(s3: &S3Location, message: String) -> VaultError {
+    VaultError::Io { location: format!("s3://{}", s3.bucket), source: std::io::Error::other(message) }
+}
+
+fn url(s3: &S3Location, key: Option<&str>, query: &str) -> String {
+    let endpoint = s3.endpoint.trim_end_matches('/');
+    match key {
+        None => format!("{endpoint}/{}?{query}", s3.bucket),
+        Some(key) => {
+            let prefix = s3.prefix.trim_matches('/');
+            let full = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}/{key}") };
+            format!("{endpoint}/{}/{full}?{query}", s3.bucket)
+        }
+    }
+}
+
+/// Sends one signed request; returns the status and body.
+async fn send(s3: &S3Location, method: reqwest::Method, url: String, body: Option<String>) -> Result<(u16, String), VaultError> {
+    use base64::Engine as _;
+    let client = reqwest::Client::new();
+    let mut builder = client.request(method, &url);
+    if let Some(body) = &body {
+        let md5 = md5::Md5::digest(body.as_bytes());
+        builder = builder
+            .header("content-md5", base64::engine::general_purpose::STANDARD.encode(md5))
+            .header("content-type", "application/xml")
+            .body(body.clone());
+    }
+    let mut request = builder.build().map_err(|e| error(s3, format!("cannot build the request to {url}: {e}")))?;
+    let credential = reqsign::AwsCredential {
+        access_key_id: s3.access_key_id.clone(),
+        secret_access_key: s3.secret_access_key.clone(),
+        session_token: None,
+        expires_in: None,
+    };
+    reqsign::AwsV4Signer::new("s3", &s3.region)
+        .sign(&mut request, &credential)
+        .map_err(|e| error(s3, format!("cannot sign the request: {e}")))?;
+    let response = client.execute(request).await.map_err(|e| error(s3, format!("cannot reach {}: {e}", s3.endpoint)))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    Ok((status, text))
+}
+
+use md5::Digest as _;
+
+fn xml_value<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{tag}>"))? + start;
+    Some(xml[start..end].trim())
+}
+
+impl Vault {
+    /// Asks the bucket whether it has Object Lock (GetObjectLockConfiguration).
+    pub async fn object_lock_support(&self) -> Result<ObjectLockSupport, VaultError> {
+        let VaultLocation::S3(s3) = &self.location else { return Ok(ObjectLockSupport::NotApplicable) };
+        let (status, body) = send(s3, reqwest::Method::GET, url(s3, None, "object-lock"), None).await?;
+        match status {
+            200 if xml_value(&body, "ObjectLockEnabled") == Some("Enabled") => {
+                let default_retention = xml_value(&body, "Mode").map(|mode| {
+                    let days = xml_value(&body, "Days").map(|d| format!(" {d} days")).unwrap_or_default();
+                    let years = xml_value(&body, "Years").map(|y| format!(" {y} years")).unwrap_or_default();
+                    format!("{mode}{days}{years}")
+                });
+                Ok(ObjectLockSupport::Enabled { default_retention })
+            }
+            200 => Ok(ObjectLockSupport::NotEnabled),
+            404 if body.contains("ObjectLockConfigurationNotFound") => Ok(ObjectLockSupport::NotEnabled),
+            400 | 404 | 405 | 501 => Ok(ObjectLockSupport::Unsupported {
+                detail: format!(
+                    "GetObjectLockConfiguration answered {status}{}",
+                    xml_value(&body, "Code").map(|c| format!(" {c}")).unwrap_or_default()
+                ),
+            }),
+            403 => Err(error(
+                s3,
+                "the S3 credentials may not read the bucket's Object Lock configuration (403); check the access key's permissions".into(),
+            )),
+            other => Err(error(s3, format!("GetObjectLockConfiguration answered {other}: {}", body.trim()))),
+        }
+    }
+
+    /// Sets a blob's retain-until date in compliance mode (it can only be
+    /// extended afterwards, never shortened) and its legal hold. Only on a
+    /// bucket with Object Lock enabled; the caller checks that first.
+    pub async fn lock_blob(&self, sha256: &Sha256Digest, retain_until: Option<Timestamp>, legal_hold: bool) -> Result<(), VaultError> {
+        let VaultLocation::S3(s3) = &self.location else { return Ok(()) };
+        let key = blob_key(sha256);
+        if let Some(until) = retain_until {
+            let body = format!(
+                "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>COMPLIANCE</Mode><RetainUntilDate>{}</RetainUntilDate></Retention>",
+                until.strftime("%Y-%m-%dT%H:%M:%SZ")
+            );
+            let (status, text) = send(s3, reqwest::Method::PUT, url(s3, Some(&key), "retention"), Some(body)).await?;
+            if status != 200 {
+                return Err(error(s3, format!("PutObjectRetention for {sha256} answered {status}: {}", text.trim())));
+            }
+        }
+        let body = format!(
+            "<LegalHold xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>{}</Status></LegalHold>",
+            if legal_hold { "ON" } else { "OFF" }
+        );
+        let (status, text) = send(s3, reqwest::Method::PUT, url(s3, Some(&key), "legal-hold"), Some(body)).await?;
+        if status != 200 {
+            return Err(error(s3, format!("PutObjectLegalHold for {sha256} answered {status}: {}", text.trim())));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_path_style_under_the_prefix() {
+        let s3 = S3Location {
+            bucket: "evidence".into(),
+            prefix: "/xiamen/".into(),
+            endpoint: "http://127.0.0.1:3900/".into(),
+            region: "garage".into(),
+            access_key_id: "k".into(),
+            secret_access_key: "s".into(),
+        };
+        assert_eq!(url(&s3, None, "object-lock"), "http://127.0.0.1:3900/evidence?object-lock");
+        assert_eq!(url(&s3, Some("blobs/ab/cd/abcd"), "retention"), "http://127.0.0.1:3900/evidence/xiamen/blobs/ab/cd/abcd?retention");
+    }
+
+    #[test]
+    fn the_configuration_is_read_from_the_xml() {
+        let xml = "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Years>1</Years></DefaultRetention></Rule></ObjectLockConfiguration>";
+        assert_eq!(xml_value(xml, "ObjectLockEnabled"), Some("Enabled"));
+        assert_eq!(xml_value(xml, "Years"), Some("1"));
+        assert_eq!(xml_value(xml, "Days"), None);
+    }
+}
