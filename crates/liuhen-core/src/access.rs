@@ -188,6 +188,17 @@ pub enum Target {
     Document(DocumentId),
 }
 
+impl Target {
+    /// The ledger subject, e.g. `media:0190…`: what entries about it name.
+    pub fn subject(&self) -> String {
+        match self {
+            Target::Case(id) => id.subject(),
+            Target::Media(id) => id.subject(),
+            Target::Document(id) => id.subject(),
+        }
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

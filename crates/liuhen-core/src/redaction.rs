@@ -274,6 +274,6 @@ mod tests {
         assert!(graph.contains("[v0]drawbox=") && graph.contains("[v2]null[v]"), "{graph}");
         assert!(graph.contains("[0:a]volume=0:enable='between(t\\,1.000\\,2.500)'[a1]"), "{graph}");
         assert!(graph.contains("[a2]anull[a]"), "{graph}");
-        assert_eq!(ffmpeg_filter(&ops[1..2], false, true), "[0:a]volume=0:enable='between(t\\,1.000\\,2.500)'[a1];[a1]anull[a]");
+        assert_eq!(ffmpeg_filter(&ops[1..2], false, true), "[0:a]volume=0:enable='between(t\\,1.000\\,2.500)'[a0];[a0]anull[a]");
     }
 }

@@ -147,9 +147,10 @@ pub struct RetentionFacts<'a> {
 pub struct Expiry {
     pub media: MediaId,
     pub class: Option<RetentionKind>,
-    /// The earliest time it may be disposed of; `None` while it must be
-    /// kept with no end in sight (kept indefinitely, as long as its case
-    /// file, its clock not started yet, or held).
+    /// The earliest time it may be disposed of by its class; `None` while it
+    /// must be kept with no end in sight (kept indefinitely, as long as its
+    /// case file, its clock not started yet). A hold does not change it:
+    /// [`Expiry::expired`] is what takes holds into account.
     pub expires_at: Option<Timestamp>,
     /// Holds in force on it.
     pub holds: Vec<HoldId>,

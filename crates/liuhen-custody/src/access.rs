@@ -81,7 +81,7 @@ pub async fn file_request(ledger: &Ledger, requester: &User, request: NewAccessR
         "from": filed.from, "until": filed.until, "targets": filed.targets,
     }));
     for target in &filed.targets {
-        draft = draft.subject(target.to_string());
+        draft = draft.subject(target.subject());
     }
     ledger.record(draft, vec![Mutation::FileAccessRequest(Box::new(filed.clone()))]).await?;
     Ok(filed)
@@ -160,7 +160,7 @@ pub async fn mark(
     }
     let placed = ClassificationMark { target, mark, lifted, note: check_text("the note", note, true)?, at: now, by: actor.to_owned() };
     let draft = EntryDraft::new(actor, action::CLASSIFICATION_MARKED)
-        .subject(target.to_string())
+        .subject(target.subject())
         .payload(json!({ "mark": mark, "lifted": lifted, "note": placed.note }));
     ledger.record(draft, vec![Mutation::MarkClassification(Box::new(placed.clone()))]).await?;
     Ok(placed)
@@ -247,7 +247,7 @@ pub async fn audit_read(
         _ => (None, None),
     };
     let audit = ReadAudit { target, kind, grant, purpose, bytes, viewing };
-    let mut draft = EntryDraft::new(actor, action::RECORD_READ).subject(target.to_string());
+    let mut draft = EntryDraft::new(actor, action::RECORD_READ).subject(target.subject());
     if let Some(grant) = grant {
         draft = draft.subject(grant.subject());
     }
@@ -258,7 +258,7 @@ pub async fn audit_read(
 /// Writes the closing entry of a viewing session with the bytes it served.
 pub async fn audit_stream_end(ledger: &Ledger, actor: &str, target: Target, viewing: &str, bytes: u64, ranges: u64) -> Result<Receipt> {
     let draft = EntryDraft::new(actor, action::STREAM_ENDED)
-        .subject(target.to_string())
+        .subject(target.subject())
         .payload(json!({ "viewing": viewing, "bytes": bytes, "ranges": ranges }));
     Ok(ledger.record(draft, Vec::new()).await?)
 }

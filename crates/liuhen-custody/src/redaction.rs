@@ -101,7 +101,7 @@ pub async fn make_party_copy(
             by: actor.clone(),
         };
         let draft =
-            EntryDraft::new(actor, action::REDACTION_MADE).subject(media.id.subject()).subject(request.source.to_string()).payload(json!({
+            EntryDraft::new(actor, action::REDACTION_MADE).subject(media.id.subject()).subject(request.source.subject()).payload(json!({
                 "sha256": media.sha256, "sm3": media.sm3, "size": media.size, "name": media.original_name,
                 "source": request.source, "source_sha256": source_sha256, "operations": redaction.operations,
                 "reason": reason, "request": request.request,

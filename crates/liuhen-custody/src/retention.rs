@@ -117,7 +117,7 @@ pub async fn place_hold(ledger: &Ledger, target: Target, reason: HoldReason, not
     };
     let draft = EntryDraft::new(actor, action::HOLD_PLACED)
         .subject(hold.id.subject())
-        .subject(target.to_string())
+        .subject(target.subject())
         .payload(json!({ "reason": reason, "note": hold.note }));
     ledger.record(draft, vec![Mutation::PlaceHold(Box::new(hold.clone()))]).await?;
     Ok(hold)
@@ -133,7 +133,7 @@ pub async fn release_hold(ledger: &Ledger, id: HoldId, note: &str, actor: &str, 
     let release = HoldRelease { hold: id, note: check_text("the note (解除原因)", note, false)?, at: now, by: actor.to_owned() };
     let draft = EntryDraft::new(actor, action::HOLD_RELEASED)
         .subject(id.subject())
-        .subject(hold.target.to_string())
+        .subject(hold.target.subject())
         .payload(json!({ "note": release.note }));
     ledger.record(draft, vec![Mutation::ReleaseHold(Box::new(release.clone()))]).await?;
     hold.released = Some(release);

@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use liuhen_custody::CustodyError;
 use liuhen_ledger::LedgerError;
 use liuhen_store::StoreError;
 
@@ -37,6 +38,10 @@ pub enum ApiError {
     /// offset that does not match, an upload not yet complete).
     #[error("{0}")]
     Conflict(String),
+    /// 410: the thing existed and is gone for good (a record disposed of
+    /// at the end of its retention).
+    #[error("{0}")]
+    Gone(String),
     /// 412: a protocol precondition is not met (tus version).
     #[error("{0}")]
     PreconditionFailed(String),
@@ -46,6 +51,10 @@ pub enum ApiError {
     /// 415: the body is not of the type this endpoint reads.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 416: no byte of the range asked for exists; `size` is the length of
+    /// the whole file, sent back in `Content-Range: bytes */size`.
+    #[error("{message}")]
+    RangeNotSatisfiable { message: String, size: u64 },
     /// 422: understood, but the content is wrong (a hash that does not match).
     #[error("{0}")]
     Unprocessable(String),
@@ -73,9 +82,11 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -106,6 +117,11 @@ impl IntoResponse for ApiError {
             ApiError::TooManyAttempts { retry_after, .. } => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
             }
+            ApiError::RangeNotSatisfiable { size, .. } => {
+                if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    response.headers_mut().insert(header::CONTENT_RANGE, value);
+                }
+            }
             _ => {}
         }
         response
@@ -124,6 +140,21 @@ impl From<LedgerError> for ApiError {
             LedgerError::NoSuchEntry { .. } => ApiError::NotFound(error.to_string()),
             LedgerError::BadOldSize { .. } => ApiError::BadRequest(error.to_string()),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+/// The custody service's refusals keep their sentence; what went wrong
+/// underneath (the vault, a file, the printer) is ours and stays in the log.
+impl From<CustodyError> for ApiError {
+    fn from(error: CustodyError) -> Self {
+        match error {
+            CustodyError::NotFound(message) => ApiError::NotFound(message),
+            CustodyError::Invalid(message) => ApiError::BadRequest(message),
+            CustodyError::Refused(message) => ApiError::Forbidden(message),
+            CustodyError::Store(error) => error.into(),
+            CustodyError::Ledger(error) => error.into(),
+            other @ (CustodyError::Vault(_) | CustodyError::Io { .. } | CustodyError::Print { .. }) => ApiError::internal(other),
         }
     }
 }
@@ -156,6 +187,24 @@ mod tests {
         let body = body_text(response);
         assert!(!body.contains("postgres"), "{body}");
         assert!(body.contains("reference"), "{body}");
+    }
+
+    #[test]
+    fn custody_refusals_keep_their_status_and_sentence() {
+        assert_eq!(ApiError::from(CustodyError::Refused("no grant".into())).status(), StatusCode::FORBIDDEN);
+        assert_eq!(ApiError::from(CustodyError::Invalid("empty reason".into())).status(), StatusCode::BAD_REQUEST);
+        assert_eq!(ApiError::from(CustodyError::NotFound("no request".into())).status(), StatusCode::NOT_FOUND);
+        let io = CustodyError::Io { what: "cannot read /srv/secret".into(), source: std::io::Error::other("disk") };
+        let response = ApiError::from(io).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body_text(response).contains("/srv/secret"));
+    }
+
+    #[test]
+    fn an_unsatisfiable_range_names_the_size() {
+        let response = ApiError::RangeNotSatisfiable { message: "past the end".into(), size: 1234 }.into_response();
+        assert_eq!(response.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(response.headers()[header::CONTENT_RANGE], "bytes */1234");
     }
 
     #[test]

@@ -18,6 +18,11 @@
 //! their SHA-256; passwords are stored only as Argon2id hashes.
 //! **Invariant:** an error response never carries internal detail; the
 //! detail goes to the log under a reference the response names.
+//! **Invariant:** nothing is read without a basis and an audit entry: a
+//! record's metadata, its stream and its download are answered only after
+//! [`liuhen_custody::access::authorize`] found the person's basis (own
+//! work or a grant) and the `record.read` entry is committed; a viewing
+//! session is audited when it opens and closed with the bytes it served.
 
 pub mod access;
 pub mod actor;
@@ -44,6 +49,7 @@ use liuhen_vault::Vault;
 use tower_http::trace::TraceLayer;
 
 use lockout::LoginThrottle;
+use routes::content::Viewings;
 
 /// Everything a request handler may touch.
 #[derive(Clone)]
@@ -68,6 +74,9 @@ pub struct ServerSettings {
     /// The policy pack in force and how findings are kept up to date;
     /// `None` turns the compliance endpoints off (they answer 503).
     pub compliance: Option<ComplianceSettings>,
+    /// Where court packages made through the API are written
+    /// (`DATA/exports`); `None` turns `POST /api/v1/exports` off (503).
+    pub exports: Option<std::path::PathBuf>,
 }
 
 /// Compliance checking (合规检查): the pack in force, where local dates
@@ -137,11 +146,16 @@ impl UploadSettings {
 
 /// The complete API over `state`.
 ///
-/// The sign-in lockout counters live in memory, inside the router built
-/// here: each `liuhen serve` process counts on its own, and a restart
-/// forgets them (the `lockout` module says what that means).
+/// The sign-in lockout counters and the open viewing sessions live in
+/// memory, inside the router built here: each `liuhen serve` process keeps
+/// its own, and a restart forgets them (the `lockout` and
+/// `routes::content` modules say what that means). A router built here
+/// alone does not end idle viewings; [`serve`] and [`serve_until`] do.
 pub fn router(state: AppState) -> Router {
-    let server = ServerState { app: state, throttle: Arc::new(LoginThrottle::default()) };
+    router_over(ServerState::new(state))
+}
+
+fn router_over(server: ServerState) -> Router {
     routes::api()
         .layer(axum::middleware::map_response(protective_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -172,7 +186,13 @@ pub async fn serve_until(
         Ok(address) => tracing::info!(%address, "serving the Liuhen API"),
         Err(error) => tracing::warn!(%error, "serving the Liuhen API on an unknown address"),
     }
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
+    let server = ServerState::new(state);
+    let sweeper = routes::content::spawn_viewing_sweeper(server.app.ledger.clone(), server.viewings.clone());
+    let served = axum::serve(listener, router_over(server.clone())).with_graceful_shutdown(shutdown).await;
+    sweeper.abort();
+    // Viewings still open are closed in the ledger with what they served.
+    routes::content::end_all(&server.app.ledger, &server.viewings).await;
+    served?;
     tracing::info!("the Liuhen API has stopped");
     Ok(())
 }
@@ -183,11 +203,27 @@ pub async fn serve_until(
 pub(crate) struct ServerState {
     pub(crate) app: AppState,
     pub(crate) throttle: Arc<LoginThrottle>,
+    /// Open viewing sessions (`routes::content`), in memory. They live here
+    /// rather than in [`AppState`], which callers build field by field,
+    /// because they are the server's own bookkeeping, like the throttle.
+    pub(crate) viewings: Arc<Viewings>,
+}
+
+impl ServerState {
+    fn new(app: AppState) -> Self {
+        ServerState { app, throttle: Arc::new(LoginThrottle::default()), viewings: Arc::default() }
+    }
 }
 
 impl FromRef<ServerState> for AppState {
     fn from_ref(server: &ServerState) -> AppState {
         server.app.clone()
+    }
+}
+
+impl FromRef<ServerState> for Arc<Viewings> {
+    fn from_ref(server: &ServerState) -> Arc<Viewings> {
+        server.viewings.clone()
     }
 }
 

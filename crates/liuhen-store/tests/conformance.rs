@@ -158,6 +158,7 @@ mod support {
             Mutation::ApproveDisposal(approval) => (action::DISPOSAL_APPROVED, approval.list.subject(), to_json(approval)),
             Mutation::DisposeMedia(tombstone) => (action::MEDIA_DISPOSED, tombstone.media.id.subject(), to_json(tombstone)),
             Mutation::RecordExport(export) => (action::PACKAGE_EXPORTED, export.id.subject(), to_json(export)),
+            Mutation::MakeRedaction(redaction) => (action::REDACTION_MADE, redaction.derived.subject(), to_json(redaction)),
         };
         Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
     }

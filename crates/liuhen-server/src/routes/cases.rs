@@ -30,6 +30,7 @@ use crate::actor::{CurrentActor, SignedInUser};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
+use liuhen_core::access::{ReadKind, Target};
 
 /// Roles that may read every case.
 const CASE_READERS: [Role; 5] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Archivist, Role::Administrator];
@@ -134,7 +135,37 @@ pub(super) async fn show(
 ) -> Result<Json<CaseView>, ApiError> {
     let signed_in = person(&actor)?;
     let case = readable_case(&app, signed_in, &id).await?;
-    Ok(Json(liuhen_cases::view(app.store.as_ref(), case).await?))
+    let view = liuhen_cases::view(app.store.as_ref(), case).await?;
+    audit_case_read(&app, &actor, view.case.id, &[], ReadKind::Metadata, None).await?;
+    Ok(Json(view))
+}
+
+/// Records that a case's file was read by someone its workflow lets read
+/// it (a handler, an approver, a reviewer): one `record.read` entry naming
+/// the case and every document shown, written before the answer is sent.
+pub(super) async fn audit_case_read(
+    app: &AppState,
+    actor: &CurrentActor,
+    case: liuhen_core::id::CaseId,
+    documents: &[liuhen_core::id::DocumentId],
+    kind: ReadKind,
+    bytes: Option<u64>,
+) -> Result<(), ApiError> {
+    use liuhen_core::entry::EntryDraft;
+    let target = match documents {
+        [one] => Target::Document(*one),
+        _ => Target::Case(case),
+    };
+    let mut draft = EntryDraft::new(actor.ledger_actor(), liuhen_core::mutation::action::RECORD_READ).subject(case.subject());
+    for document in documents {
+        draft = draft.subject(document.subject());
+    }
+    let audit = liuhen_core::access::ReadAudit { target, kind, grant: None, purpose: None, bytes, viewing: None };
+    let mut payload = serde_json::to_value(&audit).expect("a read audit serialises");
+    payload["basis"] = "case_role".into();
+    payload["documents"] = documents.len().into();
+    app.ledger.record(draft.payload(payload), Vec::new()).await?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -245,7 +276,10 @@ pub(super) async fn documents(
 ) -> Result<Json<Vec<liuhen_cases::DocumentView>>, ApiError> {
     let signed_in = person(&actor)?;
     let case = readable_case(&app, signed_in, &id).await?;
-    Ok(Json(liuhen_cases::documents(app.store.as_ref(), &case).await?))
+    let documents = liuhen_cases::documents(app.store.as_ref(), &case).await?;
+    let ids: Vec<liuhen_core::id::DocumentId> = documents.iter().map(|view| view.document.id).collect();
+    audit_case_read(&app, &actor, case.id, &ids, ReadKind::Metadata, None).await?;
+    Ok(Json(documents))
 }
 
 /// A document request; `corrects` and `reason` make it a correction.
@@ -388,7 +422,7 @@ pub(super) fn printer() -> Result<&'static liuhen_print::Printer, ApiError> {
         .map_err(|message| ApiError::Unavailable(message.clone()))
 }
 
-fn pdf(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+pub(super) fn pdf(bytes: Vec<u8>, name: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
     let disposition = format!("inline; filename=\"{name}.pdf\"");
     ([(axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()), (axum::http::header::CONTENT_DISPOSITION, disposition)], bytes)
@@ -405,6 +439,7 @@ pub(super) async fn document_pdf(
     let case = readable_case(&app, signed_in, &id).await?;
     let printer = printer()?;
     let bytes = liuhen_cases::document_pdf(app.store.as_ref(), printer, &case, document).await?;
+    audit_case_read(&app, &actor, case.id, &[document], ReadKind::Download, Some(bytes.len() as u64)).await?;
     Ok(pdf(bytes, &document.to_string()))
 }
 
@@ -418,5 +453,6 @@ pub(super) async fn index_pdf(
     let case = readable_case(&app, signed_in, &id).await?;
     let printer = printer()?;
     let bytes = liuhen_cases::case_index_pdf(app.store.as_ref(), printer, &case).await?;
+    audit_case_read(&app, &actor, case.id, &[], ReadKind::Download, Some(bytes.len() as u64)).await?;
     Ok(pdf(bytes, &case.id.to_string()))
 }

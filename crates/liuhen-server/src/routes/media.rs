@@ -1,18 +1,25 @@
 //! Media records (媒体记录): `GET /api/v1/media` and `GET /api/v1/media/{id}`.
 //!
 //! These are the records of what the vault holds (digests, size, where it
-//! came from), not the files. Reading them needs
-//! [`Permission::ReadMediaRecords`].
+//! came from), not the files (those are in [`super::content`]). Viewing a
+//! record's metadata is a read like any other: a person needs a basis
+//! ([`may_read_metadata`]: his own recording or case, or a grant for
+//! view), a workstation reads only what it stored, and every answer is
+//! preceded by its `record.read` entry in the ledger — one per record
+//! viewed, one per page listed (naming every record on it).
 
 use axum::extract::State;
 use axum::Json;
+use liuhen_core::access::{ReadBasis, ReadKind, Target};
 use liuhen_core::digest::{Sha256Digest, Sm3Digest};
 use liuhen_core::entity::MediaRecord;
-use liuhen_core::entry::format_time;
-use liuhen_core::id::{DeviceId, MediaId};
+use liuhen_core::entry::{format_time, EntryDraft};
+use liuhen_core::id::{AccessRequestId, DeviceId, MediaId};
+use liuhen_core::mutation::action;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use crate::access::Permission;
+use crate::access::may_read_metadata;
 use crate::actor::CurrentActor;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
@@ -35,11 +42,15 @@ pub(super) struct MediaView {
     stored_at: String,
     stored_by: String,
     source_device: Option<DeviceId>,
+    /// When the file was disposed of at the end of its retention (RFC
+    /// 3339); the record stays, the file is gone.
+    disposed_at: Option<String>,
 }
 
-impl From<MediaRecord> for MediaView {
-    fn from(record: MediaRecord) -> Self {
-        Self {
+impl MediaView {
+    async fn of(app: &AppState, record: MediaRecord) -> Result<Self, ApiError> {
+        let disposed_at = app.store.tombstone(record.id).await?.map(|tombstone| format_time(tombstone.disposed_at));
+        Ok(Self {
             id: record.id,
             sha256: record.sha256,
             sm3: record.sm3,
@@ -48,7 +59,8 @@ impl From<MediaRecord> for MediaView {
             stored_at: format_time(record.stored_at),
             stored_by: record.stored_by,
             source_device: record.source_device,
-        }
+            disposed_at,
+        })
     }
 }
 
@@ -62,17 +74,22 @@ pub(super) struct PageQuery {
 #[derive(Serialize)]
 pub(super) struct Page {
     media: Vec<MediaView>,
-    /// Pass as `after` to get the next page; `null` on the last page.
+    /// Pass as `after` to get the next page; `null` on the last page. A
+    /// page lists only the records the caller may read, so it may hold
+    /// fewer than `limit` records (even none) and still have a next one.
     next_after: Option<MediaId>,
 }
 
-/// `GET /api/v1/media?after=ID&limit=N`: records in id (arrival) order.
+/// `GET /api/v1/media?after=ID&limit=N`: the records the caller may read,
+/// in id (arrival) order, among `limit` records after `after`. One
+/// `record.read` entry (payload `{"kind": "list", "count": N, "grants":
+/// […]}`) names every record listed and every grant relied on; a page that
+/// lists nothing reads nothing and writes none.
 pub(super) async fn page(
     State(app): State<AppState>,
     actor: CurrentActor,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page>, ApiError> {
-    actor.require(Permission::ReadMediaRecords)?;
     let after = query.after.as_deref().filter(|text| !text.is_empty()).map(parse_media_id).transpose()?;
     let limit = match query.limit.as_deref() {
         None | Some("") => DEFAULT_LIMIT,
@@ -85,23 +102,72 @@ pub(super) async fn page(
     };
     let records = app.store.media_page(after, limit).await?;
     let next_after = (records.len() == limit as usize).then(|| records.last().map(|record| record.id)).flatten();
-    Ok(Json(Page { media: records.into_iter().map(MediaView::from).collect(), next_after }))
+    // Checked one by one: the rules need each record's cases and marks.
+    let mut readable = Vec::new();
+    let mut grants: Vec<AccessRequestId> = Vec::new();
+    for record in records {
+        match may_read_metadata(&app, &actor, &record).await {
+            Ok(right) => {
+                if let Some(ReadBasis::Grant { request, .. }) = right.basis() {
+                    if !grants.contains(request) {
+                        grants.push(*request);
+                    }
+                }
+                readable.push(record);
+            }
+            Err(ApiError::Forbidden(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    if !readable.is_empty() {
+        audit_list(&app, &actor, &readable, &grants).await?;
+    }
+    let mut media = Vec::with_capacity(readable.len());
+    for record in readable {
+        media.push(MediaView::of(&app, record).await?);
+    }
+    Ok(Json(Page { media, next_after }))
 }
 
-/// `GET /api/v1/media/{id}`.
+/// The one entry of a listed page: every record on it as a subject (and
+/// every grant relied on), so each record's history shows the listing.
+async fn audit_list(app: &AppState, actor: &CurrentActor, records: &[MediaRecord], grants: &[AccessRequestId]) -> Result<(), ApiError> {
+    let mut draft = EntryDraft::new(actor.ledger_actor(), action::RECORD_READ);
+    for record in records {
+        draft = draft.subject(record.id.subject());
+    }
+    for grant in grants {
+        draft = draft.subject(grant.subject());
+    }
+    let draft = draft.payload(json!({ "kind": "list", "count": records.len(), "grants": grants }));
+    app.ledger.record(draft, Vec::new()).await?;
+    Ok(())
+}
+
+/// `GET /api/v1/media/{id}`: one record, for a caller who may read it;
+/// each view is audited (`record.read`, kind `metadata`, with the grant
+/// and purpose it relied on) before the answer.
 pub(super) async fn one(
     State(app): State<AppState>,
     actor: CurrentActor,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<MediaView>, ApiError> {
-    actor.require(Permission::ReadMediaRecords)?;
     let id = parse_media_id(&id)?;
-    match app.store.media(id).await? {
-        Some(record) => Ok(Json(record.into())),
-        None => Err(ApiError::NotFound(format!("there is no media record {id}; check the id"))),
-    }
+    let record = app.store.media(id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media record {id}; check the id")))?;
+    let right = may_read_metadata(&app, &actor, &record).await?;
+    liuhen_custody::access::audit_read(
+        &app.ledger,
+        &actor.ledger_actor(),
+        Target::Media(id),
+        ReadKind::Metadata,
+        right.basis(),
+        None,
+        None,
+    )
+    .await?;
+    Ok(Json(MediaView::of(&app, record).await?))
 }
 
-fn parse_media_id(text: &str) -> Result<MediaId, ApiError> {
+pub(super) fn parse_media_id(text: &str) -> Result<MediaId, ApiError> {
     text.parse().map_err(|error| ApiError::BadRequest(format!("{error}")))
 }

@@ -5,7 +5,15 @@
 //! | GET | `/healthz` | anyone (load balancers) |
 //! | POST, DELETE | `/api/v1/session` | anyone (sign in); a signed-in person (sign out) |
 //! | GET | `/api/v1/me` | any authenticated actor |
-//! | GET | `/api/v1/media`, `/api/v1/media/{id}` | [`Permission::ReadMediaRecords`](crate::access::Permission) |
+//! | GET | `/api/v1/media`, `/api/v1/media/{id}` | people: the records they may read (own, or a grant), each read audited; a workstation: what it stored. See [`media`] |
+//! | POST | `/api/v1/media/{id}/viewings` | a person who may view the record; see [`content`] |
+//! | GET, HEAD, DELETE | `/api/v1/viewings/{id}/content`, `/api/v1/viewings/{id}` | the person who opened the viewing |
+//! | GET | `/api/v1/media/{id}/download` | a person with a grant for copy |
+//! | GET, POST | `/api/v1/access-requests`, `…/{id}`, `…/{id}/decision`, `…/{id}/form.pdf` | people; see [`access`] |
+//! | POST | `/api/v1/marks` | administrators, legal reviewers, unit leaders |
+//! | GET, POST | `/api/v1/holds`, `/api/v1/holds/{id}/release` | archivists, legal reviewers, unit leaders, administrators; see [`retention`] |
+//! | GET | `/api/v1/retention` | archivists, administrators, unit leaders (needs a pack in force) |
+//! | GET, POST | `/api/v1/exports`, GET `/api/v1/exports/{id}/package.iso` | see [`exports`] |
 //! | GET | `/api/v1/ledger/checkpoint`, `entries/{index}`, `proof`, `consistency` | any authenticated actor |
 //! | GET | `/api/v1/ledger/public-key` | anyone |
 //! | GET, POST | `/api/v1/cases`, `/api/v1/cases/{id}`, `…/stages`, `…/links` | see [`cases`] |
@@ -16,21 +24,31 @@
 //! | GET, POST | `/api/v1/compliance/…` | see [`compliance`] |
 //! | GET | `/api/v1/cases/{id}/av-checklist[.xlsx\|.pdf]`, `/api/v1/compliance/report[.xlsx\|.pdf]` | see [`printouts`] |
 //! | GET, POST | `/api/v1/recordings/{media}/labels` | see [`recordings`] |
+//!
+//! [`media`], [`content`] and `GET /api/v1/retention` hand out a record's
+//! metadata or bytes only on a basis and after its `record.read` entry is
+//! committed. The case routes ([`cases`], [`printouts`]) still decide by
+//! role and do not audit their reads of documents and linked records. No
+//! route deletes a file (see [`retention`]).
 
+mod access;
 mod cases;
 pub(crate) mod compliance;
+pub(crate) mod content;
+mod exports;
 mod health;
 mod ledger;
 mod media;
 mod printouts;
 mod recordings;
+mod retention;
 mod session;
 pub mod uploads;
 
 use axum::http::HeaderValue;
 use axum::http::{Method, Uri};
 use axum::response::Response;
-use axum::routing::{get, head, options, post};
+use axum::routing::{delete, get, head, options, post};
 use axum::Router;
 
 use crate::error::ApiError;
@@ -74,6 +92,20 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/recordings/{media}/labels", get(recordings::labels).post(recordings::label))
         .route("/api/v1/media", get(media::page))
         .route("/api/v1/media/{id}", get(media::one))
+        .route("/api/v1/media/{id}/viewings", post(content::open))
+        .route("/api/v1/media/{id}/download", get(content::download))
+        .route("/api/v1/viewings/{id}", delete(content::close))
+        .route("/api/v1/viewings/{id}/content", get(content::content))
+        .route("/api/v1/access-requests", get(access::list).post(access::file))
+        .route("/api/v1/access-requests/{id}", get(access::show))
+        .route("/api/v1/access-requests/{id}/decision", post(access::decide))
+        .route("/api/v1/access-requests/{id}/form.pdf", get(access::form_pdf))
+        .route("/api/v1/marks", post(access::mark))
+        .route("/api/v1/holds", get(retention::list).post(retention::place))
+        .route("/api/v1/holds/{id}/release", post(retention::release))
+        .route("/api/v1/retention", get(retention::list_retention))
+        .route("/api/v1/exports", get(exports::list).post(exports::create))
+        .route("/api/v1/exports/{id}/package.iso", get(exports::iso))
         .route("/api/v1/ledger/checkpoint", get(ledger::checkpoint))
         .route("/api/v1/ledger/entries/{index}", get(ledger::entry))
         .route("/api/v1/ledger/proof", get(ledger::inclusion_proof))

@@ -39,6 +39,8 @@ async fn checklist_of(app: &AppState, actor: &CurrentActor, id: &str) -> Result<
     let case = readable_case(app, signed_in, id).await?;
     let case_id = case.id;
     let checklist = liuhen_compliance::av_checklist(app.store.as_ref(), &compliance.pack, case, compliance.offset).await?;
+    // The checklist shows the case's AV records: a read of the case file.
+    super::cases::audit_case_read(app, actor, case_id, &[], liuhen_core::access::ReadKind::Metadata, None).await?;
     Ok((checklist, case_id))
 }
 

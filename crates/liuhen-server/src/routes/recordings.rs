@@ -4,11 +4,13 @@
 //! | Method | Path | Who |
 //! |---|---|---|
 //! | POST | `/api/v1/recordings/{media}/labels` | an officer (the label is recorded as that officer's) |
-//! | GET | `/api/v1/recordings/{media}/labels` | officers, and the roles that read media records |
+//! | GET | `/api/v1/recordings/{media}/labels` | officers; leaders, legal reviewers, inspectors, archivists, administrators |
 //!
 //! `{media}` is a media id or a SHA-256. A label is a fact like a link to
 //! a case: it is recorded (`recording.labeled`) whether or not a policy
 //! pack is in force, and the compliance engine reads it when one is.
+//! Labels are compliance facts about a record, not the record: reading
+//! them is a matter of role, like findings, and is not audited as a read.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,11 +23,14 @@ use liuhen_core::id::MediaId;
 use liuhen_core::recording::RecordingLabel;
 use serde::Deserialize;
 
-use crate::access::Permission;
 use crate::actor::{CurrentActor, SignedInUser};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
+
+/// The roles besides officers that read labels: those who supervise
+/// collection and compliance.
+const LABEL_READERS: [Role; 5] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Archivist, Role::Administrator];
 
 /// Longest media reference read from a path: a SHA-256 is 64 characters.
 const MAX_REFERENCE: usize = 100;
@@ -89,9 +94,9 @@ pub(super) async fn labels(
     ApiPath(media): ApiPath<String>,
 ) -> Result<Json<Vec<RecordingLabel>>, ApiError> {
     let signed_in = person(&actor)?;
-    if !(signed_in.user.has_role(Role::Officer) || Permission::ReadMediaRecords.allows(&actor)) {
+    if !(signed_in.user.has_role(Role::Officer) || LABEL_READERS.iter().any(|role| signed_in.user.has_role(*role))) {
         return Err(ApiError::Forbidden(
-            "您的角色无权查看音像记录标注。Your roles do not allow reading labels of AV records; officers and the roles that read media records may."
+            "您的角色无权查看音像记录标注。Your roles do not allow reading labels of AV records; officers, leaders, legal reviewers, inspectors, archivists and administrators may."
                 .into(),
         ));
     }

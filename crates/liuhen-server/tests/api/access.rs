@@ -6,7 +6,7 @@ use crate::support::{error_of, on_both_backends, BrowserSession, Credentials, Te
 
 on_both_backends!(
     every_protected_endpoint_refuses_a_request_without_credentials,
-    an_officer_without_a_back_office_role_cannot_read_media_records,
+    no_role_reads_media_records_without_a_grant,
     a_workstation_token_reads_media_records,
     revoked_unknown_and_malformed_tokens_are_refused,
     an_unknown_session_cookie_is_refused,
@@ -39,26 +39,41 @@ async fn every_protected_endpoint_refuses_a_request_without_credentials(server: 
     assert_eq!(response.status(), StatusCode::OK);
 }
 
-async fn an_officer_without_a_back_office_role_cannot_read_media_records(server: TestServer) {
-    let officer = server.sign_in(&server.fixture.officer).await;
+/// 丰台 第二十六、二十七条: records are internal, and nobody views them
+/// without approval — whatever his role. (Until this layer, back-office
+/// roles read every media record.)
+async fn no_role_reads_media_records_without_a_grant(server: TestServer) {
     let media_id = server.fixture.media[0].id;
-    for path in ["/api/v1/media".to_owned(), format!("/api/v1/media/{media_id}")] {
-        let response = server.get(&path, Credentials::Cookie(&officer)).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+    let fixture = &server.fixture;
+    for account in [&fixture.officer, &fixture.archivist, &fixture.administrator, &fixture.leader] {
+        let session = server.sign_in(account).await;
+        let response = server.get("/api/v1/media", Credentials::Cookie(&session)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", account.login);
+        let page: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(page["media"], serde_json::json!([]), "{} lists nothing it may not read", account.login);
+
+        let response = server.get(&format!("/api/v1/media/{media_id}"), Credentials::Cookie(&session)).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{}", account.login);
         let message = error_of(response).await;
-        assert!(message.contains("do not allow reading media records"), "{message}");
+        assert!(message.contains("file an access request"), "{message}");
     }
+    assert!(server.entries_for("record.read").await.is_empty(), "nothing was read, so nothing is audited");
     // Signed in all the same: the officer can see who they are and read the ledger.
+    let officer = server.sign_in(&fixture.officer).await;
     assert_eq!(server.get("/api/v1/me", Credentials::Cookie(&officer)).await.status(), StatusCode::OK);
     assert_eq!(server.get("/api/v1/ledger/checkpoint", Credentials::Cookie(&officer)).await.status(), StatusCode::OK);
 }
 
+/// The records the fixture's workstation stored are its own to check.
 async fn a_workstation_token_reads_media_records(server: TestServer) {
     let token = Credentials::Bearer(&server.fixture.workstation_token);
     let response = server.get("/api/v1/media", token).await;
     assert_eq!(response.status(), StatusCode::OK);
     let page: serde_json::Value = response.json().await.unwrap();
     assert_eq!(page["media"].as_array().unwrap().len(), server.fixture.media.len());
+    let reads = server.entries_for("record.read").await;
+    assert_eq!(reads.len(), 1, "the page is one audited read");
+    assert_eq!(reads[0].entry.actor, server.fixture.workstation.subject());
 
     let me: serde_json::Value = server.get("/api/v1/me", token).await.json().await.unwrap();
     assert_eq!(me["device"]["id"], server.fixture.workstation.to_string());

@@ -1,5 +1,6 @@
 //! Media records: listing, paging, reading one, and the mistakes a client
-//! can make.
+//! can make. Who may read them, and the audit of each read, are in
+//! `custody`.
 
 use liuhen_core::id::MediaId;
 use reqwest::StatusCode;
@@ -7,13 +8,18 @@ use reqwest::StatusCode;
 use crate::support::{error_of, on_both_backends, Credentials, TestServer};
 
 on_both_backends!(
-    an_archivist_lists_media_records_in_arrival_order,
+    a_grant_holder_lists_media_records_in_arrival_order,
     media_records_come_in_pages,
     one_media_record_is_read_by_id,
     bad_ids_and_limits_get_a_sentence,
 );
 
-async fn an_archivist_lists_media_records_in_arrival_order(server: TestServer) {
+fn every_fixture_record(server: &TestServer) -> serde_json::Value {
+    server.fixture.media.iter().map(|media| serde_json::json!({ "kind": "media", "id": media.id })).collect()
+}
+
+async fn a_grant_holder_lists_media_records_in_arrival_order(server: TestServer) {
+    server.grant(&server.fixture.archivist, every_fixture_record(&server), "audit", "view", None).await;
     let archivist = server.sign_in(&server.fixture.archivist).await;
     let response = server.get("/api/v1/media", Credentials::Cookie(&archivist)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -34,17 +40,19 @@ async fn an_archivist_lists_media_records_in_arrival_order(server: TestServer) {
     assert_eq!(shown["source_device"], server.fixture.workstation.to_string());
     let stored_at: jiff::Timestamp = shown["stored_at"].as_str().unwrap().parse().expect("stored_at is RFC 3339");
     assert_eq!(stored_at.as_microsecond(), first.stored_at.as_microsecond());
+    assert_eq!(shown["disposed_at"], serde_json::Value::Null);
 }
 
+/// Paged as the workstation that stored them all.
 async fn media_records_come_in_pages(server: TestServer) {
-    let administrator = server.sign_in(&server.fixture.administrator).await;
-    let first: serde_json::Value = server.get("/api/v1/media?limit=2", Credentials::Cookie(&administrator)).await.json().await.unwrap();
+    let workstation = Credentials::Bearer(&server.fixture.workstation_token);
+    let first: serde_json::Value = server.get("/api/v1/media?limit=2", workstation).await.json().await.unwrap();
     assert_eq!(first["media"].as_array().unwrap().len(), 2);
     let next_after = first["next_after"].as_str().unwrap();
     assert_eq!(next_after, server.fixture.media[1].id.to_string());
 
     let second: serde_json::Value =
-        server.get(&format!("/api/v1/media?limit=2&after={next_after}"), Credentials::Cookie(&administrator)).await.json().await.unwrap();
+        server.get(&format!("/api/v1/media?limit=2&after={next_after}"), workstation).await.json().await.unwrap();
     let rest = second["media"].as_array().unwrap();
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0]["id"], server.fixture.media[2].id.to_string());
@@ -52,8 +60,9 @@ async fn media_records_come_in_pages(server: TestServer) {
 }
 
 async fn one_media_record_is_read_by_id(server: TestServer) {
-    let archivist = server.sign_in(&server.fixture.archivist).await;
     let wanted = &server.fixture.media[1];
+    server.grant(&server.fixture.archivist, serde_json::json!([{ "kind": "media", "id": wanted.id }]), "audit", "view", None).await;
+    let archivist = server.sign_in(&server.fixture.archivist).await;
     let response = server.get(&format!("/api/v1/media/{}", wanted.id), Credentials::Cookie(&archivist)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let shown: serde_json::Value = response.json().await.unwrap();

@@ -154,7 +154,8 @@ async fn signing_out_needs_the_csrf_token_and_ends_the_session(server: TestServe
 }
 
 async fn an_expired_session_is_refused(backend: Backend) {
-    let settings = ServerSettings { secure_cookies: true, session_ttl: Duration::from_secs(1), uploads: None, compliance: None };
+    let settings =
+        ServerSettings { secure_cookies: true, session_ttl: Duration::from_secs(1), uploads: None, compliance: None, exports: None };
     let server = TestServer::start_with(backend, settings).await;
     let response = server.sign_in_attempt(server.fixture.archivist.login, server.fixture.archivist.password).await;
     assert!(set_cookie(&response).unwrap().ends_with("; Secure"));

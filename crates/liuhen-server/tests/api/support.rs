@@ -22,6 +22,7 @@ use liuhen_store::{MetaStore, StoredEntry};
 use liuhen_vault::{Vault, VaultLocation};
 use rand::rngs::OsRng;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 pub const ORIGIN: &str = "test.example/liuhen";
@@ -144,11 +145,17 @@ impl TestServer {
     }
 
     fn settings() -> ServerSettings {
-        ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600), uploads: None, compliance: None }
+        ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600), uploads: None, compliance: None, exports: None }
     }
 
-    pub async fn start_with(backend: Backend, settings: ServerSettings) -> TestServer {
+    pub async fn start_with(backend: Backend, mut settings: ServerSettings) -> TestServer {
         let directory = tempfile::tempdir().unwrap();
+        // With a pack in force the server also makes packages, as `liuhen serve` does.
+        if settings.compliance.is_some() && settings.exports.is_none() {
+            let exports = directory.path().join("exports");
+            std::fs::create_dir_all(&exports).unwrap();
+            settings.exports = Some(exports);
+        }
         let (url, database) = match backend {
             Backend::Sqlite => (directory.path().join("liuhen.db").display().to_string(), None),
             Backend::Postgres => {
@@ -290,6 +297,62 @@ impl TestServer {
         recording
     }
 
+    /// `request` with a JSON body.
+    pub async fn send_json(&self, method: Method, path: &str, credentials: Credentials<'_>, body: &serde_json::Value) -> Response {
+        self.request(method, path, credentials).json(body).send().await.unwrap()
+    }
+
+    /// Files an access request as `requester` (through the API) and has
+    /// the unit leader approve it; returns the request's id. `period`
+    /// defaults to the request's own (from now, seven days).
+    pub async fn grant(
+        &self,
+        requester: &Account,
+        targets: serde_json::Value,
+        purpose: &str,
+        mode: &str,
+        period: Option<(Timestamp, Timestamp)>,
+    ) -> String {
+        let session = self.sign_in(requester).await;
+        let mut body = serde_json::json!({ "targets": targets, "purpose": purpose, "mode": mode, "reason": "复议机关调取现场录像" });
+        if let Some((from, until)) = period {
+            body["from"] = serde_json::json!(from);
+            body["until"] = serde_json::json!(until);
+        }
+        let response = self.send_json(Method::POST, "/api/v1/access-requests", Credentials::CookieAndCsrf(&session), &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "filing {body}");
+        let filed: serde_json::Value = response.json().await.unwrap();
+        let id = filed["request"]["id"].as_str().unwrap().to_owned();
+        let leader = self.sign_in(&self.fixture.leader).await;
+        let decision = serde_json::json!({ "approved": true, "reason": "同意" });
+        let path = format!("/api/v1/access-requests/{id}/decision");
+        let response = self.send_json(Method::POST, &path, Credentials::CookieAndCsrf(&leader), &decision).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "approving {id}");
+        id
+    }
+
+    /// Stores `bytes` in the vault as the file `name` and records it, as
+    /// `liuhen vault put` would (stored by the console, so no workstation
+    /// owns it).
+    pub async fn store_file(&self, name: &str, bytes: &[u8]) -> MediaRecord {
+        let path = self._directory.path().join(format!("upload-{}", MediaId::new()));
+        std::fs::write(&path, bytes).unwrap();
+        let digests = self.state.vault.put_file(&path).await.unwrap().digests;
+        std::fs::remove_file(&path).unwrap();
+        let stored = MediaRecord {
+            id: MediaId::new(),
+            sha256: digests.sha256,
+            sm3: digests.sm3,
+            size: digests.size,
+            original_name: Some(name.to_owned()),
+            stored_at: Timestamp::now(),
+            stored_by: "cli:test".to_owned(),
+            source_device: None,
+        };
+        record(&self.state.ledger, action::MEDIA_STORED, stored.id.subject(), Mutation::CreateMedia(stored.clone())).await;
+        stored
+    }
+
     /// Every ledger entry recording `action`, oldest first.
     pub async fn entries_for(&self, action: &str) -> Vec<StoredEntry> {
         let size = self.store.ledger_size().await.unwrap();
@@ -321,6 +384,59 @@ pub async fn error_of(response: Response) -> String {
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "errors are JSON");
     let body: serde_json::Value = response.json().await.unwrap();
     body["error"].as_str().expect("an error response has an `error` sentence").to_owned()
+}
+
+/// A request's `targets`: the one record `media`.
+pub fn media_target(media: MediaId) -> Value {
+    json!([{ "kind": "media", "id": media }])
+}
+
+/// The entries recording `action` that name `media`, with their payloads.
+pub async fn entries_about(server: &TestServer, media: MediaId, action: &str) -> Vec<(liuhen_store::StoredEntry, Value)> {
+    let entries = server.store.ledger_entries_about(&media.subject()).await.unwrap();
+    entries
+        .into_iter()
+        .filter(|stored| stored.entry.action == action)
+        .map(|stored| {
+            let payload = serde_json::from_str(&stored.payload_json).unwrap();
+            (stored, payload)
+        })
+        .collect()
+}
+
+/// Bytes that differ at every offset a range test could confuse.
+pub fn patterned(size: usize) -> Vec<u8> {
+    (0..size as u64).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()
+}
+
+/// `POST path` with `body`, signed in as `account`.
+pub async fn post(server: &TestServer, path: &str, account: &Account, body: &Value) -> reqwest::Response {
+    let session = server.sign_in(account).await;
+    server.send_json(Method::POST, path, Credentials::CookieAndCsrf(&session), body).await
+}
+
+/// `GET path`, signed in as `account`.
+pub async fn get_as(server: &TestServer, path: &str, account: &Account) -> reqwest::Response {
+    let session = server.sign_in(account).await;
+    server.get(path, Credentials::Cookie(&session)).await
+}
+
+/// `GET url`, with a `Range` header if given.
+pub async fn ranged(server: &TestServer, url: &str, credentials: Credentials<'_>, range: Option<&str>) -> reqwest::Response {
+    let mut request = server.request(Method::GET, url, credentials);
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    request.send().await.unwrap()
+}
+
+/// Opens a viewing of `media` as `session`; returns its id and url.
+pub async fn open_viewing(server: &TestServer, media: MediaId, session: &BrowserSession) -> (String, String, Value) {
+    let path = format!("/api/v1/media/{media}/viewings");
+    let response = server.send_json(Method::POST, &path, Credentials::CookieAndCsrf(session), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let opened: Value = response.json().await.unwrap();
+    (opened["viewing"].as_str().unwrap().to_owned(), opened["url"].as_str().unwrap().to_owned(), opened)
 }
 
 impl Fixture {
@@ -453,5 +569,12 @@ async fn record(ledger: &Ledger, action: &str, subject: String, mutation: Mutati
 }
 
 async fn record_as(ledger: &Ledger, actor: String, action: &str, subject: String, mutation: Mutation) {
-    ledger.record(EntryDraft::new(actor, action).subject(subject), vec![mutation]).await.unwrap();
+    let mut draft = EntryDraft::new(actor, action).subject(subject);
+    // Stored files carry their digests in the entry, as `liuhen vault put`
+    // and ingest record them (court packages prove files by these).
+    if let Mutation::CreateMedia(media) = &mutation {
+        draft =
+            draft.payload(serde_json::json!({ "sha256": media.sha256, "sm3": media.sm3, "size": media.size, "name": media.original_name }));
+    }
+    ledger.record(draft, vec![mutation]).await.unwrap();
 }

@@ -37,6 +37,7 @@ pub async fn run(instance: &Instance, command: CaseCommand) -> anyhow::Result<Ex
         CaseCommand::Index { case, out } => {
             let case = liuhen_cases::find_case(instance.store.as_ref(), &case).await?;
             let bytes = liuhen_cases::case_index_pdf(instance.store.as_ref(), &printer(instance)?, &case).await?;
+            audit_print(instance, liuhen_core::access::Target::Case(case.id), bytes.len()).await?;
             write_pdf(&out, &bytes)
         }
         CaseCommand::Archive { case, note, json } => {
@@ -286,6 +287,7 @@ async fn doc(instance: &Instance, command: DocCommand) -> anyhow::Result<ExitCod
             let found = instance.store.document(id).await?.with_context(|| format!("there is no document {id}"))?;
             let case = liuhen_cases::find_case(instance.store.as_ref(), &found.case_id.to_string()).await?;
             let bytes = liuhen_cases::document_pdf(instance.store.as_ref(), &printer(instance)?, &case, id).await?;
+            audit_print(instance, liuhen_core::access::Target::Document(id), bytes.len()).await?;
             return write_pdf(&out, &bytes);
         }
         DocCommand::List { case, json } => {
@@ -394,6 +396,14 @@ pub async fn complaint(instance: &Instance, command: ComplaintCommand) -> anyhow
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A printed copy made at the console is a read of the record (`record.read`, kind download).
+async fn audit_print(instance: &Instance, target: liuhen_core::access::Target, bytes: usize) -> anyhow::Result<()> {
+    let actor = crate::instance::console_actor();
+    let kind = liuhen_core::access::ReadKind::Download;
+    liuhen_custody::access::audit_read(&instance.ledger, &actor, target, kind, None, Some(bytes as u64), None).await?;
+    Ok(())
 }
 
 pub(crate) fn printer(instance: &Instance) -> anyhow::Result<liuhen_print::Printer> {

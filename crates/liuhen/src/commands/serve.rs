@@ -45,8 +45,12 @@ async fn run_server(instance: &Instance, listen: &str, banner: Option<String>) -
                 )),
                 None => None,
             },
+            exports: Some(instance.config.data_dir.join("exports")),
         },
     };
+    if let Some(exports) = &state.settings.exports {
+        std::fs::create_dir_all(exports).with_context(|| format!("cannot create {}", exports.display()))?;
+    }
     let refresher = liuhen_server::spawn_compliance_refresher(&state);
     println!("留痕 Liuhen 正在运行 / serving at http://{address}/ (health: http://{address}/healthz, API: http://{address}/api/v1/)");
     if let Some(banner) = banner {
