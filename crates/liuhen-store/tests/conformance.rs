@@ -1431,6 +1431,7 @@ mod custody {
         a_record_is_disposed_of_only_from_an_approved_list_and_once(store),
         a_held_record_is_not_disposed_of(store),
         exports_round_trip_in_time_order(store),
+        party_copies_keep_their_one_lineage(store),
     );
 
     fn at(seconds: i64) -> Timestamp {
@@ -1917,6 +1918,44 @@ mod custody {
         refusal(writer.commit(&[event(Mutation::RecordExport(Box::new(without_grant)))]).await, "does not exist");
         refusal(writer.commit(&[event(Mutation::RecordExport(Box::new(backup.clone())))]).await, "has already been recorded");
         assert_eq!(store.exports().await.unwrap(), [backup, to_court]);
+    }
+
+    fn lineage(derived: &MediaRecord, source: Target, seconds: i64) -> liuhen_core::redaction::Redaction {
+        liuhen_core::redaction::Redaction {
+            derived: derived.id,
+            source,
+            source_sha256: digest_of("the original"),
+            operations: vec![liuhen_core::redaction::RedactOp::Mute { from_ms: 1000, to_ms: 2500 }],
+            reason: "声音可识别举报人".into(),
+            reviewer: liuhen_core::id::UserId::new(),
+            reviewer_name: "刘芳".into(),
+            request: None,
+            at: at(seconds),
+            by: "user:法制审核".into(),
+        }
+    }
+
+    async fn party_copies_keep_their_one_lineage(store: Arc<dyn MetaStore>) {
+        let Scene { mut writer, clips, .. } = scene(&store).await;
+        let copy = media("静音副本".as_bytes(), None);
+        let made = lineage(&copy, Target::Media(clips[0].id), 100);
+        writer.record_mutations([Mutation::CreateMedia(copy.clone()), Mutation::MakeRedaction(Box::new(made.clone()))]).await;
+        assert_eq!(store.redaction(copy.id).await.unwrap(), Some(made.clone()));
+        assert_eq!(store.redaction(clips[0].id).await.unwrap(), None, "the original is not a copy");
+        assert_eq!(store.redactions(Some(Target::Media(clips[0].id))).await.unwrap(), [made.clone()]);
+        assert_eq!(store.redactions(Some(Target::Media(clips[1].id))).await.unwrap(), []);
+        // One lineage per copy; a source that does not exist is refused.
+        refusal(
+            writer.commit(&[event(Mutation::MakeRedaction(Box::new(lineage(&copy, Target::Media(clips[1].id), 200))))]).await,
+            "already has a lineage",
+        );
+        let orphan = media("另一个副本".as_bytes(), None);
+        let missing = lineage(&orphan, Target::Media(MediaId::new()), 300);
+        refusal(
+            writer.commit(&[event(Mutation::CreateMedia(orphan)), event(Mutation::MakeRedaction(Box::new(missing)))]).await,
+            "does not exist",
+        );
+        assert_eq!(store.redactions(None).await.unwrap(), [made]);
     }
 }
 

@@ -146,13 +146,21 @@ fn base64_root(root: &[u8; 32]) -> String {
     base64::engine::general_purpose::STANDARD.encode(root)
 }
 
-/// Verifies the ledger inside an SQLite snapshot against the instance's keys.
+/// Verifies the ledger inside an SQLite snapshot against the instance's
+/// keys. A scratch copy is opened (opening a database writes beside it:
+/// WAL and shared-memory files), so the snapshot itself stays as written.
 async fn check_snapshot(path: &Path, instance: &Instance) -> anyhow::Result<(u64, String, Vec<String>)> {
-    let url = format!("sqlite://{}", path.display());
+    let scratch_root = instance.config.data_dir.join("tmp");
+    std::fs::create_dir_all(&scratch_root)?;
+    let scratch = tempfile::Builder::new().prefix("backup-check").tempdir_in(&scratch_root)?;
+    let copy = scratch.path().join("check.sqlite");
+    std::fs::copy(path, &copy).context("cannot copy the snapshot to check it")?;
+    let url = format!("sqlite://{}", copy.display());
     let store = liuhen_store::open(&url).await.context("cannot open the snapshot")?;
     let mut report = liuhen_ledger::verify::Report::default();
     liuhen_ledger::verify::verify_ledger(&store, &instance.ledger.verifiers(), &instance.config.ledger.origin, &mut report).await?;
     let latest = store.latest_checkpoint().await?.context("the snapshot holds no checkpoint")?;
+    drop(store);
     Ok((latest.size, base64_root(&latest.root), report.problems.iter().map(|p| p.to_string()).collect()))
 }
 

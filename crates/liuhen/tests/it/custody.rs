@@ -401,8 +401,7 @@ async fn retention_disposes_only_expired_unheld_records_on_an_approved_list(post
     // Running proposes a list; nothing goes before it is approved.
     let run = json(&instance, &["retention", "run", "--json"]);
     let list = run["proposed"]["id"].as_str().unwrap().to_owned();
-    let first_blob =
-        instance.blob_path(json(&instance, &["retention", "list", "--json"])[0]["media"]["sha256"].as_str().unwrap());
+    let first_blob = instance.blob_path(json(&instance, &["retention", "list", "--json"])[0]["media"]["sha256"].as_str().unwrap());
     assert!(first_blob.exists());
     let again = json(&instance, &["retention", "run", "--json"]);
     assert!(again["proposed"].is_null() && again["carried_out"].as_array().unwrap().is_empty(), "{again}");
