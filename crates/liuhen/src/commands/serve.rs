@@ -265,7 +265,36 @@ async fn demo_case(instance: &Instance, agency_id: AgencyId) -> anyhow::Result<(
         };
         liuhen_cases::link_recording(ledger, &case, link, &actor).await?;
     }
+    demo_access(instance, &case).await?;
     println!("演示案件 demo case: {}", case.number);
+    Ok(())
+}
+
+/// The legal reviewer asks to see the case's footage for a reconsideration
+/// and the leader approves (调阅申请), so the reviewer's account shows a
+/// grant in force; the case is held for the dispute (冻结).
+async fn demo_access(instance: &Instance, case: &liuhen_core::case::Case) -> anyhow::Result<()> {
+    use liuhen_core::access::{AccessMode, Purpose, Target};
+    let now = jiff::Timestamp::now();
+    let store = instance.store.as_ref();
+    let (Some(reviewer), Some(leader)) = (store.user_by_login("reviewer").await?, store.user_by_login("leader").await?) else {
+        return Ok(());
+    };
+    let request = liuhen_custody::access::NewAccessRequest {
+        targets: vec![Target::Case(case.id)],
+        purpose: Purpose::Reconsideration,
+        mode: AccessMode::View,
+        reason: "当事人申请行政复议，调阅现场检查录像".into(),
+        on_behalf_of: Some("思明区人民政府行政复议办公室".into()),
+        from: None,
+        until: None,
+    };
+    let filed = liuhen_custody::access::file_request(&instance.ledger, &reviewer, request, now).await?;
+    let decision = liuhen_custody::access::Decision { approved: true, reason: "同意调阅".into(), granted_until: None };
+    liuhen_custody::access::decide(&instance.ledger, &leader, filed.id, decision, now).await?;
+    let actor = crate::instance::console_actor();
+    let reason = liuhen_core::retention::HoldReason::Dispute;
+    liuhen_custody::retention::place_hold(&instance.ledger, Target::Case(case.id), reason, "当事人不认可违法事实", &actor, now).await?;
     Ok(())
 }
 

@@ -434,6 +434,11 @@ async fn the_demo_comes_with_a_case_and_findings_to_show() {
     let output = demo(&["compliance", "checklist", "--case", "思城管罚〔2026〕1号", "--json"]);
     let checklist: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
     assert_eq!(checklist["rows"].as_array().unwrap().len(), 1);
+    // The reviewer holds an approved grant for the case; the officer who
+    // handles nothing there does not see it; the case is held.
+    let output = demo(&["access", "check", "--user", "reviewer", "--case", "思城管罚〔2026〕1号"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&demo(&["hold", "list"])).contains("冻结中"));
     let output = demo(&["verify"]);
     assert!(output.status.success(), "{}", text(&output));
 }
