@@ -116,7 +116,10 @@ fn read(name: &str, pdf: &[u8]) -> (String, String) {
 /// spaces and line breaks: a table cell's lines stay together, where the
 /// default reading order interleaves the lines of neighbouring cells.
 fn laid_out_text(name: &str, pdf: &[u8]) -> String {
-    let path = std::env::temp_dir().join(format!("{name}-raw-{}.pdf", std::process::id()));
+    // Tests run at once and may print the same form: each read gets its own file.
+    static READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let read = READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("{name}-raw-{}-{read}.pdf", std::process::id()));
     std::fs::write(&path, pdf).unwrap();
     let output = Command::new("pdftotext").arg("-raw").arg(&path).arg("-").output();
     let output = output.unwrap_or_else(|error| panic!("pdftotext runs (apt-get install poppler-utils): {error}"));

@@ -124,7 +124,10 @@ pub(crate) fn read_pdf(name: &str, pdf: &[u8]) -> (String, String) {
     assert!(pdf.starts_with(b"%PDF-"), "{name} is a PDF");
     let kept = std::env::var_os("LIUHEN_PRINT_OUT").map(PathBuf::from);
     let folder = kept.clone().unwrap_or_else(std::env::temp_dir);
-    let path = folder.join(format!("{name}-{}.pdf", std::process::id()));
+    // Tests run at once and may print the same form: each read gets its own file.
+    static READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let read = READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = folder.join(format!("{name}-{}-{read}.pdf", std::process::id()));
     std::fs::write(&path, pdf).unwrap();
     let run = |program: &str, args: &[&str]| {
         let output = Command::new(program).args(args).arg(&path).args(if program == "pdftotext" { &["-"][..] } else { &[][..] }).output();
