@@ -56,6 +56,9 @@ pub enum CustodyError {
         #[source]
         source: std::io::Error,
     },
+    /// A tool the request needs is not installed (e.g. xorriso).
+    #[error("{0}")]
+    ToolMissing(String),
     #[error("could not print {what}: {source}")]
     Print {
         what: String,

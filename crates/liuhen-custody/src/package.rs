@@ -271,7 +271,8 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
             entries: Vec::new(),
         });
     }
-    print_case_papers(exporter, &case, &media, &redactions, &data, &mut files, now).await?;
+    let agency = store.agencies().await?.into_iter().next().map(|a| a.name).unwrap_or_default();
+    print_case_papers(exporter, &agency, &case, &media, &redactions, &data, &mut files, now).await?;
 
     // The ledger's evidence, against one checkpoint.
     let (checkpoint, proofs) = prove(exporter.ledger, &media, &case).await?;
@@ -295,7 +296,8 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
         }
     }
 
-    print_statement(exporter, &case, &media, &redactions, &checkpoint, recipient.clone(), spec.purpose, now, &data, &mut files).await?;
+    print_statement(exporter, &agency, &case, &media, &redactions, &checkpoint, recipient.clone(), spec.purpose, now, &data, &mut files)
+        .await?;
 
     let origin = exporter.ledger.origin().to_owned();
     let export_id = ExportId::new();
@@ -314,11 +316,7 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
     write(&data.join("package.json"), &serde_json::to_vec_pretty(&index).expect("the index serialises"))?;
     write(&data.join("说明.txt"), readme(&origin, &case, checkpoint.size).as_bytes())?;
 
-    let agency = store.agencies().await?.into_iter().next().map(|a| a.name).unwrap_or_default();
-    let tagmanifest = write_bag(&spec.out, &agency, &export_id, &case, spec.purpose, now)?;
-    let payload_bytes: u64 =
-        bagit::files_under(&spec.out, &data)?.iter().map(|f| fs::metadata(spec.out.join(f)).map(|m| m.len()).unwrap_or(0)).sum();
-    let payload_files = bagit::files_under(&spec.out, &data)?.len() as u64;
+    let Bag { tagmanifest, payload_files, payload_bytes } = write_bag(&spec.out, &agency, &export_id, &case, spec.purpose, now)?;
     let record = ExportRecord {
         id: export_id,
         case: Some(case.id),
@@ -347,6 +345,31 @@ pub async fn export(exporter: &Exporter<'_>, spec: ExportSpec, actor: &str, now:
     Ok(ExportSummary { record, out: spec.out, files: files.len(), entries: entry_count })
 }
 
+/// Writes an ISO 9660 image of a package directory, ready to burn: Joliet
+/// and Rock Ridge, so Chinese names survive; the volume label is `volume`'s
+/// letters, digits and underscores (at most 32), or `LIUHEN`. Runs xorriso
+/// and blocks until it is done.
+pub fn write_iso(package: &Path, image: &Path, volume: &str) -> Result<()> {
+    let volume: String = volume.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(32).collect();
+    let output = std::process::Command::new("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-J", "-joliet-long", "-R", "-V"])
+        .arg(if volume.is_empty() { "LIUHEN".to_owned() } else { volume })
+        .arg("-o")
+        .arg(image)
+        .arg(package)
+        .output()
+        .map_err(|error| {
+            CustodyError::ToolMissing(format!(
+                "cannot run xorriso to make the ISO image ({error}); install it (Debian: `apt-get install xorriso`)"
+            ))
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        return Err(CustodyError::Io { what: "xorriso could not make the ISO image".into(), source: std::io::Error::other(stderr) });
+    }
+    Ok(())
+}
+
 fn prepare_out(out: &Path) -> Result<()> {
     if out.exists() {
         let mut entries = fs::read_dir(out).map_err(CustodyError::io(format!("cannot read {}", out.display())))?;
@@ -358,8 +381,10 @@ fn prepare_out(out: &Path) -> Result<()> {
 }
 
 /// The documents, the case index, the checklist, the notes and the statement.
+#[allow(clippy::too_many_arguments)]
 async fn print_case_papers(
     exporter: &Exporter<'_>,
+    agency: &str,
     case: &Case,
     media: &[MediaRecord],
     redactions: &Redactions,
@@ -385,7 +410,6 @@ async fn print_case_papers(
         .map_err(|source| CustodyError::Print { what: "the AV record checklist".into(), source })?;
     papers.push(("checklist/音像记录事项清单.xlsx".into(), "checklist", xlsx));
 
-    let agency = store.agencies().await?.into_iter().next().map(|a| a.name).unwrap_or_default();
     let officers = store.officers().await?;
     let devices = store.devices().await?;
     let links = store.case_links(case.id).await?;
@@ -415,7 +439,7 @@ async fn print_case_papers(
             }
         };
         let note = ExplanatoryNote {
-            agency: agency.clone(),
+            agency: agency.to_owned(),
             case_number: Some(case.number.clone()),
             case_matter: Some(case.matter.clone()),
             file_name: record.original_name.clone().unwrap_or_else(|| record.sha256.to_hex()),
@@ -439,7 +463,7 @@ async fn print_case_papers(
                 format!("{}；理由：{}；审核人：{}", what.join("，"), r.reason, r.reviewer_name)
             }),
             copied_at: now,
-            copied_by: agency.clone(),
+            copied_by: agency.to_owned(),
         };
         let pdf =
             printer.explanatory_note_pdf(&note).map_err(|source| CustodyError::Print { what: "an explanatory note".into(), source })?;
@@ -467,6 +491,7 @@ async fn print_case_papers(
 #[allow(clippy::too_many_arguments)]
 async fn print_statement(
     exporter: &Exporter<'_>,
+    agency: &str,
     case: &Case,
     media: &[MediaRecord],
     redactions: &Redactions,
@@ -478,9 +503,8 @@ async fn print_statement(
     files: &mut Vec<PackageFile>,
 ) -> Result<()> {
     use base64::Engine as _;
-    let agency = exporter.ledger.store().agencies().await?.into_iter().next().map(|a| a.name).unwrap_or_default();
     let statement = ConsistencyStatement {
-        agency: agency.clone(),
+        agency: agency.to_owned(),
         case_number: Some(case.number.clone()),
         recipient,
         purpose: purpose.label().to_owned(),
@@ -497,7 +521,7 @@ async fn print_statement(
         checkpoint_size: checkpoint.size,
         checkpoint_root: base64::engine::general_purpose::STANDARD.encode(checkpoint.root),
         made_at: now,
-        made_by: agency,
+        made_by: agency.to_owned(),
     };
     let pdf = exporter
         .printer
@@ -569,8 +593,16 @@ fn readme(origin: &str, case: &Case, size: u64) -> String {
     )
 }
 
-/// Writes the tag files; returns the SHA-256 of the tag manifest.
-fn write_bag(out: &Path, agency: &str, export: &ExportId, case: &Case, purpose: Purpose, now: Timestamp) -> Result<Sha256Digest> {
+/// What writing the tag files found: the tag manifest's SHA-256 and the
+/// payload's size (its Payload-Oxum).
+struct Bag {
+    tagmanifest: Sha256Digest,
+    payload_files: u64,
+    payload_bytes: u64,
+}
+
+/// Writes the tag files over the payload under `out/data`.
+fn write_bag(out: &Path, agency: &str, export: &ExportId, case: &Case, purpose: Purpose, now: Timestamp) -> Result<Bag> {
     let data = out.join("data");
     let payload = bagit::files_under(out, &data)?;
     let mut sha_lines = Vec::new();
@@ -603,5 +635,5 @@ fn write_bag(out: &Path, agency: &str, export: &ExportId, case: &Case, purpose: 
     }
     write_manifest(out, TAGMANIFEST_SHA256, &tag_lines)?;
     let bytes = fs::read(out.join(TAGMANIFEST_SHA256)).map_err(CustodyError::io("cannot read the tag manifest back"))?;
-    Ok(liuhen_core::digest::sha256(&bytes))
+    Ok(Bag { tagmanifest: liuhen_core::digest::sha256(&bytes), payload_files: payload.len() as u64, payload_bytes: octets })
 }

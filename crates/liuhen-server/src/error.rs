@@ -152,6 +152,7 @@ impl From<CustodyError> for ApiError {
             CustodyError::NotFound(message) => ApiError::NotFound(message),
             CustodyError::Invalid(message) => ApiError::BadRequest(message),
             CustodyError::Refused(message) => ApiError::Forbidden(message),
+            CustodyError::ToolMissing(message) => ApiError::Unavailable(message),
             CustodyError::Store(error) => error.into(),
             CustodyError::Ledger(error) => error.into(),
             other @ (CustodyError::Vault(_) | CustodyError::Io { .. } | CustodyError::Print { .. }) => ApiError::internal(other),

@@ -566,11 +566,7 @@ macro_rules! impl_meta_store {
                 let rows: Vec<(String,)> = match source {
                     None => sqlx::query_as("SELECT details FROM redactions ORDER BY made_at_us, derived_media_id").fetch_all(&self.pool).await,
                     Some(target) => {
-                        let (kind, id) = match target {
-                            liuhen_core::access::Target::Case(id) => ("case", id.to_string()),
-                            liuhen_core::access::Target::Media(id) => ("media", id.to_string()),
-                            liuhen_core::access::Target::Document(id) => ("document", id.to_string()),
-                        };
+                        let (kind, id) = $crate::custody::target_kind(&target);
                         sqlx::query_as("SELECT details FROM redactions WHERE source_kind = $1 AND source_id = $2 ORDER BY made_at_us, derived_media_id")
                             .bind(kind).bind(id).fetch_all(&self.pool).await
                     }

@@ -49,6 +49,15 @@ pub(crate) fn target_column(target: &Target) -> (&'static str, String) {
     }
 }
 
+/// A target as the `(source_kind, source_id)` columns of party copies.
+pub(crate) fn target_kind(target: &Target) -> (&'static str, String) {
+    match target {
+        Target::Case(id) => ("case", id.to_string()),
+        Target::Media(id) => ("media", id.to_string()),
+        Target::Document(id) => ("document", id.to_string()),
+    }
+}
+
 /// The table a target of this kind lives in, and what a person calls it.
 pub(crate) fn target_table(target: &Target) -> (&'static str, &'static str) {
     match target {
@@ -502,11 +511,7 @@ macro_rules! custody_writes {
             connection: &mut <$db as sqlx::Database>::Connection,
             redaction: &liuhen_core::redaction::Redaction,
         ) -> $crate::Result<()> {
-            let (kind, id) = match redaction.source {
-                liuhen_core::access::Target::Case(id) => ("case", id.to_string()),
-                liuhen_core::access::Target::Media(id) => ("media", id.to_string()),
-                liuhen_core::access::Target::Document(id) => ("document", id.to_string()),
-            };
+            let (kind, id) = $crate::custody::target_kind(&redaction.source);
             if !target_exists(&mut *connection, &redaction.source).await? {
                 let (_, what) = $crate::custody::target_table(&redaction.source);
                 return conflict(format!("a party copy's source {what} {id} does not exist; nothing was changed"));

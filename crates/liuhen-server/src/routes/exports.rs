@@ -168,20 +168,9 @@ pub(super) async fn iso(State(app): State<AppState>, actor: CurrentActor, ApiPat
     }
     let image = dir.join(format!("{id}.iso"));
     if !image.is_file() {
-        let volume: String = id.to_string().chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
         let partial = dir.join(format!("{id}.iso.part"));
-        let output = tokio::process::Command::new("xorriso")
-            .args(["-as", "mkisofs", "-quiet", "-J", "-joliet-long", "-R", "-V", &volume, "-o"])
-            .arg(&partial)
-            .arg(&package)
-            .output()
-            .await
-            .map_err(|error| {
-                ApiError::Unavailable(format!("cannot run xorriso ({error}); the server needs it installed (apt-get install xorriso)"))
-            })?;
-        if !output.status.success() {
-            return Err(ApiError::internal(format!("xorriso failed: {}", String::from_utf8_lossy(&output.stderr).trim())));
-        }
+        let (source, target, volume) = (package.clone(), partial.clone(), id.to_string());
+        tokio::task::spawn_blocking(move || package::write_iso(&source, &target, &volume)).await.map_err(ApiError::internal)??;
         std::fs::rename(&partial, &image).map_err(|error| ApiError::internal(format!("cannot keep the image: {error}")))?;
     }
     let size = std::fs::metadata(&image).map_err(|error| ApiError::internal(error.to_string()))?.len();

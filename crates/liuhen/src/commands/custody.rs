@@ -372,7 +372,7 @@ pub async fn export(instance: &Instance, args: ExportArgs) -> anyhow::Result<Exi
         bail!("the package just made does not verify: {}", check.problems.join("; "));
     }
     if let Some(iso) = &args.iso {
-        write_iso(&args.out, iso, &case.number)?;
+        package::write_iso(&args.out, iso, &case.number).context("leave out --iso to make the package without an image")?;
     }
     if args.json {
         print_json(&json!({ "summary": summary, "check": check, "iso": args.iso }))?;
@@ -391,23 +391,6 @@ pub async fn export(instance: &Instance, args: ExportArgs) -> anyhow::Result<Exi
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// An ISO 9660 image (Joliet and Rock Ridge, so Chinese names survive) of the package.
-fn write_iso(dir: &std::path::Path, iso: &std::path::Path, volume: &str) -> anyhow::Result<()> {
-    let volume: String = volume.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(32).collect();
-    let output = std::process::Command::new("xorriso")
-        .args(["-as", "mkisofs", "-quiet", "-J", "-joliet-long", "-R", "-V"])
-        .arg(if volume.is_empty() { "LIUHEN".to_owned() } else { volume })
-        .arg("-o")
-        .arg(iso)
-        .arg(dir)
-        .output()
-        .context("cannot run xorriso to make the ISO image; install it (Debian: `apt-get install xorriso`) or leave out --iso")?;
-    if !output.status.success() {
-        bail!("xorriso could not make the ISO image: {}", String::from_utf8_lossy(&output.stderr).trim());
-    }
-    Ok(())
 }
 
 pub fn verify_package(args: VerifyPackageArgs) -> anyhow::Result<ExitCode> {
