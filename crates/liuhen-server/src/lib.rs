@@ -182,13 +182,25 @@ pub async fn serve_until(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(state, listener, shutdown, |api| api).await
+}
+
+/// Like [`serve_until`], but serves what `wrap` makes of the API router:
+/// `liuhen serve` puts the web application (`liuhen_web::app`) in front
+/// of it this way. `wrap` gets the complete API, state included.
+pub async fn serve_with(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    wrap: impl FnOnce(Router) -> Router,
+) -> std::io::Result<()> {
     match listener.local_addr() {
         Ok(address) => tracing::info!(%address, "serving the Liuhen API"),
         Err(error) => tracing::warn!(%error, "serving the Liuhen API on an unknown address"),
     }
     let server = ServerState::new(state);
     let sweeper = routes::content::spawn_viewing_sweeper(server.app.ledger.clone(), server.viewings.clone());
-    let served = axum::serve(listener, router_over(server.clone())).with_graceful_shutdown(shutdown).await;
+    let served = axum::serve(listener, wrap(router_over(server.clone()))).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
     // Viewings still open are closed in the ledger with what they served.
     routes::content::end_all(&server.app.ledger, &server.viewings).await;
@@ -236,7 +248,8 @@ async fn protective_headers(mut response: Response) -> Response {
     response
 }
 
-async fn shutdown_signal() {
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
     let interrupt = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for ctrl-c; stop the server with SIGTERM");

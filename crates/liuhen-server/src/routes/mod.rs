@@ -5,6 +5,7 @@
 //! | GET | `/healthz` | anyone (load balancers) |
 //! | POST, DELETE | `/api/v1/session` | anyone (sign in); a signed-in person (sign out) |
 //! | GET | `/api/v1/me` | any authenticated actor |
+//! | GET | `/api/v1/directory`, `/api/v1/users` | people; accounts: administrators. See [`directory`] |
 //! | GET | `/api/v1/media`, `/api/v1/media/{id}` | people: the records they may read (own, or a grant), each read audited; a workstation: what it stored. See [`media`] |
 //! | POST | `/api/v1/media/{id}/viewings` | a person who may view the record; see [`content`] |
 //! | GET, HEAD, DELETE | `/api/v1/viewings/{id}/content`, `/api/v1/viewings/{id}` | the person who opened the viewing |
@@ -33,6 +34,7 @@
 
 mod access;
 mod cases;
+mod directory;
 pub(crate) mod compliance;
 pub(crate) mod content;
 mod exports;
@@ -66,6 +68,8 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/healthz", get(health::health))
         .route("/api/v1/session", post(session::start).delete(session::end))
         .route("/api/v1/me", get(session::me))
+        .route("/api/v1/directory", get(directory::directory))
+        .route("/api/v1/users", get(directory::users))
         .route("/api/v1/cases", get(cases::list).post(cases::open))
         .route("/api/v1/cases/{id}", get(cases::show))
         .route("/api/v1/cases/{id}/stages", post(cases::stage))

@@ -52,11 +52,13 @@ struct UserView {
     login: String,
     display_name: String,
     roles: Vec<Role>,
+    /// The officer this account belongs to, if any ("my cases").
+    officer_id: Option<liuhen_core::id::OfficerId>,
 }
 
 impl From<&User> for UserView {
     fn from(user: &User) -> Self {
-        Self { id: user.id, login: user.login.clone(), display_name: user.display_name.clone(), roles: user.roles.clone() }
+        Self { id: user.id, login: user.login.clone(), display_name: user.display_name.clone(), roles: user.roles.clone(), officer_id: user.officer_id }
     }
 }
 

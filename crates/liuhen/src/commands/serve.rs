@@ -52,12 +52,12 @@ async fn run_server(instance: &Instance, listen: &str, banner: Option<String>) -
         std::fs::create_dir_all(exports).with_context(|| format!("cannot create {}", exports.display()))?;
     }
     let refresher = liuhen_server::spawn_compliance_refresher(&state);
-    println!("留痕 Liuhen 正在运行 / serving at http://{address}/ (health: http://{address}/healthz, API: http://{address}/api/v1/)");
+    println!("留痕 Liuhen 正在运行 / serving at http://{address}/ (web: http://{address}/, health: http://{address}/healthz, API: http://{address}/api/v1/)");
     if let Some(banner) = banner {
         println!("{banner}");
     }
     println!("按 Ctrl-C 停止 / press Ctrl-C to stop");
-    liuhen_server::serve(state, listener).await.context("the server stopped with an error")?;
+    liuhen_server::serve_with(state, listener, liuhen_server::shutdown_signal(), liuhen_web::app).await.context("the server stopped with an error")?;
     if let Some(refresher) = refresher {
         refresher.abort();
     }

@@ -10,3 +10,4 @@ mod compliance;
 mod custody;
 mod ingest;
 mod remote;
+mod web;

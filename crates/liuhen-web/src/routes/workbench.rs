@@ -1,0 +1,117 @@
+//! My workbench (我的工作台): what needs me today.
+//!
+//! - my open cases (those I lead or handle; for others, every open case I
+//!   may read), each with its stage and anything overdue;
+//! - approvals waiting for a role I hold;
+//! - deadlines in the next 48 hours (offload, link, approval, archive);
+//! - open findings about interruptions nobody has explained yet, and the
+//!   other open findings I can see.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use crate::page::Viewer;
+use crate::WebState;
+
+/// How many rows each list on the workbench shows.
+const ROWS: usize = 20;
+
+pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Response {
+    let api = &web.api;
+    let me: Value = api.get(&viewer.headers, "/api/v1/me").await.unwrap_or_default();
+    let my_officer = me.pointer("/user/officer_id").and_then(Value::as_str).map(str::to_owned);
+    let directory: Value = api.get(&viewer.headers, "/api/v1/directory").await.unwrap_or_default();
+    let cases: Vec<Value> = match api.get(&viewer.headers, "/api/v1/cases").await {
+        Ok(cases) => cases,
+        Err(refusal) => return viewer.refused(refusal),
+    };
+    let open: Vec<&Value> =
+        cases.iter().filter(|view| !view["archived"].as_bool().unwrap_or(false)).collect();
+    let mine = |view: &Value| {
+        my_officer.as_deref().is_some_and(|officer| {
+            view.pointer("/case/lead_officer").and_then(Value::as_str) == Some(officer)
+                || view.pointer("/case/handlers").and_then(Value::as_array).is_some_and(|handlers| {
+                    handlers.iter().any(|handler| handler.as_str() == Some(officer))
+                })
+        })
+    };
+    let my_cases: Vec<Value> = if my_officer.is_some() && viewer.has_role("officer") {
+        open.iter().filter(|view| mine(view)).take(ROWS).map(|view| summary(view, &directory)).collect()
+    } else {
+        open.iter().take(ROWS).map(|view| summary(view, &directory)).collect()
+    };
+    let approvals: Vec<Value> = open
+        .iter()
+        .filter_map(|view| {
+            let next = ["next_start_approval", "next_decision_approval"]
+                .iter()
+                .filter_map(|chain| view[*chain].as_str().map(|role| (*chain, role)))
+                .find(|(_, role)| approves(&viewer, role, mine(view)))?;
+            let mut row = summary(view, &directory);
+            row["approval_role"] = Value::from(next.1);
+            row["chain"] = Value::from(if next.0 == "next_start_approval" { "立案" } else { "决定" });
+            Some(row)
+        })
+        .take(ROWS)
+        .collect();
+
+    // Compliance may be off (no pack in force): the page says so.
+    let deadlines: Result<Vec<Value>, _> = api.get(&viewer.headers, "/api/v1/compliance/deadlines?within=48h").await;
+    let findings: Result<Vec<Value>, _> = api.get(&viewer.headers, "/api/v1/compliance/findings?open=true").await;
+    let compliance_on = deadlines.is_ok();
+    let findings = findings.unwrap_or_default();
+    let interruptions: Vec<&Value> =
+        findings.iter().filter(|finding| finding["check"].as_str().is_some_and(|check| check.contains("interruption"))).collect();
+    viewer.render(
+        "workbench.html",
+        "我的工作台",
+        json!({
+            "my_cases": my_cases,
+            "approvals": approvals,
+            "deadlines": deadlines.unwrap_or_default().into_iter().take(ROWS).collect::<Vec<_>>(),
+            "interruptions": interruptions.into_iter().take(ROWS).collect::<Vec<_>>(),
+            "open_findings": findings.len(),
+            "compliance_on": compliance_on,
+        }),
+    )
+}
+
+/// Whether `viewer` gives the opinion of `role` on a case.
+fn approves(viewer: &Viewer, role: &str, handles: bool) -> bool {
+    match role {
+        "handler" => handles,
+        "reviewer" | "approver" => viewer.has_role("unit_leader"),
+        "legal_review" => viewer.has_role("legal_reviewer"),
+        _ => false,
+    }
+}
+
+/// A case as one row: number, kind, matter, stage, lead officer, party.
+pub(crate) fn summary(view: &Value, directory: &Value) -> Value {
+    let case = &view["case"];
+    let lead = case["lead_officer"].as_str().unwrap_or_default();
+    json!({
+        "id": case["id"],
+        "number": case["number"],
+        "act_kind": case["act_kind"],
+        "matter": case["matter"],
+        "stage": view["current_stage"],
+        "concluded": view["concluded"],
+        "archived": view["archived"],
+        "lead": officer_name(directory, lead),
+        "party": case.pointer("/parties/0/name"),
+        "opened_at": case["opened_at"],
+        "overdue": view["start_approval_overdue"].as_bool().unwrap_or(false) || view["archive_overdue"].as_bool().unwrap_or(false),
+    })
+}
+
+/// An officer's name from the directory, or the id when unknown.
+pub(crate) fn officer_name(directory: &Value, id: &str) -> String {
+    directory["officers"]
+        .as_array()
+        .and_then(|officers| officers.iter().find(|officer| officer["id"].as_str() == Some(id)))
+        .and_then(|officer| officer["name"].as_str())
+        .unwrap_or(id)
+        .to_owned()
+}

@@ -1,0 +1,6 @@
+//! The web pages end to end: a real `liuhen serve` over the demo instance,
+//! driven through its forms as a browser without scripts would.
+
+pub mod support;
+
+mod session;
