@@ -27,6 +27,7 @@
 pub mod access;
 pub mod actor;
 pub mod auth;
+pub mod directory;
 pub mod error;
 mod extract;
 mod lockout;

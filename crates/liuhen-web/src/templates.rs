@@ -23,6 +23,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../templates/error.html")),
     ("workbench.html", include_str!("../templates/workbench.html")),
     ("placeholder.html", include_str!("../templates/placeholder.html")),
+    ("compliance.html", include_str!("../templates/compliance.html")),
+    ("finding.html", include_str!("../templates/finding.html")),
+    ("admin.html", include_str!("../templates/admin.html")),
+    ("interruptions.html", include_str!("../templates/interruptions.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -2,7 +2,7 @@
 //!
 //! | Method | Path | Who |
 //! |---|---|---|
-//! | GET | `/api/v1/cases` | the cases the person may read |
+//! | GET | `/api/v1/cases` | the cases the person may read, filtered and paged (see [`list`]) |
 //! | POST | `/api/v1/cases` | an officer who handles it, or a unit leader |
 //! | GET | `/api/v1/cases/{id}` | its handlers; leaders, reviewers, inspectors, archivists, administrators |
 //! | POST | `/api/v1/cases/{id}/stages` | its handlers, or a unit leader |
@@ -12,6 +12,7 @@
 //! | POST | `/api/v1/cases/{id}/documents/{document}/signatures` | its handlers, or a unit leader |
 //! | POST | `/api/v1/cases/{id}/archive` | an archivist or a unit leader |
 //! | GET | `/api/v1/cases/{id}/documents/{document}/pdf`, `/api/v1/cases/{id}/index.pdf` | its readers (printed forms) |
+//! | GET | `/api/v1/document-kinds` | anyone signed in: each kind of document and the fields it needs |
 //! | GET, POST | `/api/v1/complaints` | people list (complainants only for leaders, legal reviewers, administrators); officers and leaders register |
 //! | POST | `/api/v1/complaints/{id}/decision` | a unit leader |
 //!
@@ -24,13 +25,17 @@ use axum::Json;
 use liuhen_cases::{CaseError, CaseView, NewApproval, NewCase, NewLink};
 use liuhen_core::case::{Approval, ApprovalRole, Case, RecordingLink, Stage, StageStep};
 use liuhen_core::entity::Role;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::actor::{CurrentActor, SignedInUser};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
 use liuhen_core::access::{ReadKind, Target};
+
+mod list;
+
+pub(super) use list::list;
 
 /// Roles that may read every case.
 const CASE_READERS: [Role; 5] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Archivist, Role::Administrator];
@@ -84,16 +89,18 @@ pub(super) async fn readable_case(app: &AppState, signed_in: &SignedInUser, id: 
     Ok(case)
 }
 
-/// `GET /api/v1/cases`.
-pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<CaseView>>, ApiError> {
-    let signed_in = person(&actor)?;
-    let mut views = Vec::new();
-    for case in app.store.cases().await? {
-        if may_read(signed_in, &case) {
-            views.push(liuhen_cases::view(app.store.as_ref(), case).await?);
-        }
-    }
-    Ok(Json(views))
+/// A case as the list and the case page show it: where it stands, and
+/// whether a legal hold (冻结) is in force on it.
+#[derive(Serialize)]
+pub(super) struct ListedCase {
+    #[serde(flatten)]
+    view: CaseView,
+    held: bool,
+}
+
+async fn listed(app: &AppState, case: Case, held: &std::collections::HashSet<liuhen_core::id::CaseId>) -> Result<ListedCase, ApiError> {
+    let held = held.contains(&case.id);
+    Ok(ListedCase { view: liuhen_cases::view(app.store.as_ref(), case).await?, held })
 }
 
 /// `POST /api/v1/cases`.
@@ -132,11 +139,12 @@ pub(super) async fn show(
     State(app): State<AppState>,
     actor: CurrentActor,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<CaseView>, ApiError> {
+) -> Result<Json<ListedCase>, ApiError> {
     let signed_in = person(&actor)?;
     let case = readable_case(&app, signed_in, &id).await?;
-    let view = liuhen_cases::view(app.store.as_ref(), case).await?;
-    audit_case_read(&app, &actor, view.case.id, &[], ReadKind::Metadata, None).await?;
+    let held = list::held_cases(&app).await?;
+    let view = listed(&app, case, &held).await?;
+    audit_case_read(&app, &actor, view.view.case.id, &[], ReadKind::Metadata, None).await?;
     Ok(Json(view))
 }
 
@@ -360,6 +368,64 @@ pub(super) async fn sign_document(
     let signature = liuhen_cases::sign_document(&app.ledger, document, request, &actor.ledger_actor()).await?;
     app.facts_changed();
     Ok((StatusCode::CREATED, Json(signature)))
+}
+
+/// The ways of serving (大连 第十七条) and what each needs on the receipt
+/// besides the fields every receipt carries, as `check_service_method`
+/// in `liuhen_core::document` asks for them.
+const SERVICE_METHODS: [(&str, &[&str]); 6] = [
+    ("直接送达", &[]),
+    ("留置送达", &["refusal_reason", "witness", "av_record"]),
+    ("委托送达", &["reason"]),
+    ("转交送达", &["reason"]),
+    ("邮寄送达", &["mail_receipt_no"]),
+    ("公告送达", &["why_other_methods_failed", "published_where", "av_record"]),
+];
+
+/// `GET /api/v1/document-kinds`: every kind of document (文书种类) with the
+/// fields it must carry and the article asking for them, so a form can ask
+/// for exactly those; a service receipt also lists its ways of serving and
+/// the fields each way adds, a rights notice the rights.
+pub(super) async fn document_kinds(actor: CurrentActor) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    use liuhen_core::document::{field_label_zh, DocumentKind};
+    person(&actor)?;
+    let field = |name: &str| serde_json::json!({ "name": name, "label_zh": field_label_zh(name) });
+    let kinds = DocumentKind::ALL
+        .iter()
+        .map(|kind| {
+            let (required, article) = kind.required_fields();
+            let mut entry = serde_json::json!({
+                "kind": kind,
+                "label_zh": kind.label_zh(),
+                "article": article,
+                "fields": required.iter().map(|name| field(name)).collect::<Vec<_>>(),
+            });
+            match kind {
+                DocumentKind::ServiceReceipt => {
+                    let mut optional: Vec<&str> = Vec::new();
+                    for (_, needs) in SERVICE_METHODS {
+                        for name in needs {
+                            if !optional.contains(name) {
+                                optional.push(name);
+                            }
+                        }
+                    }
+                    entry["optional_fields"] = optional.iter().map(|name| field(name)).collect();
+                    entry["choices"] = serde_json::json!({ "method": SERVICE_METHODS.iter().map(|(method, _)| *method).collect::<Vec<_>>() });
+                    entry["methods"] = SERVICE_METHODS
+                        .iter()
+                        .map(|(method, needs)| serde_json::json!({ "method": method, "needs": needs }))
+                        .collect();
+                }
+                DocumentKind::RightsNotice => {
+                    entry["rights"] = serde_json::json!(liuhen_core::document::RIGHTS);
+                }
+                _ => {}
+            }
+            entry
+        })
+        .collect();
+    Ok(Json(kinds))
 }
 
 /// Roles that see who complained (大连 第七条: the complainant is protected).

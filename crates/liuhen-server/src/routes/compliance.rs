@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | GET | `/api/v1/compliance/pack` | any authenticated actor |
 //! | GET | `/api/v1/compliance/findings` | leaders, legal reviewers, inspectors, administrators: all; other people: their own |
+//! | GET | `/api/v1/compliance/findings/{id}` | as findings (a finding one may not see is not found) |
 //! | POST | `/api/v1/compliance/refresh` | unit leaders, inspectors, administrators |
 //! | POST | `/api/v1/compliance/findings/{id}/waiver` | a person whose officer is a leader, legal reviewer or inspector |
 //! | GET | `/api/v1/compliance/deadlines` | as findings |
@@ -29,7 +30,7 @@ use futures::FutureExt;
 use jiff::{SignedDuration, Timestamp};
 use liuhen_compliance::{ComplianceError, Refresh};
 use liuhen_core::compliance::{ResolutionKind, StoredFinding, Upcoming};
-use liuhen_core::entity::{OfficerRole, Role};
+use liuhen_core::entity::{Officer, OfficerRole, Role};
 use liuhen_core::id::{CaseId, FindingId, OfficerId, UnitId};
 use liuhen_core::pack::PolicyPack;
 use liuhen_core::regulation::Citation;
@@ -267,6 +268,12 @@ pub(super) struct FindingsQuery {
     /// A unit id: findings of that unit and the units under it.
     #[serde(default)]
     unit: Option<String>,
+    /// An officer's id or badge number: findings about that officer.
+    #[serde(default)]
+    officer: Option<String>,
+    /// A rule id of the pack in force, e.g. `upload-24h`.
+    #[serde(default)]
+    rule: Option<String>,
 }
 
 /// `GET /api/v1/compliance/findings`: stored findings, newest state.
@@ -275,13 +282,15 @@ pub(super) async fn findings(
     actor: CurrentActor,
     ApiQuery(query): ApiQuery<FindingsQuery>,
 ) -> Result<Json<Vec<FindingView>>, ApiError> {
-    settings(&app)?;
+    let compliance = settings(&app)?;
     let signed_in = person(&actor)?;
     let case = match &query.case {
         Some(reference) => Some(readable_case(&app, signed_in, reference).await?.id),
         None => None,
     };
     let units = unit_filter(&app, query.unit.as_deref()).await?;
+    let officer = officer_filter(&app, query.officer.as_deref()).await?;
+    let rule = rule_filter(&compliance.pack, query.rule.as_deref())?;
     let sight = Sight::of(&app, signed_in).await?;
     let stored = liuhen_compliance::findings(
         app.store.as_ref(),
@@ -292,10 +301,85 @@ pub(super) async fn findings(
         .into_iter()
         .filter(|stored| query.open != Some(false) || stored.resolution.is_some())
         .filter(|stored| units.as_ref().is_none_or(|units| stored.finding.unit_id.is_some_and(|unit| units.contains(&unit))))
+        .filter(|stored| officer.is_none_or(|officer| stored.finding.officer_id == Some(officer)))
+        .filter(|stored| rule.is_none_or(|rule| stored.finding.rule_id == rule))
         .filter(|stored| sight.sees(stored.finding.officer_id, stored.finding.case_id))
         .map(FindingView::from)
         .collect();
     Ok(Json(views))
+}
+
+/// A finding with what the page about it needs besides.
+#[derive(Serialize)]
+pub(super) struct FindingDetail {
+    #[serde(flatten)]
+    view: FindingView,
+    /// Whether the person asking may accept an explanation of it now.
+    may_waive: bool,
+}
+
+/// `GET /api/v1/compliance/findings/{id}`: one finding, as the list shows
+/// it, and whether the person asking may accept an explanation of it.
+pub(super) async fn finding(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<FindingDetail>, ApiError> {
+    settings(&app)?;
+    let signed_in = person(&actor)?;
+    let finding = parse_finding(&id)?;
+    let sight = Sight::of(&app, signed_in).await?;
+    let stored = app
+        .store
+        .finding(finding)
+        .await?
+        .filter(|stored| sight.sees(stored.finding.officer_id, stored.finding.case_id))
+        .ok_or_else(|| no_such_finding(finding))?;
+    let may_waive = stored.resolution.is_none() && waiving_officer(&app, signed_in).await?.is_some();
+    Ok(Json(FindingDetail { view: stored.into(), may_waive }))
+}
+
+fn parse_finding(id: &str) -> Result<FindingId, ApiError> {
+    id.trim().parse().map_err(|_| ApiError::BadRequest(format!("`{id}` is not a finding id; GET /api/v1/compliance/findings lists them")))
+}
+
+fn no_such_finding(finding: FindingId) -> ApiError {
+    ApiError::NotFound(format!("没有这项合规问题。There is no finding {finding} you may see; GET /api/v1/compliance/findings lists them."))
+}
+
+/// The officer whose id or badge number is `text`; `None` for all.
+async fn officer_filter(app: &AppState, officer: Option<&str>) -> Result<Option<OfficerId>, ApiError> {
+    let Some(text) = officer.map(str::trim) else { return Ok(None) };
+    if text.is_empty() {
+        return Err(ApiError::BadRequest("`officer` is empty; give an officer's id or badge number, or leave it out".into()));
+    }
+    let officers = app.store.officers().await?;
+    Ok(Some(crate::directory::find_officer(&officers, text)?.id))
+}
+
+/// The rule id `text` of the pack in force; `None` for all.
+fn rule_filter<'a>(pack: &PolicyPack, rule: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+    let Some(text) = rule.map(str::trim) else { return Ok(None) };
+    if pack.rules.iter().any(|known| known.id == text) {
+        return Ok(Some(text));
+    }
+    let known: Vec<&str> = pack.rules.iter().map(|known| known.id.as_str()).collect();
+    Err(ApiError::BadRequest(format!(
+        "规范包 {} 没有规则 `{text}`。The pack in force has no rule `{text}`; its rules are {}",
+        pack.id,
+        known.join(", ")
+    )))
+}
+
+/// The signed-in person's officer, if it is one who accepts explanations:
+/// a leader, legal reviewer or inspector.
+async fn waiving_officer(app: &AppState, signed_in: &SignedInUser) -> Result<Option<Officer>, ApiError> {
+    let Some(id) = signed_in.user.officer_id else { return Ok(None) };
+    let officers = app.store.officers().await?;
+    Ok(officers
+        .into_iter()
+        .find(|officer| officer.id == id)
+        .filter(|officer| matches!(officer.role, OfficerRole::Leader | OfficerRole::LegalReviewer | OfficerRole::Inspector)))
 }
 
 pub(super) fn parse_unit(text: &str) -> Result<UnitId, ApiError> {
@@ -346,20 +430,13 @@ pub(super) async fn waive(
 ) -> Result<Json<FindingView>, ApiError> {
     settings(&app)?;
     let signed_in = person(&actor)?;
-    let officers = app.store.officers().await?;
-    let officer = signed_in.user.officer_id.and_then(|id| officers.into_iter().find(|officer| officer.id == id));
-    let Some(officer) =
-        officer.filter(|officer| matches!(officer.role, OfficerRole::Leader | OfficerRole::LegalReviewer | OfficerRole::Inspector))
-    else {
+    let Some(officer) = waiving_officer(&app, signed_in).await? else {
         return Err(ApiError::Forbidden(
             "只有负责人、法制审核人员或督察人员可以认可情况说明。Only a leader, legal reviewer or inspector (as recorded for your officer) accepts explanations of findings.".into(),
         ));
     };
-    let finding: FindingId = id
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("`{id}` is not a finding id; GET /api/v1/compliance/findings lists them")))?;
-    let stored = app.store.finding(finding).await?.ok_or_else(|| ApiError::NotFound(format!("there is no finding {finding}")))?;
+    let finding = parse_finding(&id)?;
+    let stored = app.store.finding(finding).await?.ok_or_else(|| no_such_finding(finding))?;
     if let Some(resolution) = &stored.resolution {
         return Err(resolved_already(finding, resolution.kind, resolution.at));
     }

@@ -1,20 +1,35 @@
 //! The agency's directory (机构、单位、人员、设备), as people need it to read
 //! names instead of ids: `GET /api/v1/directory` for anyone signed in,
-//! `GET /api/v1/users` (accounts and roles) for administrators.
+//! `GET /api/v1/users` (accounts and roles) for administrators; and the
+//! administrators' additions to it.
+//!
+//! | Method | Path | Who |
+//! |---|---|---|
+//! | GET | `/api/v1/directory` | people |
+//! | GET | `/api/v1/users` | administrators |
+//! | POST | `/api/v1/units`, `/api/v1/officers`, `/api/v1/devices`, `/api/v1/users` | administrators |
 //!
 //! Nothing here is evidence: names, units, certificate numbers and device
 //! assignments are printed on every enforcement document, so reading them
-//! is not audited. Password hashes never leave the store.
+//! is not audited. Password hashes never leave the store. Additions are
+//! checked and recorded by [`crate::directory`], the service the CLI's
+//! `liuhen unit|officer|device|user add` uses too.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
-use liuhen_core::entity::{Agency, Device, Officer, Role, Unit};
+use liuhen_core::entity::{Agency, Device, DeviceKind, Officer, OfficerRole, Qualification, Role, Unit, User};
 use liuhen_core::id::{OfficerId, UserId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::actor::CurrentActor;
+use crate::directory::{self as service, DirectoryError};
 use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::AppState;
+
+const ONLY_ADMINISTRATORS: &str =
+    "只有系统管理员可以维护单位、人员、设备和账号。Only administrators add units, officers, devices and accounts.";
 
 #[derive(Serialize)]
 pub(super) struct Directory {
@@ -52,19 +67,166 @@ pub(super) async fn users(State(app): State<AppState>, actor: CurrentActor) -> R
     if !signed_in.user.has_role(Role::Administrator) {
         return Err(ApiError::Forbidden("只有系统管理员可以查看账号。Only administrators may list accounts.".into()));
     }
-    let accounts = app
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .map(|user| Account {
+    let accounts = app.store.users().await?.into_iter().map(Account::from).collect();
+    Ok(Json(accounts))
+}
+
+impl From<User> for Account {
+    fn from(user: User) -> Self {
+        Account {
             id: user.id,
             login: user.login,
             display_name: user.display_name,
             roles: user.roles,
             officer_id: user.officer_id,
             disabled: user.disabled,
-        })
-        .collect();
-    Ok(Json(accounts))
+        }
+    }
+}
+
+impl From<DirectoryError> for ApiError {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::Invalid(message) => ApiError::BadRequest(message),
+            DirectoryError::NotFound(message) => ApiError::NotFound(message),
+            DirectoryError::Conflict(message) => ApiError::Conflict(message),
+            DirectoryError::Store(error) => error.into(),
+            DirectoryError::Ledger(error) => error.into(),
+        }
+    }
+}
+
+/// The signed-in administrator's ledger actor, or the refusal.
+fn administrator(actor: &CurrentActor) -> Result<String, ApiError> {
+    let signed_in = actor.person(ONLY_ADMINISTRATORS)?;
+    if !signed_in.user.has_role(Role::Administrator) {
+        return Err(ApiError::Forbidden(ONLY_ADMINISTRATORS.into()));
+    }
+    Ok(actor.ledger_actor())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UnitRequest {
+    name: String,
+    code: String,
+    /// The unit above, by id or code.
+    #[serde(default)]
+    parent: Option<String>,
+}
+
+/// `POST /api/v1/units`.
+pub(super) async fn add_unit(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiJson(request): ApiJson<UnitRequest>,
+) -> Result<(StatusCode, Json<Unit>), ApiError> {
+    let by = administrator(&actor)?;
+    let new = service::NewUnit { name: request.name, code: request.code, parent: request.parent };
+    Ok((StatusCode::CREATED, Json(service::add_unit(&app.ledger, new, &by).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OfficerRequest {
+    name: String,
+    badge: String,
+    #[serde(default)]
+    certificate: Option<String>,
+    /// By id or code.
+    unit: String,
+    /// `front_line` (the default), `leader`, `legal_reviewer`, `inspector`, `staff`.
+    #[serde(default)]
+    role: Option<OfficerRole>,
+    /// `officer` (the default) or `assistant` (协助执法人员).
+    #[serde(default)]
+    qualification: Option<Qualification>,
+}
+
+/// `POST /api/v1/officers`.
+pub(super) async fn add_officer(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiJson(request): ApiJson<OfficerRequest>,
+) -> Result<(StatusCode, Json<Officer>), ApiError> {
+    let by = administrator(&actor)?;
+    let new = service::NewOfficer {
+        name: request.name,
+        badge: request.badge,
+        certificate: request.certificate,
+        unit: request.unit,
+        role: request.role.unwrap_or(OfficerRole::FrontLine),
+        qualification: request.qualification.unwrap_or(Qualification::Officer),
+    };
+    let officer = service::add_officer(&app.ledger, new, &by).await?;
+    // Who may lead, film and sign is what the compliance engine reads.
+    app.facts_changed();
+    Ok((StatusCode::CREATED, Json(officer)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DeviceRequest {
+    serial: String,
+    /// `body_camera`, `workstation` or `other`.
+    kind: DeviceKind,
+    #[serde(default)]
+    model: Option<String>,
+    /// The officer who uses and keeps it (谁使用、谁保管), by id or badge.
+    #[serde(default)]
+    officer: Option<String>,
+    /// The unit that keeps it, by id or code; default the officer's.
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+/// `POST /api/v1/devices`.
+pub(super) async fn add_device(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiJson(request): ApiJson<DeviceRequest>,
+) -> Result<(StatusCode, Json<Device>), ApiError> {
+    let by = administrator(&actor)?;
+    let new = service::NewDevice {
+        serial: request.serial,
+        kind: request.kind,
+        model: request.model,
+        officer: request.officer,
+        unit: request.unit,
+    };
+    let device = service::add_device(&app.ledger, new, &by).await?;
+    app.facts_changed();
+    Ok((StatusCode::CREATED, Json(device)))
+}
+
+/// No `Debug`: it holds a password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UserRequest {
+    login: String,
+    display_name: String,
+    /// The initial password, at least eight characters.
+    password: String,
+    roles: Vec<Role>,
+    /// The officer the account belongs to, by id or badge.
+    #[serde(default)]
+    officer: Option<String>,
+}
+
+/// `POST /api/v1/users`: an account, answered without its password hash.
+pub(super) async fn add_user(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiJson(request): ApiJson<UserRequest>,
+) -> Result<(StatusCode, Json<Account>), ApiError> {
+    let by = administrator(&actor)?;
+    let new = service::NewUser {
+        login: request.login,
+        display_name: request.display_name,
+        password: request.password,
+        roles: request.roles,
+        officer: request.officer,
+    };
+    let user = service::add_user(&app.ledger, new, &by).await?;
+    Ok((StatusCode::CREATED, Json(Account::from(user))))
 }

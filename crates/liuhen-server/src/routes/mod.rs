@@ -6,6 +6,8 @@
 //! | POST, DELETE | `/api/v1/session` | anyone (sign in); a signed-in person (sign out) |
 //! | GET | `/api/v1/me` | any authenticated actor |
 //! | GET | `/api/v1/directory`, `/api/v1/users` | people; accounts: administrators. See [`directory`] |
+//! | POST | `/api/v1/units`, `/api/v1/officers`, `/api/v1/devices`, `/api/v1/users` | administrators; see [`directory`] |
+//! | GET | `/api/v1/status` | administrators: storage, ledger and pack; see [`admin`] |
 //! | GET | `/api/v1/media`, `/api/v1/media/{id}` | people: the records they may read (own, or a grant), each read audited; a workstation: what it stored. See [`media`] |
 //! | POST | `/api/v1/media/{id}/viewings` | a person who may view the record; see [`content`] |
 //! | GET, HEAD, DELETE | `/api/v1/viewings/{id}/content`, `/api/v1/viewings/{id}` | the person who opened the viewing |
@@ -18,6 +20,7 @@
 //! | GET | `/api/v1/ledger/checkpoint`, `entries/{index}`, `proof`, `consistency` | any authenticated actor |
 //! | GET | `/api/v1/ledger/public-key` | anyone |
 //! | GET, POST | `/api/v1/cases`, `/api/v1/cases/{id}`, `…/stages`, `…/links` | see [`cases`] |
+//! | GET | `/api/v1/document-kinds` | people: the fields each kind of document needs; see [`cases`] |
 //! | OPTIONS, POST | `/api/v1/uploads` | a collection workstation's token (tus 1.0 creation) |
 //! | HEAD, PATCH, DELETE | `/api/v1/uploads/{id}` | the workstation that created it |
 //! | POST | `/api/v1/uploads/{id}/register` | the workstation that created it |
@@ -25,6 +28,7 @@
 //! | GET, POST | `/api/v1/compliance/…` | see [`compliance`] |
 //! | GET | `/api/v1/cases/{id}/av-checklist[.xlsx\|.pdf]`, `/api/v1/compliance/report[.xlsx\|.pdf]` | see [`printouts`] |
 //! | GET, POST | `/api/v1/recordings/{media}/labels` | see [`recordings`] |
+//! | GET, POST | `/api/v1/interruptions`, `…/explanations` | people: gaps between records they may read; explained by the holder or a unit leader. See [`interruptions`] |
 //!
 //! [`media`], [`content`] and `GET /api/v1/retention` hand out a record's
 //! metadata or bytes only on a basis and after its `record.read` entry is
@@ -33,12 +37,14 @@
 //! route deletes a file (see [`retention`]).
 
 mod access;
+mod admin;
 mod cases;
 mod directory;
 pub(crate) mod compliance;
 pub(crate) mod content;
 mod exports;
 mod health;
+mod interruptions;
 mod ledger;
 mod media;
 mod printouts;
@@ -69,7 +75,11 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/session", post(session::start).delete(session::end))
         .route("/api/v1/me", get(session::me))
         .route("/api/v1/directory", get(directory::directory))
-        .route("/api/v1/users", get(directory::users))
+        .route("/api/v1/users", get(directory::users).post(directory::add_user))
+        .route("/api/v1/units", post(directory::add_unit))
+        .route("/api/v1/officers", post(directory::add_officer))
+        .route("/api/v1/devices", post(directory::add_device))
+        .route("/api/v1/status", get(admin::status))
         .route("/api/v1/cases", get(cases::list).post(cases::open))
         .route("/api/v1/cases/{id}", get(cases::show))
         .route("/api/v1/cases/{id}/stages", post(cases::stage))
@@ -82,17 +92,21 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/cases/{id}/documents/{document}/signatures", post(cases::sign_document))
         .route("/api/v1/cases/{id}/documents/{document}/pdf", get(cases::document_pdf))
         .route("/api/v1/cases/{id}/index.pdf", get(cases::index_pdf))
+        .route("/api/v1/document-kinds", get(cases::document_kinds))
         .route("/api/v1/cases/{id}/av-checklist", get(printouts::av_checklist))
         .route("/api/v1/cases/{id}/av-checklist.xlsx", get(printouts::av_checklist_xlsx))
         .route("/api/v1/cases/{id}/av-checklist.pdf", get(printouts::av_checklist_pdf))
         .route("/api/v1/compliance/pack", get(compliance::pack))
         .route("/api/v1/compliance/findings", get(compliance::findings))
+        .route("/api/v1/compliance/findings/{id}", get(compliance::finding))
         .route("/api/v1/compliance/findings/{id}/waiver", post(compliance::waive))
         .route("/api/v1/compliance/refresh", post(compliance::refresh))
         .route("/api/v1/compliance/deadlines", get(compliance::deadlines))
         .route("/api/v1/compliance/report", get(printouts::report))
         .route("/api/v1/compliance/report.pdf", get(printouts::report_pdf))
         .route("/api/v1/compliance/report.xlsx", get(printouts::report_xlsx))
+        .route("/api/v1/interruptions", get(interruptions::list))
+        .route("/api/v1/interruptions/explanations", post(interruptions::explain))
         .route("/api/v1/recordings/{media}/labels", get(recordings::labels).post(recordings::label))
         .route("/api/v1/media", get(media::page))
         .route("/api/v1/media/{id}", get(media::one))

@@ -12,6 +12,8 @@ on_both_backends!(
     rules_refuse_with_their_article,
     documents_are_made_signed_and_corrected,
     complainants_are_protected_and_told,
+    the_list_filters_and_pages,
+    document_kinds_name_their_fields,
 );
 
 fn penalty(lead: &str, handlers: &[&str]) -> Value {
@@ -278,4 +280,103 @@ async fn complainants_are_protected_and_told(server: TestServer) {
     assert_eq!(post(&server, &decision, Credentials::CookieAndCsrf(&leader), &told).await.status(), StatusCode::CREATED);
     let response = post(&server, &decision, Credentials::CookieAndCsrf(&leader), &told).await;
     assert_eq!(response.status(), StatusCode::CONFLICT, "decided once");
+}
+
+/// The numbers of the cases `query` lists for `who`, and the total it reports.
+async fn listed(server: &TestServer, who: &crate::support::BrowserSession, query: &str) -> (Vec<String>, String) {
+    let response = server.get(&format!("/api/v1/cases{query}"), Credentials::Cookie(who)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    let total = response.headers()["x-total-count"].to_str().unwrap().to_owned();
+    let cases: Value = response.json().await.unwrap();
+    let numbers = cases.as_array().unwrap().iter().map(|view| view["case"]["number"].as_str().unwrap().to_owned()).collect();
+    (numbers, total)
+}
+
+async fn the_list_filters_and_pages(server: TestServer) {
+    let zhang = server.sign_in(&server.fixture.officer).await;
+    let credentials = Credentials::CookieAndCsrf(&zhang);
+    let mut ids = Vec::new();
+    for (number, kind, matter, party, lead, handler) in [
+        ("思城管罚〔2026〕7号", "penalty", "占道经营", "王五", "0203001", "0203002"),
+        ("思城管检〔2026〕8号", "inspection", "夜间施工噪音扰民", "鹭岛餐饮有限公司", "0203002", "0203001"),
+        ("思城管罚〔2026〕9号", "penalty", "违规张贴广告", "李四", "0203001", "0203003"),
+    ] {
+        let body = json!({
+            "act_kind": kind, "source": "patrol", "matter": matter, "number": number, "lead": lead, "handlers": [handler],
+            "parties": [{ "kind": "person", "name": party, "id_number": null }],
+        });
+        let response = post(&server, "/api/v1/cases", credentials, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{number}");
+        ids.push(response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let response = post(&server, &format!("/api/v1/cases/{}/stages", ids[0]), credentials, &json!({ "stage": "intake" })).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let all = listed(&server, &zhang, "").await;
+    assert_eq!(all, (vec!["思城管罚〔2026〕7号".into(), "思城管检〔2026〕8号".into(), "思城管罚〔2026〕9号".into()], "3".into()));
+    let only = |number: &str| (vec![number.to_owned()], "1".to_owned());
+    assert_eq!(listed(&server, &zhang, "?act_kind=inspection").await, only("思城管检〔2026〕8号"));
+    assert_eq!(listed(&server, &zhang, "?act_kind=%E8%A1%8C%E6%94%BF%E5%A4%84%E7%BD%9A").await.1, "2", "行政处罚 reads too");
+    assert_eq!(listed(&server, &zhang, "?stage=intake").await, only("思城管罚〔2026〕7号"));
+    assert_eq!(listed(&server, &zhang, "?party=%E7%8E%8B").await, only("思城管罚〔2026〕7号"), "party name contains 王");
+    assert_eq!(listed(&server, &zhang, "?matter=%E5%99%AA%E9%9F%B3").await, only("思城管检〔2026〕8号"), "matter contains 噪音");
+    assert_eq!(listed(&server, &zhang, "?q=9%E5%8F%B7").await, only("思城管罚〔2026〕9号"), "q reads the number");
+    assert_eq!(listed(&server, &zhang, "?q=%E6%9D%8E%E5%9B%9B").await, only("思城管罚〔2026〕9号"), "q reads the parties");
+    assert_eq!(listed(&server, &zhang, "?officer=0203003").await, only("思城管罚〔2026〕9号"), "a handler, by badge");
+    let chen = server.fixture.officers[2].to_string();
+    assert_eq!(listed(&server, &zhang, &format!("?officer={chen}")).await, only("思城管罚〔2026〕9号"), "a handler, by id");
+    assert_eq!(listed(&server, &zhang, &format!("?unit={}", server.fixture.unit)).await.1, "3");
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date();
+    assert_eq!(listed(&server, &zhang, &format!("?from={today}&to={today}")).await.1, "3", "`to` includes its whole day");
+    assert_eq!(listed(&server, &zhang, "?to=2000-01-01").await, (vec![], "0".into()));
+    assert_eq!(listed(&server, &zhang, "?unit=&stage=&q=").await.1, "3", "blank fields filter nothing");
+    // Pages: the total stays, the page moves.
+    assert_eq!(listed(&server, &zhang, "?order=newest&limit=1").await, (vec!["思城管罚〔2026〕9号".into()], "3".into()));
+    assert_eq!(listed(&server, &zhang, "?limit=1&offset=1").await, (vec!["思城管检〔2026〕8号".into()], "3".into()));
+    assert_eq!(listed(&server, &zhang, "?stage=intake&limit=1&offset=1").await, (vec![], "1".into()));
+    // Only what the person may read is listed, filters or not.
+    let chen_session = server.sign_in(&server.fixture.other_officer).await;
+    assert_eq!(listed(&server, &chen_session, "?act_kind=penalty").await, only("思城管罚〔2026〕9号"));
+
+    // Bad values are named in the answer.
+    for (query, says) in [
+        ("?act_kind=fine", "不是执法行为种类"),
+        ("?stage=decide", "不是程序环节"),
+        ("?from=2026-13-01", "不是有效日期"),
+        ("?from=2026-12-02&to=2026-12-01", "开始日期晚于结束日期"),
+        ("?officer=9999999", "没有执法人员"),
+        ("?unit=NOPE", "没有单位"),
+        ("?limit=0", "每页条数"),
+        ("?offset=-1", "起始位置"),
+        ("?order=random", "不是排序方式"),
+        ("?surprise=1", "query string"),
+    ] {
+        let response = server.get(&format!("/api/v1/cases{query}"), Credentials::Cookie(&zhang)).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let error = error_of(response).await;
+        assert!(error.contains(says), "{query}: {error}");
+    }
+
+    // A legal hold in force shows on the case, in the list and on its own.
+    let archivist = server.sign_in(&server.fixture.archivist).await;
+    let hold = json!({ "target": { "kind": "case", "id": ids[1] }, "reason": "dispute", "note": "当事人不认可" });
+    assert_eq!(post(&server, "/api/v1/holds", Credentials::CookieAndCsrf(&archivist), &hold).await.status(), StatusCode::CREATED);
+    let cases: Value = server.get("/api/v1/cases", Credentials::Cookie(&zhang)).await.json().await.unwrap();
+    let held: Vec<bool> = cases.as_array().unwrap().iter().map(|view| view["held"].as_bool().unwrap()).collect();
+    assert_eq!(held, [false, true, false]);
+    let one: Value = server.get(&format!("/api/v1/cases/{}", ids[1]), Credentials::Cookie(&zhang)).await.json().await.unwrap();
+    assert_eq!((one["held"].as_bool(), one["case"]["matter"].as_str()), (Some(true), Some("夜间施工噪音扰民")));
+}
+
+async fn document_kinds_name_their_fields(server: TestServer) {
+    let zhang = server.sign_in(&server.fixture.officer).await;
+    let kinds: Value = server.get("/api/v1/document-kinds", Credentials::Cookie(&zhang)).await.json().await.unwrap();
+    let inquiry = kinds.as_array().unwrap().iter().find(|kind| kind["kind"] == "inquiry_record").unwrap();
+    assert_eq!(inquiry["label_zh"], "询问笔录");
+    assert_eq!(inquiry["article"], "大连 第八、十条");
+    assert_eq!(inquiry["fields"][0], json!({ "name": "place", "label_zh": "地点" }));
+    let receipt = kinds.as_array().unwrap().iter().find(|kind| kind["kind"] == "service_receipt").unwrap();
+    assert!(receipt["choices"]["method"].as_array().unwrap().contains(&json!("留置送达")));
+    assert!(receipt["optional_fields"].as_array().unwrap().contains(&json!({ "name": "witness", "label_zh": "见证人" })));
+    assert_eq!(server.get("/api/v1/document-kinds", Credentials::Nobody).await.status(), StatusCode::UNAUTHORIZED);
 }

@@ -16,6 +16,7 @@ on_both_backends!(pack "xiamen-cgj":
     xiamen_5_unlinked_recordings_are_found_shown_to_their_officers_and_waived,
     xiamen_annex_2_checklist_and_misconduct_report_print,
     recordings_are_labelled_by_officers,
+    findings_are_filtered_by_officer_and_rule_and_read_one_by_one,
 );
 on_both_backends!(pack "dalian-gxq-cgj": dalian_art8_case_findings_reach_their_handlers_through_the_refresher);
 on_both_backends!(without_a_pack_compliance_is_unavailable);
@@ -171,6 +172,76 @@ async fn xiamen_5_unlinked_recordings_are_found_shown_to_their_officers_and_waiv
     assert_eq!(mine[0]["status"], "waived");
     assert_eq!(server.entries_for("finding.raised").await.len(), 2);
     assert_eq!(server.entries_for("finding.resolved").await.len(), 1);
+}
+
+async fn findings_are_filtered_by_officer_and_rule_and_read_one_by_one(server: TestServer) {
+    let fixture = &server.fixture;
+    let three_days_ago = Timestamp::now() - SignedDuration::from_hours(72);
+    server.add_recording(&fixture.media[0], fixture.officers[0], three_days_ago).await;
+    server.add_recording(&fixture.media[1], fixture.officers[1], three_days_ago).await;
+    let chief = server.add_account("zhao.ju", "负责人密码-8", &[Role::UnitLeader], Some(("赵军", "0203900", OfficerRole::Leader))).await;
+    let chief = server.sign_in(&chief).await;
+    let leader = server.sign_in(&fixture.leader).await;
+    let zhang = server.sign_in(&fixture.officer).await;
+    let chen = server.sign_in(&fixture.other_officer).await;
+    let response = post(&server, "/api/v1/compliance/refresh", Credentials::CookieAndCsrf(&leader), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // By rule (厦门 五: link within 48 h) and by officer, by badge or id.
+    let count = |query: String| {
+        let leader = &leader;
+        let server = &server;
+        async move {
+            json_of(server, &format!("/api/v1/compliance/findings?{query}"), Credentials::Cookie(leader)).await.as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count("rule=link-48h".into()).await, 2);
+    assert_eq!(count("rule=upload-24h".into()).await, 0);
+    assert_eq!(count("officer=0203001".into()).await, 1);
+    assert_eq!(count(format!("officer={}&rule=link-48h&open=true", fixture.officers[1])).await, 1);
+    assert_eq!(count(format!("officer=0203003&unit={}", fixture.unit)).await, 0);
+    let zhangs = json_of(&server, "/api/v1/compliance/findings?officer=0203001", Credentials::Cookie(&leader)).await;
+    assert_eq!(zhangs[0]["finding"]["officer_id"], fixture.officers[0].to_string());
+    // An officer filtering for another officer still sees only their own.
+    let response = json_of(&server, "/api/v1/compliance/findings?officer=0203002", Credentials::Cookie(&zhang)).await;
+    assert_eq!(response, json!([]));
+    for (query, status, says) in [
+        ("rule=no-such-rule", StatusCode::BAD_REQUEST, "link-48h"),
+        ("rule=", StatusCode::BAD_REQUEST, "no rule"),
+        ("officer=", StatusCode::BAD_REQUEST, "officer"),
+        ("officer=9999999", StatusCode::NOT_FOUND, "9999999"),
+    ] {
+        let response = server.get(&format!("/api/v1/compliance/findings?{query}"), Credentials::Cookie(&leader)).await;
+        assert_eq!(response.status(), status, "{query}");
+        assert!(error_of(response).await.contains(says), "{query}");
+    }
+
+    // One finding: who may see it, and whether they may accept an explanation.
+    let id = zhangs[0]["id"].as_str().unwrap().to_owned();
+    let one = format!("/api/v1/compliance/findings/{id}");
+    let seen = json_of(&server, &one, Credentials::Cookie(&leader)).await;
+    assert_eq!(seen["id"], id.as_str());
+    assert_eq!(seen["source_zh"], "厦门 五");
+    assert_eq!(seen["status"], "open");
+    assert_eq!(seen["may_waive"], false, "a leader without an officer of his own");
+    assert!(seen["finding"]["evidence"].as_object().is_some_and(|evidence| !evidence.is_empty()), "{seen}");
+    assert_eq!(json_of(&server, &one, Credentials::Cookie(&chief)).await["may_waive"], true);
+    assert_eq!(json_of(&server, &one, Credentials::Cookie(&zhang)).await["may_waive"], false);
+    assert_eq!(server.get(&one, Credentials::Cookie(&chen)).await.status(), StatusCode::NOT_FOUND, "not his");
+    assert_eq!(server.get(&one, Credentials::Bearer(&fixture.workstation_token)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.get(&one, Credentials::Nobody).await.status(), StatusCode::UNAUTHORIZED);
+    let response = server.get("/api/v1/compliance/findings/not-an-id", Credentials::Cookie(&leader)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(response).await.contains("not a finding id"));
+    let unknown = format!("/api/v1/compliance/findings/{}", FindingId::new());
+    assert_eq!(server.get(&unknown, Credentials::Cookie(&leader)).await.status(), StatusCode::NOT_FOUND);
+
+    let response =
+        post(&server, &format!("{one}/waiver"), Credentials::CookieAndCsrf(&chief), &json!({ "explanation": "设备故障，已补录" })).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let waived = json_of(&server, &one, Credentials::Cookie(&chief)).await;
+    assert_eq!((waived["status"].as_str(), waived["may_waive"].as_bool()), (Some("waived"), Some(false)));
+    assert_eq!(waived["resolution"]["note"], "设备故障，已补录");
 }
 
 async fn dalian_art8_case_findings_reach_their_handlers_through_the_refresher(server: TestServer) {

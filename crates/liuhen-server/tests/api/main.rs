@@ -5,11 +5,13 @@
 mod support;
 
 mod access;
+mod admin;
 mod cases;
 mod compliance;
 mod custody;
 mod exports;
 mod health;
+mod interruptions;
 mod ledger;
 mod media;
 mod reads;

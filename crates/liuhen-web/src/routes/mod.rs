@@ -4,9 +4,15 @@
 //! |---|---|
 //! | `/login`, `/logout` | sign in (登录), sign out |
 //! | `/` | my workbench (我的工作台) |
+//! | `/interruptions` | interruptions waiting for an explanation (中断说明) |
+//! | `/compliance`, `/compliance/findings/{id}` | compliance (合规检查): findings, deadlines, the misconduct report, the pack's rules; one finding and its explanation |
+//! | `/admin` | administration (系统管理): directory, accounts, pack, storage and ledger; adding units, officers, devices, accounts |
 //! | `/supervision` | supervision (督察), filled by the supervision work |
 //! | `/static/…` | the stylesheet and the script |
 
+mod admin;
+mod compliance;
+mod interruptions;
 mod session;
 mod statics;
 mod workbench;
@@ -24,6 +30,16 @@ pub(crate) fn pages() -> Router<WebState> {
         .route("/login", get(session::form).post(session::sign_in))
         .route("/logout", axum::routing::post(session::sign_out))
         .route("/", get(workbench::show))
+        .route("/interruptions", get(interruptions::show).post(interruptions::explain))
+        .route("/compliance", get(compliance::show))
+        .route("/compliance/refresh", axum::routing::post(compliance::refresh))
+        .route("/compliance/findings/{id}", get(compliance::finding))
+        .route("/compliance/findings/{id}/waiver", axum::routing::post(compliance::waive))
+        .route("/admin", get(admin::show))
+        .route("/admin/units", axum::routing::post(admin::add_unit))
+        .route("/admin/officers", axum::routing::post(admin::add_officer))
+        .route("/admin/devices", axum::routing::post(admin::add_device))
+        .route("/admin/users", axum::routing::post(admin::add_user))
         .route("/supervision", get(supervision))
         .route("/static/{file}", get(statics::file))
         .fallback(not_found)

@@ -4,8 +4,8 @@
 //!   may read), each with its stage and anything overdue;
 //! - approvals waiting for a role I hold;
 //! - deadlines in the next 48 hours (offload, link, approval, archive);
-//! - open findings about interruptions nobody has explained yet, and the
-//!   other open findings I can see.
+//! - interruptions in recordings I may read that nobody has explained yet
+//!   (丰台 第十八条), and how many open findings I can see.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -61,8 +61,8 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
     let findings: Result<Vec<Value>, _> = api.get(&viewer.headers, "/api/v1/compliance/findings?open=true").await;
     let compliance_on = deadlines.is_ok();
     let findings = findings.unwrap_or_default();
-    let interruptions: Vec<&Value> =
-        findings.iter().filter(|finding| finding["check"].as_str().is_some_and(|check| check.contains("interruption"))).collect();
+    // Gaps in my recordings (or those I may read) nobody has explained.
+    let interruptions: Vec<Value> = api.get(&viewer.headers, "/api/v1/interruptions?explained=false").await.unwrap_or_default();
     viewer.render(
         "workbench.html",
         "我的工作台",
@@ -71,6 +71,7 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
             "approvals": approvals,
             "deadlines": deadlines.unwrap_or_default().into_iter().take(ROWS).collect::<Vec<_>>(),
             "interruptions": interruptions.into_iter().take(ROWS).collect::<Vec<_>>(),
+            "interruption_rows": ROWS,
             "open_findings": findings.len(),
             "compliance_on": compliance_on,
         }),

@@ -1,6 +1,8 @@
 //! `liuhen unit|officer|device|user …`: the agency's directory.
 //!
-//! Every addition is a ledger entry recorded with the change itself.
+//! The checks and the ledger entries are `liuhen_server::directory`'s, the
+//! service the administrators' API uses too; this module reads the flags
+//! and prints. Every addition is a ledger entry recorded with the change.
 
 use std::process::ExitCode;
 
@@ -9,8 +11,9 @@ use jiff::Timestamp;
 use liuhen_core::digest::sha256;
 use liuhen_core::entity::{Agency, ApiToken, Device, DeviceKind, Officer, OfficerRole, Qualification, Role, Unit, User};
 use liuhen_core::entry::EntryDraft;
-use liuhen_core::id::{DeviceId, OfficerId, TokenId, UnitId, UserId};
+use liuhen_core::id::TokenId;
 use liuhen_core::mutation::{action, Mutation};
+use liuhen_server::directory;
 
 use crate::cli::{DeviceCommand, DeviceKindArg, OfficerCommand, OfficerRoleArg, UnitCommand, UserCommand};
 use crate::instance::{console_actor, Instance};
@@ -42,13 +45,7 @@ pub(crate) async fn officer_by_badge(instance: &Instance, badge: &str) -> anyhow
 pub async fn unit(instance: &Instance, command: UnitCommand) -> anyhow::Result<ExitCode> {
     match command {
         UnitCommand::Add { name, code, parent } => {
-            let agency = the_agency(instance).await?;
-            let parent_id = match parent {
-                Some(code) => Some(unit_by_code(instance, &code).await?.id),
-                None => None,
-            };
-            let unit = Unit { id: UnitId::new(), agency_id: agency.id, parent_id, name, code };
-            record_unit(instance, &unit).await?;
+            let unit = directory::add_unit(&instance.ledger, directory::NewUnit { name, code, parent }, &console_actor()).await?;
             println!("已添加单位 added unit {} ({}) {}", unit.name, unit.code, unit.id);
         }
         UnitCommand::List => {
@@ -61,33 +58,20 @@ pub async fn unit(instance: &Instance, command: UnitCommand) -> anyhow::Result<E
 }
 
 pub(crate) async fn record_unit(instance: &Instance, unit: &Unit) -> anyhow::Result<()> {
-    instance
-        .ledger
-        .record(
-            EntryDraft::new(console_actor(), action::UNIT_CREATED)
-                .subject(unit.id.subject())
-                .payload(serde_json::json!({"name": unit.name, "code": unit.code, "parent": unit.parent_id})),
-            vec![Mutation::CreateUnit(unit.clone())],
-        )
-        .await?;
-    Ok(())
+    Ok(directory::record_unit(&instance.ledger, &console_actor(), unit).await?)
 }
 
 pub async fn officer(instance: &Instance, command: OfficerCommand) -> anyhow::Result<ExitCode> {
     match command {
         OfficerCommand::Add { name, badge, certificate, unit, role, assistant } => {
-            let agency = the_agency(instance).await?;
-            let unit = unit_by_code(instance, &unit).await?;
             if !assistant && certificate.is_none() {
                 bail!("a full officer needs an enforcement certificate number (--certificate); add --assistant for an assistant (协助执法人员)");
             }
-            let officer = Officer {
-                id: OfficerId::new(),
-                agency_id: agency.id,
-                unit_id: unit.id,
+            let new = directory::NewOfficer {
                 name,
-                certificate_no: certificate,
-                badge_no: badge,
+                badge,
+                certificate,
+                unit,
                 role: match role {
                     OfficerRoleArg::FrontLine => OfficerRole::FrontLine,
                     OfficerRoleArg::Leader => OfficerRole::Leader,
@@ -97,7 +81,7 @@ pub async fn officer(instance: &Instance, command: OfficerCommand) -> anyhow::Re
                 },
                 qualification: if assistant { Qualification::Assistant } else { Qualification::Officer },
             };
-            record_officer(instance, &officer).await?;
+            let officer = directory::add_officer(&instance.ledger, new, &console_actor()).await?;
             println!("已添加人员 added officer {} (badge {}) {}", officer.name, officer.badge_no, officer.id);
         }
         OfficerCommand::List => {
@@ -117,34 +101,13 @@ pub async fn officer(instance: &Instance, command: OfficerCommand) -> anyhow::Re
 }
 
 pub(crate) async fn record_officer(instance: &Instance, officer: &Officer) -> anyhow::Result<()> {
-    instance
-        .ledger
-        .record(
-            EntryDraft::new(console_actor(), action::OFFICER_CREATED).subject(officer.id.subject()).payload(serde_json::json!({
-                "name": officer.name, "badge_no": officer.badge_no, "certificate_no": officer.certificate_no,
-                "unit": officer.unit_id, "role": officer.role, "qualification": officer.qualification,
-            })),
-            vec![Mutation::CreateOfficer(officer.clone())],
-        )
-        .await?;
-    Ok(())
+    Ok(directory::record_officer(&instance.ledger, &console_actor(), officer).await?)
 }
 
 pub async fn device(instance: &Instance, command: DeviceCommand) -> anyhow::Result<ExitCode> {
     match command {
         DeviceCommand::Add { serial, kind, model, officer, unit } => {
-            let agency = the_agency(instance).await?;
-            let assigned_officer = match officer {
-                Some(badge) => Some(officer_by_badge(instance, &badge).await?.id),
-                None => None,
-            };
-            let unit_id = match unit {
-                Some(code) => Some(unit_by_code(instance, &code).await?.id),
-                None => None,
-            };
-            let device = Device {
-                id: DeviceId::new(),
-                agency_id: agency.id,
+            let new = directory::NewDevice {
                 serial,
                 kind: match kind {
                     DeviceKindArg::BodyCamera => DeviceKind::BodyCamera,
@@ -152,10 +115,10 @@ pub async fn device(instance: &Instance, command: DeviceCommand) -> anyhow::Resu
                     DeviceKindArg::Other => DeviceKind::Other,
                 },
                 model,
-                assigned_officer,
-                unit_id,
+                officer,
+                unit,
             };
-            record_device(instance, &device).await?;
+            let device = directory::add_device(&instance.ledger, new, &console_actor()).await?;
             println!("已登记设备 registered device {} {}", device.serial, device.id);
         }
         DeviceCommand::Token { serial } => {
@@ -210,17 +173,7 @@ pub async fn device(instance: &Instance, command: DeviceCommand) -> anyhow::Resu
 }
 
 pub(crate) async fn record_device(instance: &Instance, device: &Device) -> anyhow::Result<()> {
-    instance
-        .ledger
-        .record(
-            EntryDraft::new(console_actor(), action::DEVICE_CREATED).subject(device.id.subject()).payload(serde_json::json!({
-                "serial": device.serial, "kind": device.kind, "model": device.model,
-                "assigned_officer": device.assigned_officer, "unit": device.unit_id,
-            })),
-            vec![Mutation::CreateDevice(device.clone())],
-        )
-        .await?;
-    Ok(())
+    Ok(directory::record_device(&instance.ledger, &console_actor(), device).await?)
 }
 
 fn new_token_secret() -> String {
@@ -234,21 +187,9 @@ pub async fn user(instance: &Instance, command: UserCommand) -> anyhow::Result<E
     match command {
         UserCommand::Add { login, name, roles, officer, password_file } => {
             let roles = roles.iter().map(|role| role.parse::<Role>()).collect::<Result<Vec<_>, _>>()?;
-            let officer_id = match officer {
-                Some(badge) => Some(officer_by_badge(instance, &badge).await?.id),
-                None => None,
-            };
             let (password, generated) = super::secret_from(password_file.as_deref(), "LIUHEN_USER_PASSWORD")?;
-            let user = User {
-                id: UserId::new(),
-                login,
-                display_name: name,
-                password_hash: liuhen_server::auth::hash_password(&password),
-                roles,
-                officer_id,
-                disabled: false,
-            };
-            record_user(instance, &user).await?;
+            let new = directory::NewUser { login, display_name: name, password: password.clone(), roles, officer };
+            let user = directory::add_user(&instance.ledger, new, &console_actor()).await?;
             println!("已添加账号 added account {} {}", user.login, user.id);
             if generated {
                 println!("password (shown once): {password}");
@@ -265,15 +206,5 @@ pub async fn user(instance: &Instance, command: UserCommand) -> anyhow::Result<E
 }
 
 pub(crate) async fn record_user(instance: &Instance, user: &User) -> anyhow::Result<()> {
-    let roles: Vec<_> = user.roles.iter().map(|role| role.as_str()).collect();
-    instance
-        .ledger
-        .record(
-            EntryDraft::new(console_actor(), action::USER_CREATED).subject(user.id.subject()).payload(
-                serde_json::json!({"login": user.login, "display_name": user.display_name, "roles": roles, "officer": user.officer_id}),
-            ),
-            vec![Mutation::CreateUser(user.clone())],
-        )
-        .await?;
-    Ok(())
+    Ok(directory::record_user(&instance.ledger, &console_actor(), user).await?)
 }

@@ -11,3 +11,4 @@ mod custody;
 mod ingest;
 mod remote;
 mod web;
+mod browser;

@@ -3,4 +3,7 @@
 
 pub mod support;
 
+mod admin;
+mod compliance;
+mod interruptions;
 mod session;

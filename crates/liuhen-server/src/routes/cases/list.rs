@@ -1,0 +1,261 @@
+//! The case list (案件列表): `GET /api/v1/cases` with its filters and pages.
+//!
+//! Every parameter is optional; without any, the answer is every case the
+//! person may read, oldest first, as it always was. Empty values count as
+//! absent, so a search form can send its blank fields as they are.
+//!
+//! | Parameter | Meaning |
+//! |---|---|
+//! | `unit` | a unit id or code: cases of that unit and the units under it |
+//! | `officer` | an officer id or badge number: cases they lead or handle |
+//! | `act_kind` | `penalty` or 行政处罚, … |
+//! | `stage` | the current stage, `investigation` or 调查取证, … |
+//! | `from`, `to` | opened on or after / on or before a day (`2026-12-01`, China time) or an instant (RFC 3339) |
+//! | `party` | a party's name contains this |
+//! | `matter` | the matter contains this |
+//! | `q` | the number, the matter or a party's name contains this |
+//! | `order` | `oldest` (default) or `newest` first, by opening time |
+//! | `limit`, `offset` | a page: at most `limit` (1–1000) cases after skipping `offset` |
+//!
+//! The answer is the page's cases; `X-Total-Count` says how many match in
+//! all. A bad value answers 400 with a sentence naming it.
+
+use std::collections::{BTreeSet, HashSet};
+
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use jiff::Timestamp;
+use liuhen_core::case::{ActKind, Case, Stage};
+use liuhen_core::id::{CaseId, OfficerId, UnitId};
+use serde::Deserialize;
+
+use super::{listed, may_read, person};
+use crate::actor::CurrentActor;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::AppState;
+
+/// The most cases one page holds.
+const MAX_LIMIT: usize = 1000;
+
+/// The header that says how many cases match in all.
+pub(crate) const TOTAL_COUNT: &str = "x-total-count";
+
+/// The query string as sent: text, read by [`CaseQuery::parse`] so that a
+/// bad value gets a sentence naming it rather than a parser's message.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CaseQuery {
+    unit: Option<String>,
+    officer: Option<String>,
+    act_kind: Option<String>,
+    stage: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    party: Option<String>,
+    matter: Option<String>,
+    q: Option<String>,
+    order: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// What the list is narrowed to, checked.
+#[derive(Debug, Default)]
+struct CaseFilter {
+    units: Option<BTreeSet<UnitId>>,
+    officer: Option<OfficerId>,
+    act_kind: Option<ActKind>,
+    stage: Option<Stage>,
+    /// Opened at or after.
+    from: Option<Timestamp>,
+    /// Opened before.
+    until: Option<Timestamp>,
+    party: Option<String>,
+    matter: Option<String>,
+    text: Option<String>,
+    newest_first: bool,
+    limit: Option<usize>,
+    offset: usize,
+}
+
+/// `GET /api/v1/cases`.
+pub(crate) async fn list(State(app): State<AppState>, actor: CurrentActor, ApiQuery(query): ApiQuery<CaseQuery>) -> Result<Response, ApiError> {
+    let signed_in = person(&actor)?;
+    let filter = query.parse(&app).await?;
+    let mut cases: Vec<Case> =
+        app.store.cases().await?.into_iter().filter(|case| may_read(signed_in, case) && filter.admits(case)).collect();
+    if filter.newest_first {
+        // Stable: cases opened at the same instant keep the store's order.
+        cases.sort_by(|a, b| b.opened_at.cmp(&a.opened_at));
+    }
+    let held = held_cases(&app).await?;
+    // The stage is known only from a case's steps: with a stage asked for,
+    // every candidate is looked at before the page is cut.
+    let (total, views) = match filter.stage {
+        Some(stage) => {
+            let mut matching = Vec::new();
+            for case in cases {
+                let view = listed(&app, case, &held).await?;
+                if view.view.current_stage == Some(stage) {
+                    matching.push(view);
+                }
+            }
+            let total = matching.len();
+            (total, matching.into_iter().skip(filter.offset).take(filter.limit.unwrap_or(usize::MAX)).collect())
+        }
+        None => {
+            let total = cases.len();
+            let mut views = Vec::new();
+            for case in cases.into_iter().skip(filter.offset).take(filter.limit.unwrap_or(usize::MAX)) {
+                views.push(listed(&app, case, &held).await?);
+            }
+            (total, views)
+        }
+    };
+    let mut response = Json(views).into_response();
+    response.headers_mut().insert(TOTAL_COUNT, HeaderValue::from(total));
+    Ok(response)
+}
+
+/// The cases under a legal hold in force (冻结).
+pub(crate) async fn held_cases(app: &AppState) -> Result<HashSet<CaseId>, ApiError> {
+    Ok(app
+        .store
+        .legal_holds()
+        .await?
+        .into_iter()
+        .filter(|hold| hold.in_force())
+        .filter_map(|hold| match hold.target {
+            liuhen_core::access::Target::Case(case) => Some(case),
+            _ => None,
+        })
+        .collect())
+}
+
+impl CaseQuery {
+    async fn parse(self, app: &AppState) -> Result<CaseFilter, ApiError> {
+        let given = |text: Option<String>| text.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty());
+        let mut filter = CaseFilter::default();
+        if let Some(unit) = given(self.unit) {
+            let units = app.store.units().await?;
+            let found = units.iter().find(|known| known.id.to_string() == unit || known.code == unit).ok_or_else(|| {
+                ApiError::BadRequest(format!("没有单位“{unit}”。There is no unit `{unit}`; give a unit id or code (GET /api/v1/directory lists them)."))
+            })?;
+            filter.units = Some(liuhen_compliance::subtree(&units, found.id));
+        }
+        if let Some(officer) = given(self.officer) {
+            let officers = app.store.officers().await?;
+            let found = officers.iter().find(|known| known.id.to_string() == officer || known.badge_no == officer).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "没有执法人员“{officer}”。There is no officer `{officer}`; give an officer id or badge number (GET /api/v1/directory lists them)."
+                ))
+            })?;
+            filter.officer = Some(found.id);
+        }
+        if let Some(kind) = given(self.act_kind) {
+            filter.act_kind = Some(ActKind::parse(&kind).ok_or_else(|| {
+                let known: Vec<String> = ActKind::ALL.iter().map(|kind| format!("{}（{}）", snake(kind), kind.label_zh())).collect();
+                ApiError::BadRequest(format!("“{kind}”不是执法行为种类。`{kind}` is not a kind of act; use one of {}.", known.join(", ")))
+            })?);
+        }
+        if let Some(stage) = given(self.stage) {
+            filter.stage = Some(Stage::parse(&stage).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "“{stage}”不是程序环节。`{stage}` is not a stage; use its name, such as investigation or 调查取证."
+                ))
+            })?);
+        }
+        let offset = app.settings.uploads.as_ref().map_or(jiff::tz::offset(8), |uploads| uploads.collect.camera_offset);
+        if let Some(from) = given(self.from) {
+            filter.from = Some(day_or_instant("from", &from, offset, false)?);
+        }
+        if let Some(to) = given(self.to) {
+            filter.until = Some(day_or_instant("to", &to, offset, true)?);
+        }
+        if let (Some(from), Some(until)) = (filter.from, filter.until) {
+            if from >= until {
+                return Err(ApiError::BadRequest("开始日期晚于结束日期。`from` is after `to`; swap them.".into()));
+            }
+        }
+        filter.party = given(self.party).map(|text| text.to_lowercase());
+        filter.matter = given(self.matter).map(|text| text.to_lowercase());
+        filter.text = given(self.q).map(|text| text.to_lowercase());
+        filter.newest_first = match given(self.order).as_deref() {
+            None | Some("oldest") => false,
+            Some("newest") => true,
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!("“{other}”不是排序方式。`order` is `oldest` or `newest`, not `{other}`.")))
+            }
+        };
+        if let Some(limit) = given(self.limit) {
+            filter.limit = Some(match limit.parse::<usize>() {
+                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "每页条数应为 1 至 {MAX_LIMIT}。`limit` is a whole number from 1 to {MAX_LIMIT}, not `{limit}`."
+                    )))
+                }
+            });
+        }
+        if let Some(offset) = given(self.offset) {
+            filter.offset = offset.parse::<usize>().map_err(|_| {
+                ApiError::BadRequest(format!("“{offset}”不是有效的起始位置。`offset` is a whole number (0 or more), not `{offset}`."))
+            })?;
+        }
+        Ok(filter)
+    }
+}
+
+impl CaseFilter {
+    /// Whether `case` passes every filter that its record alone decides.
+    fn admits(&self, case: &Case) -> bool {
+        let contains = |haystack: &str, needle: &str| haystack.to_lowercase().contains(needle);
+        let party_named = |needle: &str| case.parties.iter().any(|party| contains(&party.name, needle));
+        self.units.as_ref().is_none_or(|units| units.contains(&case.unit_id))
+            && self.officer.is_none_or(|officer| case.lead_officer == officer || case.handlers.contains(&officer))
+            && self.act_kind.is_none_or(|kind| case.act_kind == kind)
+            && self.from.is_none_or(|from| case.opened_at >= from)
+            && self.until.is_none_or(|until| case.opened_at < until)
+            && self.party.as_deref().is_none_or(party_named)
+            && self.matter.as_deref().is_none_or(|matter| contains(&case.matter, matter))
+            && self.text.as_deref().is_none_or(|text| contains(&case.number, text) || contains(&case.matter, text) || party_named(text))
+    }
+}
+
+fn snake(kind: &ActKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Reads `2026-12-01` (that day in `offset`; with `end`, the day after it,
+/// so the bound includes the whole day) or an RFC 3339 instant.
+fn day_or_instant(name: &str, text: &str, offset: jiff::tz::Offset, end: bool) -> Result<Timestamp, ApiError> {
+    if let Ok(instant) = text.parse::<Timestamp>() {
+        return Ok(instant);
+    }
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "“{text}”不是有效日期，请写成 2026-12-01。`{name}` is a day such as 2026-12-01 or an instant such as 2026-12-01T09:00:00+08:00, not `{text}`."
+        ))
+    };
+    let day: jiff::civil::Date = text.parse().map_err(|_| bad())?;
+    let day = if end { day.tomorrow().map_err(|_| bad())? } else { day };
+    offset.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_read_in_the_agencys_time_and_include_the_whole_day() {
+        let offset = jiff::tz::offset(8);
+        assert_eq!(day_or_instant("from", "2026-12-01", offset, false).unwrap().to_string(), "2026-11-30T16:00:00Z");
+        assert_eq!(day_or_instant("to", "2026-12-01", offset, true).unwrap().to_string(), "2026-12-01T16:00:00Z");
+        assert_eq!(day_or_instant("to", "2026-12-01T09:00:00+08:00", offset, true).unwrap().to_string(), "2026-12-01T01:00:00Z");
+        assert!(day_or_instant("from", "2026-13-01", offset, false).is_err());
+        assert!(day_or_instant("from", "yesterday", offset, false).is_err());
+    }
+}
