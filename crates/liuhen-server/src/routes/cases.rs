@@ -411,11 +411,10 @@ pub(super) async fn document_kinds(actor: CurrentActor) -> Result<Json<Vec<serde
                         }
                     }
                     entry["optional_fields"] = optional.iter().map(|name| field(name)).collect();
-                    entry["choices"] = serde_json::json!({ "method": SERVICE_METHODS.iter().map(|(method, _)| *method).collect::<Vec<_>>() });
-                    entry["methods"] = SERVICE_METHODS
-                        .iter()
-                        .map(|(method, needs)| serde_json::json!({ "method": method, "needs": needs }))
-                        .collect();
+                    entry["choices"] =
+                        serde_json::json!({ "method": SERVICE_METHODS.iter().map(|(method, _)| *method).collect::<Vec<_>>() });
+                    entry["methods"] =
+                        SERVICE_METHODS.iter().map(|(method, needs)| serde_json::json!({ "method": method, "needs": needs })).collect();
                 }
                 DocumentKind::RightsNotice => {
                     entry["rights"] = serde_json::json!(liuhen_core::document::RIGHTS);

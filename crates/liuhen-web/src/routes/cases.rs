@@ -164,9 +164,8 @@ pub(super) async fn list(State(web): State<WebState>, viewer: Viewer, RawQuery(r
     let query: Vec<(String, String)> = Query::try_from_uri(&format!("/?{}", raw.unwrap_or_default()).parse().unwrap_or_default())
         .map(|Query(pairs)| pairs)
         .unwrap_or_default();
-    let given = |name: &str| {
-        query.iter().find(|(key, _)| key == name).map(|(_, value)| value.trim().to_owned()).filter(|value| !value.is_empty())
-    };
+    let given =
+        |name: &str| query.iter().find(|(key, _)| key == name).map(|(_, value)| value.trim().to_owned()).filter(|value| !value.is_empty());
     let filters: Vec<(&str, String)> = FILTERS.iter().filter_map(|name| given(name).map(|value| (*name, value))).collect();
     let page_number = given("page").and_then(|page| page.parse::<usize>().ok()).filter(|page| *page >= 1).unwrap_or(1);
     let search: String = filters.iter().map(|(name, value)| format!("{name}={}&", encode(value))).collect();

@@ -4,6 +4,9 @@
 //! |---|---|
 //! | `/login`, `/logout` | sign in (登录), sign out |
 //! | `/` | my workbench (我的工作台) |
+//! | `/cases`, `/cases/new` | cases (案件): the list with its search and filters; opening a case (立案) |
+//! | `/cases/{id}`, `/cases/{id}/…` | one case: facts, timeline (时间轴), documents, approvals, stages, linked AV records, archiving |
+//! | `/cases/complaints` | complaints and reports (投诉举报) and what became of them |
 //! | `/interruptions` | interruptions waiting for an explanation (中断说明) |
 //! | `/compliance`, `/compliance/findings/{id}` | compliance (合规检查): findings, deadlines, the misconduct report, the pack's rules; one finding and its explanation |
 //! | `/admin` | administration (系统管理): directory, accounts, pack, storage and ledger; adding units, officers, devices, accounts |
@@ -11,6 +14,7 @@
 //! | `/static/…` | the stylesheet and the script |
 
 mod admin;
+mod cases;
 mod compliance;
 mod interruptions;
 mod session;
@@ -30,6 +34,17 @@ pub(crate) fn pages() -> Router<WebState> {
         .route("/login", get(session::form).post(session::sign_in))
         .route("/logout", axum::routing::post(session::sign_out))
         .route("/", get(workbench::show))
+        .route("/cases", get(cases::list))
+        .route("/cases/new", get(cases::new_form).post(cases::open))
+        .route("/cases/complaints", get(cases::complaints).post(cases::register_complaint))
+        .route("/cases/complaints/{id}/decision", axum::routing::post(cases::decide_complaint))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/stages", axum::routing::post(cases::stage))
+        .route("/cases/{id}/approvals", axum::routing::post(cases::approve))
+        .route("/cases/{id}/documents", axum::routing::post(cases::make_document))
+        .route("/cases/{id}/documents/{document}/signatures", axum::routing::post(cases::sign))
+        .route("/cases/{id}/links", axum::routing::post(cases::link))
+        .route("/cases/{id}/archive", axum::routing::post(cases::archive))
         .route("/interruptions", get(interruptions::show).post(interruptions::explain))
         .route("/compliance", get(compliance::show))
         .route("/compliance/refresh", axum::routing::post(compliance::refresh))

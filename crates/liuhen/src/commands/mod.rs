@@ -6,6 +6,7 @@ mod bench_compliance;
 mod case;
 mod compliance;
 mod custody;
+mod demo;
 mod directory;
 mod ingest;
 mod init;
@@ -26,7 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.clone();
     match cli.command {
         Command::Init(args) => init::init(&data, args).await,
-        Command::Demo(args) => serve::demo(&data, args).await,
+        Command::Demo(args) => demo::demo(&data, args).await,
         Command::Bench(command) => bench::run(&data, command).await,
         Command::Ingest(args) if args.server.is_some() => {
             let config = crate::config::Config::load(&data, config.as_deref())?;

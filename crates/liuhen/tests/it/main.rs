@@ -8,6 +8,7 @@ mod case;
 mod cli;
 mod compliance;
 mod custody;
+mod demo;
 mod ingest;
 mod remote;
 mod web;

@@ -82,14 +82,18 @@ struct CaseFilter {
 }
 
 /// `GET /api/v1/cases`.
-pub(crate) async fn list(State(app): State<AppState>, actor: CurrentActor, ApiQuery(query): ApiQuery<CaseQuery>) -> Result<Response, ApiError> {
+pub(crate) async fn list(
+    State(app): State<AppState>,
+    actor: CurrentActor,
+    ApiQuery(query): ApiQuery<CaseQuery>,
+) -> Result<Response, ApiError> {
     let signed_in = person(&actor)?;
     let filter = query.parse(&app).await?;
     let mut cases: Vec<Case> =
         app.store.cases().await?.into_iter().filter(|case| may_read(signed_in, case) && filter.admits(case)).collect();
     if filter.newest_first {
         // Stable: cases opened at the same instant keep the store's order.
-        cases.sort_by(|a, b| b.opened_at.cmp(&a.opened_at));
+        cases.sort_by_key(|case| std::cmp::Reverse(case.opened_at));
     }
     let held = held_cases(&app).await?;
     // The stage is known only from a case's steps: with a stage asked for,
@@ -142,7 +146,9 @@ impl CaseQuery {
         if let Some(unit) = given(self.unit) {
             let units = app.store.units().await?;
             let found = units.iter().find(|known| known.id.to_string() == unit || known.code == unit).ok_or_else(|| {
-                ApiError::BadRequest(format!("没有单位“{unit}”。There is no unit `{unit}`; give a unit id or code (GET /api/v1/directory lists them)."))
+                ApiError::BadRequest(format!(
+                    "没有单位“{unit}”。There is no unit `{unit}`; give a unit id or code (GET /api/v1/directory lists them)."
+                ))
             })?;
             filter.units = Some(liuhen_compliance::subtree(&units, found.id));
         }

@@ -113,7 +113,7 @@ pub(crate) async fn page(
 
     let my_officer = me["user"]["officer_id"].clone();
     let me_as_officer = find(&directory, "officers", &my_officer).cloned();
-    let handles = case.handlers.iter().any(|handler| Value::from(handler.to_string()) == my_officer);
+    let handles = case.handlers.iter().any(|handler| my_officer.as_str() == Some(handler.to_string().as_str()));
     let leader = viewer.has_role("unit_leader");
     let progress = Progress::of(&case, &steps);
     let findings_list = findings.clone().unwrap_or_default();
@@ -298,8 +298,16 @@ fn timeline(steps: &[StageStep], view: &Value, documents: &[Value], findings: &[
         if !document["supersedes"].is_null() {
             tags.push(tag("warn", "更正"));
         }
-        let detail = Value::from(format!("{}环节，制作人 {}", stage_zh(&document["stage"]), text(&officer_name(directory, &document["made_by"]))));
-        entries.extend(entry(&document["made_at"], "document", format!("制作{kind}（第{}版）", document["version"]), detail, tags, Some(pdf)));
+        let detail =
+            Value::from(format!("{}环节，制作人 {}", stage_zh(&document["stage"]), text(&officer_name(directory, &document["made_by"]))));
+        entries.extend(entry(
+            &document["made_at"],
+            "document",
+            format!("制作{kind}（第{}版）", document["version"]),
+            detail,
+            tags,
+            Some(pdf),
+        ));
         for signature in view["signatures"].as_array().into_iter().flatten() {
             let who = signer(&signature["signer"], directory);
             let (title, tags) = match signature["refusal"].as_object() {
@@ -354,24 +362,39 @@ fn signer(signer: &Value, directory: &Value) -> String {
     }
 }
 
-fn field_labels(kinds: &[Value]) -> serde_json::Map<String, Value> {
-    let mut labels = serde_json::Map::new();
+/// Every field name the kinds of document know, with its label, in the
+/// order the forms ask for them.
+fn field_labels(kinds: &[Value]) -> Vec<(String, Value)> {
+    let mut labels: Vec<(String, Value)> = Vec::new();
     for kind in kinds {
         for field in kind["fields"].as_array().into_iter().chain(kind["optional_fields"].as_array()).flatten() {
-            labels.insert(text(&field["name"]).to_owned(), field["label_zh"].clone());
+            let name = text(&field["name"]);
+            if !labels.iter().any(|(known, _)| known == name) {
+                labels.push((name.to_owned(), field["label_zh"].clone()));
+            }
         }
     }
     labels
 }
 
-fn document_row(view: &Value, directory: &Value, labels: &serde_json::Map<String, Value>) -> Value {
+fn document_row(view: &Value, directory: &Value, labels: &[(String, Value)]) -> Value {
     let document = &view["document"];
-    let fields: Vec<Value> = document["fields"]
+    // Known fields in the form's order, then any others as they came.
+    let mut fields: Vec<(usize, Value)> = document["fields"]
         .as_object()
         .map(|fields| {
-            fields.iter().map(|(name, value)| json!({ "label": labels.get(name).cloned().unwrap_or_else(|| Value::from(name.clone())), "value": value })).collect()
+            fields
+                .iter()
+                .map(|(name, value)| {
+                    let known = labels.iter().position(|(known, _)| known == name);
+                    let label = known.map_or_else(|| Value::from(name.clone()), |position| labels[position].1.clone());
+                    (known.unwrap_or(usize::MAX), json!({ "label": label, "value": value }))
+                })
+                .collect()
         })
         .unwrap_or_default();
+    fields.sort_by_key(|(position, _)| *position);
+    let fields: Vec<Value> = fields.into_iter().map(|(_, field)| field).collect();
     let signatures: Vec<Value> = view["signatures"]
         .as_array()
         .into_iter()
@@ -452,7 +475,13 @@ fn document_form(
         methods
             .iter()
             .filter(|method| method["needs"].as_array().is_some_and(|needs| !needs.is_empty()))
-            .map(|method| format!("{}：{}", text(&method["method"]), method["needs"].as_array().into_iter().flatten().map(text).collect::<Vec<_>>().join("、")))
+            .map(|method| {
+                format!(
+                    "{}：{}",
+                    text(&method["method"]),
+                    method["needs"].as_array().into_iter().flatten().map(text).collect::<Vec<_>>().join("、")
+                )
+            })
             .collect::<Vec<_>>()
             .join("；")
     });
@@ -486,12 +515,7 @@ fn chains(case: &Case, progress: &Progress, view: &Value, viewer: &Viewer, handl
     let mut chains = Vec::new();
     let open = [
         (ApprovalMatter::Start, "立案审批", "next_start_approval", case.act_kind.general_stages().contains(&Stage::Filing)),
-        (
-            ApprovalMatter::Decision,
-            "决定审批",
-            "next_decision_approval",
-            progress.general == Some(Stage::ReviewDecision),
-        ),
+        (ApprovalMatter::Decision, "决定审批", "next_decision_approval", progress.general == Some(Stage::ReviewDecision)),
     ];
     for (matter, label, field, relevant) in open {
         let Some(next) = parse::<ApprovalRole>(&view[field]) else { continue };
@@ -544,13 +568,18 @@ fn stage_options(case: &Case, progress: &Progress, view: &Value) -> Vec<Value> {
     let mut options: Vec<Value> = general
         .iter()
         .map(|stage| {
-            let label = if *stage == Stage::Conclusion { format!("办结：{}", stage.label_zh()) } else { format!("下一环节：{}", stage.label_zh()) };
+            let label = if *stage == Stage::Conclusion {
+                format!("办结：{}", stage.label_zh())
+            } else {
+                format!("下一环节：{}", stage.label_zh())
+            };
             json!([name_of(stage), label])
         })
         .collect();
     if progress.general.is_some() {
         for stage in case.act_kind.special_stages() {
-            let label = if *stage == Stage::Suspension { "中止办理".to_owned() } else { format!("特别程序：{}", stage.label_zh()) };
+            let label =
+                if *stage == Stage::Suspension { "中止办理".to_owned() } else { format!("特别程序：{}", stage.label_zh()) };
             options.push(json!([name_of(stage), label]));
         }
     }
@@ -559,4 +588,37 @@ fn stage_options(case: &Case, progress: &Progress, view: &Value) -> Vec<Value> {
 
 fn links(view: &Value) -> Vec<Value> {
     view["links"].as_array().cloned().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_show_as_gaps_at_their_time_and_mark_the_stage_without_recordings() {
+        let case = "01a236dd-2e94-7544-bdc8-816de6bb7664";
+        let step = |sequence: u32, stage: &str, at: &str| json!({ "case_id": case, "sequence": sequence, "step": { "kind": "enter", "stage": stage }, "at": at, "by": "user:x", "note": "" });
+        let view = json!({
+            "steps": [step(0, "intake", "2026-12-01T01:00:00Z"), step(1, "investigation", "2026-12-01T03:00:00Z")],
+            "approvals": [],
+            "links": [],
+        });
+        let steps: Vec<StageStep> = parse(&view["steps"]).unwrap();
+        let findings = vec![json!({
+            "id": "f1",
+            "check": "av_required",
+            "message": "案件 X 的询问没有关联音像记录（调查取证环节）",
+            "source_zh": "厦门 二（三）",
+            "evidence": { "stage": "调查取证", "event_at": "2026-12-01T02:00:00.5Z" },
+            "due": "2026-12-03T02:00:00Z",
+            "raised_at": "2026-12-03T02:01:00Z",
+        })];
+        let items = timeline(&steps, &view, &[], &findings, &json!({}));
+        let titles: Vec<&str> = items.iter().map(|item| text(&item["title"])).collect();
+        assert_eq!(titles, ["进入受案环节", "案件 X 的询问没有关联音像记录（调查取证环节）", "进入调查取证环节"], "in time order");
+        assert_eq!(items[1]["class"], "gap");
+        assert_eq!(items[1]["href"], "/compliance/findings/f1");
+        assert_eq!(items[2]["tags"][0]["text"], "缺音像记录", "the stage the finding names is marked");
+        assert!(items[0]["tags"].as_array().unwrap().is_empty());
+    }
 }

@@ -32,10 +32,11 @@ async fn page(web: &WebState, viewer: &Viewer, status: StatusCode, values: Value
         Ok(complaints) => complaints,
         Err(refusal) => return viewer.refused(refusal),
     };
-    let cases: Vec<Value> =
-        api.get(&viewer.headers, &format!("/api/v1/cases?order=newest&limit={CASE_CHOICES}")).await.unwrap_or_default();
-    let case_options: Vec<Value> =
-        cases.iter().map(|view| json!([view["case"]["id"], format!("{} {}", text(&view["case"]["number"]), text(&view["case"]["matter"]))])).collect();
+    let cases: Vec<Value> = api.get(&viewer.headers, &format!("/api/v1/cases?order=newest&limit={CASE_CHOICES}")).await.unwrap_or_default();
+    let case_options: Vec<Value> = cases
+        .iter()
+        .map(|view| json!([view["case"]["id"], format!("{} {}", text(&view["case"]["number"]), text(&view["case"]["matter"]))]))
+        .collect();
     let number_of = |id: &Value| cases.iter().find(|view| &view["case"]["id"] == id).map(|view| view["case"]["number"].clone());
     let rows: Vec<Value> = complaints
         .iter()

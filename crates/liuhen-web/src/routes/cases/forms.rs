@@ -36,7 +36,8 @@ pub(crate) async fn stage(State(web): State<WebState>, viewer: Viewer, Path(id):
     match send(&web, &viewer, &format!("/api/v1/cases/{}/stages", encode(&id)), &form, &body).await {
         Ok(step) => {
             let stage = stage_zh(text(&step["step"]["stage"]));
-            let said = if step["step"]["kind"] == "resume" { format!("已恢复办理（{stage}）") } else { format!("已进入{stage}环节") };
+            let said =
+                if step["step"]["kind"] == "resume" { format!("已恢复办理（{stage}）") } else { format!("已进入{stage}环节") };
             page::done(&back(&id, "stages"), &said)
         }
         Err(refusal) => page::failed(&back(&id, "stages"), &refusal),
@@ -53,7 +54,11 @@ pub(crate) async fn approve(State(web): State<WebState>, viewer: Viewer, Path(id
     });
     match send(&web, &viewer, &format!("/api/v1/cases/{}/approvals", encode(&id)), &form, &body).await {
         Ok(approval) => {
-            let said = if approval["approved"].as_bool() == Some(false) { "已记录不同意意见，审批重新开始" } else { "已记录审批意见" };
+            let said = if approval["approved"].as_bool() == Some(false) {
+                "已记录不同意意见，审批重新开始"
+            } else {
+                "已记录审批意见"
+            };
             page::done(&back(&id, "approvals"), said)
         }
         Err(refusal) => page::failed(&back(&id, "approvals"), &refusal),
@@ -131,7 +136,8 @@ pub(crate) async fn sign(
         _ => json!({ "role": role, "badge": form.one("badge") }),
     };
     let (reason, witness) = (form.one("refusal_reason"), form.one("refusal_witness"));
-    let refusal = (form.checked("refused") || !reason.is_empty() || !witness.is_empty()).then(|| json!({ "reason": reason, "witness": witness }));
+    let refusal =
+        (form.checked("refused") || !reason.is_empty() || !witness.is_empty()).then(|| json!({ "reason": reason, "witness": witness }));
     let body = json!({ "signer": signer, "refusal": refusal });
     let path = format!("/api/v1/cases/{}/documents/{}/signatures", encode(&id), encode(&document));
     match send(&web, &viewer, &path, &form, &body).await {

@@ -4,6 +4,7 @@
 pub mod support;
 
 mod admin;
+mod cases;
 mod compliance;
 mod interruptions;
 mod session;
