@@ -207,8 +207,8 @@ pub(super) async fn list(State(web): State<WebState>, viewer: Viewer, RawQuery(r
     viewer.render_status(status, "cases.html", "案件", context)
 }
 
-/// A case as one row of the list.
-fn row(view: &Value, directory: &Value) -> Value {
+/// A case as one row of a list (the case list, the workbench).
+pub(crate) fn row(view: &Value, directory: &Value) -> Value {
     let case = &view["case"];
     let parties: Vec<&str> =
         case["parties"].as_array().map(|parties| parties.iter().map(|party| text(&party["name"])).collect()).unwrap_or_default();

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use super::cases::row;
 use crate::page::Viewer;
 use crate::WebState;
 
@@ -37,9 +38,9 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
         })
     };
     let my_cases: Vec<Value> = if my_officer.is_some() && viewer.has_role("officer") {
-        open.iter().filter(|view| mine(view)).take(ROWS).map(|view| summary(view, &directory)).collect()
+        open.iter().filter(|view| mine(view)).take(ROWS).map(|view| row(view, &directory)).collect()
     } else {
-        open.iter().take(ROWS).map(|view| summary(view, &directory)).collect()
+        open.iter().take(ROWS).map(|view| row(view, &directory)).collect()
     };
     let approvals: Vec<Value> = open
         .iter()
@@ -48,7 +49,7 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
                 .iter()
                 .filter_map(|chain| view[*chain].as_str().map(|role| (*chain, role)))
                 .find(|(_, role)| approves(&viewer, role, mine(view)))?;
-            let mut row = summary(view, &directory);
+            let mut row = row(view, &directory);
             row["approval_role"] = Value::from(next.1);
             row["chain"] = Value::from(if next.0 == "next_start_approval" { "立案" } else { "决定" });
             Some(row)
@@ -86,33 +87,4 @@ fn approves(viewer: &Viewer, role: &str, handles: bool) -> bool {
         "legal_review" => viewer.has_role("legal_reviewer"),
         _ => false,
     }
-}
-
-/// A case as one row: number, kind, matter, stage, lead officer, party.
-pub(crate) fn summary(view: &Value, directory: &Value) -> Value {
-    let case = &view["case"];
-    let lead = case["lead_officer"].as_str().unwrap_or_default();
-    json!({
-        "id": case["id"],
-        "number": case["number"],
-        "act_kind": case["act_kind"],
-        "matter": case["matter"],
-        "stage": view["current_stage"],
-        "concluded": view["concluded"],
-        "archived": view["archived"],
-        "lead": officer_name(directory, lead),
-        "party": case.pointer("/parties/0/name"),
-        "opened_at": case["opened_at"],
-        "overdue": view["start_approval_overdue"].as_bool().unwrap_or(false) || view["archive_overdue"].as_bool().unwrap_or(false),
-    })
-}
-
-/// An officer's name from the directory, or the id when unknown.
-pub(crate) fn officer_name(directory: &Value, id: &str) -> String {
-    directory["officers"]
-        .as_array()
-        .and_then(|officers| officers.iter().find(|officer| officer["id"].as_str() == Some(id)))
-        .and_then(|officer| officer["name"].as_str())
-        .unwrap_or(id)
-        .to_owned()
 }
