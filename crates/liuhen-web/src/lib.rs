@@ -33,11 +33,20 @@ pub struct WebState {
 /// The web application in front of `api` (the complete `/api/v1` router,
 /// with its state): pages at `/`, static files at `/static/`, and every
 /// `/api/…` and `/healthz` request passed to `api` unchanged.
+///
+/// The split is by path before any routing, not by a wildcard route: a
+/// wildcard would add its own path parameter to the request, and the API's
+/// handlers that read `{id}` would then find two.
 pub fn app(api: Router) -> Router {
     let state = WebState { api: Api::new(api.clone()) };
-    routes::pages()
-        .route_service("/api", api.clone())
-        .route_service("/api/{*rest}", api.clone())
-        .route_service("/healthz", api)
-        .with_state(state)
+    let pages = routes::pages().with_state(state);
+    Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
+        let target = if is_api(request.uri().path()) { api.clone() } else { pages.clone() };
+        tower::ServiceExt::oneshot(target, request)
+    }))
+}
+
+/// Whether `path` belongs to the API rather than to the pages.
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/") || path == "/healthz"
 }
