@@ -242,7 +242,9 @@ async fn a_camera_is_offloaded_checked_registered_and_cleared(postgres: bool) {
     assert_eq!(device["device"], SERIAL);
     assert_eq!(device["officer"], "张伟");
     let offset = device["clock_offset"]["millis"].as_i64().unwrap();
-    assert!((43_500..=46_000).contains(&offset), "camera clock 45 s ahead, measured {offset} ms");
+    // The clock is written to the second, and the ingest starts a moment
+    // later (seconds later on a loaded two-core machine): a little under 45 s.
+    assert!((40_000..=46_000).contains(&offset), "camera clock 45 s ahead, measured {offset} ms");
     assert_eq!(device["clock_offset"]["method"], "reported_clock");
     assert_eq!(device["clock_drift"], true);
 
