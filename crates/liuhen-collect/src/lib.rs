@@ -6,12 +6,15 @@
 //! stored copy (never the camera's) is probed and played back with FFmpeg,
 //! its times are put on the workstation's clock, and it is registered as a
 //! recording of its device in the same ledger entry that records it.
+//! [`offload_register`] reads them back as the offload register (导出台账)
+//! that the console and the API both show.
 //!
 //! **Invariant:** a recording is registered only for content that is
 //! published in the vault, and at most once per content (a second arrival of
 //! the same bytes is a duplicate, reported with the first registration).
 
 pub mod media;
+pub mod offload_register;
 
 use std::path::PathBuf;
 

@@ -411,6 +411,8 @@ pub enum AccessRefused {
     NotAnApprover { needed: String, held: String },
     #[error("a refusal must give its reason (审批意见)")]
     RefusalWithoutReason,
+    #[error("a refusal must say why in at least {min} characters (审批意见), e.g. 涉及个人隐私，不宜用于宣传")]
+    RefusalTooShort { min: usize },
     #[error("the period granted must end within the period asked for (by {until})")]
     GrantBeyondRequest { until: Timestamp },
     #[error("{target} is marked {mark} ({label}); it cannot be granted for {purpose} ({purpose_label}) (丰台 第二十六条)")]
@@ -419,6 +421,10 @@ pub enum AccessRefused {
 
 /// The longest grant, in days.
 pub const MAX_GRANT_DAYS: i64 = 90;
+
+/// The shortest opinion a refusal may give: "不同意" alone does not tell
+/// the requester what to change, and he is owed a reason.
+pub const MIN_REFUSAL_CHARS: usize = 4;
 
 /// Checks a new request before it is filed.
 pub fn check_request(request: &AccessRequest) -> Result<(), AccessRefused> {
@@ -467,8 +473,12 @@ pub fn check_decision(
         });
     }
     if !decision.approved {
-        if decision.reason.trim().is_empty() {
+        let reason = decision.reason.trim();
+        if reason.is_empty() {
             return Err(AccessRefused::RefusalWithoutReason);
+        }
+        if reason.chars().count() < MIN_REFUSAL_CHARS {
+            return Err(AccessRefused::RefusalTooShort { min: MIN_REFUSAL_CHARS });
         }
         return Ok(());
     }

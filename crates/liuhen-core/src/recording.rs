@@ -457,6 +457,45 @@ pub fn interruptions(recordings: &[Recording], same_activity: SignedDuration) ->
     found
 }
 
+/// What collection is held to (采集时限): how soon after it ends a
+/// recording must be offloaded, how close recordings of one device are one
+/// activity, and how far a clock may drift. Findings are derived from the
+/// facts with these, never stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CollectionLimits {
+    pub offload_deadline: SignedDuration,
+    pub same_activity: SignedDuration,
+    pub clock_drift: SignedDuration,
+}
+
+impl CollectionLimits {
+    /// The limits when nothing else is configured: offload within 24 hours
+    /// (丰台 第二十三条), gaps under 10 minutes are one activity, and a clock
+    /// 30 seconds off is flagged.
+    pub const DEFAULT: CollectionLimits = CollectionLimits {
+        offload_deadline: SignedDuration::from_hours(24),
+        same_activity: SignedDuration::from_mins(10),
+        clock_drift: SignedDuration::from_secs(30),
+    };
+
+    /// These limits under `pack`: where the pack states a limit it wins,
+    /// except that the stricter of two offload deadlines applies (a local
+    /// deadline shorter than the pack's is a stricter local practice).
+    pub fn under(self, pack: &crate::pack::PolicyPack) -> CollectionLimits {
+        use crate::pack::Check;
+        let mut limits = self;
+        for rule in &pack.rules {
+            match rule.check {
+                Check::OffloadDeadline { within } => limits.offload_deadline = limits.offload_deadline.min(within),
+                Check::InterruptionExplained { window } => limits.same_activity = window,
+                Check::ClockDrift { threshold } => limits.clock_drift = threshold,
+                _ => {}
+            }
+        }
+        limits
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,5 +620,22 @@ mod tests {
         assert_eq!(drifted.drift(SignedDuration::from_secs(30)), vec![Drift::DeviceClock { millis: -45_000 }]);
         drifted.probe.embedded_start = Some(at(40));
         assert_eq!(drifted.drift(SignedDuration::from_secs(30)).len(), 2);
+    }
+
+    #[test]
+    fn a_pack_states_the_limits_and_the_stricter_offload_deadline_applies() {
+        let pack = crate::pack::PolicyPack::builtin("xiamen-cgj").unwrap().unwrap();
+        assert_eq!(CollectionLimits::DEFAULT.under(&pack).offload_deadline, SignedDuration::from_hours(24));
+        let strict = CollectionLimits { offload_deadline: SignedDuration::from_hours(12), ..CollectionLimits::DEFAULT };
+        assert_eq!(strict.under(&pack).offload_deadline, SignedDuration::from_hours(12), "a stricter local deadline stays");
+        let lax = CollectionLimits {
+            offload_deadline: SignedDuration::from_hours(72),
+            clock_drift: SignedDuration::from_mins(5),
+            same_activity: SignedDuration::from_mins(3),
+        };
+        let under = lax.under(&pack);
+        assert_eq!(under.offload_deadline, SignedDuration::from_hours(24), "the pack's deadline is the most allowed");
+        assert_eq!(under.clock_drift, SignedDuration::from_secs(30), "the pack's clock rule wins");
+        assert_eq!(under.same_activity, SignedDuration::from_mins(3), "the pack has no interruption rule");
     }
 }

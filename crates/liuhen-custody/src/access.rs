@@ -2,8 +2,8 @@
 
 use jiff::{SignedDuration, Timestamp};
 use liuhen_core::access::{
-    check_decision, check_request, marks_in_force, may_read, AccessDecision, AccessFile, AccessMode, AccessRequest, Classification,
-    ClassificationMark, Purpose, ReadAudit, ReadBasis, ReadKind, Reader, RecordFacts, Target,
+    check_decision, check_request, marks_in_force, may_read, AccessDecision, AccessFile, AccessMode, AccessRefused, AccessRequest,
+    Classification, ClassificationMark, Purpose, ReadAudit, ReadBasis, ReadKind, Reader, RecordFacts, Target,
 };
 use liuhen_core::entity::{Role, User};
 use liuhen_core::entry::EntryDraft;
@@ -127,7 +127,12 @@ pub async fn decide(ledger: &Ledger, approver: &User, id: AccessRequestId, decis
         granted_until: if decision.approved { decision.granted_until } else { None },
         at: now,
     };
-    check_decision(&file, &made, approver, &marks).map_err(|refused| CustodyError::Refused(refused.to_string()))?;
+    check_decision(&file, &made, approver, &marks).map_err(|refused| match refused {
+        // A refusal that does not say why is a form filled in wrong, not a
+        // matter of rights: the approver writes more and sends it again.
+        AccessRefused::RefusalWithoutReason | AccessRefused::RefusalTooShort { .. } => CustodyError::Invalid(refused.to_string()),
+        refused => CustodyError::Refused(refused.to_string()),
+    })?;
     let name = if made.approved { action::ACCESS_APPROVED } else { action::ACCESS_REFUSED };
     let draft = EntryDraft::new(user_actor(approver), name)
         .subject(id.subject())

@@ -381,6 +381,9 @@ macro_rules! impl_meta_store {
                 if let Some(device) = query.device {
                     builder.push(" AND device_id = ").push_bind(device.to_string());
                 }
+                if let Some(officer) = query.officer {
+                    builder.push(" AND officer_id = ").push_bind(officer.to_string());
+                }
                 if let Some(from) = query.from {
                     builder.push(" AND COALESCE(start_us, ingested_at_us) >= ").push_bind($crate::common::micros(from));
                 }

@@ -54,6 +54,8 @@ pub struct StoredEntry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecordingQuery {
     pub device: Option<DeviceId>,
+    /// The officer who recorded it.
+    pub officer: Option<liuhen_core::id::OfficerId>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
 }

@@ -718,6 +718,12 @@ mod recordings {
         assert_eq!(store.recordings(&camera_only).await.unwrap(), [earlier.clone(), unknown_start.clone(), on_camera.clone()]);
         let window = RecordingQuery { from: Some(at(104)), to: Some(at(1_004)), ..Default::default() };
         assert_eq!(store.recordings(&window).await.unwrap(), [earlier.clone(), unknown_start.clone()], "from is inclusive, to is not");
+        let officers = RecordingQuery { officer: Some(directory.officer.id), ..Default::default() };
+        assert_eq!(store.recordings(&officers).await.unwrap(), [on_camera.clone()], "only recordings naming the officer");
+        let nobody = RecordingQuery { officer: Some(directory.assistant.id), ..Default::default() };
+        assert_eq!(store.recordings(&nobody).await.unwrap(), [], "an officer who recorded nothing has no recordings");
+        let both = RecordingQuery { device: Some(directory.spare_camera.id), officer: Some(directory.officer.id), ..Default::default() };
+        assert_eq!(store.recordings(&both).await.unwrap(), [], "every condition given must hold");
 
         // A second registration of the same file is refused, whole.
         let again = recording(files[0].id, directory.camera.id, Some(7), 7);
@@ -1942,7 +1948,7 @@ mod custody {
         writer.record_mutations([Mutation::CreateMedia(copy.clone()), Mutation::MakeRedaction(Box::new(made.clone()))]).await;
         assert_eq!(store.redaction(copy.id).await.unwrap(), Some(made.clone()));
         assert_eq!(store.redaction(clips[0].id).await.unwrap(), None, "the original is not a copy");
-        assert_eq!(store.redactions(Some(Target::Media(clips[0].id))).await.unwrap(), [made.clone()]);
+        assert_eq!(store.redactions(Some(Target::Media(clips[0].id))).await.unwrap(), std::slice::from_ref(&made));
         assert_eq!(store.redactions(Some(Target::Media(clips[1].id))).await.unwrap(), []);
         // One lineage per copy; a source that does not exist is refused.
         refusal(

@@ -31,6 +31,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("finding.html", include_str!("../templates/finding.html")),
     ("admin.html", include_str!("../templates/admin.html")),
     ("interruptions.html", include_str!("../templates/interruptions.html")),
+    ("access.html", include_str!("../templates/access.html")),
+    ("access_new.html", include_str!("../templates/access_new.html")),
+    ("workstation.html", include_str!("../templates/workstation.html")),
+    ("recordings.html", include_str!("../templates/recordings.html")),
+    ("recording.html", include_str!("../templates/recording.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -125,7 +130,7 @@ fn human_duration(seconds: f64) -> String {
 
 /// The Chinese label of `value` read as the enum `kind`.
 fn label(kind: &str, value: &Value) -> String {
-    use liuhen_core::{case, document, entity, pack, recording};
+    use liuhen_core::{access, case, document, entity, pack, recording};
     fn of<T: DeserializeOwned>(value: &Value, label: impl Fn(T) -> &'static str) -> Option<String> {
         let json = serde_json::to_value(value).ok()?;
         serde_json::from_value::<T>(json).ok().map(|parsed| label(parsed).to_owned())
@@ -139,6 +144,11 @@ fn label(kind: &str, value: &Value) -> String {
         "role" => of(value, entity::Role::label_zh),
         "severity" => of(value, pack::Severity::label_zh),
         "media_kind" => of(value, recording::MediaKind::label_zh),
+        "playback" => of(value, |playback: recording::Playback| playback.label_zh()),
+        "purpose" => of(value, access::Purpose::label),
+        "access_mode" => of(value, access::AccessMode::label),
+        "request_state" => of(value, access::RequestState::label),
+        "classification" => of(value, access::Classification::label),
         _ => None,
     };
     found.unwrap_or_else(|| match value.as_str() {
@@ -169,6 +179,11 @@ mod tests {
         assert_eq!(label("act_kind", &Value::from("penalty")), "行政处罚");
         assert_eq!(label("role", &Value::from("legal_reviewer")), "法制审核人员");
         assert_eq!(label("act_kind", &Value::from("no_such_kind")), "no_such_kind");
+        assert_eq!(label("purpose", &Value::from("party_inspection")), "当事人查阅");
+        assert_eq!(label("access_mode", &Value::from("copy")), "复制");
+        assert_eq!(label("request_state", &Value::from("pending")), "待审批");
+        let failed = Value::from_serialize(serde_json::json!({ "status": "failed", "detail": "moov atom not found" }));
+        assert_eq!(label("playback", &failed), "无法播放");
     }
 
     #[test]

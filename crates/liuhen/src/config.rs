@@ -35,12 +35,7 @@ pub struct Config {
 }
 
 /// What collection is held to, from the pack in force or `[ingest]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CollectionLimits {
-    pub offload_deadline: jiff::SignedDuration,
-    pub same_activity: jiff::SignedDuration,
-    pub clock_drift: jiff::SignedDuration,
-}
+pub use liuhen_core::recording::CollectionLimits;
 
 /// The policy pack in force and how often findings are brought up to date.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -290,23 +285,15 @@ impl Config {
     /// window, clock drift): the pack's where the pack in force states
     /// them — packs take over from `[ingest]` — else `[ingest]`'s.
     pub fn collection_limits(&self) -> anyhow::Result<CollectionLimits> {
-        let mut limits = CollectionLimits {
+        let limits = CollectionLimits {
             offload_deadline: self.ingest.offload_deadline(),
             same_activity: self.ingest.same_activity(),
             clock_drift: self.ingest.clock_drift(),
         };
-        if let Some(pack) = self.policy_pack()? {
-            use liuhen_core::pack::Check;
-            for rule in &pack.rules {
-                match rule.check {
-                    Check::OffloadDeadline { within } => limits.offload_deadline = limits.offload_deadline.min(within),
-                    Check::InterruptionExplained { window } => limits.same_activity = window,
-                    Check::ClockDrift { threshold } => limits.clock_drift = threshold,
-                    _ => {}
-                }
-            }
-        }
-        Ok(limits)
+        Ok(match self.policy_pack()? {
+            Some(pack) => limits.under(&pack),
+            None => limits,
+        })
     }
 
     /// The policy pack in force, loaded and validated; `None` when no pack

@@ -134,6 +134,12 @@ fn decisions_are_checked() {
     let officer = user(&[Role::Officer], None);
     assert!(matches!(check_decision(&file, &decision(&officer, true, ""), &officer, &unmarked), Err(AccessRefused::NotAnApprover { .. })));
     assert_eq!(check_decision(&file, &decision(&leader, false, " "), &leader, &unmarked), Err(AccessRefused::RefusalWithoutReason));
+    assert_eq!(
+        check_decision(&file, &decision(&leader, false, " 不行 "), &leader, &unmarked),
+        Err(AccessRefused::RefusalTooShort { min: MIN_REFUSAL_CHARS }),
+        "a refusal says why, not just no"
+    );
+    assert_eq!(check_decision(&file, &decision(&leader, false, "涉及隐私，不宜宣传"), &leader, &unmarked), Ok(()));
     // Privacy: not for publicity.
     let private = [(Target::Media(media), vec![Classification::Privacy])];
     assert!(matches!(

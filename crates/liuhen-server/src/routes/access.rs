@@ -38,11 +38,14 @@ const PEOPLE_ONLY: &str =
     "调阅申请与密级标记由人员办理。Access requests, their approval and classification marks are for people; a device token may not use them.";
 
 /// A request as the API shows it: as filed, its decision, and where it stands now.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct RequestView {
+    /// A liuhen-core `AccessFile`: the request as filed and its decision.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     file: AccessFile,
     /// `pending`, `refused`, `granted`, `not_yet` or `expired`.
+    #[schema(value_type = String)]
     state: RequestState,
     state_zh: &'static str,
 }
@@ -56,12 +59,15 @@ impl RequestView {
 
 /// What a person asks for. `purpose` and `mode` take the English word or
 /// the Chinese one (`litigation` or `行政诉讼`; `view`/`查阅`, `copy`/`复制`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FileRequest {
     /// `[{"kind": "case" | "media" | "document", "id": "…"}]`.
+    #[schema(value_type = Vec<super::openapi::TargetRef>)]
     targets: Vec<Target>,
+    /// `litigation`, `reconsideration`, … or the Chinese name (行政诉讼, …).
     purpose: String,
+    /// `view` (查阅) or `copy` (复制).
     mode: String,
     /// 调阅事由.
     reason: String,
@@ -70,13 +76,28 @@ pub(super) struct FileRequest {
     on_behalf_of: Option<String>,
     /// RFC 3339; now if absent.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     from: Option<Timestamp>,
     /// RFC 3339; seven days after `from` if absent.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     until: Option<Timestamp>,
 }
 
 /// `POST /api/v1/access-requests`: files a request for the signed-in person.
+#[utoipa::path(
+    post,
+    path = "/api/v1/access-requests",
+    request_body = FileRequest,
+    responses(
+        (status = 201, description = "The request filed.", body = RequestView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn file(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -100,6 +121,15 @@ pub(super) async fn file(
 }
 
 /// `GET /api/v1/access-requests`: the requests the person may see, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-requests",
+    responses(
+        (status = 200, description = "The requests the person may see, oldest first.", body = Vec<RequestView>),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<RequestView>>, ApiError> {
     let signed_in = actor.person(PEOPLE_ONLY)?;
     let now = Timestamp::now();
@@ -127,6 +157,20 @@ async fn visible(app: &AppState, signed_in: &SignedInUser, id: &str) -> Result<A
 }
 
 /// `GET /api/v1/access-requests/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-requests/{id}",
+    params(
+        ("id" = String, Path, description = "The access request id."),
+    ),
+    responses(
+        (status = 200, description = "The request and where it stands.", body = RequestView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn show(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -137,7 +181,7 @@ pub(super) async fn show(
     Ok(Json(RequestView::of(file, Timestamp::now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DecisionRequest {
     approved: bool,
@@ -146,10 +190,28 @@ pub(super) struct DecisionRequest {
     reason: String,
     /// RFC 3339: end the grant before the period asked for ends.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     granted_until: Option<Timestamp>,
 }
 
 /// `POST /api/v1/access-requests/{id}/decision`: approves or refuses, once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/access-requests/{id}/decision",
+    params(
+        ("id" = String, Path, description = "The access request id."),
+    ),
+    request_body = DecisionRequest,
+    responses(
+        (status = 201, description = "The request with its decision.", body = RequestView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn decide(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -171,6 +233,21 @@ pub(super) async fn decide(
 
 /// `GET /api/v1/access-requests/{id}/form.pdf`: the requisition form
 /// (调用单) with what was asked and, once made, the decision.
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-requests/{id}/form.pdf",
+    params(
+        ("id" = String, Path, description = "The access request id."),
+    ),
+    responses(
+        (status = 200, description = "The requisition form (调用单).", body = [u8], content_type = "application/pdf"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn form_pdf(State(app): State<AppState>, actor: CurrentActor, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
     let signed_in = actor.person(PEOPLE_ONLY)?;
     let file = visible(&app, signed_in, &id).await?;
@@ -179,9 +256,10 @@ pub(super) async fn form_pdf(State(app): State<AppState>, actor: CurrentActor, A
     Ok(pdf(bytes, &format!("requisition-{}", file.request.id)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct MarkRequest {
+    #[schema(value_type = super::openapi::TargetRef)]
     target: Target,
     /// `state_secret`, `trade_secret`, `privacy` or the Chinese name.
     mark: String,
@@ -193,6 +271,20 @@ pub(super) struct MarkRequest {
 }
 
 /// `POST /api/v1/marks`: places (or lifts) a classification mark.
+#[utoipa::path(
+    post,
+    path = "/api/v1/marks",
+    request_body = MarkRequest,
+    responses(
+        (status = 201, description = "The mark placed or lifted (a liuhen-core `ClassificationMark`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn mark(
     State(app): State<AppState>,
     actor: CurrentActor,

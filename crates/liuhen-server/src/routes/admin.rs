@@ -25,6 +25,15 @@ const VERIFY_NOT_RECORDED: &str = "完整性校验（liuhen verify）在服务�
 `liuhen verify` runs on the server and does not record its result in the ledger; run it there and read its output.";
 
 /// `GET /api/v1/status`: administrators only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/status",
+    responses(
+        (status = 200, description = "Storage, object lock, ledger and pack in force; `last_verify` is always null.", body = Object),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn status(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Value>, ApiError> {
     let signed_in = actor.person(ONLY_ADMINISTRATORS)?;
     if !signed_in.user.has_role(Role::Administrator) {

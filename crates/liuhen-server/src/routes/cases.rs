@@ -33,9 +33,10 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
 use liuhen_core::access::{ReadKind, Target};
 
-mod list;
+pub(super) mod list;
 
 pub(super) use list::list;
+pub(super) use list::period;
 
 /// Roles that may read every case.
 const CASE_READERS: [Role; 5] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Archivist, Role::Administrator];
@@ -91,10 +92,14 @@ pub(super) async fn readable_case(app: &AppState, signed_in: &SignedInUser, id: 
 
 /// A case as the list and the case page show it: where it stands, and
 /// whether a legal hold (冻结) is in force on it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ListedCase {
+    /// A liuhen-cases `CaseView`: the case, its steps and where it stands
+    /// (a generic object here, so liuhen-cases does not depend on utoipa).
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     view: CaseView,
+    /// Whether a legal hold (冻结) is in force on it.
     held: bool,
 }
 
@@ -104,6 +109,19 @@ async fn listed(app: &AppState, case: Case, held: &std::collections::HashSet<liu
 }
 
 /// `POST /api/v1/cases`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases",
+    request_body(content = Object, description = "A liuhen-cases `NewCase`: act kind, matter, lead and handlers by badge, unit, parties."),
+    responses(
+        (status = 201, description = "The case opened (a liuhen-core `Case`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn open(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -135,6 +153,20 @@ pub(super) async fn open(
 }
 
 /// `GET /api/v1/cases/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    responses(
+        (status = 200, description = "The case and where it stands; the read is audited.", body = ListedCase),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn show(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -176,9 +208,11 @@ pub(super) async fn audit_case_read(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StageRequest {
+    /// The stage entered, by name (`investigation`, `调查取证`, …).
+    #[schema(value_type = String)]
     stage: Stage,
     #[serde(default)]
     note: String,
@@ -188,6 +222,23 @@ pub(super) struct StageRequest {
 }
 
 /// `POST /api/v1/cases/{id}/stages`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/stages",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    request_body = StageRequest,
+    responses(
+        (status = 201, description = "The step recorded (a liuhen-core `StageStep`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn stage(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -207,6 +258,23 @@ pub(super) async fn stage(
 /// officer handling the case, the reviewer's and approver's from a unit
 /// leader, legal review from a legal reviewer. The opinion is recorded as
 /// given by the signed-in person's officer, whatever the body says.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/approvals",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    request_body(content = Object, description = "A liuhen-cases `NewApproval`: the role (`handler`, `reviewer`, `approver`, `legal_review`), what is approved and the opinion."),
+    responses(
+        (status = 201, description = "The opinion recorded (a liuhen-core `Approval`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn approve(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -237,6 +305,23 @@ pub(super) async fn approve(
 }
 
 /// `POST /api/v1/cases/{id}/links`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/links",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    request_body(content = Object, description = "A liuhen-cases `NewLink`: the AV record and what it shows."),
+    responses(
+        (status = 201, description = "The link recorded (a liuhen-core `RecordingLink`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn link(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -253,6 +338,23 @@ pub(super) async fn link(
 
 /// `POST /api/v1/cases/{id}/archive`: a unit leader or an archivist
 /// archives a concluded case.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/archive",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    request_body = ArchiveRequest,
+    responses(
+        (status = 201, description = "The archiving step (a liuhen-core `StageStep`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn archive(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -269,7 +371,7 @@ pub(super) async fn archive(
     Ok((StatusCode::CREATED, Json(step)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ArchiveRequest {
     #[serde(default)]
@@ -277,6 +379,20 @@ pub(super) struct ArchiveRequest {
 }
 
 /// `GET /api/v1/cases/{id}/documents`: every version with its signatures.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/documents",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    responses(
+        (status = 200, description = "Every version of every document with its signatures (liuhen-cases `DocumentView`s); the read is audited.", body = [Object]),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn documents(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -291,16 +407,22 @@ pub(super) async fn documents(
 }
 
 /// A document request; `corrects` and `reason` make it a correction.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DocumentRequest {
+    /// The kind of document (see `GET /api/v1/document-kinds`).
+    #[schema(value_type = String)]
     kind: liuhen_core::document::DocumentKind,
+    /// The stage it belongs to.
+    #[schema(value_type = String)]
     stage: Stage,
     #[serde(default)]
     fields: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     legal_basis: Option<String>,
+    /// The id of the version this one corrects.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     corrects: Option<liuhen_core::id::DocumentId>,
     /// For a correction: it touches the party's rights.
     #[serde(default)]
@@ -311,6 +433,23 @@ pub(super) struct DocumentRequest {
 
 /// `POST /api/v1/cases/{id}/documents`: its handlers make (or correct) a
 /// document; the maker is the signed-in officer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/documents",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    request_body = DocumentRequest,
+    responses(
+        (status = 201, description = "The document made (a liuhen-core `Document`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn make_document(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -352,6 +491,24 @@ pub(super) async fn make_document(
 
 /// `POST /api/v1/cases/{id}/documents/{document}/signatures`: its handlers
 /// record signatures and refusals as they happen.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/documents/{document}/signatures",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+        ("document" = String, Path, description = "The document (version) id."),
+    ),
+    request_body(content = Object, description = "A liuhen-cases `NewSignature`: who signs (officer, party, witness, …) or refuses, and when."),
+    responses(
+        (status = 201, description = "The signature or refusal recorded (a liuhen-core `Signature`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn sign_document(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -386,6 +543,15 @@ const SERVICE_METHODS: [(&str, &[&str]); 6] = [
 /// fields it must carry and the article asking for them, so a form can ask
 /// for exactly those; a service receipt also lists its ways of serving and
 /// the fields each way adds, a rights notice the rights.
+#[utoipa::path(
+    get,
+    path = "/api/v1/document-kinds",
+    responses(
+        (status = 200, description = "Each kind of document: `kind`, `label_zh`, `article`, `fields` (and for some `optional_fields`, `choices`, `methods`, `rights`).", body = [Object]),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn document_kinds(actor: CurrentActor) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
     use liuhen_core::document::{field_label_zh, DocumentKind};
     person(&actor)?;
@@ -432,6 +598,15 @@ const COMPLAINANT_READERS: [Role; 3] = [Role::UnitLeader, Role::LegalReviewer, R
 
 /// `GET /api/v1/complaints`: every complaint and its outcome; who complained
 /// only for leaders, legal reviewers and administrators.
+#[utoipa::path(
+    get,
+    path = "/api/v1/complaints",
+    responses(
+        (status = 200, description = "Every complaint (`complaint`, `outcome`); who complained only for leaders, legal reviewers and administrators.", body = [Object]),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn complaints(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
     let signed_in = person(&actor)?;
     let sees_identity = COMPLAINANT_READERS.iter().any(|role| signed_in.user.has_role(*role));
@@ -449,6 +624,18 @@ pub(super) async fn complaints(State(app): State<AppState>, actor: CurrentActor)
 }
 
 /// `POST /api/v1/complaints`: officers and leaders register what arrives.
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints",
+    request_body(content = Object, description = "A liuhen-cases `NewComplaint`: channel, content, the complainant if named, the case or officer concerned."),
+    responses(
+        (status = 201, description = "The complaint registered (a liuhen-core `Complaint`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn receive_complaint(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -464,6 +651,23 @@ pub(super) async fn receive_complaint(
 }
 
 /// `POST /api/v1/complaints/{id}/decision`: a unit leader decides, once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/decision",
+    params(
+        ("id" = String, Path, description = "The complaint id."),
+    ),
+    request_body(content = Object, description = "A liuhen-core `ComplaintDecision`."),
+    responses(
+        (status = 201, description = "The outcome recorded (a liuhen-core `ComplaintOutcome`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn decide_complaint(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -495,6 +699,22 @@ pub(super) fn pdf(bytes: Vec<u8>, name: &str) -> axum::response::Response {
 }
 
 /// `GET /api/v1/cases/{id}/documents/{document}/pdf`: the printed form.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/documents/{document}/pdf",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+        ("document" = String, Path, description = "The document (version) id."),
+    ),
+    responses(
+        (status = 200, description = "The printed form; the read is audited.", body = [u8], content_type = "application/pdf"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn document_pdf(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -509,6 +729,21 @@ pub(super) async fn document_pdf(
 }
 
 /// `GET /api/v1/cases/{id}/index.pdf`: the case file index (案卷目录).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/index.pdf",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    responses(
+        (status = 200, description = "The case file index (案卷目录); the read is audited.", body = [u8], content_type = "application/pdf"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn index_pdf(
     State(app): State<AppState>,
     actor: CurrentActor,

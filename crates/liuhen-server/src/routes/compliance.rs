@@ -179,9 +179,11 @@ impl Sight {
 }
 
 /// A finding as the API shows it: as stored, with its state.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct FindingView {
+    /// A liuhen-core `StoredFinding`: the finding (rule, pack, article, subject, times) and its resolution.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     stored: StoredFinding,
     /// `open`, `resolved` (new facts answer it) or `waived` (an explanation was accepted).
     status: &'static str,
@@ -203,10 +205,13 @@ impl From<StoredFinding> for FindingView {
 }
 
 /// A deadline as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct UpcomingView {
+    /// A liuhen-core `Upcoming`: the rule, what falls due and when.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     upcoming: Upcoming,
+    /// The article as people read it: `厦门 五`.
     source_zh: String,
 }
 
@@ -216,6 +221,15 @@ fn citation(source: &Citation) -> Value {
 
 /// `GET /api/v1/compliance/pack`: the pack in force, its rules and its
 /// misconduct catalogue, each citing its source.
+#[utoipa::path(
+    get,
+    path = "/api/v1/compliance/pack",
+    responses(
+        (status = 200, description = "The pack in force: `id`, `version`, `name`, `rules` (each citing its article), `misconduct`, `naming`.", body = Object),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn pack(State(app): State<AppState>, _actor: CurrentActor) -> Result<Json<Value>, ApiError> {
     let pack = &settings(&app)?.pack;
     let mut rules = Vec::new();
@@ -256,8 +270,9 @@ pub(super) async fn pack(State(app): State<AppState>, _actor: CurrentActor) -> R
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct FindingsQuery {
     /// `true`: only open findings; `false`: only resolved ones; absent: all.
     #[serde(default)]
@@ -277,6 +292,21 @@ pub(super) struct FindingsQuery {
 }
 
 /// `GET /api/v1/compliance/findings`: stored findings, newest state.
+#[utoipa::path(
+    get,
+    path = "/api/v1/compliance/findings",
+    params(
+        FindingsQuery,
+    ),
+    responses(
+        (status = 200, description = "The findings the person may see.", body = Vec<FindingView>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn findings(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -310,7 +340,7 @@ pub(super) async fn findings(
 }
 
 /// A finding with what the page about it needs besides.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct FindingDetail {
     #[serde(flatten)]
     view: FindingView,
@@ -320,6 +350,21 @@ pub(super) struct FindingDetail {
 
 /// `GET /api/v1/compliance/findings/{id}`: one finding, as the list shows
 /// it, and whether the person asking may accept an explanation of it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/compliance/findings/{id}",
+    params(
+        ("id" = String, Path, description = "The finding id."),
+    ),
+    responses(
+        (status = 200, description = "The finding, and whether the person may accept an explanation of it.", body = FindingDetail),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn finding(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -400,6 +445,16 @@ async fn unit_filter(app: &AppState, unit: Option<&str>) -> Result<Option<BTreeS
 }
 
 /// `POST /api/v1/compliance/refresh`: brings the findings up to date now.
+#[utoipa::path(
+    post,
+    path = "/api/v1/compliance/refresh",
+    responses(
+        (status = 200, description = "What the refresh raised and resolved (a liuhen-compliance `Refresh`).", body = Object),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn refresh(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Refresh>, ApiError> {
     let compliance = settings(&app)?;
     let signed_in = person(&actor)?;
@@ -412,7 +467,7 @@ pub(super) async fn refresh(State(app): State<AppState>, actor: CurrentActor) ->
     Ok(Json(refresh))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WaiverRequest {
     /// The explanation (情况说明) accepted.
@@ -422,6 +477,23 @@ pub(super) struct WaiverRequest {
 /// `POST /api/v1/compliance/findings/{id}/waiver`: a leader, legal
 /// reviewer or inspector accepts an explanation; the breach is not raised
 /// again. Recorded as accepted by the signed-in person's officer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/compliance/findings/{id}/waiver",
+    params(
+        ("id" = String, Path, description = "The finding id."),
+    ),
+    request_body = WaiverRequest,
+    responses(
+        (status = 200, description = "The finding, now waived.", body = FindingView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn waive(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -457,8 +529,9 @@ fn resolved_already(finding: FindingId, kind: ResolutionKind, at: Timestamp) -> 
     ApiError::Conflict(format!("finding {finding} was resolved already ({}, {at}); nothing more is needed", kind.label_zh()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct DeadlinesQuery {
     /// How far ahead: `48h` (the default), `24h`, any whole number of hours.
     #[serde(default)]
@@ -466,6 +539,20 @@ pub(super) struct DeadlinesQuery {
 }
 
 /// `GET /api/v1/compliance/deadlines`: what falls due soon.
+#[utoipa::path(
+    get,
+    path = "/api/v1/compliance/deadlines",
+    params(
+        DeadlinesQuery,
+    ),
+    responses(
+        (status = 200, description = "What falls due within the horizon, soonest first.", body = Vec<UpcomingView>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn deadlines(
     State(app): State<AppState>,
     actor: CurrentActor,

@@ -176,7 +176,7 @@ pub(crate) async fn end_all(ledger: &Ledger, viewings: &Viewings) {
 }
 
 /// What opening a viewing answers.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct Opened {
     viewing: String,
     /// Where the player reads the content, with range requests.
@@ -184,9 +184,13 @@ pub(super) struct Opened {
     /// When the viewing ends if no range is asked for meanwhile (each
     /// request moves it on by 30 minutes); RFC 3339.
     expires_at: String,
+    /// The media id.
+    #[schema(value_type = String)]
     media: MediaId,
     size: u64,
     content_type: &'static str,
+    /// What the read rests on (own work, or a grant and its purpose): a liuhen-core `ReadBasis`.
+    #[schema(value_type = Object)]
     basis: ReadBasis,
 }
 
@@ -216,6 +220,21 @@ async fn check_not_disposed(app: &AppState, id: MediaId) -> Result<(), ApiError>
 }
 
 /// `POST /api/v1/media/{id}/viewings`: opens a viewing, audited now.
+#[utoipa::path(
+    post,
+    path = "/api/v1/media/{id}/viewings",
+    params(
+        ("id" = String, Path, description = "The media id."),
+    ),
+    responses(
+        (status = 201, description = "The viewing opened; its read is audited.", body = Opened),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 410, response = super::openapi::Gone),
+    ),
+)]
 pub(super) async fn open(
     State(app): State<AppState>,
     State(viewings): State<Arc<Viewings>>,
@@ -285,6 +304,24 @@ async fn unusable(app: &AppState, viewings: &Viewings, id: &str, why: Unusable) 
 
 /// `GET /api/v1/viewings/{id}/content`: the file, or the range asked for
 /// in `Range: bytes=…` (206), counted towards the viewing.
+#[utoipa::path(
+    get,
+    path = "/api/v1/viewings/{id}/content",
+    params(
+        ("id" = String, Path, description = "The viewing id `POST /api/v1/media/{id}/viewings` answered."),
+        ("range" = Option<String>, Header, description = "`bytes=START-END`, `bytes=START-` or `bytes=-SUFFIX`: one range."),
+    ),
+    responses(
+        (status = 200, description = "The whole file; the type follows its name.", content(("video/mp4"), ("image/jpeg"), ("audio/wav"), ("audio/mpeg"), ("application/octet-stream"))),
+        (status = 206, description = "The range asked for, with `Content-Range`.", content(("video/mp4"), ("image/jpeg"), ("audio/wav"), ("audio/mpeg"), ("application/octet-stream"))),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 410, response = super::openapi::Gone),
+        (status = 416, description = "No byte of the range exists; `Content-Range: bytes */SIZE` names the size.", body = super::openapi::ErrorBody),
+    ),
+)]
 pub(super) async fn content(
     State(app): State<AppState>,
     State(viewings): State<Arc<Viewings>>,
@@ -348,6 +385,20 @@ async fn still_readable(app: &AppState, signed_in: &SignedInUser, media: MediaId
 }
 
 /// `DELETE /api/v1/viewings/{id}`: ends a viewing and records what it served.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/viewings/{id}",
+    params(
+        ("id" = String, Path, description = "The viewing id `POST /api/v1/media/{id}/viewings` answered."),
+    ),
+    responses(
+        (status = 200, description = "The viewing ended, with the bytes it served.", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn close(
     State(app): State<AppState>,
     State(viewings): State<Arc<Viewings>>,
@@ -379,6 +430,21 @@ pub(super) async fn close(
 
 /// `GET /api/v1/media/{id}/download`: the whole file, as an attachment,
 /// under a grant for copy; audited with its size first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/media/{id}/download",
+    params(
+        ("id" = String, Path, description = "The media id."),
+    ),
+    responses(
+        (status = 200, description = "The whole file as an attachment, under a grant for copy; audited with its size first.", content(("video/mp4"), ("image/jpeg"), ("audio/wav"), ("audio/mpeg"), ("application/octet-stream"))),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 410, response = super::openapi::Gone),
+    ),
+)]
 pub(super) async fn download(State(app): State<AppState>, actor: CurrentActor, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
     let signed_in = actor.person(PEOPLE_ONLY)?;
     let (record, basis) = readable_record(&app, signed_in, &id, AccessMode::Copy).await?;

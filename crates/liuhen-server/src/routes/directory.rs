@@ -31,15 +31,30 @@ use crate::AppState;
 const ONLY_ADMINISTRATORS: &str =
     "只有系统管理员可以维护单位、人员、设备和账号。Only administrators add units, officers, devices and accounts.";
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct Directory {
+    // Entities of liuhen-core: generic objects in the OpenAPI document, so
+    // the pure core does not depend on utoipa.
+    #[schema(value_type = Option<Object>)]
     agency: Option<Agency>,
+    #[schema(value_type = Vec<Object>)]
     units: Vec<Unit>,
+    #[schema(value_type = Vec<Object>)]
     officers: Vec<Officer>,
+    #[schema(value_type = Vec<Object>)]
     devices: Vec<Device>,
 }
 
 /// `GET /api/v1/directory`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/directory",
+    responses(
+        (status = 200, description = "The agency, its units, officers and devices.", body = Directory),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn directory(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Directory>, ApiError> {
     actor.person("设备令牌不能读取人员名录。A device token cannot read the directory; sign in as a person.")?;
     Ok(Json(Directory {
@@ -51,17 +66,30 @@ pub(super) async fn directory(State(app): State<AppState>, actor: CurrentActor) 
 }
 
 /// An account as administrators see it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct Account {
+    #[schema(value_type = String)]
     id: UserId,
     login: String,
     display_name: String,
+    /// `administrator`, `officer`, `unit_leader`, `legal_reviewer`, `archivist`, ….
+    #[schema(value_type = Vec<String>)]
     roles: Vec<Role>,
+    #[schema(value_type = Option<String>)]
     officer_id: Option<OfficerId>,
     disabled: bool,
 }
 
 /// `GET /api/v1/users`: administrators only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    responses(
+        (status = 200, description = "Every account, without password hashes.", body = Vec<Account>),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn users(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<Account>>, ApiError> {
     let signed_in = actor.person("设备令牌不能读取账号。A device token cannot read accounts.")?;
     if !signed_in.user.has_role(Role::Administrator) {
@@ -105,7 +133,7 @@ fn administrator(actor: &CurrentActor) -> Result<String, ApiError> {
     Ok(actor.ledger_actor())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UnitRequest {
     name: String,
@@ -116,6 +144,19 @@ pub(super) struct UnitRequest {
 }
 
 /// `POST /api/v1/units`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/units",
+    request_body = UnitRequest,
+    responses(
+        (status = 201, description = "The unit added (a liuhen-core `Unit`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ),
+)]
 pub(super) async fn add_unit(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -126,7 +167,7 @@ pub(super) async fn add_unit(
     Ok((StatusCode::CREATED, Json(service::add_unit(&app.ledger, new, &by).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct OfficerRequest {
     name: String,
@@ -137,13 +178,28 @@ pub(super) struct OfficerRequest {
     unit: String,
     /// `front_line` (the default), `leader`, `legal_reviewer`, `inspector`, `staff`.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     role: Option<OfficerRole>,
     /// `officer` (the default) or `assistant` (协助执法人员).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     qualification: Option<Qualification>,
 }
 
 /// `POST /api/v1/officers`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/officers",
+    request_body = OfficerRequest,
+    responses(
+        (status = 201, description = "The officer added (a liuhen-core `Officer`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ),
+)]
 pub(super) async fn add_officer(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -164,11 +220,12 @@ pub(super) async fn add_officer(
     Ok((StatusCode::CREATED, Json(officer)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DeviceRequest {
     serial: String,
     /// `body_camera`, `workstation` or `other`.
+    #[schema(value_type = String)]
     kind: DeviceKind,
     #[serde(default)]
     model: Option<String>,
@@ -181,6 +238,19 @@ pub(super) struct DeviceRequest {
 }
 
 /// `POST /api/v1/devices`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/devices",
+    request_body = DeviceRequest,
+    responses(
+        (status = 201, description = "The device added (a liuhen-core `Device`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ),
+)]
 pub(super) async fn add_device(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -200,13 +270,14 @@ pub(super) async fn add_device(
 }
 
 /// No `Debug`: it holds a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UserRequest {
     login: String,
     display_name: String,
     /// The initial password, at least eight characters.
     password: String,
+    #[schema(value_type = Vec<String>)]
     roles: Vec<Role>,
     /// The officer the account belongs to, by id or badge.
     #[serde(default)]
@@ -214,6 +285,19 @@ pub(super) struct UserRequest {
 }
 
 /// `POST /api/v1/users`: an account, answered without its password hash.
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    request_body = UserRequest,
+    responses(
+        (status = 201, description = "The account added, without its password hash.", body = Account),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ),
+)]
 pub(super) async fn add_user(
     State(app): State<AppState>,
     actor: CurrentActor,

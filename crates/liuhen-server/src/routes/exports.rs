@@ -37,27 +37,34 @@ const NO_EXPORTS: &str = "本服务器未配置证据包目录。This server mak
 /// The roles that see every package and may make one on another's grant.
 const OVERSEERS: [Role; 4] = [Role::Archivist, Role::Inspector, Role::UnitLeader, Role::Administrator];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ExportRequest {
+    /// The case id.
+    #[schema(value_type = String)]
     case: CaseId,
     /// Only these AV records (or party copies of them); all the case's linked records if absent.
     #[serde(default)]
+    #[schema(value_type = Vec<String>)]
     records: Vec<MediaId>,
     /// `litigation`, `reconsideration`, … or the Chinese name.
     purpose: String,
     /// The approved copy grant (an access request id).
+    #[schema(value_type = String)]
     grant: AccessRequestId,
     /// Who receives it (法院, 复议机关, …).
     recipient: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct ExportView {
+    /// A liuhen-core `ExportRecord`: what was handed over, to whom, under which grant.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     record: ExportRecord,
     /// Where the package is on the server.
     path: String,
+    /// Where to download it as an ISO image.
     iso_url: String,
 }
 
@@ -71,6 +78,21 @@ fn exports_dir(app: &AppState) -> Result<PathBuf, ApiError> {
 }
 
 /// `POST /api/v1/exports`: makes a package under a copy grant.
+#[utoipa::path(
+    post,
+    path = "/api/v1/exports",
+    request_body = ExportRequest,
+    responses(
+        (status = 201, description = "The package made.", body = ExportView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn create(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -134,6 +156,15 @@ async fn may_see(app: &AppState, actor: &CurrentActor, record: &ExportRecord) ->
 }
 
 /// `GET /api/v1/exports`: the packages handed over (复制留存).
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports",
+    responses(
+        (status = 200, description = "The packages the person may see.", body = Vec<ExportView>),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<ExportView>>, ApiError> {
     actor.person(PEOPLE_ONLY)?;
     let dir = app.settings.exports.clone().unwrap_or_default();
@@ -148,6 +179,21 @@ pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Re
 
 /// `GET /api/v1/exports/{id}/package.iso`: the package as an ISO 9660
 /// image (Joliet and Rock Ridge, so Chinese names survive), made by xorriso.
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/{id}/package.iso",
+    params(
+        ("id" = String, Path, description = "The export id."),
+    ),
+    responses(
+        (status = 200, description = "The package as an ISO 9660 image.", body = [u8], content_type = "application/x-iso9660-image"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn iso(State(app): State<AppState>, actor: CurrentActor, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
     actor.person(PEOPLE_ONLY)?;
     let dir = exports_dir(&app)?;

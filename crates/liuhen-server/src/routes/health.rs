@@ -12,6 +12,15 @@ use crate::AppState;
 
 /// 200 with the ledger size when the metadata store answers; 503 when it
 /// does not, so the load balancer sends traffic elsewhere.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    security(()),
+    responses(
+        (status = 200, description = "The metadata store answers: `status`, `ledger_size`, `backend`.", body = Object),
+        (status = 503, description = "The metadata store does not answer; send traffic elsewhere.", body = Object),
+    ),
+)]
 pub(super) async fn health(State(app): State<AppState>) -> Response {
     let backend = match app.store.backend() {
         Backend::Sqlite => "sqlite",

@@ -4,8 +4,8 @@
 //! An interruption is a gap between two recordings of one device inside
 //! one activity ([`liuhen_core::recording::interruptions`]); the activity
 //! window is the pack's `interruption_explained` window when the pack in
-//! force has that rule, and [`DEFAULT_SAME_ACTIVITY`] otherwise (the
-//! default of `liuhen ingest`). A person sees the interruptions between
+//! force has that rule, and `liuhen ingest`'s default otherwise (see
+//! [`super::recordings::collection_limits`]). A person sees the interruptions between
 //! recordings they may read (own work or a grant); the listing is one
 //! `record.read` entry naming every record shown, as for `GET /api/v1/media`.
 //! An explanation is given once, by the officer who held the camera or by a
@@ -31,14 +31,11 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::AppState;
 
-/// Gaps shorter than this between two recordings of one device are one
-/// activity interrupted, when the pack says nothing (`liuhen ingest`'s default).
-pub const DEFAULT_SAME_ACTIVITY: SignedDuration = SignedDuration::from_mins(10);
-
 /// The longest explanation accepted.
 const MAX_EXPLANATION_CHARS: usize = 2000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct InterruptionsQuery {
     /// `false`: only those still waiting for an explanation; `true`: only
     /// explained ones; absent: all.
@@ -47,13 +44,19 @@ pub(super) struct InterruptionsQuery {
 }
 
 /// One interruption as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct InterruptionView {
+    #[schema(value_type = String)]
     device_id: DeviceId,
     device_serial: Option<String>,
+    #[schema(value_type = Option<String>)]
     officer_id: Option<OfficerId>,
     officer_name: Option<String>,
+    /// The media id of the recording before the gap.
+    #[schema(value_type = String)]
     before: MediaId,
+    /// The media id of the recording after it.
+    #[schema(value_type = String)]
     after: MediaId,
     before_file: Option<String>,
     after_file: Option<String>,
@@ -64,27 +67,32 @@ pub(super) struct InterruptionView {
     explanation: Option<ExplanationView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ExplanationView {
     text: String,
+    #[schema(value_type = Option<String>)]
     officer_id: Option<OfficerId>,
     noted_at: String,
 }
 
 fn same_activity(app: &AppState) -> SignedDuration {
-    app.settings
-        .compliance
-        .as_ref()
-        .and_then(|compliance| {
-            compliance.pack.rules.iter().find_map(|rule| match rule.check {
-                liuhen_core::pack::Check::InterruptionExplained { window } => Some(window),
-                _ => None,
-            })
-        })
-        .unwrap_or(DEFAULT_SAME_ACTIVITY)
+    super::recordings::collection_limits(app).same_activity
 }
 
 /// `GET /api/v1/interruptions?explained=false`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/interruptions",
+    params(
+        InterruptionsQuery,
+    ),
+    responses(
+        (status = 200, description = "Interruptions between records the caller may read.", body = Vec<InterruptionView>),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn list(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -150,31 +158,38 @@ pub(super) async fn list(
             }),
         });
     }
-    if !read.is_empty() {
-        read.dedup();
-        let mut draft = EntryDraft::new(actor.ledger_actor(), action::RECORD_READ);
-        for media in &read {
-            draft = draft.subject(media.subject());
-        }
-        for grant in &grants {
-            draft = draft.subject(grant.subject());
-        }
-        let draft = draft.payload(json!({ "kind": "interruptions", "count": read.len(), "grants": grants }));
-        app.ledger.record(draft, Vec::new()).await?;
-    }
+    read.dedup();
+    super::media::audit_list(&app, &actor, "interruptions", &read, &grants).await?;
     Ok(Json(shown))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Explanation {
+    /// The media id of the recording before the gap.
     before: String,
+    /// The media id of the recording after it.
     after: String,
+    /// Why recording stopped, at most 2000 characters.
     explanation: String,
 }
 
 /// `POST /api/v1/interruptions/explanations`: the officer who held the
 /// camera, or a unit leader, says why recording stopped.
+#[utoipa::path(
+    post,
+    path = "/api/v1/interruptions/explanations",
+    request_body = Explanation,
+    responses(
+        (status = 201, description = "The explanation recorded.", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn explain(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -182,7 +197,9 @@ pub(super) async fn explain(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let signed_in = actor.person("设备令牌不能填写中断说明。A device token cannot explain an interruption; sign in as a person.")?;
     let parse = |text: &str| {
-        text.trim().parse::<MediaId>().map_err(|_| ApiError::BadRequest(format!("`{text}` is not a media id; copy it from the interruption list")))
+        text.trim()
+            .parse::<MediaId>()
+            .map_err(|_| ApiError::BadRequest(format!("`{text}` is not a media id; copy it from the interruption list")))
     };
     let (before, after) = (parse(&request.before)?, parse(&request.after)?);
     let text = request.explanation.trim();
@@ -196,17 +213,12 @@ pub(super) async fn explain(
             "说明过长或含有控制字符。An explanation has at most {MAX_EXPLANATION_CHARS} characters of plain text."
         )));
     }
-    let recording = app
-        .store
-        .recording(before)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no registered recording has media id {before}")))?;
+    let recording =
+        app.store.recording(before).await?.ok_or_else(|| ApiError::NotFound(format!("no registered recording has media id {before}")))?;
     let recordings = app.store.recordings(&RecordingQuery { device: Some(recording.device_id), ..Default::default() }).await?;
     let Some(gap) = interruptions(&recordings, same_activity(&app)).into_iter().find(|gap| gap.before == before && gap.after == after)
     else {
-        return Err(ApiError::NotFound(format!(
-            "there is no interruption between {before} and {after}; the interruption list names them"
-        )));
+        return Err(ApiError::NotFound(format!("there is no interruption between {before} and {after}; the interruption list names them")));
     };
     let holder = signed_in.user.officer_id.is_some() && signed_in.user.officer_id == recording.officer_id;
     if !holder && !signed_in.user.has_role(Role::UnitLeader) {

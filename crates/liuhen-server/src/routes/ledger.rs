@@ -18,6 +18,16 @@ use crate::AppState;
 
 /// `GET /api/v1/ledger/checkpoint`: the latest signed checkpoint (one is
 /// signed first if the ledger grew since the last).
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/checkpoint",
+    responses(
+        (status = 200, description = "The latest signed checkpoint (C2SP tlog-checkpoint signed note).", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn checkpoint(State(app): State<AppState>, actor: CurrentActor) -> Result<String, ApiError> {
     actor.require(Permission::ReadLedger)?;
     match app.ledger.checkpoint().await? {
@@ -28,7 +38,7 @@ pub(super) async fn checkpoint(State(app): State<AppState>, actor: CurrentActor)
 
 /// One ledger entry with everything needed to check it by hand: the
 /// canonical leaf bytes, their leaf hash, and the payload they commit to.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct EntryView {
     index: u64,
     time: String,
@@ -36,6 +46,7 @@ pub(super) struct EntryView {
     action: String,
     subjects: Vec<String>,
     payload_sha256: String,
+    /// The payload the entry commits to.
     payload: serde_json::Value,
     /// Hex RFC 6962 leaf hash of `canonical`.
     leaf_hash: String,
@@ -44,6 +55,20 @@ pub(super) struct EntryView {
 }
 
 /// `GET /api/v1/ledger/entries/{index}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/entries/{index}",
+    params(
+        ("index" = String, Path, description = "The entry index, a whole number from 0."),
+    ),
+    responses(
+        (status = 200, description = "The entry, its leaf bytes and leaf hash.", body = EntryView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn entry(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -69,12 +94,28 @@ pub(super) async fn entry(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ProofQuery {
+    /// The entry index to prove (required), a whole number from 0.
     index: Option<String>,
 }
 
 /// `GET /api/v1/ledger/proof?index=N`: a C2SP tlog-proof of entry N.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/proof",
+    params(
+        ProofQuery,
+    ),
+    responses(
+        (status = 200, description = "A C2SP tlog-proof of the entry against the latest checkpoint.", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn inclusion_proof(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -86,13 +127,28 @@ pub(super) async fn inclusion_proof(
     Ok(app.ledger.inclusion_proof(index).await?.to_text())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ConsistencyQuery {
+    /// The size of the checkpoint you trust (required), a whole number.
     from: Option<String>,
 }
 
 /// `GET /api/v1/ledger/consistency?from=SIZE`: a proof that the latest
 /// checkpoint's tree extends the tree of SIZE entries.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/consistency",
+    params(
+        ConsistencyQuery,
+    ),
+    responses(
+        (status = 200, description = "A `liuhen/consistency-proof@v1` text.", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn consistency_proof(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -106,6 +162,14 @@ pub(super) async fn consistency_proof(
 
 /// `GET /api/v1/ledger/public-key`: the verifier key of the checkpoint
 /// signatures (`name+keyid+base64`), one line.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ledger/public-key",
+    security(()),
+    responses(
+        (status = 200, description = "The checkpoint verifier key, `name+keyid+base64`, one line.", body = String, content_type = "text/plain; charset=utf-8"),
+    ),
+)]
 pub(super) async fn public_key(State(app): State<AppState>) -> String {
     format!("{}\n", app.ledger.verifier_key())
 }

@@ -31,16 +31,22 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 500;
 
 /// A media record as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct MediaView {
+    #[schema(value_type = String)]
     id: MediaId,
+    /// Hex SHA-256 of the file.
+    #[schema(value_type = String)]
     sha256: Sha256Digest,
+    /// Hex SM3 of the file.
+    #[schema(value_type = String)]
     sm3: Sm3Digest,
     size: u64,
     original_name: Option<String>,
     /// RFC 3339, UTC, microseconds.
     stored_at: String,
     stored_by: String,
+    #[schema(value_type = Option<String>)]
     source_device: Option<DeviceId>,
     /// When the file was disposed of at the end of its retention (RFC
     /// 3339); the record stays, the file is gone.
@@ -65,18 +71,22 @@ impl MediaView {
 }
 
 /// Parameters are read as text so that a bad one gets a message naming it.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PageQuery {
+    /// A media id: list the records after it (`next_after` of the page before).
     after: Option<String>,
+    /// How many records to look at, 1 to 500; 100 if absent.
     limit: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct Page {
     media: Vec<MediaView>,
     /// Pass as `after` to get the next page; `null` on the last page. A
     /// page lists only the records the caller may read, so it may hold
     /// fewer than `limit` records (even none) and still have a next one.
+    #[schema(value_type = Option<String>)]
     next_after: Option<MediaId>,
 }
 
@@ -85,6 +95,19 @@ pub(super) struct Page {
 /// `record.read` entry (payload `{"kind": "list", "count": N, "grants":
 /// […]}`) names every record listed and every grant relied on; a page that
 /// lists nothing reads nothing and writes none.
+#[utoipa::path(
+    get,
+    path = "/api/v1/media",
+    params(
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of the records the caller may read.", body = Page),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn page(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -119,9 +142,8 @@ pub(super) async fn page(
             Err(error) => return Err(error),
         }
     }
-    if !readable.is_empty() {
-        audit_list(&app, &actor, &readable, &grants).await?;
-    }
+    let listed: Vec<MediaId> = readable.iter().map(|record| record.id).collect();
+    audit_list(&app, &actor, "list", &listed, &grants).await?;
     let mut media = Vec::with_capacity(readable.len());
     for record in readable {
         media.push(MediaView::of(&app, record).await?);
@@ -129,17 +151,28 @@ pub(super) async fn page(
     Ok(Json(Page { media, next_after }))
 }
 
-/// The one entry of a listed page: every record on it as a subject (and
-/// every grant relied on), so each record's history shows the listing.
-async fn audit_list(app: &AppState, actor: &CurrentActor, records: &[MediaRecord], grants: &[AccessRequestId]) -> Result<(), ApiError> {
+/// The one entry of a listing (`kind`: `list` for a page of records,
+/// `offload_register`, …): every record listed as a subject, and every
+/// grant relied on, so each record's history shows the listing. A listing
+/// that shows nothing reads nothing and writes no entry.
+pub(super) async fn audit_list(
+    app: &AppState,
+    actor: &CurrentActor,
+    kind: &str,
+    records: &[MediaId],
+    grants: &[AccessRequestId],
+) -> Result<(), ApiError> {
+    if records.is_empty() {
+        return Ok(());
+    }
     let mut draft = EntryDraft::new(actor.ledger_actor(), action::RECORD_READ);
     for record in records {
-        draft = draft.subject(record.id.subject());
+        draft = draft.subject(record.subject());
     }
     for grant in grants {
         draft = draft.subject(grant.subject());
     }
-    let draft = draft.payload(json!({ "kind": "list", "count": records.len(), "grants": grants }));
+    let draft = draft.payload(json!({ "kind": kind, "count": records.len(), "grants": grants }));
     app.ledger.record(draft, Vec::new()).await?;
     Ok(())
 }
@@ -147,6 +180,20 @@ async fn audit_list(app: &AppState, actor: &CurrentActor, records: &[MediaRecord
 /// `GET /api/v1/media/{id}`: one record, for a caller who may read it;
 /// each view is audited (`record.read`, kind `metadata`, with the grant
 /// and purpose it relied on) before the answer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/media/{id}",
+    params(
+        ("id" = String, Path, description = "The media id."),
+    ),
+    responses(
+        (status = 200, description = "The record, after its read is audited.", body = MediaView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn one(
     State(app): State<AppState>,
     actor: CurrentActor,

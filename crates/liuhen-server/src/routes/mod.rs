@@ -5,6 +5,7 @@
 //! | GET | `/healthz` | anyone (load balancers) |
 //! | POST, DELETE | `/api/v1/session` | anyone (sign in); a signed-in person (sign out) |
 //! | GET | `/api/v1/me` | any authenticated actor |
+//! | GET | `/api/v1/openapi.json` | anyone: the OpenAPI document of every route here; see [`openapi`] |
 //! | GET | `/api/v1/directory`, `/api/v1/users` | people; accounts: administrators. See [`directory`] |
 //! | POST | `/api/v1/units`, `/api/v1/officers`, `/api/v1/devices`, `/api/v1/users` | administrators; see [`directory`] |
 //! | GET | `/api/v1/status` | administrators: storage, ledger and pack; see [`admin`] |
@@ -22,15 +23,18 @@
 //! | GET, POST | `/api/v1/cases`, `/api/v1/cases/{id}`, `…/stages`, `…/links` | see [`cases`] |
 //! | GET | `/api/v1/document-kinds` | people: the fields each kind of document needs; see [`cases`] |
 //! | OPTIONS, POST | `/api/v1/uploads` | a collection workstation's token (tus 1.0 creation) |
+//! | GET | `/api/v1/uploads` | officers, unit leaders, administrators: uploads in progress; see [`upload_progress`] |
+//! | GET | `/api/v1/register/offload[.csv]` | unit leaders, administrators: every row; officers: their own. See [`register`] |
 //! | HEAD, PATCH, DELETE | `/api/v1/uploads/{id}` | the workstation that created it |
 //! | POST | `/api/v1/uploads/{id}/register` | the workstation that created it |
 //! | POST | `/api/v1/media/{id}/cleared` | a collection workstation (records that it cleared the device) |
 //! | GET, POST | `/api/v1/compliance/…` | see [`compliance`] |
 //! | GET | `/api/v1/cases/{id}/av-checklist[.xlsx\|.pdf]`, `/api/v1/compliance/report[.xlsx\|.pdf]` | see [`printouts`] |
+//! | GET | `/api/v1/recordings`, `/api/v1/recordings/{media}` | people: the AV records they may read, with names, links, labels and lateness, each page audited; see [`recordings`] |
 //! | GET, POST | `/api/v1/recordings/{media}/labels` | see [`recordings`] |
 //! | GET, POST | `/api/v1/interruptions`, `…/explanations` | people: gaps between records they may read; explained by the holder or a unit leader. See [`interruptions`] |
 //!
-//! [`media`], [`content`] and `GET /api/v1/retention` hand out a record's
+//! [`media`], [`content`], [`register`] and `GET /api/v1/retention` hand out a record's
 //! metadata or bytes only on a basis and after its `record.read` entry is
 //! committed. The case routes ([`cases`], [`printouts`]) still decide by
 //! role and do not audit their reads of documents and linked records. No
@@ -39,18 +43,21 @@
 mod access;
 mod admin;
 mod cases;
-mod directory;
 pub(crate) mod compliance;
 pub(crate) mod content;
+mod directory;
 mod exports;
 mod health;
 mod interruptions;
 mod ledger;
 mod media;
+mod openapi;
 mod printouts;
 mod recordings;
+mod register;
 mod retention;
 mod session;
+mod upload_progress;
 pub mod uploads;
 
 use axum::http::HeaderValue;
@@ -64,7 +71,7 @@ use crate::ServerState;
 
 pub(crate) fn api() -> Router<ServerState> {
     let uploads = Router::new()
-        .route("/api/v1/uploads", options(uploads::options).post(uploads::create))
+        .route("/api/v1/uploads", options(uploads::options).post(uploads::create).get(upload_progress::list))
         .route("/api/v1/uploads/{id}", head(uploads::status).patch(uploads::append).delete(uploads::terminate))
         .route("/api/v1/uploads/{id}/register", post(uploads::register))
         .route("/api/v1/media/{id}/cleared", post(uploads::cleared))
@@ -74,6 +81,7 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/healthz", get(health::health))
         .route("/api/v1/session", post(session::start).delete(session::end))
         .route("/api/v1/me", get(session::me))
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/directory", get(directory::directory))
         .route("/api/v1/users", get(directory::users).post(directory::add_user))
         .route("/api/v1/units", post(directory::add_unit))
@@ -106,7 +114,11 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/compliance/report.pdf", get(printouts::report_pdf))
         .route("/api/v1/compliance/report.xlsx", get(printouts::report_xlsx))
         .route("/api/v1/interruptions", get(interruptions::list))
+        .route("/api/v1/register/offload", get(register::offload))
+        .route("/api/v1/register/offload.csv", get(register::offload_csv))
         .route("/api/v1/interruptions/explanations", post(interruptions::explain))
+        .route("/api/v1/recordings", get(recordings::list))
+        .route("/api/v1/recordings/{media}", get(recordings::one))
         .route("/api/v1/recordings/{media}/labels", get(recordings::labels).post(recordings::label))
         .route("/api/v1/media", get(media::page))
         .route("/api/v1/media/{id}", get(media::one))

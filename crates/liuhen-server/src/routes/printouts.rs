@@ -46,6 +46,21 @@ async fn checklist_of(app: &AppState, actor: &CurrentActor, id: &str) -> Result<
 
 /// `GET /api/v1/cases/{id}/av-checklist`: the AV record checklist
 /// (音像记录事项清单, 厦门 附件2) of a case.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/av-checklist",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    responses(
+        (status = 200, description = "The checklist (a liuhen-core `AvChecklist`); the read is audited.", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn av_checklist(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -55,6 +70,21 @@ pub(super) async fn av_checklist(
 }
 
 /// `GET /api/v1/cases/{id}/av-checklist.xlsx`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/av-checklist.xlsx",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    responses(
+        (status = 200, description = "The checklist as a spreadsheet (attachment).", body = [u8], content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn av_checklist_xlsx(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -67,6 +97,21 @@ pub(super) async fn av_checklist_xlsx(
 }
 
 /// `GET /api/v1/cases/{id}/av-checklist.pdf`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/av-checklist.pdf",
+    params(
+        ("id" = String, Path, description = "The case id or number."),
+    ),
+    responses(
+        (status = 200, description = "The checklist printed.", body = [u8], content_type = "application/pdf"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn av_checklist_pdf(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -79,8 +124,9 @@ pub(super) async fn av_checklist_pdf(
     Ok(download(bytes, "application/pdf", "inline", &format!("av-checklist-{case_id}.pdf"), &format!("{name}.pdf")))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ReportQuery {
     /// A unit id: that unit and the units under it; absent: the agency.
     #[serde(default)]
@@ -134,6 +180,21 @@ fn parse_date(name: &str, text: &str) -> Result<jiff::civil::Date, ApiError> {
 
 /// `GET /api/v1/compliance/report`: the misconduct findings report
 /// (执法过错情况报告) of a unit, or of the agency, over a period.
+#[utoipa::path(
+    get,
+    path = "/api/v1/compliance/report",
+    params(
+        ReportQuery,
+    ),
+    responses(
+        (status = 200, description = "The report (a liuhen-core `MisconductReport`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn report(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -143,6 +204,21 @@ pub(super) async fn report(
 }
 
 /// `GET /api/v1/compliance/report.xlsx`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/compliance/report.xlsx",
+    params(
+        ReportQuery,
+    ),
+    responses(
+        (status = 200, description = "The report as a spreadsheet (attachment).", body = [u8], content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn report_xlsx(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -155,6 +231,21 @@ pub(super) async fn report_xlsx(
 }
 
 /// `GET /api/v1/compliance/report.pdf`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/compliance/report.pdf",
+    params(
+        ReportQuery,
+    ),
+    responses(
+        (status = 200, description = "The report printed.", body = [u8], content_type = "application/pdf"),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn report_pdf(
     State(app): State<AppState>,
     actor: CurrentActor,

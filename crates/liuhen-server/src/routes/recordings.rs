@@ -1,8 +1,11 @@
-//! Labels of AV records that belong to no case (信息标注, 厦门 五):
-//! `/api/v1/recordings/{media}/labels`.
+//! AV records (音视频记录): the register ([`list`]: `GET /api/v1/recordings`
+//! and `GET /api/v1/recordings/{media}`), the limits collection is judged
+//! by ([`collection_limits`]), and labels of AV records that belong to no
+//! case (信息标注, 厦门 五): `/api/v1/recordings/{media}/labels`.
 //!
 //! | Method | Path | Who |
 //! |---|---|---|
+//! | GET | `/api/v1/recordings`, `/api/v1/recordings/{media}` | whoever may read each record (own, a grant; a workstation: what it stored), audited; see [`list`] |
 //! | POST | `/api/v1/recordings/{media}/labels` | an officer (the label is recorded as that officer's) |
 //! | GET | `/api/v1/recordings/{media}/labels` | officers; leaders, legal reviewers, inspectors, archivists, administrators |
 //!
@@ -28,6 +31,21 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
 
+pub(super) mod list;
+
+pub(super) use list::{list, one};
+
+/// The limits collection is judged by: the pack's in force where it states
+/// them, else `liuhen ingest`'s defaults. The server is not told the
+/// instance's `[ingest]` settings, so a pack is the way to change them here.
+pub(crate) fn collection_limits(app: &AppState) -> liuhen_core::recording::CollectionLimits {
+    let defaults = liuhen_core::recording::CollectionLimits::DEFAULT;
+    match &app.settings.compliance {
+        Some(compliance) => defaults.under(&compliance.pack),
+        None => defaults,
+    }
+}
+
 /// The roles besides officers that read labels: those who supervise
 /// collection and compliance.
 const LABEL_READERS: [Role; 5] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Archivist, Role::Administrator];
@@ -44,17 +62,35 @@ fn person(actor: &CurrentActor) -> Result<&SignedInUser, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LabelRequest {
     /// What the record shows: 现场检查, 询问, 送达, 其他, … or `other`, ….
     item: String,
+    /// Where it was recorded.
     #[serde(default)]
     location: String,
+    /// What it shows, in words.
     label: String,
 }
 
 /// `POST /api/v1/recordings/{media}/labels`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/recordings/{media}/labels",
+    params(
+        ("media" = String, Path, description = "The media id or SHA-256 of the recording."),
+    ),
+    request_body = LabelRequest,
+    responses(
+        (status = 201, description = "The label given (a liuhen-core `RecordingLabel`).", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 422, response = super::openapi::Unprocessable),
+    ),
+)]
 pub(super) async fn label(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -88,6 +124,20 @@ pub(super) async fn label(
 }
 
 /// `GET /api/v1/recordings/{media}/labels`: every label, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/recordings/{media}/labels",
+    params(
+        ("media" = String, Path, description = "The media id or SHA-256 of the recording."),
+    ),
+    responses(
+        (status = 200, description = "Every label, oldest first (liuhen-core `RecordingLabel`s).", body = [Object]),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(super) async fn labels(
     State(app): State<AppState>,
     actor: CurrentActor,

@@ -45,10 +45,13 @@ const NO_PACK: &str = "未启用执法规范包，无法计算保存期限。No 
      choose one with `liuhen pack use NAME` and restart the server.";
 
 /// A hold as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct HoldView {
+    /// A liuhen-core `LegalHold`: what is held, why, by whom, and its release.
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     hold: LegalHold,
+    /// Not yet released.
     in_force: bool,
 }
 
@@ -59,16 +62,26 @@ impl From<LegalHold> for HoldView {
 }
 
 /// `GET /api/v1/holds`: every hold, released ones too, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/holds",
+    responses(
+        (status = 200, description = "Every hold, released ones too, oldest first.", body = Vec<HoldView>),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<HoldView>>, ApiError> {
     actor.person(PEOPLE_ONLY)?;
     actor.require(Permission::HoldRecords)?;
     Ok(Json(app.store.legal_holds().await?.into_iter().map(HoldView::from).collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PlaceRequest {
     /// A case or an AV record: `{"kind": "case" | "media", "id": "…"}`.
+    #[schema(value_type = super::openapi::TargetRef)]
     target: Target,
     /// `dispute`, `complaint`, `obstruction`, `mass_incident`,
     /// `litigation`, `other`, or the Chinese name.
@@ -78,6 +91,19 @@ pub(super) struct PlaceRequest {
 }
 
 /// `POST /api/v1/holds`: places a hold.
+#[utoipa::path(
+    post,
+    path = "/api/v1/holds",
+    request_body = PlaceRequest,
+    responses(
+        (status = 201, description = "The hold placed.", body = HoldView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ),
+)]
 pub(super) async fn place(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -90,7 +116,7 @@ pub(super) async fn place(
     Ok((StatusCode::CREATED, Json(hold.into())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ReleaseRequest {
     /// 解除原因: the dispute settled, the judgment final.
@@ -98,6 +124,22 @@ pub(super) struct ReleaseRequest {
 }
 
 /// `POST /api/v1/holds/{id}/release`: releases a hold in force.
+#[utoipa::path(
+    post,
+    path = "/api/v1/holds/{id}/release",
+    params(
+        ("id" = String, Path, description = "The hold id."),
+    ),
+    request_body = ReleaseRequest,
+    responses(
+        (status = 200, description = "The hold, released.", body = HoldView),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+    ),
+)]
 pub(super) async fn release(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -111,8 +153,9 @@ pub(super) async fn release(
     Ok(Json(hold.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct RetentionQuery {
     /// `true`: only records expired now, not yet disposed of and on no
     /// disposal list still to be carried out.
@@ -122,6 +165,20 @@ pub(super) struct RetentionQuery {
 
 /// `GET /api/v1/retention[?expired=true]`: every record with its class,
 /// expiry and holds under the pack in force, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/retention",
+    params(
+        RetentionQuery,
+    ),
+    responses(
+        (status = 200, description = "Every record with its class, expiry and holds (liuhen-custody `RecordRetention`s); the listing is audited.", body = [Object]),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(super) async fn list_retention(
     State(app): State<AppState>,
     actor: CurrentActor,

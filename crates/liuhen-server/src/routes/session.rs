@@ -12,7 +12,7 @@ use axum::Json;
 use jiff::{SignedDuration, Timestamp};
 use liuhen_core::entity::{Role, Session, User};
 use liuhen_core::entry::{format_time, EntryDraft};
-use liuhen_core::id::{SessionId, UserId};
+use liuhen_core::id::{DeviceId, SessionId, TokenId, UserId};
 use liuhen_core::mutation::{action, Mutation};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -39,27 +39,63 @@ const WRONG_CREDENTIALS: &str = "登录名或密码错误。The login or passwor
 const DISABLED_ACCOUNT: &str = "此账号已停用，请联系系统管理员。This account is disabled; ask an administrator to re-enable it.";
 
 /// The body of `POST /api/v1/session`. No `Debug`: it holds a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub(super) struct SignInRequest {
     login: String,
     password: String,
 }
 
 /// A user as the API shows it: no password hash.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserView {
+    #[schema(value_type = String)]
     id: UserId,
     login: String,
     display_name: String,
+    #[schema(value_type = Vec<String>)]
     roles: Vec<Role>,
     /// The officer this account belongs to, if any ("my cases").
+    #[schema(value_type = Option<String>)]
     officer_id: Option<liuhen_core::id::OfficerId>,
 }
 
 impl From<&User> for UserView {
     fn from(user: &User) -> Self {
-        Self { id: user.id, login: user.login.clone(), display_name: user.display_name.clone(), roles: user.roles.clone(), officer_id: user.officer_id }
+        Self {
+            id: user.id,
+            login: user.login.clone(),
+            display_name: user.display_name.clone(),
+            roles: user.roles.clone(),
+            officer_id: user.officer_id,
+        }
     }
+}
+
+/// The answer to a sign-in, and `GET /api/v1/me` for a person.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SignedIn {
+    user: UserView,
+    /// Send it back in `X-CSRF-Token` on every request that may change state.
+    csrf_token: String,
+    /// RFC 3339.
+    session_expires_at: String,
+}
+
+/// `GET /api/v1/me`: a person signed in, or a workstation's token.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub(super) enum Me {
+    Person(SignedIn),
+    Device { device: DeviceView },
+}
+
+/// The workstation a device token belongs to.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct DeviceView {
+    #[schema(value_type = String)]
+    id: DeviceId,
+    #[schema(value_type = String)]
+    token_id: TokenId,
 }
 
 /// Why a sign-in failed, as written into the ledger.
@@ -83,6 +119,19 @@ impl FailureReason {
 }
 
 /// `POST /api/v1/session`: signs a person in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    request_body = SignInRequest,
+    security(()),
+    responses(
+        (status = 200, description = "Signed in: the `liuhen_session` cookie is set; send `csrf_token` back as `X-CSRF-Token` on changes.", body = SignedIn, headers(("set-cookie" = String, description = "The session cookie."))),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 429, description = "Too many failed sign-ins for this login; try again after `Retry-After` seconds.", body = super::openapi::ErrorBody),
+    ),
+)]
 pub(super) async fn start(State(server): State<ServerState>, ApiJson(request): ApiJson<SignInRequest>) -> Result<Response, ApiError> {
     let login = request.login.trim();
     if login.is_empty() || request.password.is_empty() {
@@ -126,6 +175,16 @@ pub(super) async fn start(State(server): State<ServerState>, ApiJson(request): A
 }
 
 /// `DELETE /api/v1/session`: signs the person out.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    responses(
+        (status = 204, description = "Signed out; the cookie is expired."),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+    ),
+)]
 pub(super) async fn end(State(app): State<AppState>, actor: CurrentActor) -> Result<Response, ApiError> {
     let CurrentActor::User(signed_in) = &actor else {
         return Err(ApiError::BadRequest(
@@ -142,16 +201,22 @@ pub(super) async fn end(State(app): State<AppState>, actor: CurrentActor) -> Res
 
 /// `GET /api/v1/me`: who the caller is. A person also gets the CSRF token
 /// again, so a reloaded web page can recover it without signing in anew.
-pub(super) async fn me(actor: CurrentActor) -> Json<serde_json::Value> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    responses(
+        (status = 200, description = "A person (`user`, `csrf_token`, `session_expires_at`) or a workstation (`device`).", body = Me),
+        (status = 401, response = super::openapi::Unauthenticated),
+    ),
+)]
+pub(super) async fn me(actor: CurrentActor) -> Json<Me> {
     Json(match actor {
-        CurrentActor::User(signed_in) => json!({
-            "user": UserView::from(&signed_in.user),
-            "csrf_token": signed_in.csrf_token,
-            "session_expires_at": format_time(signed_in.session.expires_at),
+        CurrentActor::User(signed_in) => Me::Person(SignedIn {
+            user: UserView::from(&signed_in.user),
+            csrf_token: signed_in.csrf_token,
+            session_expires_at: format_time(signed_in.session.expires_at),
         }),
-        CurrentActor::Device(device) => json!({
-            "device": { "id": device.token.device_id, "token_id": device.token.id },
-        }),
+        CurrentActor::Device(device) => Me::Device { device: DeviceView { id: device.token.device_id, token_id: device.token.id } },
     })
 }
 
@@ -179,11 +244,7 @@ async fn start_session(app: &AppState, user: User) -> Result<Response, ApiError>
         .subject(user.id.subject())
         .payload(json!({ "login": user.login, "expires_at": format_time(expires_at) }));
     app.ledger.record(draft, vec![Mutation::CreateSession(session)]).await?;
-    let body = json!({
-        "user": UserView::from(&user),
-        "csrf_token": csrf_token(&secret),
-        "session_expires_at": format_time(expires_at),
-    });
+    let body = SignedIn { user: UserView::from(&user), csrf_token: csrf_token(&secret), session_expires_at: format_time(expires_at) };
     let cookie = auth::session_cookie(&secret, app.settings.session_ttl, app.settings.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }

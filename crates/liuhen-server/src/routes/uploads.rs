@@ -39,17 +39,18 @@ pub(crate) const TUS_VERSION: &str = "1.0.0";
 
 /// What the server keeps about an upload beside its bytes.
 #[derive(Serialize, Deserialize)]
-struct UploadState {
-    device_id: DeviceId,
-    length: u64,
-    created_at: Timestamp,
-    /// The tus `Upload-Metadata` header as sent (base64 values), for logs.
-    metadata: Option<String>,
+pub(super) struct UploadState {
+    pub(super) device_id: DeviceId,
+    pub(super) length: u64,
+    pub(super) created_at: Timestamp,
+    /// The tus `Upload-Metadata` header as sent (base64 values), for logs
+    /// and the list of uploads in progress.
+    pub(super) metadata: Option<String>,
     /// Set, before the data is moved into the vault, when the upload is
     /// complete and its digests are known: a registration cut short after
     /// the move finishes from the vault.
     #[serde(default)]
-    adopted: Option<ContentDigests>,
+    pub(super) adopted: Option<ContentDigests>,
 }
 
 /// A registration's answer, kept so that asking again gives it again.
@@ -60,6 +61,14 @@ struct Done {
 }
 
 /// `OPTIONS /api/v1/uploads`: what this server speaks.
+#[utoipa::path(
+    options,
+    path = "/api/v1/uploads",
+    security(()),
+    responses(
+        (status = 204, description = "What this server speaks.", headers(("tus-version" = String), ("tus-extension" = String, description = "`creation,termination`."), ("tus-max-size" = u64, description = "The largest upload accepted, when uploads are on."))),
+    ),
+)]
 pub(crate) async fn options(State(app): State<AppState>) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
@@ -72,6 +81,25 @@ pub(crate) async fn options(State(app): State<AppState>) -> Response {
 }
 
 /// `POST /api/v1/uploads`: starts an upload of `Upload-Length` bytes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/uploads",
+    params(
+        ("tus-resumable" = String, Header, description = "The tus version the client speaks: `1.0.0`."),
+        ("upload-length" = u64, Header, description = "How many bytes will be uploaded."),
+        ("upload-metadata" = Option<String>, Header, description = "tus metadata: `filename`, `device` and others, base64 values."),
+    ),
+    security(("device_token" = [])),
+    responses(
+        (status = 201, description = "The upload created; `Location` names it.", headers(("location" = String), ("upload-offset" = u64))),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 412, description = "The client does not speak tus 1.0.0.", body = super::openapi::ErrorBody),
+        (status = 413, description = "More bytes than the server accepts per file.", body = super::openapi::ErrorBody),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap) -> Result<Response, ApiError> {
     let (uploads, workstation) = upload_context(&app, &actor, &headers).await?;
     let length = header_number(&headers, "upload-length")?
@@ -101,6 +129,24 @@ pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, hea
 }
 
 /// `HEAD /api/v1/uploads/{id}`: how much has arrived.
+#[utoipa::path(
+    head,
+    path = "/api/v1/uploads/{id}",
+    params(
+        ("id" = String, Path, description = "The upload id (from `Location`)."),
+        ("tus-resumable" = String, Header, description = "The tus version the client speaks: `1.0.0`."),
+    ),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "How much has arrived.", headers(("upload-offset" = u64), ("upload-length" = u64))),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 412, description = "The client does not speak tus 1.0.0.", body = super::openapi::ErrorBody),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(crate) async fn status(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -118,6 +164,29 @@ pub(crate) async fn status(
 
 /// `PATCH /api/v1/uploads/{id}`: appends bytes at `Upload-Offset`. Bytes
 /// that arrive before the connection breaks are kept; `HEAD` says how many.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/uploads/{id}",
+    params(
+        ("id" = String, Path, description = "The upload id (from `Location`)."),
+        ("tus-resumable" = String, Header, description = "The tus version the client speaks: `1.0.0`."),
+        ("upload-offset" = u64, Header, description = "Where these bytes go: the offset `HEAD` answered."),
+    ),
+    request_body(content = [u8], content_type = "application/offset+octet-stream", description = "The next bytes of the file."),
+    security(("device_token" = [])),
+    responses(
+        (status = 204, description = "The bytes are appended.", headers(("upload-offset" = u64))),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 412, description = "The client does not speak tus 1.0.0.", body = super::openapi::ErrorBody),
+        (status = 413, description = "More bytes than the upload's length.", body = super::openapi::ErrorBody),
+        (status = 415, description = "The body is not `application/offset+octet-stream`.", body = super::openapi::ErrorBody),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(crate) async fn append(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -234,6 +303,25 @@ impl Writer {
 }
 
 /// `DELETE /api/v1/uploads/{id}`: abandons an upload.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/uploads/{id}",
+    params(
+        ("id" = String, Path, description = "The upload id (from `Location`)."),
+        ("tus-resumable" = String, Header, description = "The tus version the client speaks: `1.0.0`."),
+    ),
+    security(("device_token" = [])),
+    responses(
+        (status = 204, description = "The upload is abandoned and its bytes removed."),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 412, description = "The client does not speak tus 1.0.0.", body = super::openapi::ErrorBody),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(crate) async fn terminate(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -248,7 +336,7 @@ pub(crate) async fn terminate(
 }
 
 /// What a workstation says about a completed upload.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RegisterRequest {
     /// The SHA-256 the workstation computed while reading the device's
@@ -262,32 +350,60 @@ pub(crate) struct RegisterRequest {
     path_on_device: String,
     original_name: Option<String>,
     /// Modification time on the device's disk.
+    #[schema(value_type = Option<String>, format = DateTime)]
     modified: Option<Timestamp>,
+    /// The camera's clock against the workstation's (a liuhen-core `ClockOffset`).
+    #[schema(value_type = Option<Object>)]
     clock_offset: Option<ClockOffset>,
-    /// What the file's extension promises.
+    /// What the file's extension promises: `video`, `photo` or `audio`.
+    #[schema(value_type = String)]
     extension_kind: MediaKind,
 }
 
 /// The server's answer: its own hashes and the registration.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RegisterResponse {
     /// `stored` or `duplicate`.
     pub status: String,
     pub sha256: String,
     pub sm3: String,
     pub size: u64,
+    #[schema(value_type = String)]
     pub media_id: MediaId,
     pub ledger_index: Option<u64>,
+    /// The playback check of the stored copy (a liuhen-core `Playback`).
+    #[schema(value_type = Object)]
     pub playback: Playback,
     pub note: Option<String>,
     /// The officer the recording was registered to, by name.
     pub officer_name: Option<String>,
+    /// The recording registered (a liuhen-core `Recording`).
+    #[schema(value_type = Object)]
     pub recording: Recording,
 }
 
 /// `POST /api/v1/uploads/{id}/register`: stores a complete upload in the
 /// vault and registers it, if the hashes agree. Asking again after success
 /// gives the same answer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/uploads/{id}/register",
+    params(
+        ("id" = String, Path, description = "The upload id (from `Location`)."),
+    ),
+    request_body = RegisterRequest,
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The server's own hashes and the registration; the same answer if asked again.", body = RegisterResponse),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+)]
 pub(crate) async fn register(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -442,7 +558,7 @@ fn check_id(id: &str) -> Result<(), ApiError> {
     uuid::Uuid::parse_str(id).map(|_| ()).map_err(|_| ApiError::NotFound(format!("there is no upload {id}")))
 }
 
-fn data_path(uploads: &UploadSettings, id: &str) -> PathBuf {
+pub(super) fn data_path(uploads: &UploadSettings, id: &str) -> PathBuf {
     uploads.dir.join(format!("{id}.part"))
 }
 
@@ -529,7 +645,7 @@ fn header_number(headers: &HeaderMap, name: &str) -> Result<Option<u64>, ApiErro
 }
 
 /// What a workstation reports after deleting a file from a device.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClearedRequest {
     device_serial: String,
@@ -539,6 +655,22 @@ pub(crate) struct ClearedRequest {
 /// `POST /api/v1/media/{id}/cleared`: records in the ledger that the
 /// workstation deleted the file from the device after the server confirmed
 /// its copy.
+#[utoipa::path(
+    post,
+    path = "/api/v1/media/{id}/cleared",
+    params(
+        ("id" = String, Path, description = "The media id."),
+    ),
+    request_body = ClearedRequest,
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "Recorded: `ledger_index`.", body = Object),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthenticated),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+    ),
+)]
 pub(crate) async fn cleared(
     State(app): State<AppState>,
     actor: CurrentActor,

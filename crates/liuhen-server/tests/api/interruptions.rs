@@ -29,7 +29,10 @@ async fn an_interruption_is_listed_to_its_officer_and_explained_once(server: Tes
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     let gap = &listed[0];
-    assert_eq!((gap["before"].as_str().unwrap(), gap["after"].as_str().unwrap()), (first.media_id.to_string().as_str(), second.media_id.to_string().as_str()));
+    assert_eq!(
+        (gap["before"].as_str().unwrap(), gap["after"].as_str().unwrap()),
+        (first.media_id.to_string().as_str(), second.media_id.to_string().as_str())
+    );
     assert_eq!(gap["gap_seconds"], json!(180.0));
     assert_eq!(gap["officer_name"], json!("张伟"));
     assert!(gap["explanation"].is_null());
@@ -48,7 +51,9 @@ async fn an_interruption_is_listed_to_its_officer_and_explained_once(server: Tes
     let response = post(&server, "/api/v1/interruptions/explanations", zhang, &body("停")).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(error_of(response).await.contains("说明过短"));
-    let response = post(&server, "/api/v1/interruptions/explanations", zhang, &json!({ "before": "x", "after": "y", "explanation": "电池耗尽了" })).await;
+    let response =
+        post(&server, "/api/v1/interruptions/explanations", zhang, &json!({ "before": "x", "after": "y", "explanation": "电池耗尽了" }))
+            .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let response = post(&server, "/api/v1/interruptions/explanations", zhang, &body("电池耗尽，更换电池后继续录像")).await;
     assert_eq!(response.status(), StatusCode::CREATED, "{}", error_of(response).await);

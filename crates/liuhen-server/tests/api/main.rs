@@ -15,4 +15,6 @@ mod interruptions;
 mod ledger;
 mod media;
 mod reads;
+mod recordings;
+mod register;
 mod session;

@@ -69,7 +69,7 @@ fn act_kind_options() -> Vec<Value> {
 }
 
 /// Every stage some kind of act passes through, general stages first.
-fn stage_options() -> Vec<Value> {
+pub(crate) fn stage_options() -> Vec<Value> {
     let mut stages: Vec<Stage> = Vec::new();
     for kind in ActKind::ALL {
         for stage in kind.general_stages().iter().chain(kind.special_stages()) {

@@ -22,7 +22,12 @@ async fn render(web: &WebState, viewer: &Viewer, typed: Option<Value>, status: S
         Err(refusal) => return viewer.refused(refusal),
     };
     let (explained, waiting): (Vec<Value>, Vec<Value>) = all.into_iter().partition(|gap| !gap["explanation"].is_null());
-    viewer.render_status(status, "interruptions.html", "录像中断说明", json!({ "waiting": waiting, "explained": explained, "typed": typed }))
+    viewer.render_status(
+        status,
+        "interruptions.html",
+        "录像中断说明",
+        json!({ "waiting": waiting, "explained": explained, "typed": typed }),
+    )
 }
 
 #[derive(Deserialize)]

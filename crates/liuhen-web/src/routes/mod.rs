@@ -7,19 +7,25 @@
 //! | `/cases`, `/cases/new` | cases (案件): the list with its search and filters; opening a case (立案) |
 //! | `/cases/{id}`, `/cases/{id}/…` | one case: facts, timeline (时间轴), documents, approvals, stages, linked AV records, archiving |
 //! | `/cases/complaints` | complaints and reports (投诉举报) and what became of them |
+//! | `/recordings`, `/recordings/{id}` | AV records (音视频记录): the register with its filters; one record with its facts, player, links and labels |
 //! | `/interruptions` | interruptions waiting for an explanation (中断说明) |
 //! | `/compliance`, `/compliance/findings/{id}` | compliance (合规检查): findings, deadlines, the misconduct report, the pack's rules; one finding and its explanation |
+//! | `/access`, `/access/new`, `/access/{id}/decision` | access requests (调阅申请): mine, my grants and their requisition forms, those waiting for my decision; filing one |
+//! | `/workstation` | the collection workstation (采集站): the offload register (导出台账) with its CSV, uploads in progress |
 //! | `/admin` | administration (系统管理): directory, accounts, pack, storage and ledger; adding units, officers, devices, accounts |
 //! | `/supervision` | supervision (督察), filled by the supervision work |
 //! | `/static/…` | the stylesheet and the script |
 
+mod access;
 mod admin;
 mod cases;
 mod compliance;
 mod interruptions;
+mod recordings;
 mod session;
 mod statics;
 mod workbench;
+mod workstation;
 
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -45,11 +51,19 @@ pub(crate) fn pages() -> Router<WebState> {
         .route("/cases/{id}/documents/{document}/signatures", axum::routing::post(cases::sign))
         .route("/cases/{id}/links", axum::routing::post(cases::link))
         .route("/cases/{id}/archive", axum::routing::post(cases::archive))
+        .route("/recordings", get(recordings::list))
+        .route("/recordings/{id}", get(recordings::show))
+        .route("/recordings/{id}/links", axum::routing::post(recordings::link))
+        .route("/recordings/{id}/labels", axum::routing::post(recordings::label))
         .route("/interruptions", get(interruptions::show).post(interruptions::explain))
         .route("/compliance", get(compliance::show))
         .route("/compliance/refresh", axum::routing::post(compliance::refresh))
         .route("/compliance/findings/{id}", get(compliance::finding))
         .route("/compliance/findings/{id}/waiver", axum::routing::post(compliance::waive))
+        .route("/access", get(access::show))
+        .route("/access/new", get(access::new_form).post(access::file))
+        .route("/access/{id}/decision", axum::routing::post(access::decide))
+        .route("/workstation", get(workstation::show))
         .route("/admin", get(admin::show))
         .route("/admin/units", axum::routing::post(admin::add_unit))
         .route("/admin/officers", axum::routing::post(admin::add_officer))
@@ -63,10 +77,14 @@ pub(crate) fn pages() -> Router<WebState> {
 /// The supervision slot (督察): spot checks, devices and reports come with
 /// the supervision work; until then the page says what it will hold.
 async fn supervision(viewer: Viewer) -> Response {
-    viewer.render("placeholder.html", "督察", serde_json::json!({
-        "heading": "督察",
-        "text": "抽检、执法记录仪管理、统计与通报将在此处提供。",
-    }))
+    viewer.render(
+        "placeholder.html",
+        "督察",
+        serde_json::json!({
+            "heading": "督察",
+            "text": "抽检、执法记录仪管理、统计与通报将在此处提供。",
+        }),
+    )
 }
 
 async fn not_found(uri: Uri) -> Response {

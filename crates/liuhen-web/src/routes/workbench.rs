@@ -27,14 +27,14 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
         Ok(cases) => cases,
         Err(refusal) => return viewer.refused(refusal),
     };
-    let open: Vec<&Value> =
-        cases.iter().filter(|view| !view["archived"].as_bool().unwrap_or(false)).collect();
+    let open: Vec<&Value> = cases.iter().filter(|view| !view["archived"].as_bool().unwrap_or(false)).collect();
     let mine = |view: &Value| {
         my_officer.as_deref().is_some_and(|officer| {
             view.pointer("/case/lead_officer").and_then(Value::as_str) == Some(officer)
-                || view.pointer("/case/handlers").and_then(Value::as_array).is_some_and(|handlers| {
-                    handlers.iter().any(|handler| handler.as_str() == Some(officer))
-                })
+                || view
+                    .pointer("/case/handlers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|handlers| handlers.iter().any(|handler| handler.as_str() == Some(officer)))
         })
     };
     let my_cases: Vec<Value> = if my_officer.is_some() && viewer.has_role("officer") {

@@ -643,16 +643,8 @@ impl Printer {
     }
 }
 
-/// `1 h 5 min`, `45 s`: a duration in milliseconds for people.
-pub(crate) fn human_duration(millis: i64) -> String {
-    let sign = if millis < 0 { "-" } else { "" };
-    let seconds = millis.unsigned_abs() / 1000;
-    match seconds {
-        0..60 => format!("{sign}{seconds} s"),
-        60..3600 => format!("{sign}{} min {} s", seconds / 60, seconds % 60),
-        _ => format!("{sign}{} h {} min", seconds / 3600, (seconds % 3600) / 60),
-    }
-}
+// `1 h 5 min`, `45 s`: shared with the offload register, which writes it into its CSV.
+pub(crate) use liuhen_collect::offload_register::human_duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

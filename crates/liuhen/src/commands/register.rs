@@ -2,7 +2,8 @@
 //!
 //! The offload register lists every file a workstation registered, with who
 //! recorded it, on which device, when, where it was offloaded and whether
-//! it plays. Interruptions are gaps inside one activity: each needs an
+//! it plays; its rows come from `liuhen_collect::offload_register`, which
+//! the API's `GET /api/v1/register/offload` shares. Interruptions are gaps inside one activity: each needs an
 //! officer's explanation, recorded in the ledger once and never changed.
 
 use std::collections::HashMap;
@@ -11,11 +12,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
-use liuhen_core::entity::{Device, Officer};
+use liuhen_collect::offload_register::{offload_rows, write_csv, RegisterSettings};
+use liuhen_core::entity::Device;
 use liuhen_core::entry::EntryDraft;
-use liuhen_core::id::{DeviceId, MediaId, OfficerId};
+use liuhen_core::id::{DeviceId, MediaId};
 use liuhen_core::mutation::{action, Mutation};
-use liuhen_core::recording::{interruptions as find_interruptions, InterruptionNote, Playback, Recording};
+use liuhen_core::recording::{interruptions as find_interruptions, InterruptionNote, Recording};
 use liuhen_store::RecordingQuery;
 use serde::Serialize;
 
@@ -29,41 +31,14 @@ pub async fn run(instance: &Instance, command: RegisterCommand) -> anyhow::Resul
     }
 }
 
-/// One line of the offload register.
-#[derive(Serialize)]
-struct OffloadRow {
-    media_id: MediaId,
-    officer_name: Option<String>,
-    certificate_no: Option<String>,
-    badge_no: Option<String>,
-    device: String,
-    kind: &'static str,
-    file: String,
-    /// Recording date and period, on the workstation's clock, in the cameras' zone.
-    date: Option<String>,
-    period: Option<String>,
-    corrected_start: Option<Timestamp>,
-    corrected_end: Option<Timestamp>,
-    workstation: String,
-    ingested_at: Timestamp,
-    playback: Playback,
-    important: bool,
-    late_by_ms: Option<i64>,
-    sha256: String,
-}
-
-/// Directory lookups shared by the register and the interruption list.
+/// Device serials for the interruption list.
 struct Names {
-    officers: HashMap<OfficerId, Officer>,
     devices: HashMap<DeviceId, Device>,
 }
 
 impl Names {
     async fn load(instance: &Instance) -> anyhow::Result<Self> {
-        Ok(Self {
-            officers: instance.store.officers().await?.into_iter().map(|officer| (officer.id, officer)).collect(),
-            devices: instance.store.devices().await?.into_iter().map(|device| (device.id, device)).collect(),
-        })
+        Ok(Self { devices: instance.store.devices().await?.into_iter().map(|device| (device.id, device)).collect() })
     }
 
     fn serial(&self, id: DeviceId) -> String {
@@ -88,42 +63,10 @@ async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Resu
         device: Names::device(instance, args.device.as_deref()).await?,
         from: args.from.as_deref().map(|text| parse_bound(text, offset, false)).transpose()?,
         to: args.to.as_deref().map(|text| parse_bound(text, offset, true)).transpose()?,
+        ..RecordingQuery::default()
     };
-    let names = Names::load(instance).await?;
-    let recordings = instance.store.recordings(&query).await?;
-    let mut rows = Vec::with_capacity(recordings.len());
-    for recording in &recordings {
-        let media = instance.store.media(recording.media_id).await?.context("a registered recording has no media record")?;
-        let officer = recording.officer_id.and_then(|id| names.officers.get(&id));
-        let local = |time: Timestamp| time.to_zoned(jiff::tz::TimeZone::fixed(offset));
-        let (date, period) = match (recording.corrected_start, recording.corrected_end) {
-            (Some(start), end) => {
-                let start = local(start);
-                let end = end.map(local).unwrap_or_else(|| start.clone());
-                (Some(start.strftime("%Y-%m-%d").to_string()), Some(format!("{}–{}", start.strftime("%H:%M:%S"), end.strftime("%H:%M:%S"))))
-            }
-            (None, _) => (None, None),
-        };
-        rows.push(OffloadRow {
-            media_id: recording.media_id,
-            officer_name: officer.map(|officer| officer.name.clone()),
-            certificate_no: officer.and_then(|officer| officer.certificate_no.clone()),
-            badge_no: officer.map(|officer| officer.badge_no.clone()),
-            device: names.serial(recording.device_id),
-            kind: recording.kind.label_zh(),
-            file: recording.path_on_device.clone(),
-            date,
-            period,
-            corrected_start: recording.corrected_start,
-            corrected_end: recording.corrected_end,
-            workstation: recording.workstation.clone(),
-            ingested_at: recording.ingested_at,
-            playback: recording.playback.clone(),
-            important: recording.important,
-            late_by_ms: recording.offload_delay(limits.offload_deadline).map(|delay| i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
-            sha256: media.sha256.to_hex(),
-        });
-    }
+    let register = RegisterSettings { offset, offload_deadline: limits.offload_deadline };
+    let rows = offload_rows(instance.store.as_ref(), &query, register).await?;
 
     if args.json {
         for row in &rows {
@@ -131,47 +74,7 @@ async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Resu
         }
     } else if args.csv {
         let stdout = std::io::stdout();
-        let mut lock = stdout.lock();
-        // A byte-order mark, so spreadsheet programs read the Chinese right.
-        std::io::Write::write_all(&mut lock, "\u{feff}".as_bytes())?;
-        let mut writer = csv::Writer::from_writer(lock);
-        writer.write_record([
-            "序号",
-            "姓名",
-            "执法证号",
-            "执法编号",
-            "设备编号",
-            "类型",
-            "文件",
-            "日期",
-            "时段",
-            "采集站",
-            "采集时间",
-            "播放检查",
-            "重要",
-            "超时",
-            "SHA-256",
-        ])?;
-        for (number, row) in rows.iter().enumerate() {
-            writer.write_record([
-                (number + 1).to_string(),
-                row.officer_name.clone().unwrap_or_default(),
-                row.certificate_no.clone().unwrap_or_default(),
-                row.badge_no.clone().unwrap_or_default(),
-                row.device.clone(),
-                row.kind.to_owned(),
-                row.file.clone(),
-                row.date.clone().unwrap_or_default(),
-                row.period.clone().unwrap_or_default(),
-                row.workstation.clone(),
-                row.ingested_at.to_zoned(jiff::tz::TimeZone::fixed(offset)).strftime("%Y-%m-%d %H:%M:%S").to_string(),
-                row.playback.label_zh().to_owned(),
-                if row.important { "是".into() } else { String::new() },
-                row.late_by_ms.map(human_duration).unwrap_or_default(),
-                row.sha256.clone(),
-            ])?;
-        }
-        writer.flush()?;
+        write_csv(&rows, offset, stdout.lock())?;
     } else {
         println!("导出台账 offload register: {} 条 files", rows.len());
         for (number, row) in rows.iter().enumerate() {
@@ -196,14 +99,7 @@ async fn offload(instance: &Instance, args: OffloadRegisterArgs) -> anyhow::Resu
 /// Reads `2026-11-23` (a day, in the cameras' zone) or an RFC 3339 instant.
 /// A day given as the upper bound includes that whole day.
 pub(crate) fn parse_bound(text: &str, offset: Offset, upper: bool) -> anyhow::Result<Timestamp> {
-    if let Ok(instant) = text.parse::<Timestamp>() {
-        return Ok(instant);
-    }
-    let day: jiff::civil::Date = text
-        .parse()
-        .with_context(|| format!("`{text}` is not a date such as 2026-11-23 or an instant such as 2026-11-23T08:00:00+08:00"))?;
-    let day = if upper { day.tomorrow().context("that date is out of range")? } else { day };
-    Ok(offset.to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))?)
+    Ok(liuhen_collect::offload_register::parse_bound(text, offset, upper)?)
 }
 
 /// One interruption, with its explanation if given.

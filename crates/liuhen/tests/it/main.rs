@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 
+mod browser;
 mod case;
 mod cli;
 mod compliance;
@@ -12,4 +13,3 @@ mod demo;
 mod ingest;
 mod remote;
 mod web;
-mod browser;

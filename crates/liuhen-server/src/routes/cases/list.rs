@@ -45,20 +45,33 @@ pub(crate) const TOTAL_COUNT: &str = "x-total-count";
 
 /// The query string as sent: text, read by [`CaseQuery::parse`] so that a
 /// bad value gets a sentence naming it rather than a parser's message.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct CaseQuery {
+    /// A unit id or code: cases of that unit and the units under it.
     unit: Option<String>,
+    /// An officer's id or badge number: cases that officer handles.
     officer: Option<String>,
+    /// The kind of enforcement act, by name (English or Chinese).
     act_kind: Option<String>,
+    /// The stage a case stands at, by name (`investigation`, `调查取证`, …).
     stage: Option<String>,
+    /// Opened from this day (`YYYY-MM-DD`, local) or RFC 3339 instant.
     from: Option<String>,
+    /// Opened up to this day (taken in whole) or instant.
     to: Option<String>,
+    /// Part of a party's name.
     party: Option<String>,
+    /// Part of the matter.
     matter: Option<String>,
+    /// Part of the number, matter or a party's name.
     q: Option<String>,
+    /// `oldest` (the default) or `newest` first.
     order: Option<String>,
+    /// How many cases, 1 to 1000; all if absent.
     limit: Option<String>,
+    /// How many matching cases to skip first.
     offset: Option<String>,
 }
 
@@ -82,6 +95,19 @@ struct CaseFilter {
 }
 
 /// `GET /api/v1/cases`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    params(
+        CaseQuery,
+    ),
+    responses(
+        (status = 200, description = "The cases the person may read; `X-Total-Count` says how many match in all.", body = Vec<super::ListedCase>, headers(("x-total-count" = u64, description = "How many cases match, before `limit` and `offset`."))),
+        (status = 400, response = crate::routes::openapi::BadRequest),
+        (status = 401, response = crate::routes::openapi::Unauthenticated),
+        (status = 403, response = crate::routes::openapi::Forbidden),
+    ),
+)]
 pub(crate) async fn list(
     State(app): State<AppState>,
     actor: CurrentActor,
@@ -174,18 +200,7 @@ impl CaseQuery {
                 ))
             })?);
         }
-        let offset = app.settings.uploads.as_ref().map_or(jiff::tz::offset(8), |uploads| uploads.collect.camera_offset);
-        if let Some(from) = given(self.from) {
-            filter.from = Some(day_or_instant("from", &from, offset, false)?);
-        }
-        if let Some(to) = given(self.to) {
-            filter.until = Some(day_or_instant("to", &to, offset, true)?);
-        }
-        if let (Some(from), Some(until)) = (filter.from, filter.until) {
-            if from >= until {
-                return Err(ApiError::BadRequest("开始日期晚于结束日期。`from` is after `to`; swap them.".into()));
-            }
-        }
+        (filter.from, filter.until) = period(app, given(self.from).as_deref(), given(self.to).as_deref())?;
         filter.party = given(self.party).map(|text| text.to_lowercase());
         filter.matter = given(self.matter).map(|text| text.to_lowercase());
         filter.text = given(self.q).map(|text| text.to_lowercase());
@@ -235,20 +250,35 @@ fn snake(kind: &ActKind) -> String {
     serde_json::to_value(kind).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
+/// The offset dates in a query are read at: the cameras' (China time
+/// unless uploads are configured otherwise).
+pub(crate) fn local_offset(app: &AppState) -> jiff::tz::Offset {
+    app.settings.uploads.as_ref().map_or(jiff::tz::offset(8), |uploads| uploads.collect.camera_offset)
+}
+
 /// Reads `2026-12-01` (that day in `offset`; with `end`, the day after it,
-/// so the bound includes the whole day) or an RFC 3339 instant.
-fn day_or_instant(name: &str, text: &str, offset: jiff::tz::Offset, end: bool) -> Result<Timestamp, ApiError> {
-    if let Ok(instant) = text.parse::<Timestamp>() {
-        return Ok(instant);
-    }
-    let bad = || {
+/// so the bound includes the whole day) or an RFC 3339 instant, as the
+/// offload register reads its bounds.
+pub(crate) fn day_or_instant(name: &str, text: &str, offset: jiff::tz::Offset, end: bool) -> Result<Timestamp, ApiError> {
+    liuhen_collect::offload_register::parse_bound(text, offset, end).map_err(|_| {
         ApiError::BadRequest(format!(
             "“{text}”不是有效日期，请写成 2026-12-01。`{name}` is a day such as 2026-12-01 or an instant such as 2026-12-01T09:00:00+08:00, not `{text}`."
         ))
-    };
-    let day: jiff::civil::Date = text.parse().map_err(|_| bad())?;
-    let day = if end { day.tomorrow().map_err(|_| bad())? } else { day };
-    offset.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map_err(|_| bad())
+    })
+}
+
+/// The `from` and `to` of a query, each read by [`day_or_instant`] (`to`
+/// includes its whole day); refused when `from` is not before `to`.
+pub(crate) fn period(app: &AppState, from: Option<&str>, to: Option<&str>) -> Result<(Option<Timestamp>, Option<Timestamp>), ApiError> {
+    let offset = local_offset(app);
+    let from = from.map(|text| day_or_instant("from", text, offset, false)).transpose()?;
+    let to = to.map(|text| day_or_instant("to", text, offset, true)).transpose()?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from >= to {
+            return Err(ApiError::BadRequest("开始日期晚于结束日期。`from` is after `to`; swap them.".into()));
+        }
+    }
+    Ok((from, to))
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ async fn an_officer_explains_his_interruption_from_the_workbench() {
     let after = page.body[start..].split('"').next().unwrap().to_owned();
     let csrf = page.csrf();
 
-    let short = officer.post_form("/interruptions", &[("csrf", &csrf), ("before", &before), ("after", &after), ("explanation", "停")]).await;
+    let short =
+        officer.post_form("/interruptions", &[("csrf", &csrf), ("before", &before), ("after", &after), ("explanation", "停")]).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.body.contains("说明过短"), "{}", short.body);
     assert!(short.body.contains(">停</textarea>"), "what was typed is kept");

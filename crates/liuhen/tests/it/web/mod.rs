@@ -3,8 +3,12 @@
 
 pub mod support;
 
+mod access;
 mod admin;
 mod cases;
 mod compliance;
 mod interruptions;
+mod openapi;
+mod recordings;
 mod session;
+mod workstation;

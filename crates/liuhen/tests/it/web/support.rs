@@ -30,7 +30,12 @@ fn demo_template() -> &'static Path {
                 .env_remove("LIUHEN_DATA")
                 .output()
                 .unwrap();
-            assert!(output.status.success(), "liuhen demo failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            assert!(
+                output.status.success(),
+                "liuhen demo failed: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
             (dir, data)
         })
         .1
