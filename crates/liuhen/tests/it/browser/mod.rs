@@ -8,6 +8,7 @@
 //! `target/tmp/screenshots/` as test artefacts.
 
 mod pages;
+mod work;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -14,7 +14,9 @@ async fn each_role_signs_in_and_sees_its_navigation() {
     assert!(browser.path().await.starts_with("/login?next="), "pages send an unknown visitor to the sign-in page");
     browser.check_accessibility("the sign-in page").await;
     browser.screenshot("login").await;
-    let roles: [((&str, &str), &[&str], &[&str]); 4] = [
+    // (login, navigation entries shown, entries hidden).
+    type Role<'a> = ((&'a str, &'a str), &'a [&'a str], &'a [&'a str]);
+    let roles: [Role; 4] = [
         (OFFICER, &["我的工作台", "案件", "音视频记录", "采集站", "调阅申请"], &["系统管理", "合规检查"]),
         (LEADER, &["合规检查", "督察"], &["系统管理"]),
         (REVIEWER, &["合规检查", "调阅申请"], &["系统管理", "采集站"]),
