@@ -201,18 +201,26 @@ pub(super) async fn one(
 ) -> Result<Json<MediaView>, ApiError> {
     let id = parse_media_id(&id)?;
     let record = app.store.media(id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media record {id}; check the id")))?;
-    let right = may_read_metadata(&app, &actor, &record).await?;
+    read_metadata(&app, &actor, &record).await?;
+    Ok(Json(MediaView::of(&app, record).await?))
+}
+
+/// Refuses a caller who may not read `record`, and otherwise records the
+/// read of its metadata (`record.read`, kind `metadata`, with the grant and
+/// purpose relied on) before anything of it is shown.
+pub(crate) async fn read_metadata(app: &AppState, actor: &CurrentActor, record: &MediaRecord) -> Result<(), ApiError> {
+    let right = may_read_metadata(app, actor, record).await?;
     liuhen_custody::access::audit_read(
         &app.ledger,
         &actor.ledger_actor(),
-        Target::Media(id),
+        Target::Media(record.id),
         ReadKind::Metadata,
         right.basis(),
         None,
         None,
     )
     .await?;
-    Ok(Json(MediaView::of(&app, record).await?))
+    Ok(())
 }
 
 pub(super) fn parse_media_id(text: &str) -> Result<MediaId, ApiError> {

@@ -33,7 +33,7 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::Json;
-use liuhen_core::access::{ReadBasis, ReadKind, Target};
+use liuhen_core::access::ReadBasis;
 use liuhen_core::case::{RecordedItem, RecordingLink, Stage};
 use liuhen_core::digest::{Sha256Digest, Sm3Digest};
 use liuhen_core::entity::{Device, MediaRecord, Officer};
@@ -48,7 +48,7 @@ use crate::actor::CurrentActor;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::routes::cases::period;
-use crate::routes::media::{audit_list, parse_media_id};
+use crate::routes::media::{audit_list, parse_media_id, read_metadata};
 use crate::AppState;
 
 /// The page size when none is asked for.
@@ -293,17 +293,7 @@ pub(crate) async fn one(
     let recording = app.store.recording(id).await?.ok_or_else(|| {
         ApiError::NotFound(format!("{id} is a stored file but not an AV record offloaded from a device; see /api/v1/media/{id}"))
     })?;
-    let right = may_read_metadata(&app, &actor, &record).await?;
-    liuhen_custody::access::audit_read(
-        &app.ledger,
-        &actor.ledger_actor(),
-        Target::Media(id),
-        ReadKind::Metadata,
-        right.basis(),
-        None,
-        None,
-    )
-    .await?;
+    read_metadata(&app, &actor, &record).await?;
     let links = app.store.recording_links(id).await?;
     let labels = app.store.recording_labels(Some(id)).await?;
     let view = Lookups::load(&app).await?.view(&app, recording, record, links, labels).await?;
