@@ -23,7 +23,6 @@ use axum::Json;
 use liuhen_collect::offload_register::{offload_rows, parse_bound, write_csv, RegisterSettings};
 use liuhen_core::entity::Role;
 use liuhen_core::id::{MediaId, OfficerId};
-use liuhen_core::recording::CollectionLimits;
 use liuhen_store::RecordingQuery;
 use serde::Deserialize;
 
@@ -165,10 +164,5 @@ fn settings(app: &AppState) -> RegisterSettings {
         (None, Some(uploads)) => uploads.collect.camera_offset,
         (None, None) => CHINA,
     };
-    let limits = match &app.settings.compliance {
-        Some(compliance) => CollectionLimits::DEFAULT.under(&compliance.pack),
-        None => CollectionLimits::DEFAULT,
-    };
-    let offload_deadline = limits.offload_deadline;
-    RegisterSettings { offset, offload_deadline }
+    RegisterSettings { offset, offload_deadline: super::recordings::collection_limits(app).offload_deadline }
 }
