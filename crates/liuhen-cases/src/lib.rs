@@ -184,7 +184,10 @@ pub async fn open_case(ledger: &Ledger, request: NewCase, actor: &str, agency: A
     let matter = check_text("the matter", &request.matter, MAX_TEXT)?;
     let number = match &request.number {
         Some(number) => check_text("the case number", number, MAX_NAME)?,
-        None => format!("{}-{year}-{:04}", request.act_kind.label_zh(), store.cases().await?.len() + 1),
+        None => {
+            let count = store.case_page(&liuhen_store::CaseSearch { limit: Some(0), ..Default::default() }).await?.total;
+            format!("{}-{year}-{:04}", request.act_kind.label_zh(), count + 1)
+        }
     };
     if number.is_empty() {
         return Err(CaseError::Invalid("the case number is empty".into()));
@@ -411,15 +414,34 @@ pub async fn link_recording(ledger: &Ledger, case: &Case, request: NewLink, acto
 
 /// A case with its steps, links and where it stands.
 pub async fn view(store: &dyn MetaStore, case: Case) -> Result<CaseView> {
-    let steps = store.case_steps(case.id).await?;
+    let mut file = store.case_files(&[case.id]).await?;
+    Ok(view_of(file.remove(&case.id).unwrap_or_default(), case, Timestamp::now()))
+}
+
+/// The views of several cases, read together (the case list's page): the
+/// same as [`view`] of each, in the order given, with four reads in all.
+pub async fn views(store: &dyn MetaStore, cases: Vec<Case>) -> Result<Vec<CaseView>> {
+    let ids: Vec<CaseId> = cases.iter().map(|case| case.id).collect();
+    let mut files = store.case_files(&ids).await?;
+    let now = Timestamp::now();
+    Ok(cases
+        .into_iter()
+        .map(|case| {
+            let file = files.remove(&case.id).unwrap_or_default();
+            view_of(file, case, now)
+        })
+        .collect())
+}
+
+/// Where a case stands, from its file, at `now`.
+fn view_of(file: liuhen_store::CaseFile, case: Case, now: Timestamp) -> CaseView {
+    let liuhen_store::CaseFile { steps, approvals, links, documents, .. } = file;
     let progress = Progress::of(&case, &steps);
     let general = case.act_kind.general_stages();
     let reached = progress.general.and_then(|stage| general.iter().position(|candidate| *candidate == stage));
     let remaining_stages = general[reached.map_or(0, |reached| reached + 1)..].to_vec();
-    let links = store.case_links(case.id).await?;
-    let approvals = store.case_approvals(case.id).await?;
     let start_approval_due = emergency_approval_due(&case, &steps, &approvals);
-    Ok(CaseView {
+    CaseView {
         current_stage: progress.current,
         suspended_in: progress.suspended_in,
         concluded: progress.concluded,
@@ -431,17 +453,17 @@ pub async fn view(store: &dyn MetaStore, case: Case) -> Result<CaseView> {
             .then(|| liuhen_core::case::chain_next(&case, ApprovalMatter::Start, &approvals))
             .flatten(),
         next_decision_approval: liuhen_core::case::chain_next(&case, ApprovalMatter::Decision, &approvals),
-        start_approval_overdue: start_approval_due.is_some_and(|due| due < Timestamp::now()),
+        start_approval_overdue: start_approval_due.is_some_and(|due| due < now),
         archived: progress.archived,
         archive_due: progress.archive_due(),
-        archive_overdue: progress.archive_due().is_some_and(|due| due < Timestamp::now()),
-        overdue_rechecks: liuhen_core::document::overdue_rechecks(&store.documents(case.id).await?, &steps, Timestamp::now()),
+        archive_overdue: progress.archive_due().is_some_and(|due| due < now),
+        overdue_rechecks: liuhen_core::document::overdue_rechecks(&documents, &steps, now),
         start_approval_due,
         approvals,
         case,
         steps,
         links,
-    })
+    }
 }
 
 /// What making a document needs.

@@ -276,6 +276,39 @@ pub(crate) fn as_i64(what: &str, value: u64) -> Result<i64, StoreError> {
 /// for reads), `$db` the sqlx database type, `$writer` the field of the pool
 /// that may write, and the block holds the backend-specific trait items
 /// (`backend`, `commit`, …).
+/// The lower-case texts the case list searches in: the number, the
+/// matter, and the parties' names one per line.
+pub(crate) fn case_search_texts(case: &liuhen_core::case::Case) -> (String, String, String) {
+    let parties: Vec<String> = case.parties.iter().map(|party| party.name.to_lowercase()).collect();
+    (case.number.to_lowercase(), case.matter.to_lowercase(), parties.join("\n"))
+}
+
+/// The stage a case stands at after `step`, where the step moves it
+/// (as `Progress::current` reads the steps: the last stage entered or
+/// resumed; archiving leaves it where it was).
+pub(crate) fn stage_after(step: &liuhen_core::case::Step) -> Option<liuhen_core::case::Stage> {
+    match step {
+        liuhen_core::case::Step::Enter { stage } | liuhen_core::case::Step::Resume { stage } => Some(*stage),
+        liuhen_core::case::Step::Archive => None,
+    }
+}
+
+/// A `LIKE … ESCAPE '\'` pattern matching text that contains `needle`
+/// (lower-cased, as the search columns are), wildcards in it taken as
+/// they are.
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for character in needle.to_lowercase().chars() {
+        if matches!(character, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
+}
+
 macro_rules! impl_meta_store {
     ($store:ty, $db:ty, $writer:ident, { $($specific:tt)* }) => {
         #[async_trait::async_trait]
@@ -609,6 +642,84 @@ macro_rules! impl_meta_store {
                 rows.iter().map(|(details,)| $crate::common::from_json("case", details)).collect()
             }
 
+            async fn case_page(&self, search: &$crate::CaseSearch) -> $crate::Result<$crate::CasePage> {
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM cases WHERE 1 = 1");
+                push_case_conditions(&mut count, search);
+                let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await.map_err(db)?;
+                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT details FROM cases WHERE 1 = 1");
+                push_case_conditions(&mut select, search);
+                select.push(if search.newest_first { " ORDER BY opened_at_us DESC, id" } else { " ORDER BY opened_at_us, id" });
+                select.push(" LIMIT ").push_bind(search.limit.map_or(i64::MAX, i64::from));
+                select.push(" OFFSET ").push_bind($crate::common::as_i64("case list offset", search.offset)?);
+                let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                let cases = rows.iter().map(|(details,)| $crate::common::from_json("case", details)).collect::<$crate::Result<Vec<_>>>()?;
+                Ok($crate::CasePage { total: total as u64, cases })
+            }
+
+            async fn case_files(
+                &self,
+                cases: &[liuhen_core::id::CaseId],
+            ) -> $crate::Result<std::collections::HashMap<liuhen_core::id::CaseId, $crate::CaseFile>> {
+                let mut files: std::collections::HashMap<liuhen_core::id::CaseId, $crate::CaseFile> =
+                    cases.iter().map(|case| (*case, $crate::CaseFile::default())).collect();
+                for chunk in cases.chunks(1000) {
+                    let ids: Vec<String> = chunk.iter().map(|case| case.to_string()).collect();
+                    let read = |sql: &'static str, order: &'static str| {
+                        let mut builder = sqlx::QueryBuilder::<$db>::new(sql);
+                        builder.push(" WHERE case_id IN (");
+                        let mut separated = builder.separated(", ");
+                        for id in &ids {
+                            separated.push_bind(id.clone());
+                        }
+                        builder.push(") ORDER BY ").push(order);
+                        builder
+                    };
+                    let mut steps = read("SELECT details FROM case_steps", "case_id, sequence");
+                    let rows: Vec<(String,)> = steps.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                    for (details,) in &rows {
+                        let step: liuhen_core::case::StageStep = $crate::common::from_json("case step", details)?;
+                        files.entry(step.case_id).or_default().steps.push(step);
+                    }
+                    let mut approvals = read("SELECT details FROM case_approvals", "case_id, sequence");
+                    let rows: Vec<(String,)> = approvals.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                    for (details,) in &rows {
+                        let approval: liuhen_core::case::Approval = $crate::common::from_json("case approval", details)?;
+                        files.entry(approval.case_id).or_default().approvals.push(approval);
+                    }
+                    let mut links = read("SELECT details FROM recording_links", "case_id, linked_at_us, media_id");
+                    let rows: Vec<(String,)> = links.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                    for (details,) in &rows {
+                        let link: liuhen_core::case::RecordingLink = $crate::common::from_json("recording link", details)?;
+                        files.entry(link.case_id).or_default().links.push(link);
+                    }
+                    let mut documents = read("SELECT details FROM documents", "case_id, made_at_us, id");
+                    let rows: Vec<(String,)> = documents.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                    for (details,) in &rows {
+                        let document: liuhen_core::document::Document = $crate::common::from_json("document", details)?;
+                        files.entry(document.case_id).or_default().documents.push(document);
+                    }
+                    let mut signatures = read(
+                        "SELECT s.details FROM document_signatures s JOIN documents d ON d.id = s.document_id",
+                        "s.document_id, s.sequence",
+                    );
+                    let rows: Vec<(String,)> = signatures.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                    let mut by_document: std::collections::HashMap<liuhen_core::id::DocumentId, Vec<liuhen_core::document::Signature>> =
+                        std::collections::HashMap::new();
+                    for (details,) in &rows {
+                        let signature: liuhen_core::document::Signature = $crate::common::from_json("document signature", details)?;
+                        by_document.entry(signature.document_id).or_default().push(signature);
+                    }
+                    for file in files.values_mut() {
+                        for document in &file.documents {
+                            if let Some(signed) = by_document.remove(&document.id) {
+                                file.signatures.extend(signed);
+                            }
+                        }
+                    }
+                }
+                Ok(files)
+            }
+
             async fn case_steps(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::StageStep>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM case_steps WHERE case_id = $1 ORDER BY sequence")
                     .bind(case.to_string()).fetch_all(&self.pool).await.map_err(db)?;
@@ -777,6 +888,138 @@ macro_rules! impl_meta_store {
             }
         }
 
+        /// Adds the conditions of a case search to a query that ends in
+        /// `WHERE 1 = 1`.
+        fn push_case_conditions(builder: &mut sqlx::QueryBuilder<'_, $db>, search: &$crate::CaseSearch) {
+            use $crate::common::{contains_pattern, enum_text, micros};
+            if let Some(units) = &search.units {
+                if units.is_empty() {
+                    builder.push(" AND 1 = 0");
+                } else {
+                    builder.push(" AND unit_id IN (");
+                    let mut separated = builder.separated(", ");
+                    for unit in units {
+                        separated.push_bind(unit.to_string());
+                    }
+                    builder.push(")");
+                }
+            }
+            for officer in [search.officer, search.handled_by].into_iter().flatten() {
+                builder
+                    .push(" AND EXISTS (SELECT 1 FROM case_officers o WHERE o.case_id = cases.id AND o.officer_id = ")
+                    .push_bind(officer.to_string())
+                    .push(")");
+            }
+            if let Some(kind) = &search.act_kind {
+                builder.push(" AND act_kind = ").push_bind(enum_text(kind));
+            }
+            if let Some(stage) = &search.stage {
+                builder.push(" AND stage = ").push_bind(enum_text(stage));
+            }
+            if let Some(from) = search.from {
+                builder.push(" AND opened_at_us >= ").push_bind(micros(from));
+            }
+            if let Some(until) = search.until {
+                builder.push(" AND opened_at_us < ").push_bind(micros(until));
+            }
+            if let Some(party) = &search.party {
+                builder.push(" AND search_parties LIKE ").push_bind(contains_pattern(party)).push(" ESCAPE '\\'");
+            }
+            if let Some(matter) = &search.matter {
+                builder.push(" AND search_matter LIKE ").push_bind(contains_pattern(matter)).push(" ESCAPE '\\'");
+            }
+            if let Some(text) = &search.text {
+                let pattern = contains_pattern(text);
+                builder
+                    .push(" AND (search_number LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR search_matter LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR search_parties LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\')");
+            }
+        }
+
+        /// A new case, with what the case list selects it by.
+        async fn create_case(connection: &mut <$db as sqlx::Database>::Connection, case: &liuhen_core::case::Case) -> Result<(), sqlx::Error> {
+            use $crate::common::{enum_text, micros};
+            let (number, matter, parties) = $crate::common::case_search_texts(case);
+            sqlx::query("INSERT INTO cases (id, agency_id, unit_id, number, act_kind, opened_at_us, details, search_number, search_matter, search_parties, indexed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE)")
+                .bind(case.id.to_string()).bind(case.agency_id.to_string()).bind(case.unit_id.to_string())
+                .bind(&case.number).bind(enum_text(&case.act_kind)).bind(micros(case.opened_at))
+                .bind(serde_json::to_string(case).expect("cases serialise"))
+                .bind(number).bind(matter).bind(parties)
+                .execute(&mut *connection)
+                .await?;
+            set_case_officers(connection, case).await
+        }
+
+        /// Who handles a case, as the case list selects by.
+        async fn set_case_officers(connection: &mut <$db as sqlx::Database>::Connection, case: &liuhen_core::case::Case) -> Result<(), sqlx::Error> {
+            sqlx::query("DELETE FROM case_officers WHERE case_id = $1").bind(case.id.to_string()).execute(&mut *connection).await?;
+            let mut officers: Vec<String> =
+                std::iter::once(case.lead_officer).chain(case.handlers.iter().copied()).map(|officer| officer.to_string()).collect();
+            officers.sort();
+            officers.dedup();
+            let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO case_officers (officer_id, case_id) ");
+            builder.push_values(officers, |mut row, officer| {
+                row.push_bind(officer).push_bind(case.id.to_string());
+            });
+            builder.build().execute(&mut *connection).await?;
+            Ok(())
+        }
+
+        /// A step of a case, and the stage it leaves the case standing at.
+        async fn record_stage_step(connection: &mut <$db as sqlx::Database>::Connection, step: &liuhen_core::case::StageStep) -> Result<(), sqlx::Error> {
+            use $crate::common::micros;
+            sqlx::query("INSERT INTO case_steps (case_id, sequence, at_us, details) VALUES ($1, $2, $3, $4)")
+                .bind(step.case_id.to_string()).bind(i64::from(step.sequence)).bind(micros(step.at))
+                .bind(serde_json::to_string(step).expect("steps serialise"))
+                .execute(&mut *connection)
+                .await?;
+            if let Some(stage) = $crate::common::stage_after(&step.step) {
+                sqlx::query("UPDATE cases SET stage = $1 WHERE id = $2")
+                    .bind($crate::common::enum_text(&stage)).bind(step.case_id.to_string())
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Fills in what the case list selects by for cases recorded before
+        /// it was kept (migration 0012): the search texts, the officers and
+        /// the stage, each derived from the case and its steps. Run when
+        /// the store is opened; a case already indexed is not touched, and
+        /// running it twice at once does no harm.
+        async fn index_cases(pool: &sqlx::Pool<$db>) -> $crate::Result<u64> {
+            let pending: Vec<(String,)> = sqlx::query_as("SELECT id FROM cases WHERE NOT indexed").fetch_all(pool).await.map_err(db)?;
+            let mut indexed = 0;
+            for chunk in pending.chunks(500) {
+                let mut transaction = pool.begin().await.map_err(db)?;
+                for (id,) in chunk {
+                    let (details,): (String,) =
+                        sqlx::query_as("SELECT details FROM cases WHERE id = $1").bind(id).fetch_one(&mut *transaction).await.map_err(db)?;
+                    let case: liuhen_core::case::Case = $crate::common::from_json("case", &details)?;
+                    let steps: Vec<(String,)> = sqlx::query_as("SELECT details FROM case_steps WHERE case_id = $1 ORDER BY sequence")
+                        .bind(id).fetch_all(&mut *transaction).await.map_err(db)?;
+                    let mut stage = None;
+                    for (details,) in &steps {
+                        let step: liuhen_core::case::StageStep = $crate::common::from_json("case step", details)?;
+                        stage = $crate::common::stage_after(&step.step).or(stage);
+                    }
+                    let (number, matter, parties) = $crate::common::case_search_texts(&case);
+                    sqlx::query("UPDATE cases SET stage = $1, search_number = $2, search_matter = $3, search_parties = $4, indexed = TRUE WHERE id = $5")
+                        .bind(stage.map(|stage| $crate::common::enum_text(&stage))).bind(number).bind(matter).bind(parties).bind(id)
+                        .execute(&mut *transaction).await.map_err(db)?;
+                    set_case_officers(&mut *transaction, &case).await.map_err(db)?;
+                    indexed += 1;
+                }
+                transaction.commit().await.map_err(db)?;
+            }
+            Ok(indexed)
+        }
+
         /// Applies one batch inside an open transaction whose ledger lock
         /// the caller already holds, after checking that the ledger is still
         /// the size the batch was built on.
@@ -825,13 +1068,14 @@ macro_rules! impl_meta_store {
                             .bind(recording.media_id.to_string()).bind(recording.device_id.to_string())
                             .bind(recording.officer_id.map(|id| id.to_string())).bind(recording.corrected_start.map(micros))
                             .bind(micros(recording.ingested_at)).bind(serde_json::to_string(recording).expect("recordings serialise")),
-                        Mutation::CreateCase(case) => sqlx::query("INSERT INTO cases (id, agency_id, unit_id, number, act_kind, opened_at_us, details) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                            .bind(case.id.to_string()).bind(case.agency_id.to_string()).bind(case.unit_id.to_string())
-                            .bind(&case.number).bind(enum_text(&case.act_kind)).bind(micros(case.opened_at))
-                            .bind(serde_json::to_string(case).expect("cases serialise")),
-                        Mutation::RecordStageStep(step) => sqlx::query("INSERT INTO case_steps (case_id, sequence, at_us, details) VALUES ($1, $2, $3, $4)")
-                            .bind(step.case_id.to_string()).bind(i64::from(step.sequence)).bind(micros(step.at))
-                            .bind(serde_json::to_string(step).expect("steps serialise")),
+                        Mutation::CreateCase(case) => {
+                            create_case(&mut *connection, case).await.map_err(|error| refused(mutation, error))?;
+                            continue;
+                        }
+                        Mutation::RecordStageStep(step) => {
+                            record_stage_step(&mut *connection, step).await.map_err(|error| refused(mutation, error))?;
+                            continue;
+                        }
                         Mutation::LinkRecording(link) => sqlx::query("INSERT INTO recording_links (case_id, media_id, stage, linked_at_us, details) VALUES ($1, $2, $3, $4, $5)")
                             .bind(link.case_id.to_string()).bind(link.media_id.to_string()).bind(enum_text(&link.stage))
                             .bind(micros(link.linked_at)).bind(serde_json::to_string(link).expect("links serialise")),

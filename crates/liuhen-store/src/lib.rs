@@ -16,14 +16,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use liuhen_core::access::{AccessFile, ClassificationMark, ExportRecord, Target};
-use liuhen_core::case::{Approval, Case, RecordingLink, StageStep};
+use liuhen_core::case::{ActKind, Approval, Case, RecordingLink, Stage, StageStep};
 use liuhen_core::complaint::{Complaint, ComplaintOutcome};
 use liuhen_core::compliance::StoredFinding;
 use liuhen_core::digest::Sha256Digest;
 use liuhen_core::document::{Document, Signature};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::id::{AccessRequestId, CaseId, DeviceId, DisposalId, DocumentId, FindingId, HoldId, MediaId, UnitId, UserId};
+use liuhen_core::id::{AccessRequestId, CaseId, DeviceId, DisposalId, DocumentId, FindingId, HoldId, MediaId, OfficerId, UnitId, UserId};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
 use liuhen_core::recording::{InterruptionNote, Recording, RecordingLabel};
@@ -58,6 +58,60 @@ pub struct RecordingQuery {
     pub officer: Option<liuhen_core::id::OfficerId>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
+}
+
+/// Which cases to list, and which page of them (案件列表). Every condition
+/// given must hold. Text conditions match where the field *contains* the
+/// text, ignoring case; `from` is inclusive, `until` not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseSearch {
+    /// Cases of one of these units (the caller expands a unit to the units
+    /// under it).
+    pub units: Option<Vec<UnitId>>,
+    /// Cases this officer handles (as lead or handler): a filter asked for.
+    pub officer: Option<OfficerId>,
+    /// Cases this officer handles: who may read them, when the reader may
+    /// not read every case. Kept apart from `officer` so that both hold.
+    pub handled_by: Option<OfficerId>,
+    pub act_kind: Option<ActKind>,
+    /// The stage the case stands at now.
+    pub stage: Option<Stage>,
+    /// Opened at or after.
+    pub from: Option<Timestamp>,
+    /// Opened before.
+    pub until: Option<Timestamp>,
+    /// A party's name contains this.
+    pub party: Option<String>,
+    /// The matter contains this.
+    pub matter: Option<String>,
+    /// The number, the matter or a party's name contains this.
+    pub text: Option<String>,
+    /// Newest first; otherwise oldest first. Cases opened at the same
+    /// instant come in id order either way.
+    pub newest_first: bool,
+    /// At most this many cases (all if absent), after skipping `offset`.
+    pub limit: Option<u32>,
+    pub offset: u64,
+}
+
+/// A page of cases and how many match in all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CasePage {
+    pub total: u64,
+    pub cases: Vec<Case>,
+}
+
+/// What a case's file holds besides the case itself, read for many cases
+/// at once: its steps, approvals, links and document versions, each in the
+/// order the single-case reads give, and the signatures of its documents
+/// (document by document in that order, each document's in sequence).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseFile {
+    pub steps: Vec<StageStep>,
+    pub approvals: Vec<Approval>,
+    pub links: Vec<RecordingLink>,
+    pub documents: Vec<Document>,
+    pub signatures: Vec<Signature>,
 }
 
 /// Which findings to list. Every condition given must hold; `unit` is the
@@ -175,6 +229,11 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn case_by_number(&self, number: &str) -> Result<Option<Case>>;
     /// Every case, oldest first.
     async fn cases(&self) -> Result<Vec<Case>>;
+    /// The cases a search selects, one page of them, with the count of all.
+    async fn case_page(&self, search: &CaseSearch) -> Result<CasePage>;
+    /// The files of several cases at once (five queries per thousand
+    /// cases); a case with nothing recorded yet gets an empty file.
+    async fn case_files(&self, cases: &[CaseId]) -> Result<std::collections::HashMap<CaseId, CaseFile>>;
     /// A case's steps in order.
     async fn case_steps(&self, case: CaseId) -> Result<Vec<StageStep>>;
     /// A case's approval opinions in order.

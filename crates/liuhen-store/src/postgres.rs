@@ -32,6 +32,7 @@ impl PgStore {
             .await
             .map_err(|source| StoreError::Unreachable { target: redact_url(url), source })?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        index_cases(&pool).await?;
         Ok(Self { pool })
     }
 }

@@ -51,6 +51,7 @@ impl SqliteStore {
             .await
             .map_err(unreachable)?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        index_cases(&writer).await?;
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await.map_err(unreachable)?;
         Ok(Self { pool, writer, path: path.to_owned() })
     }

@@ -779,7 +779,209 @@ mod cases {
         recordings_link_to_cases_once_per_stage(store),
         document_versions_form_a_line_and_signatures_never_collide(store),
         complaints_have_one_outcome(store),
+        cases_are_searched_and_paged(store),
+        case_files_are_read_for_many_cases_at_once(store),
+        cases_recorded_before_the_search_columns_are_indexed_when_opened(database),
     );
+
+    /// Three cases: `first` (the officer and the assistant, stands at
+    /// filing), `second` (the officer alone, suspended then resumed in
+    /// intake, party 李四 and a number with `%` in it) and `third` (an
+    /// inspection of the brigade, no steps yet).
+    async fn three_cases(writer: &mut Writer, directory: &Directory) -> [Case; 3] {
+        writer.record_mutations(directory.mutations()).await;
+        let first = case(directory, "思城管罚〔2026〕1号", 10);
+        let mut second = case(directory, "思城管罚〔2026〕2号 100%_X", 20);
+        second.parties =
+            vec![Party { kind: PartyKind::Organisation, name: "厦门某某餐饮有限公司 Li Si".into(), id_number: None }];
+        second.matter = "违法建设".into();
+        second.handlers = vec![directory.officer.id];
+        let mut third = case(directory, "思城管检〔2026〕3号", 30);
+        third.act_kind = ActKind::Inspection;
+        third.unit_id = directory.brigade.id;
+        writer
+            .record_mutations([
+                Mutation::CreateCase(Box::new(third.clone())),
+                Mutation::CreateCase(Box::new(first.clone())),
+                Mutation::CreateCase(Box::new(second.clone())),
+                Mutation::RecordStageStep(step(&first, 0, Stage::Intake)),
+                Mutation::RecordStageStep(step(&first, 1, Stage::Filing)),
+                Mutation::RecordStageStep(step(&second, 0, Stage::Intake)),
+                Mutation::RecordStageStep(step(&second, 1, Stage::Suspension)),
+                Mutation::RecordStageStep(StageStep { step: Step::Resume { stage: Stage::Intake }, ..step(&second, 2, Stage::Intake) }),
+            ])
+            .await;
+        [first, second, third]
+    }
+
+    async fn cases_are_searched_and_paged(store: Arc<dyn MetaStore>) {
+        use liuhen_store::CaseSearch;
+        let directory = Directory::new();
+        let [first, second, third] = three_cases(&mut Writer::new(store.clone()), &directory).await;
+        let found = |search: CaseSearch| {
+            let store = store.clone();
+            async move {
+                let page = store.case_page(&search).await.unwrap();
+                (page.total, page.cases.into_iter().map(|case| case.number).collect::<Vec<_>>())
+            }
+        };
+        let numbers = |cases: &[&Case]| cases.iter().map(|case| case.number.clone()).collect::<Vec<_>>();
+        let all = numbers(&[&first, &second, &third]);
+        assert_eq!(found(CaseSearch::default()).await, (3, all.clone()), "every case, oldest first");
+        assert_eq!(store.case_page(&CaseSearch::default()).await.unwrap().cases, [first.clone(), second.clone(), third.clone()]);
+        let newest = CaseSearch { newest_first: true, ..Default::default() };
+        assert_eq!(found(newest).await, (3, numbers(&[&third, &second, &first])));
+        let page = CaseSearch { limit: Some(1), offset: 1, ..Default::default() };
+        assert_eq!(found(page).await, (3, numbers(&[&second])), "a page counts every match");
+        let past_the_end = CaseSearch { limit: Some(10), offset: 5, ..Default::default() };
+        assert_eq!(found(past_the_end).await, (3, vec![]));
+
+        let at = |stage| CaseSearch { stage: Some(stage), ..Default::default() };
+        assert_eq!(found(at(Stage::Filing)).await, (1, numbers(&[&first])), "the stage it stands at now, not one it passed");
+        assert_eq!(found(at(Stage::Intake)).await, (1, numbers(&[&second])), "resumed in intake");
+        assert_eq!(found(at(Stage::Suspension)).await, (0, vec![]));
+        let inspections = CaseSearch { act_kind: Some(ActKind::Inspection), ..Default::default() };
+        assert_eq!(found(inspections).await, (1, numbers(&[&third])));
+        let brigade = CaseSearch { units: Some(vec![directory.brigade.id]), ..Default::default() };
+        assert_eq!(found(brigade).await, (1, numbers(&[&third])));
+        let both_units = CaseSearch { units: Some(vec![directory.brigade.id, directory.squad.id]), ..Default::default() };
+        assert_eq!(found(both_units).await, (3, all.clone()));
+        let no_unit = CaseSearch { units: Some(vec![]), ..Default::default() };
+        assert_eq!(found(no_unit).await, (0, vec![]));
+
+        let assisted = CaseSearch { officer: Some(directory.assistant.id), ..Default::default() };
+        assert_eq!(found(assisted).await, (2, numbers(&[&first, &third])), "cases the assistant handles");
+        let readable = CaseSearch { handled_by: Some(directory.assistant.id), newest_first: true, ..Default::default() };
+        assert_eq!(found(readable).await, (2, numbers(&[&third, &first])));
+        let both = CaseSearch { officer: Some(directory.officer.id), handled_by: Some(directory.assistant.id), ..Default::default() };
+        assert_eq!(found(both).await, (2, numbers(&[&first, &third])), "a filter and the reader's limit both hold");
+
+        let text = |party: Option<&str>, matter: Option<&str>, any: Option<&str>| CaseSearch {
+            party: party.map(Into::into),
+            matter: matter.map(Into::into),
+            text: any.map(Into::into),
+            ..Default::default()
+        };
+        assert_eq!(found(text(Some("li si"), None, None)).await, (1, numbers(&[&second])), "a party's name, any case");
+        assert_eq!(found(text(Some("王"), None, None)).await, (2, numbers(&[&first, &third])));
+        assert_eq!(found(text(None, Some("𠮷"), None)).await, (2, numbers(&[&first, &third])), "the matter, beyond the BMP");
+        assert_eq!(found(text(None, None, Some("建设"))).await, (1, numbers(&[&second])), "q: the matter");
+        assert_eq!(found(text(None, None, Some("〔2026〕3"))).await, (1, numbers(&[&third])), "q: the number");
+        assert_eq!(found(text(None, None, Some("某某餐饮"))).await, (1, numbers(&[&second])), "q: a party");
+        assert_eq!(found(text(None, None, Some("100%_x"))).await, (1, numbers(&[&second])), "wildcards are taken as they are");
+        assert_eq!(found(text(None, None, Some("1%"))).await, (0, vec![]), "`%` matches only itself");
+        assert_eq!(found(text(None, None, Some("罚_"))).await, (0, vec![]), "`_` matches only itself");
+        assert_eq!(found(text(None, None, Some("\\"))).await, (0, vec![]));
+
+        let from = Timestamp::from_second(1_795_000_020).unwrap();
+        let until = Timestamp::from_second(1_795_000_030).unwrap();
+        let period = CaseSearch { from: Some(from), until: Some(until), ..Default::default() };
+        assert_eq!(found(period).await, (1, numbers(&[&second])), "from inclusive, until not");
+    }
+
+    async fn case_files_are_read_for_many_cases_at_once(store: Arc<dyn MetaStore>) {
+        use liuhen_core::document::{Document, DocumentKind, Signature, Signer};
+        use liuhen_core::id::DocumentId;
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        let [first, second, third] = three_cases(&mut writer, &directory).await;
+        let clip = media(b"a clip for two cases", Some(directory.camera.id));
+        let recording = super::recordings::recording(clip.id, directory.camera.id, Some(0), 100);
+        let document = Document {
+            id: DocumentId::new(),
+            case_id: first.id,
+            kind: DocumentKind::FilingApproval,
+            stage: Stage::Filing,
+            version: 1,
+            supersedes: None,
+            amendment_reason: None,
+            touches_rights: false,
+            fields: Default::default(),
+            legal_basis: "《中华人民共和国行政处罚法》第五十四条".into(),
+            made_by: directory.officer.id,
+            made_at: Timestamp::from_second(1_795_000_300).unwrap(),
+            recorded_by: "console:test".into(),
+        };
+        let link = |case: &Case, stage| RecordingLink {
+            case_id: case.id,
+            media_id: clip.id,
+            stage,
+            item: RecordedItem::OnSiteInspection,
+            location: "中山路".into(),
+            label: "现场".into(),
+            recording_end: None,
+            linked_at: Timestamp::from_second(1_795_000_400).unwrap(),
+            linked_by: "console:test".into(),
+        };
+        let approval = Approval {
+            case_id: first.id,
+            sequence: 0,
+            matter: ApprovalMatter::Start,
+            role: ApprovalRole::Handler,
+            officer_id: Some(directory.officer.id),
+            opinion: "建议立案".into(),
+            approved: true,
+            at: Timestamp::from_second(1_795_000_250).unwrap(),
+            by: "console:test".into(),
+        };
+        writer
+            .record_mutations([
+                Mutation::CreateMedia(clip.clone()),
+                Mutation::CreateRecording(Box::new(recording)),
+                Mutation::LinkRecording(Box::new(link(&first, Stage::Filing))),
+                Mutation::LinkRecording(Box::new(link(&first, Stage::Intake))),
+                Mutation::LinkRecording(Box::new(link(&second, Stage::Intake))),
+                Mutation::CreateDocument(Box::new(document.clone())),
+                Mutation::RecordSignature(Box::new(Signature {
+                    document_id: document.id,
+                    sequence: 0,
+                    signer: Signer::Party { name: "王五".into() },
+                    at: document.made_at,
+                    refusal: None,
+                    recorded_by: "console:test".into(),
+                })),
+                Mutation::RecordApproval(Box::new(approval)),
+            ])
+            .await;
+        let unknown = CaseId::new();
+        let files = store.case_files(&[third.id, first.id, second.id, unknown]).await.unwrap();
+        assert_eq!(files.len(), 4, "one file per case asked for, an unknown one empty");
+        for case in [&first, &second, &third] {
+            let file = &files[&case.id];
+            assert_eq!(file.steps, store.case_steps(case.id).await.unwrap(), "{}", case.number);
+            assert_eq!(file.approvals, store.case_approvals(case.id).await.unwrap(), "{}", case.number);
+            assert_eq!(file.links, store.case_links(case.id).await.unwrap(), "{}", case.number);
+            assert_eq!(file.documents, store.documents(case.id).await.unwrap(), "{}", case.number);
+            let mut signatures = Vec::new();
+            for document in &file.documents {
+                signatures.extend(store.signatures(document.id).await.unwrap());
+            }
+            assert_eq!(file.signatures, signatures, "{}", case.number);
+        }
+        assert_eq!(files[&first.id].signatures.len(), 1);
+        assert_eq!((files[&first.id].steps.len(), files[&first.id].links.len(), files[&first.id].documents.len()), (2, 2, 1));
+        assert_eq!(files[&second.id].steps.len(), 3);
+        assert_eq!(files[&unknown], liuhen_store::CaseFile::default());
+        assert!(store.case_files(&[]).await.unwrap().is_empty());
+    }
+
+    async fn cases_recorded_before_the_search_columns_are_indexed_when_opened(database: &crate::support::Database) {
+        use liuhen_store::CaseSearch;
+        let directory = Directory::new();
+        let [first, second, _third] = three_cases(&mut Writer::new(database.store.clone()), &directory).await;
+        // As a database migrated from before the search columns holds them.
+        database
+            .execute("UPDATE cases SET stage = NULL, search_number = '', search_matter = '', search_parties = '', indexed = FALSE")
+            .await;
+        database.execute("DELETE FROM case_officers").await;
+        let reopened = database.open_again().await;
+        let at_filing = CaseSearch { stage: Some(Stage::Filing), ..Default::default() };
+        assert_eq!(reopened.case_page(&at_filing).await.unwrap().cases, [first.clone()]);
+        let by_party = CaseSearch { party: Some("li si".into()), officer: Some(directory.officer.id), ..Default::default() };
+        assert_eq!(reopened.case_page(&by_party).await.unwrap().cases, [second]);
+        let assisted = CaseSearch { handled_by: Some(directory.assistant.id), ..Default::default() };
+        assert_eq!(reopened.case_page(&assisted).await.unwrap().total, 2);
+    }
 
     async fn complaints_have_one_outcome(store: Arc<dyn MetaStore>) {
         use liuhen_core::complaint::{Channel, Complainant, Complaint, ComplaintDecision, ComplaintOutcome, Notice};

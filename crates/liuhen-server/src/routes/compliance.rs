@@ -161,7 +161,8 @@ impl Sight {
         let officer = signed_in.user.officer_id;
         let cases = match officer {
             Some(officer) => {
-                app.store.cases().await?.into_iter().filter(|case| case.handlers.contains(&officer)).map(|case| case.id).collect()
+                let handled = liuhen_store::CaseSearch { handled_by: Some(officer), ..Default::default() };
+                app.store.case_page(&handled).await?.cases.into_iter().map(|case| case.id).collect()
             }
             None => HashSet::new(),
         };

@@ -27,11 +27,12 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jiff::Timestamp;
-use liuhen_core::case::{ActKind, Case, Stage};
+use liuhen_core::case::{ActKind, Stage};
 use liuhen_core::id::{CaseId, OfficerId, UnitId};
+use liuhen_store::CaseSearch;
 use serde::Deserialize;
 
-use super::{listed, may_read, person};
+use super::person;
 use crate::actor::CurrentActor;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -115,36 +116,26 @@ pub(crate) async fn list(
 ) -> Result<Response, ApiError> {
     let signed_in = person(&actor)?;
     let filter = query.parse(&app).await?;
-    let mut cases: Vec<Case> =
-        app.store.cases().await?.into_iter().filter(|case| may_read(signed_in, case) && filter.admits(case)).collect();
-    if filter.newest_first {
-        // Stable: cases opened at the same instant keep the store's order.
-        cases.sort_by_key(|case| std::cmp::Reverse(case.opened_at));
-    }
-    let held = held_cases(&app).await?;
-    // The stage is known only from a case's steps: with a stage asked for,
-    // every candidate is looked at before the page is cut.
-    let (total, views) = match filter.stage {
-        Some(stage) => {
-            let mut matching = Vec::new();
-            for case in cases {
-                let view = listed(&app, case, &held).await?;
-                if view.view.current_stage == Some(stage) {
-                    matching.push(view);
-                }
-            }
-            let total = matching.len();
-            (total, matching.into_iter().skip(filter.offset).take(filter.limit.unwrap_or(usize::MAX)).collect())
-        }
-        None => {
-            let total = cases.len();
-            let mut views = Vec::new();
-            for case in cases.into_iter().skip(filter.offset).take(filter.limit.unwrap_or(usize::MAX)) {
-                views.push(listed(&app, case, &held).await?);
-            }
-            (total, views)
+    let reads_every_case = super::CASE_READERS.iter().any(|role| signed_in.user.has_role(*role));
+    let handled_by = match (reads_every_case, signed_in.user.officer_id) {
+        (true, _) => None,
+        (false, Some(officer)) => Some(officer),
+        // Neither a reader of every case nor an officer: there is nothing
+        // this person may read.
+        (false, None) => {
+            let mut response = Json(Vec::<super::ListedCase>::new()).into_response();
+            response.headers_mut().insert(TOTAL_COUNT, HeaderValue::from(0));
+            return Ok(response);
         }
     };
+    let page = app.store.case_page(&filter.search(handled_by)).await?;
+    let held = held_cases(&app).await?;
+    let views: Vec<super::ListedCase> = liuhen_cases::views(app.store.as_ref(), page.cases)
+        .await?
+        .into_iter()
+        .map(|view| super::ListedCase { held: held.contains(&view.case.id), view })
+        .collect();
+    let total = page.total;
     let mut response = Json(views).into_response();
     response.headers_mut().insert(TOTAL_COUNT, HeaderValue::from(total));
     Ok(response)
@@ -231,18 +222,24 @@ impl CaseQuery {
 }
 
 impl CaseFilter {
-    /// Whether `case` passes every filter that its record alone decides.
-    fn admits(&self, case: &Case) -> bool {
-        let contains = |haystack: &str, needle: &str| haystack.to_lowercase().contains(needle);
-        let party_named = |needle: &str| case.parties.iter().any(|party| contains(&party.name, needle));
-        self.units.as_ref().is_none_or(|units| units.contains(&case.unit_id))
-            && self.officer.is_none_or(|officer| case.lead_officer == officer || case.handlers.contains(&officer))
-            && self.act_kind.is_none_or(|kind| case.act_kind == kind)
-            && self.from.is_none_or(|from| case.opened_at >= from)
-            && self.until.is_none_or(|until| case.opened_at < until)
-            && self.party.as_deref().is_none_or(party_named)
-            && self.matter.as_deref().is_none_or(|matter| contains(&case.matter, matter))
-            && self.text.as_deref().is_none_or(|text| contains(&case.number, text) || contains(&case.matter, text) || party_named(text))
+    /// The store's search for this filter, for a reader who may read only
+    /// the cases `handled_by` handles (or every case, without it).
+    fn search(self, handled_by: Option<OfficerId>) -> CaseSearch {
+        CaseSearch {
+            units: self.units.map(|units| units.into_iter().collect()),
+            officer: self.officer,
+            handled_by,
+            act_kind: self.act_kind,
+            stage: self.stage,
+            from: self.from,
+            until: self.until,
+            party: self.party,
+            matter: self.matter,
+            text: self.text,
+            newest_first: self.newest_first,
+            limit: self.limit.map(|limit| limit as u32),
+            offset: self.offset as u64,
+        }
     }
 }
 
