@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use futures::StreamExt;
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
 use liuhen_core::case::{Case, RecordedItem};
@@ -81,6 +82,10 @@ impl OwnedFacts {
         }
     }
 }
+
+/// Findings raised or resolved at once by a refresh: enough for the
+/// ledger's group commit to fill its batches.
+const IN_FLIGHT: usize = 512;
 
 /// Reads every fact the engine looks at.
 pub async fn load_facts(store: &dyn MetaStore) -> Result<OwnedFacts> {
@@ -164,6 +169,7 @@ pub async fn refresh(ledger: &Ledger, pack: &PolicyPack, now: Timestamp, actor: 
     let found: BTreeSet<&str> = evaluation.findings.iter().map(|finding| finding.key.as_str()).collect();
     let mut refresh = Refresh { upcoming: evaluation.upcoming.clone(), ..Refresh::default() };
 
+    let mut raises = Vec::new();
     for finding in &evaluation.findings {
         let generation = match latest.get(finding.key.as_str()) {
             None => 0,
@@ -173,22 +179,34 @@ pub async fn refresh(ledger: &Ledger, pack: &PolicyPack, now: Timestamp, actor: 
             Some((last, _)) if last.resolution.as_ref().is_some_and(|resolution| resolution.kind == ResolutionKind::Waiver) => continue,
             Some((last, count)) => (last.generation + 1).max(*count),
         };
-        let stored = StoredFinding {
+        raises.push(StoredFinding {
             id: FindingId::new(),
             generation,
             finding: finding.clone(),
             raised_at: now,
             raised_by: actor.to_owned(),
             resolution: None,
-        };
-        match ledger.record(raised_entry(actor, &stored), vec![Mutation::RaiseFinding(Box::new(stored.clone()))]).await {
-            Ok(_) => refresh.raised.push(stored),
-            // Another refresh raised it first: it is on record either way.
-            Err(LedgerError::Store(StoreError::Conflict(_))) => {}
-            Err(error) => return Err(error.into()),
-        }
+        });
+    }
+    // Many at once, so that the sequencer commits them together (one sync
+    // for many entries, not one each); still one entry per finding.
+    let raised: Vec<std::result::Result<Option<StoredFinding>, LedgerError>> = futures::stream::iter(raises)
+        .map(|stored| async move {
+            match ledger.record(raised_entry(actor, &stored), vec![Mutation::RaiseFinding(Box::new(stored.clone()))]).await {
+                Ok(_) => Ok(Some(stored)),
+                // Another refresh raised it first: it is on record either way.
+                Err(LedgerError::Store(StoreError::Conflict(_))) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    for outcome in raised {
+        refresh.raised.extend(outcome?);
     }
 
+    let mut resolutions = Vec::new();
     for finding in stored.iter().filter(|finding| finding.resolution.is_none()) {
         if found.contains(finding.finding.key.as_str()) && finding.finding.pack_id == pack.id {
             continue;
@@ -206,12 +224,22 @@ pub async fn refresh(ledger: &Ledger, pack: &PolicyPack, now: Timestamp, actor: 
             at: now,
             by: actor.to_owned(),
         };
-        match ledger.record(resolved_entry(actor, finding, &resolution), vec![Mutation::ResolveFinding(Box::new(resolution.clone()))]).await
-        {
-            Ok(_) => refresh.resolved.push(StoredFinding { resolution: Some(resolution), ..finding.clone() }),
-            Err(LedgerError::Store(StoreError::Conflict(_))) => {}
-            Err(error) => return Err(error.into()),
-        }
+        resolutions.push((finding.clone(), resolution));
+    }
+    let resolved: Vec<std::result::Result<Option<StoredFinding>, LedgerError>> = futures::stream::iter(resolutions)
+        .map(|(finding, resolution)| async move {
+            let mutation = Mutation::ResolveFinding(Box::new(resolution.clone()));
+            match ledger.record(resolved_entry(actor, &finding, &resolution), vec![mutation]).await {
+                Ok(_) => Ok(Some(StoredFinding { resolution: Some(resolution), ..finding })),
+                Err(LedgerError::Store(StoreError::Conflict(_))) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    for outcome in resolved {
+        refresh.resolved.extend(outcome?);
     }
     refresh.open = store.findings(&FindingQuery { open_only: true, ..FindingQuery::default() }).await?.len();
     Ok(refresh)

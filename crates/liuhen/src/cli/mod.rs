@@ -529,6 +529,27 @@ pub enum BenchCommand {
         #[arg(long)]
         scratch: Option<PathBuf>,
     },
+    /// Make a new instance in --data holding a large agency's records (100 000 cases, 1 000 000 AV records by default), to measure the pages and the API at scale. The AV records have no files: a benchmark instance, not one to keep.
+    #[command(
+        after_help = "Examples:\n  liuhen --data /work/bench/big bench generate\n  liuhen --data /work/bench/big-pg bench generate --database-url postgres://postgres@127.0.0.1:5432/liuhen_big\n  liuhen --data /work/bench/big serve"
+    )]
+    Generate {
+        /// Cases to make.
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        /// AV records to make.
+        #[arg(long, default_value_t = 1_000_000)]
+        recordings: usize,
+        /// Metadata database URL (an empty PostgreSQL database); default: SQLite inside the data directory.
+        #[arg(long, env = "LIUHEN_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Password of the accounts made (admin, leader, officer).
+        #[arg(long, default_value = "bench-password-2026")]
+        password: String,
+        /// Seed of the random choices, for the same records again.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Compliance engine time over a large agency's facts built in memory, under each built-in pack.
     Compliance {
         #[arg(long, default_value_t = 100_000)]

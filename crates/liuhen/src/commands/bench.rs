@@ -26,6 +26,10 @@ pub async fn run(data: &Path, command: BenchCommand) -> anyhow::Result<ExitCode>
             ledger(entries, concurrency.max(1), database_url, scratch.unwrap_or_else(|| default_scratch(data))).await
         }
         BenchCommand::Compliance { recordings, cases } => super::bench_compliance::run(recordings.max(1), cases),
+        BenchCommand::Generate { cases, recordings, database_url, password, seed } => {
+            let plan = super::bench_generate::Plan { cases, recordings: recordings.max(1), database_url, password: &password, seed };
+            super::bench_generate::run(data, plan).await
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 mod backup;
 mod bench;
 mod bench_compliance;
+mod bench_generate;
 mod case;
 mod compliance;
 mod custody;
