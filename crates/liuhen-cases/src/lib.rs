@@ -121,8 +121,10 @@ pub struct NewLink {
     pub label: String,
 }
 
-/// Trims a text field and refuses what no one should store in it.
+/// Trims a text field and refuses what no one should store in it. Line
+/// breaks as browsers send them from a text area (CR LF) are kept as LF.
 pub fn check_text(what: &str, text: &str, limit: usize) -> Result<String> {
+    let text = text.replace("\r\n", "\n");
     let text = text.trim();
     if text.chars().count() > limit {
         return Err(CaseError::Invalid(format!("{what} is longer than {limit} characters; shorten it (attach long texts as documents)")));
@@ -779,4 +781,17 @@ pub async fn case_index_pdf(store: &dyn MetaStore, printer: &liuhen_print::Print
     }
     let directory = print_directory(store).await?;
     printer.case_index(&directory, case, &steps, &approvals, &documents, &links).map_err(|error| CaseError::Print(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeps_line_breaks_however_they_are_sent_and_refuses_other_controls() {
+        assert_eq!(check_text("the note", "  问：是谁的？\r\n答：是我的。\n", 100).unwrap(), "问：是谁的？\n答：是我的。");
+        assert!(check_text("the note", "a\rb", 100).is_err(), "a lone CR is not a line break");
+        assert!(check_text("the note", "a\u{7}b", 100).is_err());
+        assert!(check_text("the note", "一二三", 2).is_err());
+    }
 }

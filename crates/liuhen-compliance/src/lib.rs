@@ -618,7 +618,10 @@ async fn find_media(store: &dyn MetaStore, reference: &str) -> Result<MediaId> {
     Err(ComplianceError::NotFound(format!("there is no stored file {reference}; give its media id or SHA-256")))
 }
 
+/// Trims a text field and refuses control characters; CR LF line breaks
+/// (a browser's text area) are kept as LF.
 fn check_text(what: &str, text: &str) -> Result<String> {
+    let text = text.replace("\r\n", "\n");
     let text = text.trim();
     if text.chars().count() > MAX_TEXT {
         return Err(ComplianceError::Invalid(format!("{what} is longer than {MAX_TEXT} characters")));

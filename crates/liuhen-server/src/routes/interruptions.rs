@@ -202,7 +202,9 @@ pub(super) async fn explain(
             .map_err(|_| ApiError::BadRequest(format!("`{text}` is not a media id; copy it from the interruption list")))
     };
     let (before, after) = (parse(&request.before)?, parse(&request.after)?);
-    let text = request.explanation.trim();
+    // A browser's text area sends its line breaks as CR LF.
+    let text = request.explanation.replace("\r\n", "\n");
+    let text = text.trim();
     if text.chars().count() < 4 {
         return Err(ApiError::BadRequest(
             "说明过短。Write what happened, for example 电池耗尽，更换电池后继续录像 (at least 4 characters).".into(),

@@ -7,14 +7,17 @@
 //! Screenshots of the main pages are written to
 //! `target/tmp/screenshots/` as test artefacts.
 
+mod case_walk;
 mod pages;
 mod work;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -121,7 +124,52 @@ impl Browser {
 
     /// The visible text of the page's main area.
     pub async fn main_text(&self) -> String {
-        self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+        self.text_of("main").await
+    }
+
+    /// The visible text of the first element `selector` finds.
+    pub async fn text_of(&self, selector: &str) -> String {
+        match self.client.find(Locator::Css(selector)).await {
+            Ok(element) => element.text().await.unwrap(),
+            Err(error) => panic!("nothing matches `{selector}` on {}: {error}", self.path().await),
+        }
+    }
+
+    /// The notice at the top of the page (or of the form sent back).
+    pub async fn notice(&self) -> String {
+        match self.client.find(Locator::Css("main .flash")).await {
+            Ok(element) => element.text().await.unwrap(),
+            Err(_) => panic!("{} shows no notice:\n{}", self.path().await, self.main_text().await),
+        }
+    }
+
+    /// Clicks `element` (a link or a submit button) and waits for the page
+    /// it leads to. Waiting for an element of the next page is not enough
+    /// where the page being left has one too (a case page redirects to
+    /// itself, with a notice each time): the old document must be gone, so
+    /// it is marked before the click.
+    pub async fn click_and_wait(&self, element: Element) {
+        self.client.execute("window.liuhenLeftPage = true", vec![]).await.unwrap();
+        element.click().await.unwrap();
+        let started = Instant::now();
+        loop {
+            // Asked while the page changes, the browser may answer with an
+            // error (the document asked about went away): ask again.
+            let answer = self.client.execute(NEW_PAGE_LOADED, vec![]).await;
+            if matches!(&answer, Ok(loaded) if *loaded == true) {
+                return;
+            }
+            assert!(started.elapsed() < PAGE_TIMEOUT, "the click on {} led to no new page ({answer:?})", self.path().await);
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The form `selector` finds on the page (the first, if several do).
+    pub async fn form(&self, selector: &str) -> PageForm<'_> {
+        match self.client.find(Locator::Css(selector)).await {
+            Ok(form) => PageForm::within(self, form, selector),
+            Err(error) => panic!("no form `{selector}` on {}: {error}", self.path().await),
+        }
     }
 
     /// Saves a screenshot as `target/tmp/screenshots/{name}.png`.
@@ -148,6 +196,117 @@ impl Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// How long a page may take to replace the one a click left.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A form on the page, filled in by the labels a person reads beside its
+/// fields, and sent with the button he reads.
+pub struct PageForm<'a> {
+    browser: &'a Browser,
+    form: Element,
+    /// What the form is, for failure messages.
+    name: String,
+}
+
+impl<'a> PageForm<'a> {
+    /// The form `form`, called `name` in failure messages.
+    pub fn within(browser: &'a Browser, form: Element, name: &str) -> PageForm<'a> {
+        PageForm { browser, form, name: name.to_owned() }
+    }
+
+    /// The field whose `<label>` reads `label` (a required field's
+    /// asterisk aside).
+    pub async fn field(&self, label: &str) -> Element {
+        let xpath = format!(".//label[normalize-space(text())='{label}']");
+        let label_element = match self.form.find(Locator::XPath(&xpath)).await {
+            Ok(label_element) => label_element,
+            Err(error) => panic!("no field labelled `{label}` in the form `{}`: {error}", self.name),
+        };
+        let id = label_element.attr("for").await.unwrap().unwrap_or_else(|| panic!("the label `{label}` names no field"));
+        self.form.find(Locator::Id(&id)).await.unwrap()
+    }
+
+    /// Types `text` into the field labelled `label`, over what it held.
+    pub async fn fill(&self, label: &str, text: &str) {
+        let field = self.field(label).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Picks the option that reads `option` in the list labelled `label`.
+    pub async fn choose(&self, label: &str, option: &str) {
+        let select = self.field(label).await;
+        if let Err(error) = select.select_by_label(option).await {
+            let options = select.text().await.unwrap_or_default();
+            panic!("`{label}` in the form `{}` offers no `{option}` ({error}); it offers:\n{options}", self.name);
+        }
+    }
+
+    /// Ticks the checkbox or radio button labelled `label`, if it is not.
+    pub async fn tick(&self, label: &str) {
+        let field = self.field(label).await;
+        if !field.is_selected().await.unwrap() {
+            field.click().await.unwrap();
+        }
+    }
+
+    /// What the field labelled `label` holds.
+    pub async fn value(&self, label: &str) -> String {
+        self.field(label).await.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Types a date and time into the `datetime-local` field labelled
+    /// `label`, part by part in the order the browser's locale shows them
+    /// (年/月/日 in Chinese, month/day/year in English), as a person
+    /// reads the empty field.
+    pub async fn fill_date_time(&self, label: &str, at: jiff::civil::DateTime) {
+        let field = self.field(label).await;
+        let shown = self.browser.client.execute(LOCALE_DATE_TIME_PARTS, vec![]).await.unwrap();
+        let hour12 = shown["hour12"].as_bool().unwrap_or(false);
+        let mut keys = String::new();
+        for part in shown["parts"].as_array().unwrap() {
+            match part.as_str().unwrap() {
+                // A year may have up to six digits: it is left with Tab.
+                "year" => keys.push_str(&format!("{:04}{}", at.year(), char::from(Key::Tab))),
+                "month" => keys.push_str(&format!("{:02}", at.month())),
+                "day" => keys.push_str(&format!("{:02}", at.day())),
+                "hour" if hour12 => keys.push_str(&format!("{:02}", (at.hour() + 11) % 12 + 1)),
+                "hour" => keys.push_str(&format!("{:02}", at.hour())),
+                "minute" => keys.push_str(&format!("{:02}", at.minute())),
+                "dayPeriod" => keys.push_str(if at.hour() < 12 { "AM" } else { "PM" }),
+                _ => {}
+            }
+        }
+        field.send_keys(&keys).await.unwrap();
+        let typed = field.prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(typed, at.strftime("%Y-%m-%dT%H:%M").to_string(), "`{label}` as typed ({shown})");
+    }
+
+    /// Sends the form with the button that reads `button`, and waits for
+    /// the page that answers.
+    pub async fn submit(&self, button: &str) {
+        let xpath = format!(".//button[normalize-space(.)='{button}']");
+        match self.form.find(Locator::XPath(&xpath)).await {
+            Ok(button) => self.browser.click_and_wait(button).await,
+            Err(error) => panic!("no button `{button}` in the form `{}`: {error}", self.name),
+        }
+    }
+}
+
+/// Runs in the page: whether it is a new page, loaded (the page a click
+/// left is marked by [`Browser::click_and_wait`]).
+const NEW_PAGE_LOADED: &str = "return !window.liuhenLeftPage && document.readyState === 'complete';";
+
+/// Runs in the page: the parts of a date and time, in the order the
+/// browser's locale writes them, and whether it counts hours to twelve.
+const LOCALE_DATE_TIME_PARTS: &str = r#"
+const format = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+return {
+  parts: format.formatToParts(new Date()).map(part => part.type).filter(type => type !== "literal"),
+  hour12: !!format.resolvedOptions().hour12,
+};
+"#;
 
 impl Drop for Browser {
     fn drop(&mut self) {
