@@ -299,7 +299,17 @@ pub fn check_document(case: &Case, steps: &[StageStep], document: &Document, pre
     let missing: Vec<&str> =
         required.iter().copied().filter(|field| document.fields.get(*field).is_none_or(|value| value.trim().is_empty())).collect();
     if !missing.is_empty() {
-        return Err(StageRefused { message: format!("a {} needs {} filled in", document.kind.label_zh(), missing.join(", ")), article });
+        let named: Vec<String> = missing.iter().map(|field| format!("“{}”", field_label_zh(field))).collect();
+        return Err(StageRefused {
+            message: format!(
+                "{}须填写{}。A {} needs {} filled in",
+                document.kind.label_zh(),
+                named.join("、"),
+                document.kind.label_zh(),
+                missing.join(", ")
+            ),
+            article,
+        });
     }
     if document.kind == DocumentKind::ServiceReceipt {
         check_service_method(document)?;

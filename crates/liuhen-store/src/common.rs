@@ -648,7 +648,10 @@ macro_rules! impl_meta_store {
                 let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await.map_err(db)?;
                 let mut select = sqlx::QueryBuilder::<$db>::new("SELECT details FROM cases WHERE 1 = 1");
                 push_case_conditions(&mut select, search);
-                select.push(if search.newest_first { " ORDER BY opened_at_us DESC, id" } else { " ORDER BY opened_at_us, id" });
+                // One direction for both columns, so the index is read
+                // forwards or backwards and a deep page is skipped in it,
+                // not sorted.
+                select.push(if search.newest_first { " ORDER BY opened_at_us DESC, id DESC" } else { " ORDER BY opened_at_us, id" });
                 select.push(" LIMIT ").push_bind(search.limit.map_or(i64::MAX, i64::from));
                 select.push(" OFFSET ").push_bind($crate::common::as_i64("case list offset", search.offset)?);
                 let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
@@ -904,11 +907,10 @@ macro_rules! impl_meta_store {
                     builder.push(")");
                 }
             }
+            // From the officer's few cases to the cases, not every case
+            // looked up in turn.
             for officer in [search.officer, search.handled_by].into_iter().flatten() {
-                builder
-                    .push(" AND EXISTS (SELECT 1 FROM case_officers o WHERE o.case_id = cases.id AND o.officer_id = ")
-                    .push_bind(officer.to_string())
-                    .push(")");
+                builder.push(" AND id IN (SELECT case_id FROM case_officers WHERE officer_id = ").push_bind(officer.to_string()).push(")");
             }
             if let Some(kind) = &search.act_kind {
                 builder.push(" AND act_kind = ").push_bind(enum_text(kind));
@@ -952,12 +954,18 @@ macro_rules! impl_meta_store {
                 .bind(number).bind(matter).bind(parties)
                 .execute(&mut *connection)
                 .await?;
-            set_case_officers(connection, case).await
+            insert_case_officers(connection, case).await
         }
 
-        /// Who handles a case, as the case list selects by.
+        /// Who handles a case, as the case list selects by (a case not yet
+        /// indexed may have some rows already: they are replaced).
         async fn set_case_officers(connection: &mut <$db as sqlx::Database>::Connection, case: &liuhen_core::case::Case) -> Result<(), sqlx::Error> {
             sqlx::query("DELETE FROM case_officers WHERE case_id = $1").bind(case.id.to_string()).execute(&mut *connection).await?;
+            insert_case_officers(connection, case).await
+        }
+
+        /// The handling officers of a new case.
+        async fn insert_case_officers(connection: &mut <$db as sqlx::Database>::Connection, case: &liuhen_core::case::Case) -> Result<(), sqlx::Error> {
             let mut officers: Vec<String> =
                 std::iter::once(case.lead_officer).chain(case.handlers.iter().copied()).map(|officer| officer.to_string()).collect();
             officers.sort();

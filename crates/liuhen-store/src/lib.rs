@@ -87,7 +87,7 @@ pub struct CaseSearch {
     /// The number, the matter or a party's name contains this.
     pub text: Option<String>,
     /// Newest first; otherwise oldest first. Cases opened at the same
-    /// instant come in id order either way.
+    /// instant come in id order (reversed, newest first).
     pub newest_first: bool,
     /// At most this many cases (all if absent), after skipping `offset`.
     pub limit: Option<u32>,

@@ -6,6 +6,9 @@
 //! token travels as the `X-CSRF-Token` header, so the API authenticates,
 //! authorizes, audits and checks CSRF exactly as for any other client.
 
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::Router;
@@ -16,10 +19,15 @@ use tower::ServiceExt;
 /// The largest API response a page reads (a page of records, a case).
 const MAX_RESPONSE_BYTES: usize = 32 << 20;
 
+/// How long pages share one read of the directory.
+const DIRECTORY_TTL: Duration = Duration::from_secs(5);
+
 /// The API router, called in process.
 #[derive(Clone)]
 pub struct Api {
     router: Router,
+    /// The last directory read for showing names and choices, and when.
+    directory: Arc<Mutex<Option<(Instant, Arc<Value>)>>>,
 }
 
 /// What the API answered.
@@ -40,7 +48,34 @@ pub struct Refusal {
 
 impl Api {
     pub fn new(router: Router) -> Self {
-        Self { router }
+        Self { router, directory: Arc::default() }
+    }
+
+    /// The directory (units, officers, devices) for showing names and
+    /// choices, read through the API as `browser`. It changes rarely, is
+    /// the same for everyone signed in, and with a large agency is a
+    /// megabyte of JSON, so pages share one read for a few seconds
+    /// ([`DIRECTORY_TTL`]): a new officer can take that long to appear in a
+    /// list. The API checks every change against the directory as it is;
+    /// the administration page reads it afresh with [`Api::get`]. A
+    /// refusal (a session that ended) gives an empty directory, not kept.
+    pub async fn directory(&self, browser: &HeaderMap) -> Arc<Value> {
+        let cached = self.directory.lock().ok().and_then(|held| held.clone());
+        if let Some((read_at, directory)) = cached {
+            if read_at.elapsed() < DIRECTORY_TTL {
+                return directory;
+            }
+        }
+        match self.get::<Value>(browser, "/api/v1/directory").await {
+            Ok(directory) => {
+                let directory = Arc::new(directory);
+                if let Ok(mut held) = self.directory.lock() {
+                    *held = Some((Instant::now(), directory.clone()));
+                }
+                directory
+            }
+            Err(_) => Arc::new(Value::Null),
+        }
     }
 
     /// Calls `method path` as the browser whose request headers are

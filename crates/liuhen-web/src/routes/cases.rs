@@ -172,7 +172,7 @@ pub(super) async fn list(State(web): State<WebState>, viewer: Viewer, RawQuery(r
     let path = format!("/api/v1/cases?{search}order=newest&limit={PAGE_SIZE}&offset={}", (page_number - 1) * PAGE_SIZE);
 
     let api = &web.api;
-    let directory: Value = api.get(&viewer.headers, "/api/v1/directory").await.unwrap_or_default();
+    let directory = api.directory(&viewer.headers).await;
     let answer = api.call(&viewer.headers, Method::GET, &path, None, None).await;
     let total = answer
         .headers

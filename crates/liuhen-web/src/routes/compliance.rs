@@ -102,7 +102,7 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer, Query(quer
         Ok(pack) => pack,
         Err(refusal) => return viewer.refused(refusal),
     };
-    let directory: Value = api.get(&viewer.headers, "/api/v1/directory").await.unwrap_or_default();
+    let directory = api.directory(&viewer.headers).await;
     let tab = query.tab.as_deref().filter(|tab| ["deadlines", "report", "rules"].contains(tab)).unwrap_or("findings");
     let mut context = json!({
         "tab": tab,
@@ -313,7 +313,7 @@ async fn finding_page(web: &WebState, viewer: &Viewer, id: &str, status: StatusC
         Err(refusal) => return viewer.refused(refusal),
     };
     let pack: Value = api.get(&viewer.headers, "/api/v1/compliance/pack").await.unwrap_or_default();
-    let directory: Value = api.get(&viewer.headers, "/api/v1/directory").await.unwrap_or_default();
+    let directory = api.directory(&viewer.headers).await;
     let mut view = enrich(view, &directory, &pack);
     let evidence: Vec<Value> = view["finding"]["evidence"]
         .as_object()

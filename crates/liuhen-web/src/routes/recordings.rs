@@ -89,7 +89,7 @@ pub(super) async fn list(State(web): State<WebState>, viewer: Viewer, Query(quer
     if !filters.is_empty() {
         path = format!("{path}&{filters}");
     }
-    let directory: Value = web.api.get(&viewer.headers, "/api/v1/directory").await.unwrap_or_default();
+    let directory = web.api.directory(&viewer.headers).await;
     let filter = json!(FILTERS.iter().map(|name| (name.to_string(), json!(query.value(name)))).collect::<serde_json::Map<_, _>>());
     let mut context = json!({
         "filter": filter,

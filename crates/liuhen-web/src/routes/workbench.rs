@@ -22,7 +22,7 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
     let api = &web.api;
     let me: Value = api.get(&viewer.headers, "/api/v1/me").await.unwrap_or_default();
     let my_officer = me.pointer("/user/officer_id").and_then(Value::as_str).map(str::to_owned);
-    let directory: Value = api.get(&viewer.headers, "/api/v1/directory").await.unwrap_or_default();
+    let directory = api.directory(&viewer.headers).await;
     let cases: Vec<Value> = match api.get(&viewer.headers, "/api/v1/cases").await {
         Ok(cases) => cases,
         Err(refusal) => return viewer.refused(refusal),

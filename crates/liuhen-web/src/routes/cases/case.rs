@@ -104,7 +104,7 @@ pub(crate) async fn page(
         Ok(documents) => documents,
         Err(refusal) => return viewer.refused(refusal),
     };
-    let directory: Value = api.get(&viewer.headers, "/api/v1/directory").await.unwrap_or_default();
+    let directory = api.directory(&viewer.headers).await;
     let me: Value = api.get(&viewer.headers, "/api/v1/me").await.unwrap_or_default();
     let kinds: Vec<Value> = api.get(&viewer.headers, "/api/v1/document-kinds").await.unwrap_or_default();
     // Compliance may be off (503): then there are no findings to show.
