@@ -26,9 +26,12 @@ const DIRECTORY_TTL: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct Api {
     router: Router,
-    /// The last directory read for showing names and choices, and when.
-    directory: Arc<Mutex<Option<(Instant, Arc<Value>)>>>,
+    /// The last directory read for showing names and choices.
+    directory: Arc<Mutex<Option<DirectoryRead>>>,
 }
+
+/// A directory as read, and when.
+type DirectoryRead = (Instant, Arc<Value>);
 
 /// What the API answered.
 #[derive(Debug)]
