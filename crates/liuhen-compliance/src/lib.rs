@@ -96,15 +96,7 @@ pub async fn load_facts(store: &dyn MetaStore) -> Result<OwnedFacts> {
         let ids: Vec<liuhen_core::id::CaseId> = chunk.iter().map(|case| case.id).collect();
         let mut files = store.case_files(&ids).await?;
         for case in chunk {
-            let file = files.remove(&case.id).unwrap_or_default();
-            cases.push(CaseFacts {
-                steps: file.steps,
-                approvals: file.approvals,
-                links: file.links,
-                documents: file.documents,
-                signatures: file.signatures,
-                case: case.clone(),
-            });
+            cases.push(facts_of(case.clone(), files.remove(&case.id).unwrap_or_default()));
         }
     }
     Ok(OwnedFacts {
@@ -122,14 +114,13 @@ pub async fn load_facts(store: &dyn MetaStore) -> Result<OwnedFacts> {
 /// Everything recorded about one case.
 pub async fn case_facts(store: &dyn MetaStore, case: Case) -> Result<CaseFacts> {
     let file = store.case_files(&[case.id]).await?.remove(&case.id).unwrap_or_default();
-    Ok(CaseFacts {
-        steps: file.steps,
-        approvals: file.approvals,
-        links: file.links,
-        documents: file.documents,
-        signatures: file.signatures,
-        case,
-    })
+    Ok(facts_of(case, file))
+}
+
+/// A case and its file, as the engine takes them.
+fn facts_of(case: Case, file: liuhen_store::CaseFile) -> CaseFacts {
+    let liuhen_store::CaseFile { steps, approvals, links, documents, signatures } = file;
+    CaseFacts { case, steps, approvals, links, documents, signatures }
 }
 
 /// Runs the pack over the facts as they stand at `now`, storing nothing.
