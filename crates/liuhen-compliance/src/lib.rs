@@ -34,6 +34,8 @@ use liuhen_store::{FindingQuery, MetaStore, RecordingQuery, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub mod spot_check;
+
 /// Longest explanation or label accepted, in characters.
 pub const MAX_TEXT: usize = 2000;
 
@@ -66,6 +68,7 @@ pub struct OwnedFacts {
     pub labels: Vec<RecordingLabel>,
     pub duty_log: Vec<DutyLogEntry>,
     pub cases: Vec<CaseFacts>,
+    pub spot_check_reviews: Vec<liuhen_core::supervision::SpotCheckReview>,
 }
 
 impl OwnedFacts {
@@ -79,6 +82,7 @@ impl OwnedFacts {
             labels: &self.labels,
             duty_log: &self.duty_log,
             cases: &self.cases,
+            spot_check_reviews: &self.spot_check_reviews,
         }
     }
 }
@@ -108,6 +112,7 @@ pub async fn load_facts(store: &dyn MetaStore) -> Result<OwnedFacts> {
         labels: store.recording_labels(None).await?,
         duty_log: store.duty_log(None).await?,
         cases,
+        spot_check_reviews: store.spot_check_reviews(None).await?,
     })
 }
 

@@ -54,6 +54,8 @@ pub struct Facts<'a> {
     /// was impossible, which answer missing records and interruptions then.
     pub duty_log: &'a [DutyLogEntry],
     pub cases: &'a [CaseFacts],
+    /// Spot-check reviews (抽检): the latest review of each item counts.
+    pub spot_check_reviews: &'a [crate::supervision::SpotCheckReview],
 }
 
 /// What a finding is about.

@@ -149,3 +149,7 @@ mod tests {
         assert!(error.to_string().contains("not a valid OfficerId"));
     }
 }
+define_id!(
+    /// A spot check (抽检): one drawn sample and the reviews of its items.
+    SpotCheckId, "spot_check"
+);

@@ -26,3 +26,4 @@ pub mod recording;
 pub mod redaction;
 pub mod regulation;
 pub mod retention;
+pub mod supervision;

@@ -16,6 +16,7 @@ use crate::id::{SessionId, TokenId};
 use crate::recording::{DutyLogEntry, InterruptionNote, Recording, RecordingLabel};
 use crate::redaction::Redaction;
 use crate::retention::{DisposalApproval, DisposalList, HoldRelease, LegalHold, Tombstone};
+use crate::supervision::{Member, SpotCheck, SpotCheckReview};
 
 /// One change to the metadata store.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +89,12 @@ pub enum Mutation {
     /// created in the same batch (or exists), its source exists, and a
     /// derived record has one lineage.
     MakeRedaction(Box<Redaction>),
+    /// Records a drawn spot check (抽检) with the population it was drawn
+    /// from (every member, with its stratum).
+    DrawSpotCheck(Box<SpotCheck>, Vec<Member>),
+    /// Records a review of one drawn item; its sequence number must be the
+    /// next one for the item.
+    ReviewSpotCheck(Box<SpotCheckReview>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -146,4 +153,8 @@ pub mod action {
     /// A party copy (当事人查阅副本) was derived from an original.
     pub const REDACTION_MADE: &str = "redaction.made";
     pub const BACKUP_MADE: &str = "backup.made";
+    /// A spot check's sample was drawn (抽检).
+    pub const SPOT_CHECK_DRAWN: &str = "spot_check.drawn";
+    /// An item of a spot check was reviewed against the rubric.
+    pub const SPOT_CHECK_REVIEWED: &str = "spot_check.reviewed";
 }

@@ -55,6 +55,8 @@ pub struct PolicyPack {
     pub naming: Option<NamingRule>,
     pub opening_statements: Vec<OpeningStatement>,
     pub misconduct: Vec<MisconductItem>,
+    /// The spot-check rubric (抽检评分标准), in the order a review form lists it.
+    pub rubric: Vec<RubricCriterion>,
 }
 
 /// How serious a finding is.
@@ -132,6 +134,9 @@ pub enum Check {
     RecheckOverdue,
     /// Corrections are reviewed and served (or approved) as required.
     CorrectionPending { within: SignedDuration },
+    /// The latest spot-check review of an AV record or case scores at
+    /// least `min` out of 100 (叶县 第二十二条).
+    SpotCheck { min: u32 },
 }
 
 impl Check {
@@ -154,6 +159,7 @@ impl Check {
             Check::RequiredDocuments { .. } => "required_documents",
             Check::RecheckOverdue => "recheck_overdue",
             Check::CorrectionPending { .. } => "correction_pending",
+            Check::SpotCheck { .. } => "spot_check",
         }
     }
 }
@@ -274,6 +280,39 @@ pub struct MisconductItem {
     pub source: Citation,
     pub description: String,
     pub rules: Vec<String>,
+}
+
+/// What a rubric criterion is judged on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RubricScope {
+    /// AV records (the footage shows it).
+    Recordings,
+    /// Case files.
+    Cases,
+    /// Both.
+    Both,
+}
+
+/// One criterion of the spot-check rubric (抽检评分标准): what an inspector
+/// judges, what it is worth, and where the duty comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RubricCriterion {
+    /// Unique in the pack, e.g. `told-party`.
+    pub id: String,
+    /// What is judged, in Chinese, as the review form shows it.
+    pub description: String,
+    /// What meeting it is worth.
+    pub points: u32,
+    pub scope: RubricScope,
+    pub source: Citation,
+}
+
+impl RubricCriterion {
+    /// Whether it is judged on items of this kind.
+    pub fn applies_to(&self, scope: RubricScope) -> bool {
+        self.scope == RubricScope::Both || self.scope == scope
+    }
 }
 
 impl PolicyPack {

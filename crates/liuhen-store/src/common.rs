@@ -55,7 +55,7 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {detail}"))
 }
 
-fn parse<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError>
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
@@ -83,6 +83,23 @@ fn enum_parse<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreErr
 
 pub(crate) fn time(what: &str, micros: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(micros).map_err(|error| corrupt(what, error))
+}
+
+/// An enum kept as its serde name in a text column.
+pub(crate) fn named<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|error| corrupt(what, error))
+}
+
+/// A spot-check member's id, read as the population says it is.
+pub(crate) fn sampled(
+    population: liuhen_core::supervision::Population,
+    text: &str,
+) -> Result<liuhen_core::supervision::Sampled, StoreError> {
+    use liuhen_core::supervision::{Population, Sampled};
+    Ok(match population {
+        Population::Recordings => Sampled::Recording(parse("spot check member", text)?),
+        Population::Cases => Sampled::Case(parse("spot check member", text)?),
+    })
 }
 
 /// A record kept as JSON in a `details` column.
@@ -466,6 +483,126 @@ macro_rules! impl_meta_store {
                 }
                 .map_err(db)?;
                 rows.into_iter().map($crate::common::duty_log_entry).collect()
+            }
+
+            async fn spot_checks(&self) -> $crate::Result<Vec<liuhen_core::supervision::SpotCheck>> {
+                let rows: Vec<(String,)> =
+                    sqlx::query_as("SELECT details FROM spot_checks ORDER BY drawn_at_us DESC, id DESC").fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("spot check", details)).collect()
+            }
+
+            async fn spot_check(&self, id: liuhen_core::id::SpotCheckId) -> $crate::Result<Option<liuhen_core::supervision::SpotCheck>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT details FROM spot_checks WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|(details,)| $crate::common::from_json("spot check", &details)).transpose()
+            }
+
+            async fn spot_check_population(&self, id: liuhen_core::id::SpotCheckId) -> $crate::Result<Vec<liuhen_core::supervision::Member>> {
+                let Some(check) = self.spot_check(id).await? else { return Ok(Vec::new()) };
+                let rows: Vec<(String, String)> =
+                    sqlx::query_as("SELECT subject_id, stratum FROM spot_check_population WHERE check_id = $1 ORDER BY subject_id")
+                        .bind(id.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                rows.into_iter()
+                    .map(|(subject, stratum)| {
+                        let subject = $crate::common::sampled(check.plan.population, &subject)?;
+                        Ok(liuhen_core::supervision::Member { subject, stratum })
+                    })
+                    .collect()
+            }
+
+            async fn spot_check_reviews(
+                &self,
+                check: Option<liuhen_core::id::SpotCheckId>,
+            ) -> $crate::Result<Vec<liuhen_core::supervision::SpotCheckReview>> {
+                let rows: Vec<(String,)> = match check {
+                    Some(check) => sqlx::query_as("SELECT details FROM spot_check_reviews WHERE check_id = $1 ORDER BY position, sequence")
+                        .bind(check.to_string())
+                        .fetch_all(&self.pool)
+                        .await,
+                    None => sqlx::query_as("SELECT details FROM spot_check_reviews ORDER BY check_id, position, sequence").fetch_all(&self.pool).await,
+                }
+                .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("spot check review", details)).collect()
+            }
+
+            async fn sample_candidates(&self, query: &$crate::CandidateQuery) -> $crate::Result<Vec<liuhen_core::supervision::Candidate>> {
+                use liuhen_core::supervision::{Candidate, Population, Sampled};
+                use $crate::common::micros;
+                let push_units = |builder: &mut sqlx::QueryBuilder<'_, $db>, column: &str| {
+                    if let Some(units) = &query.units {
+                        if units.is_empty() {
+                            builder.push(" AND 1 = 0");
+                        } else {
+                            builder.push(format!(" AND {column} IN ("));
+                            let mut separated = builder.separated(", ");
+                            for unit in units {
+                                separated.push_bind(unit.to_string());
+                            }
+                            builder.push(")");
+                        }
+                    }
+                };
+                match query.population {
+                    Population::Recordings => {
+                        // A record's act kind is its first link's case's;
+                        // its item the first link's, else its latest label's.
+                        let mut builder = sqlx::QueryBuilder::<$db>::new(
+                            "SELECT r.media_id, \
+                             (SELECT c.act_kind FROM recording_links l JOIN cases c ON c.id = l.case_id WHERE l.media_id = r.media_id ORDER BY l.linked_at_us, l.case_id LIMIT 1), \
+                             (SELECT l.details FROM recording_links l WHERE l.media_id = r.media_id ORDER BY l.linked_at_us, l.case_id LIMIT 1), \
+                             (SELECT b.item FROM recording_labels b WHERE b.media_id = r.media_id ORDER BY b.sequence DESC LIMIT 1) \
+                             FROM recordings r LEFT JOIN officers o ON o.id = r.officer_id LEFT JOIN devices d ON d.id = r.device_id \
+                             WHERE r.start_us >= ",
+                        );
+                        builder.push_bind(micros(query.from)).push(" AND r.start_us < ").push_bind(micros(query.until));
+                        if let Some(by) = query.recorded_by {
+                            builder.push(" AND r.ingested_at_us <= ").push_bind(micros(by));
+                        }
+                        if let Some(officer) = query.officer {
+                            builder.push(" AND r.officer_id = ").push_bind(officer.to_string());
+                        }
+                        push_units(&mut builder, "COALESCE(o.unit_id, d.unit_id)");
+                        let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> =
+                            builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                        rows.into_iter()
+                            .map(|(media, act_kind, link, label_item)| {
+                                let item = match link {
+                                    Some(link) => Some($crate::common::from_json::<liuhen_core::case::RecordingLink>("recording link", &link)?.item),
+                                    None => label_item.map(|item| $crate::common::named("recorded item", &item)).transpose()?,
+                                };
+                                Ok(Candidate {
+                                    subject: Sampled::Recording($crate::common::parse("recording", &media)?),
+                                    act_kind: act_kind.map(|kind| $crate::common::named("act kind", &kind)).transpose()?,
+                                    item,
+                                })
+                            })
+                            .collect()
+                    }
+                    Population::Cases => {
+                        let mut builder = sqlx::QueryBuilder::<$db>::new("SELECT id, act_kind FROM cases WHERE opened_at_us >= ");
+                        builder.push_bind(micros(query.from)).push(" AND opened_at_us < ").push_bind(micros(query.until));
+                        if let Some(officer) = query.officer {
+                            builder.push(" AND id IN (SELECT case_id FROM case_officers WHERE officer_id = ").push_bind(officer.to_string()).push(")");
+                        }
+                        push_units(&mut builder, "unit_id");
+                        let rows: Vec<(String, String)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                        rows.into_iter()
+                            .map(|(id, act_kind)| {
+                                Ok(Candidate {
+                                    subject: Sampled::Case($crate::common::parse("case", &id)?),
+                                    act_kind: Some($crate::common::named("act kind", &act_kind)?),
+                                    item: None,
+                                })
+                            })
+                            .collect()
+                    }
+                }
             }
 
             async fn findings(&self, query: &$crate::FindingQuery) -> $crate::Result<Vec<liuhen_core::compliance::StoredFinding>> {
@@ -1142,6 +1279,19 @@ macro_rules! impl_meta_store {
                         .bind(label.officer_id.map(|id| id.to_string()))
                         .bind(micros(label.labeled_at))
                         .bind(&label.labeled_by),
+                        Mutation::DrawSpotCheck(check, population) => {
+                            draw_spot_check(&mut *connection, check, population).await.map_err(|error| refused(mutation, error))?;
+                            continue;
+                        }
+                        Mutation::ReviewSpotCheck(review) => sqlx::query(
+                            "INSERT INTO spot_check_reviews (check_id, position, sequence, subject_id, reviewed_at_us, details) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(review.check_id.to_string())
+                        .bind(i64::from(review.position))
+                        .bind(i64::from(review.sequence))
+                        .bind(review.subject.id_text())
+                        .bind(micros(review.reviewed_at))
+                        .bind(serde_json::to_string(review).expect("reviews serialise")),
                         Mutation::RecordDutyLog(entry) => sqlx::query(
                             "INSERT INTO duty_log (officer_id, sequence, from_us, to_us, reason, case_id, reported_to, recorded_at_us, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         )
@@ -1280,6 +1430,29 @@ macro_rules! impl_meta_store {
 
         $crate::custody::custody_writes!($db);
 
+        /// Records a drawn spot check and its population (500 members per statement).
+        async fn draw_spot_check(
+            connection: &mut <$db as sqlx::Database>::Connection,
+            check: &liuhen_core::supervision::SpotCheck,
+            population: &[liuhen_core::supervision::Member],
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query("INSERT INTO spot_checks (id, drawn_at_us, details) VALUES ($1, $2, $3)")
+                .bind(check.id.to_string())
+                .bind($crate::common::micros(check.drawn_at))
+                .bind(serde_json::to_string(check).expect("spot checks serialise"))
+                .execute(&mut *connection)
+                .await?;
+            for chunk in population.chunks(500) {
+                let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO spot_check_population (check_id, subject_id, stratum) ");
+                builder.push_values(chunk, |mut row, member| {
+                    row.push_bind(check.id.to_string()).push_bind(member.subject.id_text()).push_bind(member.stratum.clone());
+                });
+                builder.build().execute(&mut *connection).await?;
+            }
+            Ok(())
+        }
+
+
         fn db(error: sqlx::Error) -> $crate::StoreError {
             $crate::StoreError::Database(error)
         }
@@ -1295,6 +1468,10 @@ macro_rules! impl_meta_store {
                 Mutation::LabelRecording(label) if duplicate => format!(
                     "recording {} already has label number {}, perhaps added by someone else at the same time; nothing was changed. Read its labels again and add the next one",
                     label.media_id, label.sequence
+                ),
+                Mutation::ReviewSpotCheck(review) if duplicate => format!(
+                    "item {} of spot check {} already has review number {}, perhaps recorded by someone else at the same time; nothing was changed. Read its reviews again and add yours",
+                    review.position + 1, review.check_id, review.sequence
                 ),
                 Mutation::RecordDutyLog(entry) if duplicate => format!(
                     "officer {} already has duty log entry number {}, perhaps added at the same time; nothing was changed. Add it again",

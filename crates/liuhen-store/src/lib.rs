@@ -23,11 +23,14 @@ use liuhen_core::digest::Sha256Digest;
 use liuhen_core::document::{Document, Signature};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
-use liuhen_core::id::{AccessRequestId, CaseId, DeviceId, DisposalId, DocumentId, FindingId, HoldId, MediaId, OfficerId, UnitId, UserId};
+use liuhen_core::id::{
+    AccessRequestId, CaseId, DeviceId, DisposalId, DocumentId, FindingId, HoldId, MediaId, OfficerId, SpotCheckId, UnitId, UserId,
+};
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
 use liuhen_core::recording::{InterruptionNote, Recording, RecordingLabel};
 use liuhen_core::retention::{DisposalList, LegalHold, Tombstone};
+use liuhen_core::supervision::{Candidate, Member, Population, SpotCheck, SpotCheckReview};
 
 mod common;
 mod custody;
@@ -58,6 +61,23 @@ pub struct RecordingQuery {
     pub officer: Option<liuhen_core::id::OfficerId>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
+}
+
+/// What a spot check may draw from: AV records whose recording started,
+/// or cases opened, in `from` ≤ t < `until`; of an officer (who recorded or
+/// handles it) and of these units, where given. Records without a known
+/// start are left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CandidateQuery {
+    pub population: Population,
+    pub from: Timestamp,
+    pub until: Timestamp,
+    /// The officer's unit (for a record, the device's unit when no officer
+    /// is known) is one of these.
+    pub units: Option<Vec<UnitId>>,
+    pub officer: Option<OfficerId>,
+    /// Only what was registered by then (records: when offloaded).
+    pub recorded_by: Option<Timestamp>,
 }
 
 /// Which cases to list, and which page of them (案件列表). Every condition
@@ -253,6 +273,17 @@ pub trait MetaStore: Send + Sync + 'static {
     /// Duty log entries (执勤日志), of one officer or of all, ordered by
     /// officer, then sequence.
     async fn duty_log(&self, officer: Option<liuhen_core::id::OfficerId>) -> Result<Vec<liuhen_core::recording::DutyLogEntry>>;
+
+    // Supervision (督察).
+    /// Spot checks (抽检), newest first.
+    async fn spot_checks(&self) -> Result<Vec<SpotCheck>>;
+    async fn spot_check(&self, id: SpotCheckId) -> Result<Option<SpotCheck>>;
+    /// The population a spot check was drawn from, as recorded.
+    async fn spot_check_population(&self, id: SpotCheckId) -> Result<Vec<Member>>;
+    /// Reviews of one spot check, or of all, by check, position, sequence.
+    async fn spot_check_reviews(&self, check: Option<SpotCheckId>) -> Result<Vec<SpotCheckReview>>;
+    /// The members a sample plan selects, as the store holds them now.
+    async fn sample_candidates(&self, query: &CandidateQuery) -> Result<Vec<Candidate>>;
     // Compliance (合规检查).
     /// Findings matching `query`, each with its resolution if resolved,
     /// ordered by when they were raised, then id.

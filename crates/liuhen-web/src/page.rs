@@ -185,7 +185,7 @@ const NAVIGATION: &[(&str, &str, &[&str])] = &[
     ("/workstation", "采集站", &["officer", "unit_leader", "administrator"]),
     ("/access", "调阅申请", &[]),
     ("/compliance", "合规检查", &["unit_leader", "legal_reviewer", "inspector", "administrator", "archivist"]),
-    ("/supervision", "督察", &["inspector", "unit_leader", "administrator"]),
+    ("/supervision", "督察", &["inspector", "legal_reviewer", "unit_leader"]),
     ("/admin", "系统管理", &["administrator"]),
 ];
 

@@ -22,7 +22,6 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("workbench.html", include_str!("../templates/workbench.html")),
-    ("placeholder.html", include_str!("../templates/placeholder.html")),
     ("cases.html", include_str!("../templates/cases.html")),
     ("case_new.html", include_str!("../templates/case_new.html")),
     ("case.html", include_str!("../templates/case.html")),
@@ -36,6 +35,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("workstation.html", include_str!("../templates/workstation.html")),
     ("recordings.html", include_str!("../templates/recordings.html")),
     ("recording.html", include_str!("../templates/recording.html")),
+    ("supervision.html", include_str!("../templates/supervision.html")),
+    ("spot_check.html", include_str!("../templates/spot_check.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -149,6 +150,7 @@ fn label(kind: &str, value: &Value) -> String {
         "access_mode" => of(value, access::AccessMode::label),
         "request_state" => of(value, access::RequestState::label),
         "classification" => of(value, access::Classification::label),
+        "outcome" => of(value, liuhen_core::supervision::Outcome::label_zh),
         _ => None,
     };
     found.unwrap_or_else(|| match value.as_str() {

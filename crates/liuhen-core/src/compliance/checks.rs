@@ -80,6 +80,51 @@ pub(crate) fn run(rule: &Rule, facts: &Facts<'_>, index: &Index<'_>, sink: &mut 
                 correction(*within, case, facts.now, sink);
             }
         }
+        Check::SpotCheck { min } => spot_check(*min, facts, index, sink),
+    }
+}
+
+/// The latest review of each spot-checked record or case scores at least
+/// `min` (叶县 第二十二条): a lower score is a finding naming the criteria
+/// not met; a later, passing review answers it.
+fn spot_check(min: u32, facts: &Facts<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
+    for (subject, review) in crate::supervision::latest_reviews(facts.spot_check_reviews) {
+        let score = review.score();
+        if score.percent() >= min {
+            continue;
+        }
+        let failed: Vec<&str> = review.failed().map(|mark| mark.description.as_str()).collect();
+        let (subject, about, name) = match subject {
+            crate::supervision::Sampled::Recording(media_id) => {
+                let recording = index.recordings.get(&media_id);
+                let about =
+                    recording.map_or(About { case_id: None, unit_id: None, officer_id: None }, |recording| About::recording(recording));
+                let name = recording.map_or_else(|| media_id.to_string(), |recording| recording.path_on_device.clone());
+                (Subject::Recording { media_id }, about, name)
+            }
+            crate::supervision::Sampled::Case(case_id) => {
+                let case = facts.cases.iter().find(|case| case.case.id == case_id);
+                let about = case.map_or(About { case_id: Some(case_id), unit_id: None, officer_id: None }, |case| About::case(&case.case));
+                let name = case.map_or_else(|| case_id.to_string(), |case| case.case.number.clone());
+                (Subject::Case { case_id }, about, name)
+            }
+        };
+        let mut message = format!("{name} 抽检得分 {}（{}/{} 分），低于 {min} 分", score.percent(), score.earned, score.possible);
+        if !failed.is_empty() {
+            message.push_str(&format!("；不符合：{}", failed.join("；")));
+        }
+        sink.finding(
+            subject,
+            about,
+            message,
+            vec![
+                ("spot_check", review.check_id.to_string()),
+                ("review", review.sequence.to_string()),
+                ("reviewed_by", review.reviewed_by.clone()),
+                ("reviewed_at", review.reviewed_at.to_string()),
+            ],
+            None,
+        );
     }
 }
 

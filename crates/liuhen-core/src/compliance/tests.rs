@@ -39,6 +39,7 @@ struct World {
     labels: Vec<RecordingLabel>,
     duty_log: Vec<DutyLogEntry>,
     cases: Vec<CaseFacts>,
+    spot_check_reviews: Vec<crate::supervision::SpotCheckReview>,
     now: Timestamp,
 }
 
@@ -128,6 +129,7 @@ impl World {
             labels: &self.labels,
             duty_log: &self.duty_log,
             cases: &self.cases,
+            spot_check_reviews: &self.spot_check_reviews,
         };
         evaluate(&pack, &facts)
     }
@@ -283,6 +285,7 @@ fn by_the_book() -> (World, Cast) {
         labels: vec![],
         duty_log: vec![],
         cases: vec![],
+        spot_check_reviews: vec![],
         now: at(20 * DAY),
     };
     let zhang = world.officer("张伟", "001", OfficerRole::FrontLine, Qualification::Officer);
@@ -376,9 +379,17 @@ fn every_builtin_pack_loads_and_cites_only_its_own_document() {
     for (id, _) in crate::pack::BUILTIN {
         let pack = PolicyPack::builtin(id).unwrap().unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(pack.id, id);
-        let files: std::collections::BTreeSet<_> = pack.rules.iter().map(|rule| rule.source.file.clone()).collect();
+        let files: std::collections::BTreeSet<_> = pack
+            .rules
+            .iter()
+            .map(|rule| rule.source.file.clone())
+            .chain(pack.rubric.iter().map(|criterion| criterion.source.file.clone()))
+            .collect();
         assert_eq!(files.len(), 1, "{id} cites {files:?}");
         assert!(!pack.rules.is_empty() && !pack.misconduct.is_empty(), "{id}");
+        for scope in [crate::pack::RubricScope::Recordings, crate::pack::RubricScope::Cases] {
+            assert!(pack.rubric.iter().any(|criterion| criterion.applies_to(scope)), "{id} has a rubric for {scope:?}");
+        }
     }
 }
 
@@ -517,6 +528,48 @@ fn yexian_art22_recordings_that_do_not_play_back_are_found() {
     world.recording_mut(media).playback = Playback::Failed { detail: "moov atom not found".into() };
     let finding = only(&world, "yexian-jtys", "playback-check", "第二十二条");
     assert_eq!(finding.evidence.get("detail").map(String::as_str), Some("moov atom not found"));
+}
+
+#[test]
+fn yexian_art22_a_spot_check_review_below_the_bar_is_a_finding_until_a_later_review_passes() {
+    use crate::supervision::{mark, Outcome, Population, Sampled, SpotCheckReview};
+    let (mut world, _) = by_the_book();
+    let media = world.recordings[0].media_id;
+    let pack = PolicyPack::builtin("yexian-jtys").unwrap().unwrap();
+    let review = |sequence: u32, told: Outcome, minute: i64| {
+        let judged: Vec<(String, Outcome)> = pack
+            .rubric
+            .iter()
+            .filter(|criterion| criterion.applies_to(crate::pack::RubricScope::Recordings))
+            .map(|criterion| (criterion.id.clone(), if criterion.id == "told-party" { told } else { Outcome::Met }))
+            .collect();
+        SpotCheckReview {
+            check_id: crate::id::SpotCheckId::new(),
+            position: 0,
+            subject: Sampled::Recording(media),
+            sequence,
+            marks: mark(&pack.rubric, Population::Recordings, &judged).unwrap(),
+            comment: "未事先告知当事人".into(),
+            pack_id: pack.id.clone(),
+            pack_version: pack.version.clone(),
+            reviewed_at: at(minute),
+            reviewed_by: "user:督察".into(),
+            reviewer: None,
+        }
+    };
+    world.spot_check_reviews.push(review(0, Outcome::NotMet, 3 * DAY));
+    let finding = only(&world, "yexian-jtys", "spot-check", "第二十二条");
+    assert!(finding.message.contains("抽检得分 80（80/100 分）"), "{}", finding.message);
+    assert!(finding.message.contains("事先告知对方使用执法记录设备记录"), "{}", finding.message);
+    assert_eq!(finding.officer_id, world.recordings[0].officer_id);
+
+    // Not applicable is not counted against the officer.
+    world.spot_check_reviews[0] = review(0, Outcome::NotApplicable, 3 * DAY);
+    assert!(world.evaluate("yexian-jtys").findings.is_empty());
+
+    world.spot_check_reviews[0] = review(0, Outcome::NotMet, 3 * DAY);
+    world.spot_check_reviews.push(review(1, Outcome::Met, 4 * DAY));
+    assert!(world.evaluate("yexian-jtys").findings.is_empty(), "the latest review counts");
 }
 
 // ----- 丰台 (002_628f6a77322dc41d.txt) -------------------------------------

@@ -90,6 +90,24 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<PolicyPack, PackError> {
             rules: raw.rules.get_ref().clone(),
         });
     }
+    let mut rubric = Vec::new();
+    for raw in &raw.rubric {
+        let criterion_id = context.nonempty(&raw.id, "the criterion id")?;
+        if rubric.iter().any(|known: &RubricCriterion| known.id == criterion_id) {
+            return Err(context.error(raw.id.span(), &format!("rubric criterion `{criterion_id}` is listed twice")));
+        }
+        let points = *raw.points.get_ref();
+        if points == 0 || points > 100 {
+            return Err(context.error(raw.points.span(), "a criterion is worth between 1 and 100 points"));
+        }
+        rubric.push(RubricCriterion {
+            id: criterion_id,
+            description: context.nonempty(&raw.description, "the description")?,
+            points,
+            scope: context.named(&raw.applies, "what the criterion applies to", &["recordings", "cases", "both"])?,
+            source: context.citation(&raw.source)?,
+        });
+    }
     Ok(PolicyPack {
         id,
         version,
@@ -102,6 +120,7 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<PolicyPack, PackError> {
         naming,
         opening_statements,
         misconduct,
+        rubric,
     })
 }
 
@@ -124,6 +143,8 @@ struct RawPack {
     opening_statement: Vec<RawStatement>,
     #[serde(default)]
     misconduct: Vec<RawMisconduct>,
+    #[serde(default)]
+    rubric: Vec<RawCriterion>,
 }
 
 #[derive(Deserialize)]
@@ -211,6 +232,16 @@ struct RawMisconduct {
     source: Spanned<String>,
     description: Spanned<String>,
     rules: Spanned<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCriterion {
+    id: Spanned<String>,
+    description: Spanned<String>,
+    points: Spanned<u32>,
+    applies: Spanned<String>,
+    source: Spanned<String>,
 }
 
 // ----------------------------------------------------------------------------
@@ -340,12 +371,13 @@ impl Context<'_> {
             "approval_before_decision" => &["documents", "chain"],
             "signatures" => &["documents", "party", "officers"],
             "certificate_shown" => &["documents"],
+            "spot_check" => &["min"],
             "required_documents" => &["act_kinds", "procedure", "stage", "documents"],
             other => {
                 return Err(self.error(
                     raw.check.span(),
                     &format!(
-                        "`{other}` is not a check; the checks are offload_deadline, link_deadline, interruption_explained, clock_drift, playback, assistant_alone, av_required, min_devices, approval_before_decision, emergency_approval, archive_deadline, signatures, certificate_shown, required_documents, recheck_overdue, correction_pending"
+                        "`{other}` is not a check; the checks are offload_deadline, link_deadline, interruption_explained, clock_drift, playback, assistant_alone, av_required, min_devices, approval_before_decision, emergency_approval, archive_deadline, signatures, certificate_shown, required_documents, recheck_overdue, correction_pending, spot_check"
                     ),
                 ))
             }
@@ -470,6 +502,13 @@ impl Context<'_> {
                 Check::Signatures { documents: documents_flat(true)?, party, officers }
             }
             "certificate_shown" => Check::CertificateShown { documents: documents_flat(true)? },
+            "spot_check" => {
+                let min = raw.min.as_ref().map_or(100, |value| *value.get_ref());
+                if let Some(value) = raw.min.as_ref().filter(|_| min == 0 || min > 100) {
+                    return Err(self.error(value.span(), "a spot_check rule's `min` is a score between 1 and 100"));
+                }
+                Check::SpotCheck { min }
+            }
             "required_documents" => {
                 let stage = raw.stage.as_ref().ok_or_else(|| need("stage"))?;
                 let act_kinds = raw.act_kinds.as_ref().ok_or_else(|| need("act_kinds"))?;
@@ -680,5 +719,31 @@ description = "24小时内导出"
             };
             assert!(!lines.iter().any(|line| line.starts_with(&beyond)), "{}: has {beyond} too", regulation.file);
         }
+    }
+
+    #[test]
+    fn rubric_criteria_are_checked_like_rules() {
+        let criterion = |id: &str, points: u32, applies: &str| {
+            format!("\n[[rubric]]\nid = \"{id}\"\ndescription = \"告知当事人\"\npoints = {points}\napplies = \"{applies}\"\nsource = \"001_7a70bf4a2140f7df.txt 第十九条\"\n")
+        };
+        let pack = PolicyPack::parse(&format!("{GOOD}{}{}", criterion("told", 20, "recordings"), criterion("file", 80, "both")), "ok.toml")
+            .unwrap();
+        assert_eq!(
+            pack.rubric.iter().map(|criterion| (criterion.id.as_str(), criterion.points)).collect::<Vec<_>>(),
+            [("told", 20), ("file", 80)]
+        );
+        assert_eq!(pack.rubric[1].scope, RubricScope::Both);
+        let twice = error_of(&format!("{GOOD}{}{}", criterion("told", 20, "recordings"), criterion("told", 30, "cases")));
+        assert!(twice.message.contains("listed twice"), "{twice}");
+        assert!(error_of(&format!("{GOOD}{}", criterion("told", 0, "recordings"))).message.contains("between 1 and 100"));
+        assert!(error_of(&format!("{GOOD}{}", criterion("told", 10, "phones"))).message.contains("recordings, cases, both"));
+        let spot = |min: &str| {
+            format!("{GOOD}\n[[rule]]\nid = \"spot\"\ncheck = \"spot_check\"\n{min}source = \"001_7a70bf4a2140f7df.txt 第二十二条\"\ndescription = \"抽检\"\n")
+        };
+        let parsed = PolicyPack::parse(&spot(""), "ok.toml").unwrap();
+        assert_eq!(parsed.rule("spot").unwrap().check, Check::SpotCheck { min: 100 });
+        assert_eq!(PolicyPack::parse(&spot("min = 60\n"), "ok.toml").unwrap().rule("spot").unwrap().check, Check::SpotCheck { min: 60 });
+        assert!(error_of(&spot("min = 0\n")).message.contains("between 1 and 100"));
+        assert!(error_of(&spot("within = \"1h\"\n")).message.contains("it takes min"));
     }
 }

@@ -32,6 +32,7 @@
 //! | GET | `/api/v1/cases/{id}/av-checklist[.xlsx\|.pdf]`, `/api/v1/compliance/report[.xlsx\|.pdf]` | see [`printouts`] |
 //! | GET | `/api/v1/recordings`, `/api/v1/recordings/{media}` | people: the AV records they may read, with names, links, labels and lateness, each page audited; see [`recordings`] |
 //! | GET, POST | `/api/v1/recordings/{media}/labels` | see [`recordings`] |
+//! | GET, POST | `/api/v1/spot-checks`, `…/{id}`, `…/{id}/reviews`, `…/{id}/redraw`, `…/{id}/population` | inspectors, legal reviewers, unit leaders; see [`spot_checks`] |
 //! | GET, POST | `/api/v1/interruptions`, `…/explanations` | people: gaps between records they may read; explained by the holder or a unit leader. See [`interruptions`] |
 //!
 //! [`media`], [`content`], [`register`] and `GET /api/v1/retention` hand out a record's
@@ -57,6 +58,7 @@ mod recordings;
 mod register;
 mod retention;
 mod session;
+mod spot_checks;
 mod upload_progress;
 pub mod uploads;
 
@@ -131,6 +133,11 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/access-requests/{id}/decision", post(access::decide))
         .route("/api/v1/access-requests/{id}/form.pdf", get(access::form_pdf))
         .route("/api/v1/marks", post(access::mark))
+        .route("/api/v1/spot-checks", get(spot_checks::list).post(spot_checks::draw))
+        .route("/api/v1/spot-checks/{id}", get(spot_checks::show))
+        .route("/api/v1/spot-checks/{id}/reviews", post(spot_checks::review))
+        .route("/api/v1/spot-checks/{id}/redraw", get(spot_checks::redraw))
+        .route("/api/v1/spot-checks/{id}/population", get(spot_checks::population))
         .route("/api/v1/holds", get(retention::list).post(retention::place))
         .route("/api/v1/holds/{id}/release", post(retention::release))
         .route("/api/v1/retention", get(retention::list_retention))

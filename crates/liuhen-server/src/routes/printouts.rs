@@ -168,7 +168,7 @@ async fn report_of(app: &AppState, actor: &CurrentActor, query: &ReportQuery) ->
     Ok(liuhen_compliance::misconduct_report(app.store.as_ref(), &compliance.pack, unit, from, to, compliance.offset).await?)
 }
 
-fn parse_date(name: &str, text: &str) -> Result<jiff::civil::Date, ApiError> {
+pub(super) fn parse_date(name: &str, text: &str) -> Result<jiff::civil::Date, ApiError> {
     let text = text.trim();
     let refuse = || ApiError::BadRequest(format!("`{name}` must be a date written YYYY-MM-DD, such as 2026-11-01, not `{text}`"));
     // Only the plain form: jiff would also read a date out of a date and time.

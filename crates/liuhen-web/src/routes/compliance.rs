@@ -67,6 +67,10 @@ const EVIDENCE_LABELS: &[(&str, &str)] = &[
     ("detail", "说明"),
     ("case_number", "案号"),
     ("agency", "机关"),
+    ("spot_check", "抽检"),
+    ("review", "检查次序"),
+    ("reviewed_by", "检查人"),
+    ("reviewed_at", "检查时间"),
 ];
 
 #[derive(Deserialize, Default)]

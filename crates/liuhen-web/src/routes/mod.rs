@@ -13,7 +13,7 @@
 //! | `/access`, `/access/new`, `/access/{id}/decision` | access requests (调阅申请): mine, my grants and their requisition forms, those waiting for my decision; filing one |
 //! | `/workstation` | the collection workstation (采集站): the offload register (导出台账) with its CSV, uploads in progress |
 //! | `/admin` | administration (系统管理): directory, accounts, pack, storage and ledger; adding units, officers, devices, accounts |
-//! | `/supervision` | supervision (督察), filled by the supervision work |
+//! | `/supervision`, `/supervision/spot-checks/{id}` | supervision (督察): spot checks (抽检) drawn, the form to draw one; one check with its items, the rubric form and the redraw check |
 //! | `/static/…` | the stylesheet and the script |
 
 mod access;
@@ -24,6 +24,7 @@ mod interruptions;
 mod recordings;
 mod session;
 mod statics;
+mod supervision;
 mod workbench;
 mod workstation;
 
@@ -32,7 +33,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use crate::page::{self, Viewer};
+use crate::page;
 use crate::WebState;
 
 pub(crate) fn pages() -> Router<WebState> {
@@ -69,22 +70,12 @@ pub(crate) fn pages() -> Router<WebState> {
         .route("/admin/officers", axum::routing::post(admin::add_officer))
         .route("/admin/devices", axum::routing::post(admin::add_device))
         .route("/admin/users", axum::routing::post(admin::add_user))
-        .route("/supervision", get(supervision))
+        .route("/supervision", get(supervision::show))
+        .route("/supervision/spot-checks", axum::routing::post(supervision::draw))
+        .route("/supervision/spot-checks/{id}", get(supervision::check))
+        .route("/supervision/spot-checks/{id}/reviews", axum::routing::post(supervision::review))
         .route("/static/{file}", get(statics::file))
         .fallback(not_found)
-}
-
-/// The supervision slot (督察): spot checks, devices and reports come with
-/// the supervision work; until then the page says what it will hold.
-async fn supervision(viewer: Viewer) -> Response {
-    viewer.render(
-        "placeholder.html",
-        "督察",
-        serde_json::json!({
-            "heading": "督察",
-            "text": "抽检、执法记录仪管理、统计与通报将在此处提供。",
-        }),
-    )
 }
 
 async fn not_found(uri: Uri) -> Response {

@@ -79,6 +79,9 @@ pub enum Command {
     /// The duty log (执勤日志, 厦门 六（二）): when recording was impossible (weather, a device fault) and why.
     #[command(subcommand)]
     DutyLog(DutyLogCommand),
+    /// Spot checks (抽检, 叶县 第二十二条): draw a sample of AV records or cases anyone can redraw, review it against the pack's rubric, keep the register.
+    #[command(subcommand)]
+    SpotCheck(SpotCheckCommand),
     /// Access requests (调阅申请): ask to view or copy records, approve or refuse, print the requisition form (调用单).
     #[command(subcommand)]
     Access(AccessCommand),
@@ -103,6 +106,73 @@ pub enum Command {
     /// Measure performance (vault copy speed, ledger throughput, proofs, verify).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpotCheckCommand {
+    /// Draw a sample and record it (the seed, the population and the items drawn go into the ledger).
+    Draw {
+        /// What to draw from: `recordings` (AV records started in the period) or `cases` (opened in it).
+        #[arg(long, value_name = "WHAT")]
+        population: String,
+        /// First day, local `YYYY-MM-DD`.
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// Last day, inclusive.
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// Only this unit (its code) and the units under it.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        /// Only this officer's records or cases.
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+        /// Strata: `none`, `act_kind` or `recorded_item`.
+        #[arg(long, default_value = "none")]
+        stratify: String,
+        /// How many to draw from each stratum.
+        #[arg(long, default_value_t = 5)]
+        per_stratum: u32,
+        /// Draw with this seed (64 hex digits) instead of a fresh random one.
+        #[arg(long)]
+        seed: Option<String>,
+        /// The inspector drawing it (badge number).
+        #[arg(long, value_name = "BADGE")]
+        inspector: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List spot checks, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A spot check's items with their latest reviews (the register, 检查台账).
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Review one item against the rubric of the pack in force.
+    Review {
+        id: String,
+        /// The item's number in the check (from 1).
+        #[arg(long)]
+        item: u32,
+        /// A criterion and its judgement: `told-party=met`, `=not_met` or `=not_applicable`; once per criterion.
+        #[arg(long = "mark", value_name = "CRITERION=OUTCOME")]
+        marks: Vec<String>,
+        /// What was found (检查意见); needed when a criterion is not met.
+        #[arg(long, default_value = "")]
+        comment: String,
+        /// The reviewing inspector (badge number).
+        #[arg(long, value_name = "BADGE")]
+        reviewer: Option<String>,
+    },
+    /// Draw a recorded check again from its kept population and seed; exit 1 if it differs from the record.
+    Redraw { id: String },
+    /// Print the population a check was drawn from, one `stratum<TAB>id` line per member, sorted by id: the text whose SHA-256 was recorded.
+    Population { id: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,6 +35,7 @@ pub fn run(recordings: usize, cases: usize) -> anyhow::Result<ExitCode> {
         interruption_notes: &[],
         labels: &[],
         duty_log: &[],
+        spot_check_reviews: &[],
         cases: &world.cases,
     };
     for (id, _) in BUILTIN {

@@ -129,7 +129,7 @@ pub async fn use_pack(instance: &Instance, name: &str) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-fn pack_in_force(instance: &Instance) -> anyhow::Result<PolicyPack> {
+pub(super) fn pack_in_force(instance: &Instance) -> anyhow::Result<PolicyPack> {
     instance
         .config
         .policy_pack()?

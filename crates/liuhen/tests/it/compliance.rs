@@ -16,6 +16,7 @@ on_both_backends!(
     late_and_unlinked_footage_raises_findings_resolved_by_facts_or_explanation,
     a_case_checklist_and_report_are_printed,
     fengtai_art18_an_explained_interruption_resolves_its_finding,
+    spot_checks_are_drawn_reviewed_and_drawn_again_from_the_console,
 );
 
 const SERIAL: &str = "DSJ-X5-0042";
@@ -445,4 +446,110 @@ async fn the_demo_comes_with_a_case_and_findings_to_show() {
     assert!(text(&demo(&["hold", "list"])).contains("冻结中"));
     let output = demo(&["verify"]);
     assert!(output.status.success(), "{}", text(&output));
+}
+
+/// 叶县 第二十二条 / 厦门 六（四）: a sample drawn with a recorded seed,
+/// reviewed against the rubric; a low score is a finding, a passing
+/// second review answers it; the kept population hashes to the digest the
+/// ledger holds, and altering it is caught when the sample is drawn again.
+async fn spot_checks_are_drawn_reviewed_and_drawn_again_from_the_console(postgres: bool) {
+    let instance = xiamen(postgres).await;
+    let camera = camera_with_clips(
+        &instance,
+        "camera",
+        &[SignedDuration::from_hours(5), SignedDuration::from_hours(4), SignedDuration::from_hours(3)],
+    );
+    let output = instance.run(&["ingest", camera.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let today = Timestamp::now().to_zoned(TimeZone::fixed(jiff::tz::offset(8))).date();
+    let (from, to) = ((today - jiff::Span::new().days(1)).to_string(), today.to_string());
+    let seed = "0123456789abcdef".repeat(4);
+    let draw = |per: &str| {
+        json(
+            &instance,
+            &[
+                "spot-check",
+                "draw",
+                "--population",
+                "recordings",
+                "--from",
+                &from,
+                "--to",
+                &to,
+                "--unit",
+                "SM01",
+                "--per-stratum",
+                per,
+                "--seed",
+                &seed,
+                "--json",
+            ],
+        )
+    };
+    let check = draw("2");
+    assert_eq!(check["population_size"], 3);
+    assert_eq!(check["items"].as_array().unwrap().len(), 2);
+    assert_eq!(draw("2")["items"], check["items"], "the same seed and population draw the same sample");
+    let id = check["id"].as_str().unwrap();
+
+    let nothing = instance.run(&["spot-check", "draw", "--population", "cases", "--from", &from, "--to", &to]);
+    assert!(!nothing.status.success() && text(&nothing).contains("no 案件 to draw from"), "{}", text(&nothing));
+    let bad_seed = instance.run(&["spot-check", "draw", "--population", "recordings", "--from", &from, "--to", &to, "--seed", "abc"]);
+    assert!(text(&bad_seed).contains("64 lower-case hexadecimal digits"), "{}", text(&bad_seed));
+
+    let rubric = ["started-before-contact", "opening-statement", "certificate-shown", "continuous", "conduct"];
+    let marks = |failing: &str| -> Vec<String> {
+        rubric.iter().map(|criterion| format!("{criterion}={}", if *criterion == failing { "not_met" } else { "met" })).collect()
+    };
+    let review = |item: &str, marks: &[String], comment: &str| {
+        let mut args = vec!["spot-check", "review", id, "--item", item, "--comment", comment, "--reviewer", LEADER];
+        for mark in marks {
+            args.extend(["--mark", mark.as_str()]);
+        }
+        instance.run(&args)
+    };
+    let partial = review("1", &marks("")[..4], "");
+    assert!(text(&partial).contains("judge every criterion"), "{}", text(&partial));
+    let unknown = review("1", &[marks("").as_slice(), &["smiled=met".to_owned()]].concat(), "");
+    assert!(text(&unknown).contains("no criterion `smiled`"), "{}", text(&unknown));
+    let past_the_end = review("3", &marks(""), "");
+    assert!(text(&past_the_end).contains("there is no item 3"), "{}", text(&past_the_end));
+    let output = review("1", &marks("opening-statement"), "未口述执法证号");
+    assert!(output.status.success() && text(&output).contains("80 分"), "{}", text(&output));
+
+    let findings = json(&instance, &["compliance", "--json"]);
+    let spot: Vec<&Value> = findings.as_array().unwrap().iter().filter(|stored| stored["finding"]["rule_id"] == "spot-check").collect();
+    assert_eq!(spot.len(), 1, "{findings:#}");
+    assert!(spot[0]["resolution"].is_null());
+    assert_eq!(spot[0]["finding"]["source"]["article"], "六（四）");
+    assert!(spot[0]["finding"]["message"].as_str().unwrap().contains("口述执法人员身份"), "{:#}", spot[0]);
+    let shown = run_ok(&instance, &["spot-check", "show", id]);
+    assert!(shown.contains("80 分 (80/100)") && shown.contains("未检查 not reviewed"), "{shown}");
+
+    let output = review("1", &marks(""), "复查：已补充说明");
+    assert!(output.status.success(), "{}", text(&output));
+    let findings = json(&instance, &["compliance", "--all", "--json"]);
+    let spot = findings.as_array().unwrap().iter().find(|stored| stored["finding"]["rule_id"] == "spot-check").unwrap();
+    assert!(!spot["resolution"].is_null(), "a later passing review answers the finding: {spot:#}");
+    let register = json(&instance, &["spot-check", "show", id, "--json"]);
+    assert_eq!(register[0]["reviews"], 2);
+    assert_eq!(register[0]["score"]["earned"], 100);
+
+    // The population as printed hashes to the digest in the ledger.
+    let population = run_ok(&instance, &["spot-check", "population", id]);
+    assert_eq!(population.lines().count(), 3);
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(population.as_bytes())), check["population_sha256"].as_str().unwrap());
+    assert!(run_ok(&instance, &["spot-check", "redraw", id]).contains("drawn again identically"));
+    instance
+        .tamper(&format!(
+            "DELETE FROM spot_check_population WHERE check_id = '{id}' AND subject_id = '{}'",
+            check["items"][0]["subject"]["id"].as_str().unwrap()
+        ))
+        .await;
+    let tampered = instance.run(&["spot-check", "redraw", id]);
+    assert_eq!(tampered.status.code(), Some(1), "{}", text(&tampered));
+    assert!(text(&tampered).contains("DOES NOT MATCH") && text(&tampered).contains("DIFFERS"), "{}", text(&tampered));
+    let listed = run_ok(&instance, &["spot-check", "list"]);
+    assert!(listed.contains(id) && listed.contains("1/2 reviewed"), "{listed}");
 }

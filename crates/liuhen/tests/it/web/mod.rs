@@ -11,4 +11,5 @@ mod interruptions;
 mod openapi;
 mod recordings;
 mod session;
+mod supervision;
 mod workstation;

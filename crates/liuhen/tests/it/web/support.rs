@@ -16,6 +16,7 @@ pub const ADMIN: (&str, &str) = ("admin", "demo-admin-2026");
 pub const LEADER: (&str, &str) = ("leader", "demo-leader-2026");
 pub const REVIEWER: (&str, &str) = ("reviewer", "demo-review-2026");
 pub const OFFICER: (&str, &str) = ("zhangwei", "demo-officer-2026");
+pub const INSPECTOR: (&str, &str) = ("inspector", "demo-inspect-2026");
 
 /// The demo instance as `liuhen demo --no-serve` left it, made once.
 fn demo_template() -> &'static Path {
