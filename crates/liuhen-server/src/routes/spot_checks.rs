@@ -68,6 +68,8 @@ pub(super) struct SpotCheckSummary {
     reviewed: u32,
     drawn_at: String,
     drawn_by: String,
+    /// The inspector who drew it, as name and badge number.
+    inspector_name: Option<String>,
 }
 
 /// `GET /api/v1/spot-checks`: every spot check, newest first.
@@ -118,6 +120,7 @@ fn summary(check: &SpotCheck, reviewed: u32, names: &Names) -> SpotCheckSummary 
         reviewed,
         drawn_at: check.drawn_at.to_string(),
         drawn_by: check.drawn_by.clone(),
+        inspector_name: check.inspector.and_then(|id| names.officer(id)),
     }
 }
 

@@ -167,6 +167,9 @@ async fn populate(data: &Path) -> anyhow::Result<Instance> {
     demo_case(&instance, agency_id, footage.get(media::FIRST_CASE_CLIP)).await?;
     let opened = cases::open_all(&instance, agency_id, &footage).await?;
     label_patrol(&instance, &footage).await?;
+    if footage.len() > 0 {
+        demo_spot_check(&instance, &officers[8]).await?;
+    }
     // Findings as they stand once everything is recorded, so the server
     // starts with them (it refreshes again at start and every minute).
     super::compliance::refresh_quietly(&instance).await;
@@ -306,6 +309,36 @@ async fn explain_late_offloads(instance: &Instance, footage: &Footage) -> anyhow
             liuhen_compliance::waive(&instance.ledger, stored.id, LEADER, explanation, &console_actor()).await?;
         }
     }
+    Ok(())
+}
+
+/// A spot check (抽检) the inspector drew over the last 60 days of footage,
+/// by recorded item, with its first item reviewed and passing.
+async fn demo_spot_check(instance: &Instance, inspector: &Officer) -> anyhow::Result<()> {
+    use liuhen_compliance::spot_check::{self, NewReview, NewSpotCheck};
+    use liuhen_core::supervision::{Outcome, Population, Stratify};
+    let pack = super::compliance::pack_in_force(instance)?;
+    let now = jiff::Timestamp::now();
+    let request = NewSpotCheck {
+        population: Population::Recordings,
+        unit: None,
+        officer: None,
+        from: now - jiff::SignedDuration::from_hours(60 * 24),
+        to: now,
+        stratify: Stratify::RecordedItem,
+        per_stratum: 2,
+        seed: None,
+    };
+    let actor = console_actor();
+    let check = spot_check::draw_spot_check(&instance.ledger, request, Some(inspector.id), &actor).await?;
+    let judged = pack
+        .rubric
+        .iter()
+        .filter(|criterion| criterion.applies_to(Population::Recordings.scope()))
+        .map(|criterion| (criterion.id.clone(), Outcome::Met))
+        .collect();
+    let review = NewReview { check: check.id, item: 1, judged, comment: "回放检查：拍摄规范，用语文明".into() };
+    spot_check::review(&instance.ledger, &pack, review, Some(inspector.id), &actor).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ const SEED: &str = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed
 /// Draws a sample of every recording of the demo with `SEED`; the check's page.
 async fn draw(inspector: &mut WebClient, per_stratum: &str) -> super::support::Page {
     let page = inspector.get("/supervision").await;
-    page.shows(&["新建抽检", "抽检台账", "尚无抽检"]);
+    page.shows(&["新建抽检", "抽检台账"]);
     let csrf = page.csrf();
     let drawn = inspector
         .post_form(
@@ -209,7 +209,9 @@ async fn a_bad_plan_is_sent_back_with_what_was_typed_and_officers_are_kept_out()
         )
         .await;
     assert!(zero.body.contains("between 1 and 500"), "{}", zero.body);
-    inspector.get("/supervision").await.shows(&["尚无抽检"]);
+    let listed = inspector.get("/supervision").await;
+    assert_eq!(listed.body.matches("href=\"/supervision/spot-checks/").count(), 1, "only the demo's own check: {}", listed.body);
+    listed.shows(&["郑磊（35020003）", "<td>1 / "]);
 
     let mut officer = server.signed_in(OFFICER).await;
     assert!(!officer.get("/").await.body.contains("href=\"/supervision\""), "officers do not see the supervision entry");
