@@ -34,6 +34,7 @@ use liuhen_store::{FindingQuery, MetaStore, RecordingQuery, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub mod devices;
 pub mod spot_check;
 
 /// Longest explanation or label accepted, in characters.

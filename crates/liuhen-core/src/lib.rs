@@ -11,6 +11,7 @@ pub mod access;
 pub mod case;
 pub mod complaint;
 pub mod compliance;
+pub mod device;
 pub mod digest;
 pub mod document;
 pub mod entity;

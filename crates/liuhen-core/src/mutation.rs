@@ -10,6 +10,7 @@ use crate::access::{AccessDecision, AccessRequest, ClassificationMark, ExportRec
 use crate::case::{Approval, Case, RecordingLink, StageStep};
 use crate::complaint::{Complaint, ComplaintOutcome};
 use crate::compliance::{FindingResolution, StoredFinding};
+use crate::device::DeviceEvent;
 use crate::document::{Document, Signature};
 use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use crate::id::{SessionId, TokenId};
@@ -95,6 +96,10 @@ pub enum Mutation {
     /// Records a review of one drawn item; its sequence number must be the
     /// next one for the item.
     ReviewSpotCheck(Box<SpotCheckReview>),
+    /// Records an event of a device's life; its sequence number must be the
+    /// next one for the device. An assignment also sets the device's
+    /// holder and unit in the register.
+    RecordDeviceEvent(Box<DeviceEvent>),
 }
 
 /// Action names written into ledger entries, one per kind of event.
@@ -157,4 +162,15 @@ pub mod action {
     pub const SPOT_CHECK_DRAWN: &str = "spot_check.drawn";
     /// An item of a spot check was reviewed against the rubric.
     pub const SPOT_CHECK_REVIEWED: &str = "spot_check.reviewed";
+    /// A device was handed to an officer or unit, or taken back (配发).
+    pub const DEVICE_ASSIGNED: &str = "device.assigned";
+    /// A device was checked before use (使用前检查).
+    pub const DEVICE_CHECKED: &str = "device.checked";
+    /// A device fault was reported; it is out of use (叶县 第二十一条).
+    pub const DEVICE_FAULT: &str = "device.fault_reported";
+    pub const DEVICE_REPAIRED: &str = "device.repaired";
+    /// A device was reported lost or stolen.
+    pub const DEVICE_LOST: &str = "device.lost";
+    pub const DEVICE_RECOVERED: &str = "device.recovered";
+    pub const DEVICE_RETIRED: &str = "device.retired";
 }

@@ -605,6 +605,18 @@ macro_rules! impl_meta_store {
                 }
             }
 
+            async fn device_events(&self, device: Option<liuhen_core::id::DeviceId>) -> $crate::Result<Vec<liuhen_core::device::DeviceEvent>> {
+                let rows: Vec<(String,)> = match device {
+                    Some(device) => sqlx::query_as("SELECT details FROM device_events WHERE device_id = $1 ORDER BY sequence")
+                        .bind(device.to_string())
+                        .fetch_all(&self.pool)
+                        .await,
+                    None => sqlx::query_as("SELECT details FROM device_events ORDER BY device_id, sequence").fetch_all(&self.pool).await,
+                }
+                .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("device event", details)).collect()
+            }
+
             async fn findings(&self, query: &$crate::FindingQuery) -> $crate::Result<Vec<liuhen_core::compliance::StoredFinding>> {
                 let mut builder = sqlx::QueryBuilder::<$db>::new(format!(
                     "SELECT {} FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id WHERE 1 = 1",
@@ -1292,6 +1304,10 @@ macro_rules! impl_meta_store {
                         .bind(review.subject.id_text())
                         .bind(micros(review.reviewed_at))
                         .bind(serde_json::to_string(review).expect("reviews serialise")),
+                        Mutation::RecordDeviceEvent(event) => {
+                            record_device_event(&mut *connection, event).await.map_err(|error| refused(mutation, error))?;
+                            continue;
+                        }
                         Mutation::RecordDutyLog(entry) => sqlx::query(
                             "INSERT INTO duty_log (officer_id, sequence, from_us, to_us, reason, case_id, reported_to, recorded_at_us, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         )
@@ -1430,6 +1446,30 @@ macro_rules! impl_meta_store {
 
         $crate::custody::custody_writes!($db);
 
+        /// Records a device event; an assignment also moves the device in the register.
+        async fn record_device_event(
+            connection: &mut <$db as sqlx::Database>::Connection,
+            event: &liuhen_core::device::DeviceEvent,
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query("INSERT INTO device_events (device_id, sequence, kind, at_us, details) VALUES ($1, $2, $3, $4, $5)")
+                .bind(event.device_id.to_string())
+                .bind(i64::from(event.sequence))
+                .bind(event.kind.action())
+                .bind($crate::common::micros(event.at))
+                .bind(serde_json::to_string(event).expect("device events serialise"))
+                .execute(&mut *connection)
+                .await?;
+            if let liuhen_core::device::DeviceEventKind::Assigned { officer_id, unit_id } = &event.kind {
+                sqlx::query("UPDATE devices SET assigned_officer = $1, unit_id = $2 WHERE id = $3")
+                    .bind(officer_id.map(|id| id.to_string()))
+                    .bind(unit_id.map(|id| id.to_string()))
+                    .bind(event.device_id.to_string())
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            Ok(())
+        }
+
         /// Records a drawn spot check and its population (500 members per statement).
         async fn draw_spot_check(
             connection: &mut <$db as sqlx::Database>::Connection,
@@ -1472,6 +1512,10 @@ macro_rules! impl_meta_store {
                 Mutation::ReviewSpotCheck(review) if duplicate => format!(
                     "item {} of spot check {} already has review number {}, perhaps recorded by someone else at the same time; nothing was changed. Read its reviews again and add yours",
                     review.position + 1, review.check_id, review.sequence
+                ),
+                Mutation::RecordDeviceEvent(event) if duplicate => format!(
+                    "device {} already has event number {}, perhaps recorded by someone else at the same time; nothing was changed. Read its register again and record yours",
+                    event.device_id, event.sequence
                 ),
                 Mutation::RecordDutyLog(entry) if duplicate => format!(
                     "officer {} already has duty log entry number {}, perhaps added at the same time; nothing was changed. Add it again",

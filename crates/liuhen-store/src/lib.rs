@@ -284,6 +284,8 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn spot_check_reviews(&self, check: Option<SpotCheckId>) -> Result<Vec<SpotCheckReview>>;
     /// The members a sample plan selects, as the store holds them now.
     async fn sample_candidates(&self, query: &CandidateQuery) -> Result<Vec<Candidate>>;
+    /// Events of one device, or of all, by device, then sequence.
+    async fn device_events(&self, device: Option<DeviceId>) -> Result<Vec<liuhen_core::device::DeviceEvent>>;
     // Compliance (合规检查).
     /// Findings matching `query`, each with its resolution if resolved,
     /// ordered by when they were raised, then id.

@@ -161,6 +161,7 @@ mod support {
             Mutation::MakeRedaction(redaction) => (action::REDACTION_MADE, redaction.derived.subject(), to_json(redaction)),
             Mutation::DrawSpotCheck(check, _) => (action::SPOT_CHECK_DRAWN, check.id.subject(), to_json(check)),
             Mutation::ReviewSpotCheck(review) => (action::SPOT_CHECK_REVIEWED, review.check_id.subject(), to_json(review)),
+            Mutation::RecordDeviceEvent(event) => (event.kind.action(), event.device_id.subject(), to_json(event)),
         };
         Event { draft: EntryDraft::new("cli:值班员", action).subject(subject).payload(payload), mutations: vec![mutation] }
     }
@@ -1621,7 +1622,45 @@ mod supervision {
 
     use crate::support::{event, media, Directory, Writer};
 
-    on_every_backend!(candidates_follow_the_plan(store), spot_checks_keep_their_population_and_reviews_are_only_added(store));
+    on_every_backend!(
+        candidates_follow_the_plan(store),
+        spot_checks_keep_their_population_and_reviews_are_only_added(store),
+        device_events_are_numbered_and_an_assignment_moves_the_device(store),
+    );
+
+    async fn device_events_are_numbered_and_an_assignment_moves_the_device(store: Arc<dyn MetaStore>) {
+        use liuhen_core::device::{DeviceEvent, DeviceEventKind};
+        let directory = Directory::new();
+        let mut writer = Writer::new(store.clone());
+        writer.record_mutations(directory.mutations()).await;
+        let device_event = |sequence: u32, kind: DeviceEventKind| DeviceEvent {
+            device_id: directory.camera.id,
+            sequence,
+            kind,
+            at: at(100 + i64::from(sequence)),
+            note: "电量 20%，已充电".into(),
+            officer_id: Some(directory.officer.id),
+            recorded_at: at(200),
+            recorded_by: "user:张伟".into(),
+        };
+        let checked = device_event(0, DeviceEventKind::Checked { battery_ok: false, storage_ok: true, clock_ok: true });
+        let handed =
+            device_event(1, DeviceEventKind::Assigned { officer_id: Some(directory.assistant.id), unit_id: Some(directory.brigade.id) });
+        writer.record_mutations([Mutation::RecordDeviceEvent(Box::new(checked.clone()))]).await;
+        writer.record_mutations([Mutation::RecordDeviceEvent(Box::new(handed.clone()))]).await;
+        assert_eq!(store.device_events(Some(directory.camera.id)).await.unwrap(), [checked.clone(), handed.clone()]);
+        assert!(store.device_events(Some(directory.spare_camera.id)).await.unwrap().is_empty());
+        let camera = store.devices().await.unwrap().into_iter().find(|device| device.id == directory.camera.id).unwrap();
+        assert_eq!((camera.assigned_officer, camera.unit_id), (Some(directory.assistant.id), Some(directory.brigade.id)));
+
+        let again = writer.commit(&[event(Mutation::RecordDeviceEvent(Box::new(device_event(0, DeviceEventKind::Fault))))]).await;
+        assert!(matches!(&again, Err(StoreError::Conflict(message)) if message.contains("already has event number 0")), "{again:?}");
+        let back = device_event(2, DeviceEventKind::Assigned { officer_id: None, unit_id: Some(directory.squad.id) });
+        writer.record_mutations([Mutation::RecordDeviceEvent(Box::new(back))]).await;
+        let camera = store.devices().await.unwrap().into_iter().find(|device| device.id == directory.camera.id).unwrap();
+        assert_eq!((camera.assigned_officer, camera.unit_id), (None, Some(directory.squad.id)), "back in the squad's store");
+        assert_eq!(store.device_events(None).await.unwrap().len(), 3);
+    }
 
     fn at(seconds: i64) -> Timestamp {
         Timestamp::from_second(1_795_000_000 + seconds).unwrap()

@@ -37,6 +37,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("recording.html", include_str!("../templates/recording.html")),
     ("supervision.html", include_str!("../templates/supervision.html")),
     ("spot_check.html", include_str!("../templates/spot_check.html")),
+    ("devices.html", include_str!("../templates/devices.html")),
+    ("device.html", include_str!("../templates/device.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

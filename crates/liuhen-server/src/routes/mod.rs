@@ -8,6 +8,7 @@
 //! | GET | `/api/v1/openapi.json` | anyone: the OpenAPI document of every route here; see [`openapi`] |
 //! | GET | `/api/v1/directory`, `/api/v1/users` | people; accounts: administrators. See [`directory`] |
 //! | POST | `/api/v1/units`, `/api/v1/officers`, `/api/v1/devices`, `/api/v1/users` | administrators; see [`directory`] |
+//! | GET | `/api/v1/devices/register`; GET, POST `/api/v1/devices/{id}/events` | the device register (设备台账); see [`devices`] |
 //! | GET | `/api/v1/status` | administrators: storage, ledger and pack; see [`admin`] |
 //! | GET | `/api/v1/media`, `/api/v1/media/{id}` | people: the records they may read (own, or a grant), each read audited; a workstation: what it stored. See [`media`] |
 //! | POST | `/api/v1/media/{id}/viewings` | a person who may view the record; see [`content`] |
@@ -46,6 +47,7 @@ mod admin;
 mod cases;
 pub(crate) mod compliance;
 pub(crate) mod content;
+mod devices;
 mod directory;
 mod exports;
 mod health;
@@ -89,6 +91,8 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/units", post(directory::add_unit))
         .route("/api/v1/officers", post(directory::add_officer))
         .route("/api/v1/devices", post(directory::add_device))
+        .route("/api/v1/devices/register", get(devices::register))
+        .route("/api/v1/devices/{id}/events", get(devices::history).post(devices::record))
         .route("/api/v1/status", get(admin::status))
         .route("/api/v1/cases", get(cases::list).post(cases::open))
         .route("/api/v1/cases/{id}", get(cases::show))

@@ -64,6 +64,14 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
     let findings = findings.unwrap_or_default();
     // Gaps in my recordings (or those I may read) nobody has explained.
     let interruptions: Vec<Value> = api.get(&viewer.headers, "/api/v1/interruptions?explained=false").await.unwrap_or_default();
+    // The devices I hold, for the check before use (使用前检查) and faults.
+    let register: Value = api.get(&viewer.headers, "/api/v1/devices/register").await.unwrap_or_default();
+    let my_devices: Vec<&Value> = register["devices"]
+        .as_array()
+        .map(|devices| {
+            devices.iter().filter(|device| my_officer.is_some() && device["officer_id"].as_str() == my_officer.as_deref()).collect()
+        })
+        .unwrap_or_default();
     viewer.render(
         "workbench.html",
         "我的工作台",
@@ -75,6 +83,7 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer) -> Respons
             "interruption_rows": ROWS,
             "open_findings": findings.len(),
             "compliance_on": compliance_on,
+            "my_devices": my_devices,
         }),
     )
 }

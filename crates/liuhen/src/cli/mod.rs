@@ -542,6 +542,84 @@ pub enum DeviceCommand {
     },
     /// List devices.
     List,
+    /// The device register (设备台账): every device with its status, holder and last check, and what the agency is short of (厦门 一).
+    Register {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A device's history: assignments, checks, faults, repairs, losses.
+    History {
+        serial: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record the check before use (使用前检查, 丰台 第十七条): battery, storage and clock, all in order unless said otherwise.
+    Check {
+        serial: String,
+        #[arg(long)]
+        battery_low: bool,
+        #[arg(long)]
+        storage_full: bool,
+        #[arg(long)]
+        clock_off: bool,
+        /// The officer who checked it (badge number).
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Report a fault: the device is out of use until repaired (叶县 第二十一条).
+    Fault {
+        serial: String,
+        /// What is wrong.
+        #[arg(long)]
+        note: String,
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+    },
+    /// Record that a faulty device was repaired and is back in use.
+    Repaired {
+        serial: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Report a device lost or stolen (then revoke a workstation's tokens with `device revoke-tokens`).
+    Lost {
+        serial: String,
+        #[arg(long)]
+        stolen: bool,
+        /// When it was lost, local `YYYY-MM-DD HH:MM`; default now.
+        #[arg(long)]
+        at: Option<String>,
+        /// When and where.
+        #[arg(long)]
+        note: String,
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+    },
+    /// Record that a lost device was found.
+    Recovered {
+        serial: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Hand a device to an officer, or take it back into a unit's store (no --officer).
+    Assign {
+        serial: String,
+        #[arg(long, value_name = "BADGE")]
+        officer: Option<String>,
+        /// The unit that answers for it (code); default the officer's.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Retire a device for good (报废).
+    Retire {
+        serial: String,
+        #[arg(long)]
+        note: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -392,7 +392,7 @@ pub async fn duty_log(instance: &Instance, command: DutyLogCommand) -> anyhow::R
 }
 
 /// `2026-11-20 09:30` (local, at `offset`), `2026-11-20T09:30`, or RFC 3339.
-fn local_time(text: &str, offset: jiff::tz::Offset) -> anyhow::Result<Timestamp> {
+pub(super) fn local_time(text: &str, offset: jiff::tz::Offset) -> anyhow::Result<Timestamp> {
     let text = text.trim();
     if let Ok(timestamp) = text.parse::<Timestamp>() {
         return Ok(timestamp);

@@ -168,6 +168,7 @@ pub async fn device(instance: &Instance, command: DeviceCommand) -> anyhow::Resu
                 println!("{}\t{:?}\t{}\t{}", device.serial, device.kind, device.model.as_deref().unwrap_or("-"), device.id);
             }
         }
+        register => return super::devices::run(instance, register).await,
     }
     Ok(ExitCode::SUCCESS)
 }

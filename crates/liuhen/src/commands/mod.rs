@@ -8,6 +8,7 @@ mod case;
 mod compliance;
 mod custody;
 mod demo;
+mod devices;
 mod directory;
 mod ingest;
 mod init;

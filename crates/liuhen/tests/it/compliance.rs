@@ -17,6 +17,7 @@ on_both_backends!(
     a_case_checklist_and_report_are_printed,
     fengtai_art18_an_explained_interruption_resolves_its_finding,
     spot_checks_are_drawn_reviewed_and_drawn_again_from_the_console,
+    the_device_register_follows_checks_faults_losses_and_assignments,
 );
 
 const SERIAL: &str = "DSJ-X5-0042";
@@ -552,4 +553,50 @@ async fn spot_checks_are_drawn_reviewed_and_drawn_again_from_the_console(postgre
     assert!(text(&tampered).contains("DOES NOT MATCH") && text(&tampered).contains("DIFFERS"), "{}", text(&tampered));
     let listed = run_ok(&instance, &["spot-check", "list"]);
     assert!(listed.contains(id) && listed.contains("1/2 reviewed"), "{listed}");
+}
+
+/// 叶县 第二十、二十一条; 丰台 第十七条; 厦门 一: the device register from
+/// the console, in the order a device's life allows, with coverage.
+async fn the_device_register_follows_checks_faults_losses_and_assignments(postgres: bool) {
+    let instance = xiamen(postgres).await;
+    let register = |instance: &Instance| json(instance, &["device", "register", "--json"]);
+    let before = register(&instance);
+    assert_eq!(before["coverage"]["officers_without_camera"].as_array().unwrap().len(), 1, "李娜 has no camera: {before:#}");
+    assert_eq!(before["coverage"]["units_without_workstation"].as_array().unwrap().len(), 1, "SM01 has no workstation");
+
+    let unexplained = instance.run(&["device", "check", SERIAL, "--clock-off"]);
+    assert!(!unexplained.status.success() && text(&unexplained).contains("what the check found"), "{}", text(&unexplained));
+    run_ok(&instance, &["device", "check", SERIAL, "--officer", BADGE]);
+    let repaired_too_soon = instance.run(&["device", "repaired", SERIAL]);
+    assert!(text(&repaired_too_soon).contains("only a faulty device"), "{}", text(&repaired_too_soon));
+    run_ok(&instance, &["device", "fault", SERIAL, "--note", "镜头进水", "--officer", BADGE]);
+    let checked_faulty = instance.run(&["device", "check", SERIAL]);
+    assert!(text(&checked_faulty).contains("out of use until repaired"), "{}", text(&checked_faulty));
+    let faulty = register(&instance);
+    assert_eq!(faulty["devices"][0]["state"]["status"], "faulty");
+    assert_eq!(faulty["coverage"]["officers_without_camera"].as_array().unwrap().len(), 2, "a faulty camera covers no one");
+    run_ok(&instance, &["device", "repaired", SERIAL, "--note", "已更换镜头"]);
+    let yesterday = (Timestamp::now() - SignedDuration::from_hours(20))
+        .to_zoned(TimeZone::fixed(jiff::tz::offset(8)))
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    run_ok(&instance, &["device", "lost", SERIAL, "--stolen", "--at", &yesterday, "--note", "执勤时在中山路被盗"]);
+    run_ok(&instance, &["device", "recovered", SERIAL, "--note", "派出所追回"]);
+    run_ok(&instance, &["device", "assign", SERIAL, "--officer", "0203002"]);
+    let moved = register(&instance);
+    assert_eq!(moved["devices"][0]["device"]["assigned_officer"], moved["devices"][0]["state"]["officer_id"]);
+    let history = run_ok(&instance, &["device", "history", SERIAL]);
+    for expected in ["使用前检查", "故障报告", "镜头进水", "维修完成", "被盗报告", "找回", "配发", "李娜（0203002）"]
+    {
+        assert!(history.contains(expected), "{expected}: {history}");
+    }
+    let events = json(&instance, &["device", "history", SERIAL, "--json"]);
+    assert_eq!(events.as_array().unwrap().len(), 6);
+    let retire_silently = instance.run(&["device", "retire", SERIAL, "--note", " "]);
+    assert!(text(&retire_silently).contains("why it is retired"), "{}", text(&retire_silently));
+    run_ok(&instance, &["device", "retire", SERIAL, "--note", "使用满六年"]);
+    let after = instance.run(&["device", "check", SERIAL]);
+    assert!(text(&after).contains("retired"), "{}", text(&after));
+    let listed = run_ok(&instance, &["device", "register"]);
+    assert!(listed.contains("报废") && listed.contains("缺执法记录仪 no body camera: 张伟（0203001）"), "{listed}");
 }

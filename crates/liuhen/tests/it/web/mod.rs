@@ -7,6 +7,7 @@ mod access;
 mod admin;
 mod cases;
 mod compliance;
+mod devices;
 mod interruptions;
 mod openapi;
 mod recordings;
