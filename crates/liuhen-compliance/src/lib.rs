@@ -36,6 +36,7 @@ use sha2::{Digest, Sha256};
 
 pub mod devices;
 pub mod spot_check;
+pub mod statistics;
 
 /// Longest explanation or label accepted, in characters.
 pub const MAX_TEXT: usize = 2000;
@@ -527,18 +528,7 @@ pub async fn misconduct_report(
 
 /// A unit and every unit under it.
 pub fn subtree(units: &[Unit], root: UnitId) -> BTreeSet<UnitId> {
-    let mut found = BTreeSet::from([root]);
-    loop {
-        let before = found.len();
-        for unit in units {
-            if unit.parent_id.is_some_and(|parent| found.contains(&parent)) {
-                found.insert(unit.id);
-            }
-        }
-        if found.len() == before {
-            return found;
-        }
-    }
+    liuhen_core::statistics::subtree(units, root)
 }
 
 /// Where and when an opening statement is said, besides the case.

@@ -27,4 +27,5 @@ pub mod recording;
 pub mod redaction;
 pub mod regulation;
 pub mod retention;
+pub mod statistics;
 pub mod supervision;

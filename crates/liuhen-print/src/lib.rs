@@ -24,16 +24,19 @@ use typst::foundations::{Array, Dict, IntoValue, Value};
 use typst::layout::PagedDocument;
 use typst_as_lib::{TypstEngine, TypstTemplateCollection};
 
+pub mod charts;
 pub mod custody;
+pub mod periodic;
 pub mod reports;
 pub mod xlsx;
 
 pub use custody::{ConsistencyItem, ConsistencyStatement, ExplanatoryNote, Requisition, RequisitionDecision, RequisitionItem};
+pub use periodic::periodic_report_xlsx;
 pub use xlsx::{av_checklist_xlsx, misconduct_report_xlsx};
 
 /// The templates, by the name each is compiled under.
 const FORM: &str = "/form.typ";
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     (FORM, include_str!("../templates/form.typ")),
     (reports::AV_CHECKLIST, include_str!("../templates/av-checklist.typ")),
     (reports::MISCONDUCT_REPORT, include_str!("../templates/misconduct-report.typ")),
@@ -41,6 +44,7 @@ const TEMPLATES: [(&str, &str); 7] = [
     (custody::REQUISITION, include_str!("../templates/requisition.typ")),
     (custody::EXPLANATORY_NOTE, include_str!("../templates/explanatory-note.typ")),
     (custody::CONSISTENCY_STATEMENT, include_str!("../templates/consistency-statement.typ")),
+    (periodic::PERIODIC_REPORT, include_str!("../templates/periodic-report.typ")),
 ];
 
 /// Font families tried in order; the first CJK family found sets the text.
@@ -73,6 +77,8 @@ pub enum PrintError {
     Pdf(String),
     #[error("the spreadsheet could not be written: {0}")]
     Xlsx(String),
+    #[error("the chart could not be drawn: {0}")]
+    Chart(String),
 }
 
 /// Who is who, for printing names instead of ids.
@@ -384,6 +390,8 @@ fn collect_font_files(dir: &Path, files: &mut Vec<PathBuf>, depth: u32) {
 
 #[cfg(test)]
 mod custody_tests;
+#[cfg(test)]
+mod periodic_tests;
 #[cfg(test)]
 mod report_tests;
 

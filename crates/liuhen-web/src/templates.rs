@@ -39,6 +39,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("spot_check.html", include_str!("../templates/spot_check.html")),
     ("devices.html", include_str!("../templates/devices.html")),
     ("device.html", include_str!("../templates/device.html")),
+    ("statistics.html", include_str!("../templates/statistics.html")),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -31,6 +31,7 @@
 //! | POST | `/api/v1/media/{id}/cleared` | a collection workstation (records that it cleared the device) |
 //! | GET, POST | `/api/v1/compliance/…` | see [`compliance`] |
 //! | GET | `/api/v1/cases/{id}/av-checklist[.xlsx\|.pdf]`, `/api/v1/compliance/report[.xlsx\|.pdf]` | see [`printouts`] |
+//! | GET | `/api/v1/reports/periodic[.pdf\|.xlsx]`, `…/periodic/charts/{chart}` | unit leaders, legal reviewers, inspectors, administrators: the periodic report (通报); see [`reports`] |
 //! | GET | `/api/v1/recordings`, `/api/v1/recordings/{media}` | people: the AV records they may read, with names, links, labels and lateness, each page audited; see [`recordings`] |
 //! | GET, POST | `/api/v1/recordings/{media}/labels` | see [`recordings`] |
 //! | GET, POST | `/api/v1/spot-checks`, `…/{id}`, `…/{id}/reviews`, `…/{id}/redraw`, `…/{id}/population` | inspectors, legal reviewers, unit leaders; see [`spot_checks`] |
@@ -58,6 +59,7 @@ mod openapi;
 mod printouts;
 mod recordings;
 mod register;
+mod reports;
 mod retention;
 mod session;
 mod spot_checks;
@@ -119,6 +121,10 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/compliance/report", get(printouts::report))
         .route("/api/v1/compliance/report.pdf", get(printouts::report_pdf))
         .route("/api/v1/compliance/report.xlsx", get(printouts::report_xlsx))
+        .route("/api/v1/reports/periodic", get(reports::periodic))
+        .route("/api/v1/reports/periodic.pdf", get(reports::periodic_pdf))
+        .route("/api/v1/reports/periodic.xlsx", get(reports::periodic_xlsx))
+        .route("/api/v1/reports/periodic/charts/{chart}", get(reports::chart))
         .route("/api/v1/interruptions", get(interruptions::list))
         .route("/api/v1/register/offload", get(register::offload))
         .route("/api/v1/register/offload.csv", get(register::offload_csv))

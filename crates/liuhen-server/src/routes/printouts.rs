@@ -29,9 +29,9 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::AppState;
 
 /// Roles that read the misconduct report.
-const REPORT_READERS: [Role; 4] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Administrator];
+pub(super) const REPORT_READERS: [Role; 4] = [Role::UnitLeader, Role::LegalReviewer, Role::Inspector, Role::Administrator];
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 async fn checklist_of(app: &AppState, actor: &CurrentActor, id: &str) -> Result<(AvChecklist, CaseId), ApiError> {
     let compliance = settings(app)?;
@@ -265,7 +265,7 @@ fn report_names(report: &MisconductReport) -> (String, String) {
 
 /// Lays out a spreadsheet or a PDF off the async threads: typst takes a
 /// while for a long checklist.
-async fn render(work: impl FnOnce() -> Result<Vec<u8>, PrintError> + Send + 'static) -> Result<Vec<u8>, ApiError> {
+pub(super) async fn render(work: impl FnOnce() -> Result<Vec<u8>, PrintError> + Send + 'static) -> Result<Vec<u8>, ApiError> {
     match tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)? {
         Ok(bytes) => Ok(bytes),
         Err(error @ PrintError::NoCjkFont { .. }) => Err(ApiError::Unavailable(error.to_string())),
@@ -275,7 +275,7 @@ async fn render(work: impl FnOnce() -> Result<Vec<u8>, PrintError> + Send + 'sta
 
 /// A file response with `Content-Disposition` naming it twice: an ASCII
 /// name for old clients and the real name in UTF-8 (RFC 6266, RFC 8187).
-fn download(bytes: Vec<u8>, content_type: &'static str, disposition: &str, ascii: &str, name: &str) -> Response {
+pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, disposition: &str, ascii: &str, name: &str) -> Response {
     let ascii: String = ascii.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
     let value = format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(&safe_file_name(name)));
     let mut response = bytes.into_response();

@@ -13,6 +13,7 @@
 //! | `/access`, `/access/new`, `/access/{id}/decision` | access requests (调阅申请): mine, my grants and their requisition forms, those waiting for my decision; filing one |
 //! | `/workstation` | the collection workstation (采集站): the offload register (导出台账) with its CSV, uploads in progress |
 //! | `/admin` | administration (系统管理): directory, accounts, pack, storage and ledger; adding units, officers, devices, accounts |
+//! | `/supervision/statistics` | statistics and the periodic report (统计通报) of a unit or the agency over a period: tables, charts, PDF and XLSX |
 //! | `/supervision/devices`, `/supervision/devices/{id}` | the device register (设备台账) and coverage; one device's history and the forms to record what happened to it (its holder reaches it from the workbench) |
 //! | `/supervision`, `/supervision/spot-checks/{id}` | supervision (督察): spot checks (抽检) drawn, the form to draw one; one check with its items, the rubric form and the redraw check |
 //! | `/static/…` | the stylesheet and the script |
@@ -26,6 +27,7 @@ mod interruptions;
 mod recordings;
 mod session;
 mod statics;
+mod statistics;
 mod supervision;
 mod workbench;
 mod workstation;
@@ -73,6 +75,7 @@ pub(crate) fn pages() -> Router<WebState> {
         .route("/admin/devices", axum::routing::post(admin::add_device))
         .route("/admin/users", axum::routing::post(admin::add_user))
         .route("/supervision", get(supervision::show))
+        .route("/supervision/statistics", get(statistics::show))
         .route("/supervision/devices", get(devices::register))
         .route("/supervision/devices/{id}", get(devices::device))
         .route("/supervision/devices/{id}/events", axum::routing::post(devices::record))

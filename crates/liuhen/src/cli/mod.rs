@@ -79,6 +79,9 @@ pub enum Command {
     /// The duty log (执勤日志, 厦门 六（二）): when recording was impossible (weather, a device fault) and why.
     #[command(subcommand)]
     DutyLog(DutyLogCommand),
+    /// Reports (通报): the periodic report of a unit or the agency — recordings, delays, interruptions, findings, spot checks, devices — as text, JSON, PDF or XLSX.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Spot checks (抽检, 叶县 第二十二条): draw a sample of AV records or cases anyone can redraw, review it against the pack's rubric, keep the register.
     #[command(subcommand)]
     SpotCheck(SpotCheckCommand),
@@ -106,6 +109,28 @@ pub enum Command {
     /// Measure performance (vault copy speed, ledger throughput, proofs, verify).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The periodic report (执法全过程记录工作通报, 叶县 第二十三条; 丰台 第三十条) over local days FROM to TO.
+    Periodic {
+        /// The unit (code), with the units under it; default the agency.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        /// First day, `YYYY-MM-DD`.
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// Last day, inclusive.
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// `text` (the default), `json`, `pdf` or `xlsx`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Where to write a PDF or XLSX; default `periodic-report-FROM-TO.pdf|xlsx` here.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -436,7 +436,7 @@ fn parse_hours(text: &str) -> anyhow::Result<SignedDuration> {
     Ok(duration)
 }
 
-async fn unit_by_code(instance: &Instance, code: &str) -> anyhow::Result<UnitId> {
+pub(super) async fn unit_by_code(instance: &Instance, code: &str) -> anyhow::Result<UnitId> {
     Ok(super::directory::unit_by_code(instance, code.trim()).await?.id)
 }
 

@@ -15,6 +15,7 @@ mod init;
 mod ledger;
 mod register;
 mod remote;
+mod report;
 mod serve;
 mod spot_check;
 mod vault;
@@ -74,6 +75,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Recording(command) => compliance::recording(&instance, command).await,
                 Command::DutyLog(command) => compliance::duty_log(&instance, command).await,
                 Command::SpotCheck(command) => spot_check::run(&instance, command).await,
+                Command::Report(command) => report::run(&instance, command).await,
                 Command::Access(command) => custody::access(&instance, command).await,
                 Command::Mark(args) => custody::mark(&instance, args).await,
                 Command::Hold(command) => custody::hold(&instance, command).await,

@@ -18,6 +18,7 @@ on_both_backends!(
     fengtai_art18_an_explained_interruption_resolves_its_finding,
     spot_checks_are_drawn_reviewed_and_drawn_again_from_the_console,
     the_device_register_follows_checks_faults_losses_and_assignments,
+    the_periodic_report_counts_what_the_registers_hold,
 );
 
 const SERIAL: &str = "DSJ-X5-0042";
@@ -599,4 +600,94 @@ async fn the_device_register_follows_checks_faults_losses_and_assignments(postgr
     assert!(text(&after).contains("retired"), "{}", text(&after));
     let listed = run_ok(&instance, &["device", "register"]);
     assert!(listed.contains("报废") && listed.contains("缺执法记录仪 no body camera: 张伟（0203001）"), "{listed}");
+}
+
+/// 叶县 第二十三条; 丰台 第三十条: the periodic report, cross-checked with
+/// what the registers and findings say directly, and printed as PDF and XLSX.
+async fn the_periodic_report_counts_what_the_registers_hold(postgres: bool) {
+    let instance = xiamen(postgres).await;
+    // Two clips of today, one of three days ago offloaded only now (late).
+    let camera = camera_with_clips(
+        &instance,
+        "camera",
+        &[SignedDuration::from_hours(72), SignedDuration::from_hours(5), SignedDuration::from_hours(3)],
+    );
+    let output = instance.run(&["ingest", camera.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let today = Timestamp::now().to_zoned(TimeZone::fixed(jiff::tz::offset(8))).date();
+    let (from, to) = ((today - jiff::Span::new().days(5)).to_string(), today.to_string());
+    let seed = "fedcba9876543210".repeat(4);
+    let check = json(
+        &instance,
+        &[
+            "spot-check",
+            "draw",
+            "--population",
+            "recordings",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--per-stratum",
+            "1",
+            "--seed",
+            &seed,
+            "--json",
+        ],
+    );
+    let id = check["id"].as_str().unwrap();
+    let mut args = vec!["spot-check", "review", id, "--item", "1", "--comment", "未出示证件"];
+    let marks = ["started-before-contact=met", "opening-statement=met", "certificate-shown=not_met", "continuous=met", "conduct=met"];
+    for mark in &marks {
+        args.extend(["--mark", mark]);
+    }
+    run_ok(&instance, &args);
+    run_ok(&instance, &["device", "check", SERIAL, "--battery-low", "--note", "电量不足"]);
+    run_ok(&instance, &["device", "fault", SERIAL, "--note", "无法开机"]);
+
+    let report = json(&instance, &["report", "periodic", "--from", &from, "--to", &to, "--format", "json"]);
+    let totals = &report["totals"];
+    let offloaded = run_ok(&instance, &["register", "offload", "--json"]);
+    assert_eq!(totals["recordings"], offloaded.lines().count(), "every offloaded record, one JSON line each: {report:#}");
+    let findings = json(&instance, &["compliance", "--all", "--json"]);
+    let findings = findings.as_array().unwrap();
+    let late = findings.iter().filter(|stored| stored["finding"]["rule_id"] == "upload-24h").count();
+    assert_eq!(totals["offloaded_late"], late, "late offloads are the upload-24h findings");
+    assert_eq!(totals["findings"], findings.len());
+    let open = findings.iter().filter(|stored| stored["resolution"].is_null()).count();
+    assert_eq!(totals["findings_open"], open);
+    assert_eq!(totals["spot_checks"], 1);
+    assert_eq!(totals["spot_check_earned"], 80);
+    assert_eq!(totals["spot_check_possible"], 100);
+    let by_rule: u64 = report["rules"].as_array().unwrap().iter().map(|rule| rule["findings"].as_u64().unwrap()).sum();
+    assert_eq!(by_rule as usize, findings.len(), "each finding under its rule");
+    let zhang = report["officers"].as_array().unwrap().iter().find(|line| line["badge_no"] == BADGE).unwrap();
+    assert_eq!(zhang["tally"]["recordings"], totals["recordings"], "张伟 made them all");
+    assert_eq!(report["devices"]["checks"], 1);
+    assert_eq!(report["devices"]["failed_checks"], 1);
+    assert_eq!(report["devices"]["faults"], 1);
+    assert_eq!(report["devices"]["coverage"]["cameras_in_service"], 0, "the only camera is faulty");
+    assert_eq!(report["access"]["requests"], 0);
+
+    // Before the period, nothing.
+    let empty = json(&instance, &["report", "periodic", "--from", "2020-01-01", "--to", "2020-01-31", "--format", "json"]);
+    assert_eq!(empty["totals"]["recordings"], 0);
+    let backwards = instance.run(&["report", "periodic", "--from", &to, "--to", &from]);
+    assert!(text(&backwards).contains("before it starts"), "{}", text(&backwards));
+    let unit = json(&instance, &["report", "periodic", "--unit", "SM01", "--from", &from, "--to", &to, "--format", "json"]);
+    assert_eq!(unit["totals"], report["totals"], "the only unit holds everything");
+
+    let pdf = instance.dir.path().join("report.pdf");
+    run_ok(&instance, &["report", "periodic", "--from", &from, "--to", &to, "--format", "pdf", "--output", pdf.to_str().unwrap()]);
+    let info = std::process::Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    assert!(info.status.success() && String::from_utf8_lossy(&info.stdout).contains("执法全过程记录工作通报"), "{info:?}");
+    let xlsx = instance.dir.path().join("report.xlsx");
+    run_ok(&instance, &["report", "periodic", "--from", &from, "--to", &to, "--format", "xlsx", "--output", xlsx.to_str().unwrap()]);
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let officers = workbook.worksheet_range("执法人员情况").unwrap();
+    let row = officers.rows().find(|row| row[0].to_string().contains(BADGE)).expect("张伟's row");
+    assert_eq!(row[2].to_string(), totals["recordings"].to_string(), "{row:?}");
+    let text_report = run_ok(&instance, &["report", "periodic", "--from", &from, "--to", &to]);
+    assert!(text_report.contains("【各单位情况】") && text_report.contains("思明区大队一中队"), "{text_report}");
 }

@@ -218,3 +218,42 @@ async fn a_bad_plan_is_sent_back_with_what_was_typed_and_officers_are_kept_out()
     assert_eq!(officer.get("/supervision").await.status, StatusCode::FORBIDDEN);
     assert_eq!(officer.get("/api/v1/spot-checks").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leaders_read_the_periodic_report_with_its_charts_pdf_and_workbook() {
+    let server = DemoServer::start();
+    let mut leader = server.signed_in(super::support::LEADER).await;
+    let page = leader.get("/supervision/statistics?from=2020-01-01&to=2030-12-31").await;
+    page.shows(&[
+        "统计通报：",
+        "各单位情况",
+        "执法人员情况",
+        "张伟（35020011）",
+        "思明区大队二中队",
+        "合规问题（按规则）",
+        "设备配备与使用",
+        "调阅情况",
+    ]);
+    page.shows(&["/api/v1/reports/periodic/charts/recordings?from=2020%2D01%2D01&amp;to=2030%2D12%2D31"]);
+    let chart = leader.get("/api/v1/reports/periodic/charts/delays?from=2020-01-01&to=2030-12-31").await;
+    assert_eq!(chart.status, StatusCode::OK);
+    assert!(chart.content_type.starts_with("image/svg+xml"), "{}", chart.content_type);
+    roxmltree::Document::parse(&chart.body).expect("well-formed SVG");
+    assert_eq!(leader.get("/api/v1/reports/periodic/charts/pie").await.status, StatusCode::NOT_FOUND);
+    let json = leader.get("/api/v1/reports/periodic?from=2020-01-01&to=2030-12-31").await;
+    let report: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert!(report["totals"]["recordings"].as_u64().unwrap() > 0, "the demo's footage is counted");
+    assert!(report["totals"]["findings"].as_u64().unwrap() > 0, "and its findings");
+    assert_eq!(report["totals"]["spot_checks"], 1, "the demo's reviewed spot-check item");
+    let pdf = leader.get("/api/v1/reports/periodic.pdf?from=2020-01-01&to=2030-12-31").await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-") && pdf.content_type == "application/pdf");
+    let xlsx = leader.get("/api/v1/reports/periodic.xlsx?from=2020-01-01&to=2030-12-31").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.content_type.starts_with("application/vnd.openxmlformats"));
+    let bad = leader.get("/api/v1/reports/periodic?from=2026-13-01").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    let mut officer = server.signed_in(OFFICER).await;
+    assert_eq!(officer.get("/supervision/statistics").await.status, StatusCode::FORBIDDEN);
+}
