@@ -35,6 +35,7 @@
 //! | GET | `/api/v1/recordings`, `/api/v1/recordings/{media}` | people: the AV records they may read, with names, links, labels and lateness, each page audited; see [`recordings`] |
 //! | GET, POST | `/api/v1/recordings/{media}/labels` | see [`recordings`] |
 //! | GET, POST | `/api/v1/spot-checks`, `…/{id}`, `…/{id}/reviews`, `…/{id}/redraw`, `…/{id}/population` | inspectors, legal reviewers, unit leaders; see [`spot_checks`] |
+//! | GET, POST | `/api/v1/duty-log` | officers: their own duty log (执勤日志); unit leaders, inspectors, legal reviewers, administrators read all; see [`duty_log`] |
 //! | GET, POST | `/api/v1/interruptions`, `…/explanations` | people: gaps between records they may read; explained by the holder or a unit leader. See [`interruptions`] |
 //!
 //! [`media`], [`content`], [`register`] and `GET /api/v1/retention` hand out a record's
@@ -50,6 +51,7 @@ pub(crate) mod compliance;
 pub(crate) mod content;
 mod devices;
 mod directory;
+mod duty_log;
 mod exports;
 mod health;
 mod interruptions;
@@ -126,6 +128,7 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/reports/periodic.xlsx", get(reports::periodic_xlsx))
         .route("/api/v1/reports/periodic/charts/{chart}", get(reports::chart))
         .route("/api/v1/interruptions", get(interruptions::list))
+        .route("/api/v1/duty-log", get(duty_log::list).post(duty_log::write))
         .route("/api/v1/register/offload", get(register::offload))
         .route("/api/v1/register/offload.csv", get(register::offload_csv))
         .route("/api/v1/interruptions/explanations", post(interruptions::explain))

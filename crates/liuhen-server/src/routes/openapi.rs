@@ -82,6 +82,8 @@ use crate::auth::SESSION_COOKIE;
         super::compliance::refresh,
         super::compliance::deadlines,
         super::interruptions::list,
+        super::duty_log::list,
+        super::duty_log::write,
         super::interruptions::explain,
         super::register::offload,
         super::register::offload_csv,

@@ -8,7 +8,7 @@
 //! | `/cases/{id}`, `/cases/{id}/…` | one case: facts, timeline (时间轴), documents, approvals, stages, linked AV records, archiving |
 //! | `/cases/complaints` | complaints and reports (投诉举报) and what became of them |
 //! | `/recordings`, `/recordings/{id}` | AV records (音视频记录): the register with its filters; one record with its facts, player, links and labels |
-//! | `/interruptions` | interruptions waiting for an explanation (中断说明) |
+//! | `/interruptions` | interruptions waiting for an explanation (中断说明); the duty log (执勤日志) and the form to write in it |
 //! | `/compliance`, `/compliance/findings/{id}` | compliance (合规检查): findings, deadlines, the misconduct report, the pack's rules; one finding and its explanation |
 //! | `/access`, `/access/new`, `/access/{id}/decision` | access requests (调阅申请): mine, my grants and their requisition forms, those waiting for my decision; filing one |
 //! | `/workstation` | the collection workstation (采集站): the offload register (导出台账) with its CSV, uploads in progress |
@@ -61,6 +61,7 @@ pub(crate) fn pages() -> Router<WebState> {
         .route("/recordings/{id}/links", axum::routing::post(recordings::link))
         .route("/recordings/{id}/labels", axum::routing::post(recordings::label))
         .route("/interruptions", get(interruptions::show).post(interruptions::explain))
+        .route("/interruptions/duty-log", axum::routing::post(interruptions::log_duty))
         .route("/compliance", get(compliance::show))
         .route("/compliance/refresh", axum::routing::post(compliance::refresh))
         .route("/compliance/findings/{id}", get(compliance::finding))
