@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Sha256Digest;
 use crate::entity::{Role, User};
-use crate::id::{AccessRequestId, CaseId, DocumentId, ExportId, MediaId, OfficerId, UserId};
+use crate::id::{AccessRequestId, CaseId, DocumentId, ExportId, MediaId, OfficerId, SpotCheckId, UserId};
 
 /// Why someone asks to see records (调阅用途).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -532,15 +532,35 @@ pub enum ReadBasis {
     Own,
     /// An approved request in its period.
     Grant { request: AccessRequestId, purpose: Purpose, mode: AccessMode },
+    /// An inspector plays back a record a spot check drew (回放检查,
+    /// 叶县 第二十二条): view only.
+    SpotCheck { check: SpotCheckId },
 }
 
 impl ReadBasis {
     pub fn purpose(&self) -> Option<Purpose> {
         match self {
-            ReadBasis::Own => None,
+            ReadBasis::Own | ReadBasis::SpotCheck { .. } => None,
             ReadBasis::Grant { purpose, .. } => Some(*purpose),
         }
     }
+}
+
+/// The roles that draw and review spot checks, and so play back what
+/// they drew.
+pub const SPOT_CHECKERS: [Role; 3] = [Role::Inspector, Role::LegalReviewer, Role::UnitLeader];
+
+/// Whether `reader` may view `record` because a spot check drew it, or
+/// drew a case it belongs to (`drawn_in`, the checks that did): inspectors,
+/// legal reviewers and unit leaders play back what is spot-checked
+/// (叶县 第二十二条: 定期……进行回放检查). View only; nothing marked a state
+/// secret. The read is audited like any other, naming the check.
+pub fn may_inspect(reader: &Reader<'_>, record: &RecordFacts, mode: AccessMode, drawn_in: &[SpotCheckId]) -> Option<ReadBasis> {
+    let allowed = !reader.user.disabled
+        && mode == AccessMode::View
+        && SPOT_CHECKERS.iter().any(|role| reader.user.has_role(*role))
+        && record.marks.iter().all(|mark| *mark != Classification::StateSecret);
+    allowed.then(|| drawn_in.first().map(|check| ReadBasis::SpotCheck { check: *check })).flatten()
 }
 
 /// Why a read is refused.
@@ -646,6 +666,9 @@ pub struct ReadAudit {
     pub bytes: Option<u64>,
     /// The viewing session a stream belongs to.
     pub viewing: Option<String>,
+    /// The spot check an inspector's playback relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spot_check: Option<SpotCheckId>,
 }
 
 /// What was handed over (复制留存, 叶县 第十五条): one export package.

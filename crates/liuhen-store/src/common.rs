@@ -531,6 +531,22 @@ macro_rules! impl_meta_store {
                 rows.iter().map(|(details,)| $crate::common::from_json("spot check review", details)).collect()
             }
 
+            async fn spot_checks_drawing(&self, subjects: &[String]) -> $crate::Result<Vec<liuhen_core::id::SpotCheckId>> {
+                if subjects.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut builder = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT s.id FROM spot_checks s WHERE s.id IN (SELECT i.check_id FROM spot_check_items i WHERE i.subject_id IN (",
+                );
+                let mut separated = builder.separated(", ");
+                for subject in subjects {
+                    separated.push_bind(subject.clone());
+                }
+                builder.push(")) ORDER BY s.drawn_at_us DESC, s.id DESC");
+                let rows: Vec<(String,)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                rows.iter().map(|(id,)| $crate::common::parse("spot check", id)).collect()
+            }
+
             async fn sample_candidates(&self, query: &$crate::CandidateQuery) -> $crate::Result<Vec<liuhen_core::supervision::Candidate>> {
                 use liuhen_core::supervision::{Candidate, Population, Sampled};
                 use $crate::common::micros;
@@ -1482,6 +1498,13 @@ macro_rules! impl_meta_store {
                 .bind(serde_json::to_string(check).expect("spot checks serialise"))
                 .execute(&mut *connection)
                 .await?;
+            for chunk in check.items.chunks(500) {
+                let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO spot_check_items (check_id, position, subject_id) ");
+                builder.push_values(chunk, |mut row, item| {
+                    row.push_bind(check.id.to_string()).push_bind(i64::from(item.position)).push_bind(item.subject.id_text());
+                });
+                builder.build().execute(&mut *connection).await?;
+            }
             for chunk in population.chunks(500) {
                 let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO spot_check_population (check_id, subject_id, stratum) ");
                 builder.push_values(chunk, |mut row, member| {

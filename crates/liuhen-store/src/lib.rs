@@ -282,6 +282,9 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn spot_check_population(&self, id: SpotCheckId) -> Result<Vec<Member>>;
     /// Reviews of one spot check, or of all, by check, position, sequence.
     async fn spot_check_reviews(&self, check: Option<SpotCheckId>) -> Result<Vec<SpotCheckReview>>;
+    /// The spot checks that drew any of these records or cases (ids as
+    /// printed), newest first.
+    async fn spot_checks_drawing(&self, subjects: &[String]) -> Result<Vec<SpotCheckId>>;
     /// The members a sample plan selects, as the store holds them now.
     async fn sample_candidates(&self, query: &CandidateQuery) -> Result<Vec<Candidate>>;
     /// Events of one device, or of all, by device, then sequence.

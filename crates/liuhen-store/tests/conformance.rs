@@ -1799,6 +1799,11 @@ mod supervision {
         assert_eq!(population_digest(&stored), check.population_sha256);
         assert_eq!(draw(&seed, 4, &stored), check.items, "the sample is drawn again from what was kept");
         assert_eq!(store.spot_check_population(later.id).await.unwrap().len(), 10);
+        let first = check.items[0].subject.id_text();
+        assert_eq!(store.spot_checks_drawing(std::slice::from_ref(&first)).await.unwrap(), [later.id, check.id], "newest first");
+        let second = check.items[1].subject.id_text();
+        assert_eq!(store.spot_checks_drawing(&[second, "nothing".into()]).await.unwrap(), [check.id]);
+        assert!(store.spot_checks_drawing(&[]).await.unwrap().is_empty());
 
         let review = |sequence: u32, outcome: Outcome| SpotCheckReview {
             check_id: check.id,

@@ -68,6 +68,27 @@ fn back_office_roles_need_a_grant_too() {
 }
 
 #[test]
+fn inspectors_play_back_what_a_spot_check_drew_and_nothing_else() {
+    let check = crate::id::SpotCheckId::new();
+    let record = RecordFacts { target: Some(Target::Media(MediaId::new())), ..RecordFacts::default() };
+    for role in Role::ALL {
+        let reader = user(&[role], None);
+        let basis = may_inspect(&Reader { user: &reader }, &record, AccessMode::View, &[check]);
+        let expected = SPOT_CHECKERS.contains(&role).then_some(ReadBasis::SpotCheck { check });
+        assert_eq!(basis, expected, "{role}");
+    }
+    let inspector = user(&[Role::Inspector], None);
+    let reader = Reader { user: &inspector };
+    assert_eq!(may_inspect(&reader, &record, AccessMode::View, &[]), None, "not drawn");
+    assert_eq!(may_inspect(&reader, &record, AccessMode::Copy, &[check]), None, "view only");
+    let secret = RecordFacts { marks: vec![Classification::StateSecret], ..record.clone() };
+    assert_eq!(may_inspect(&reader, &secret, AccessMode::View, &[check]), None, "not a state secret");
+    let mut disabled = user(&[Role::Inspector], None);
+    disabled.disabled = true;
+    assert_eq!(may_inspect(&Reader { user: &disabled }, &record, AccessMode::View, &[check]), None);
+}
+
+#[test]
 fn a_grant_covers_its_targets_its_mode_and_its_period_only() {
     let reviewer = user(&[Role::LegalReviewer], None);
     let leader = user(&[Role::UnitLeader], None);

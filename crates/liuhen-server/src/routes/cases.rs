@@ -200,7 +200,7 @@ pub(super) async fn audit_case_read(
     for document in documents {
         draft = draft.subject(document.subject());
     }
-    let audit = liuhen_core::access::ReadAudit { target, kind, grant: None, purpose: None, bytes, viewing: None };
+    let audit = liuhen_core::access::ReadAudit { target, kind, grant: None, purpose: None, bytes, viewing: None, spot_check: None };
     let mut payload = serde_json::to_value(&audit).expect("a read audit serialises");
     payload["basis"] = "case_role".into();
     payload["documents"] = documents.len().into();

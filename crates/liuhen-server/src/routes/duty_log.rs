@@ -50,6 +50,7 @@ pub(super) struct EntryView {
     params(LogQuery),
     responses(
         (status = 200, description = "Duty log entries, newest first.", body = Vec<EntryView>),
+        (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthenticated),
         (status = 403, response = super::openapi::Forbidden),
         (status = 404, response = super::openapi::NotFound),

@@ -45,9 +45,29 @@ fn check_id(page: &super::support::Page) -> String {
 async fn an_inspector_draws_a_sample_anyone_can_draw_again_and_reviews_it() {
     let server = DemoServer::start();
     let mut inspector = server.signed_in(INSPECTOR).await;
+    // Before the draw the inspector may not open other officers' footage.
+    let media: serde_json::Value =
+        serde_json::from_str(&server.signed_in(super::support::ADMIN).await.get("/api/v1/retention").await.body).unwrap();
+    assert!(media.as_array().is_some_and(|list| !list.is_empty()), "{media}");
     let page = draw(&mut inspector, "1").await;
     page.shows(&["抽检：音像记录", SEED, "按记录事项", "样本与检查结果", "检查此条", "记录检查结果"]);
     let id = check_id(&page);
+
+    // What the check drew, the inspector plays back (叶县 第二十二条), audited.
+    let drawn = {
+        let at = page.body.find("href=\"/recordings/").unwrap() + "href=\"/recordings/".len();
+        page.body[at..].split('"').next().unwrap().to_owned()
+    };
+    let record = inspector.get(&format!("/api/v1/recordings/{drawn}")).await;
+    assert_eq!(record.status, StatusCode::OK, "{}", record.body);
+    let undrawn = media
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|line| line["media"]["id"].as_str())
+        .find(|id| !page.body.contains(id))
+        .expect("a record the check did not draw");
+    assert_eq!(inspector.get(&format!("/api/v1/recordings/{undrawn}")).await.status, StatusCode::FORBIDDEN);
 
     // The review form lists the rubric of the pack in force, with its articles.
     page.shows(&["004_78d39a83e0fe43df.txt 四（二）", "主动出示执法证件"]);
