@@ -94,6 +94,7 @@ fn horizontal_bars(title: &str, rows: &[(String, Vec<f64>)], series: &[(&str, RG
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .x_max_light_lines(1)
             .y_labels(bands as usize)
             .y_label_formatter(&label_of)
             .x_labels(10)

@@ -62,6 +62,8 @@ pub(super) struct SpotCheckSummary {
     /// The period, RFC 3339, `from` inclusive, `to` not.
     from: String,
     to: String,
+    /// The period as local days, both included: `2026-11-01 至 2026-11-30`.
+    period: String,
     per_stratum: u32,
     population_size: u32,
     items: u32,
@@ -95,13 +97,20 @@ pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Re
                     reviews.iter().filter(|review| review.check_id == check.id).map(|review| review.position).collect();
                 reviewed.sort_unstable();
                 reviewed.dedup();
-                summary(check, reviewed.len() as u32, &names)
+                summary(check, reviewed.len() as u32, &names, offset(&app))
             })
             .collect(),
     ))
 }
 
-fn summary(check: &SpotCheck, reviewed: u32, names: &Names) -> SpotCheckSummary {
+/// Where local days are read: the instance's offset, China's when no pack is in force.
+fn offset(app: &AppState) -> jiff::tz::Offset {
+    settings(app).map_or(jiff::tz::offset(8), |compliance| compliance.offset)
+}
+
+fn summary(check: &SpotCheck, reviewed: u32, names: &Names, offset: jiff::tz::Offset) -> SpotCheckSummary {
+    let day = |at: Timestamp| at.to_zoned(offset.to_time_zone()).date().to_string();
+    let last = check.plan.to.checked_sub(jiff::SignedDuration::from_secs(1)).unwrap_or(check.plan.to);
     SpotCheckSummary {
         id: check.id,
         population: match check.plan.population {
@@ -114,6 +123,7 @@ fn summary(check: &SpotCheck, reviewed: u32, names: &Names) -> SpotCheckSummary 
         officer_name: check.plan.officer_id.and_then(|id| names.officer(id)),
         from: check.plan.from.to_string(),
         to: check.plan.to.to_string(),
+        period: format!("{} 至 {}", day(check.plan.from), day(last)),
         per_stratum: check.plan.per_stratum,
         population_size: check.population_size,
         items: check.items.len() as u32,
@@ -262,7 +272,7 @@ pub(super) struct CriterionView {
     id: String,
     description: String,
     points: u32,
-    /// The article it comes from, as cited.
+    /// The article it comes from, short: `厦门 四（二）`.
     source: String,
 }
 
@@ -339,11 +349,11 @@ async fn view(app: &AppState, check: SpotCheck) -> Result<SpotCheckView, ApiErro
             id: criterion.id.clone(),
             description: criterion.description.clone(),
             points: criterion.points,
-            source: criterion.source.to_string(),
+            source: criterion.source.short_zh(),
         })
         .collect();
     Ok(SpotCheckView {
-        summary: summary(&check, reviewed, &names),
+        summary: summary(&check, reviewed, &names, offset(app)),
         seed: check.plan.seed.clone(),
         population_sha256: check.population_sha256.clone(),
         items,

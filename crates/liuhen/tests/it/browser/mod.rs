@@ -9,6 +9,7 @@
 
 mod case_walk;
 mod pages;
+mod supervision;
 mod work;
 
 use std::net::TcpListener;

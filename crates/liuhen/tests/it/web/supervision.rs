@@ -70,7 +70,7 @@ async fn an_inspector_draws_a_sample_anyone_can_draw_again_and_reviews_it() {
     assert_eq!(inspector.get(&format!("/api/v1/recordings/{undrawn}")).await.status, StatusCode::FORBIDDEN);
 
     // The review form lists the rubric of the pack in force, with its articles.
-    page.shows(&["004_78d39a83e0fe43df.txt 四（二）", "主动出示执法证件"]);
+    page.shows(&["厦门 四（二）", "主动出示执法证件", "2020-01-01 至 2030-12-31"]);
     let item = page.body.find("id=\"item-1\"").expect("the first item");
     let form = &page.body[item..page.body[item..].find("</form>").unwrap() + item];
     let mut criteria: Vec<String> =
