@@ -21,6 +21,7 @@ use liuhen_core::entity::{Device, Role};
 use serde::{Deserialize, Serialize};
 
 use super::compliance::{has_any, person};
+use super::names::Names;
 use crate::actor::{CurrentActor, SignedInUser};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
@@ -68,25 +69,6 @@ pub(super) struct CoverageView {
 pub(super) struct RegisterView {
     devices: Vec<DeviceLine>,
     coverage: CoverageView,
-}
-
-struct Names {
-    units: Vec<liuhen_core::entity::Unit>,
-    officers: Vec<liuhen_core::entity::Officer>,
-}
-
-impl Names {
-    async fn read(app: &AppState) -> Result<Names, ApiError> {
-        Ok(Names { units: app.store.units().await?, officers: app.store.officers().await? })
-    }
-
-    fn officer(&self, id: liuhen_core::id::OfficerId) -> Option<String> {
-        self.officers.iter().find(|officer| officer.id == id).map(|officer| format!("{}（{}）", officer.name, officer.badge_no))
-    }
-
-    fn unit(&self, id: liuhen_core::id::UnitId) -> Option<String> {
-        self.units.iter().find(|unit| unit.id == id).map(|unit| unit.name.clone())
-    }
 }
 
 fn line(device: &Device, state: &DeviceState, events: u32, names: &Names) -> DeviceLine {

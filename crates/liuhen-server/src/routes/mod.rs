@@ -57,6 +57,7 @@ mod health;
 mod interruptions;
 mod ledger;
 mod media;
+mod names;
 mod openapi;
 mod printouts;
 mod recordings;

@@ -14,10 +14,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use jiff::civil::Date;
 use jiff::Timestamp;
 use liuhen_core::compliance::report::{AvChecklist, MisconductReport};
 use liuhen_core::entity::Role;
-use liuhen_core::id::CaseId;
+use liuhen_core::id::{CaseId, UnitId};
 use liuhen_print::PrintError;
 use serde::Deserialize;
 
@@ -139,6 +140,33 @@ pub(super) struct ReportQuery {
     to: Option<String>,
 }
 
+impl ReportQuery {
+    /// The unit (checked to exist) and the first and last day asked for:
+    /// by default the month so far.
+    pub(super) async fn period(&self, app: &AppState, offset: jiff::tz::Offset) -> Result<(Option<UnitId>, Date, Date), ApiError> {
+        let given = |value: &Option<String>| value.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned);
+        let unit = match given(&self.unit) {
+            Some(text) => {
+                let unit = parse_unit(&text)?;
+                if !app.store.units().await?.iter().any(|known| known.id == unit) {
+                    return Err(ApiError::NotFound(format!("there is no unit {unit}; `liuhen unit list` shows the units")));
+                }
+                Some(unit)
+            }
+            None => None,
+        };
+        let to = match given(&self.to) {
+            Some(text) => parse_date("to", &text)?,
+            None => Timestamp::now().to_zoned(offset.to_time_zone()).date(),
+        };
+        let from = match given(&self.from) {
+            Some(text) => parse_date("from", &text)?,
+            None => to.first_of_month(),
+        };
+        Ok((unit, from, to))
+    }
+}
+
 async fn report_of(app: &AppState, actor: &CurrentActor, query: &ReportQuery) -> Result<MisconductReport, ApiError> {
     let compliance = settings(app)?;
     let signed_in = person(actor)?;
@@ -147,24 +175,7 @@ async fn report_of(app: &AppState, actor: &CurrentActor, query: &ReportQuery) ->
             "只有单位负责人、法制审核人员、督察人员或系统管理员可以查看执法过错情况报告。Only unit leaders, legal reviewers, inspectors and administrators read the misconduct report.".into(),
         ));
     }
-    let unit = match &query.unit {
-        Some(text) => {
-            let unit = parse_unit(text)?;
-            if !app.store.units().await?.iter().any(|known| known.id == unit) {
-                return Err(ApiError::NotFound(format!("there is no unit {unit}; `liuhen unit list` shows the units")));
-            }
-            Some(unit)
-        }
-        None => None,
-    };
-    let to = match &query.to {
-        Some(text) => parse_date("to", text)?,
-        None => Timestamp::now().to_zoned(compliance.offset.to_time_zone()).date(),
-    };
-    let from = match &query.from {
-        Some(text) => parse_date("from", text)?,
-        None => to.first_of_month(),
-    };
+    let (unit, from, to) = query.period(app, compliance.offset).await?;
     Ok(liuhen_compliance::misconduct_report(app.store.as_ref(), &compliance.pack, unit, from, to, compliance.offset).await?)
 }
 

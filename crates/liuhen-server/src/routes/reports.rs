@@ -11,31 +11,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use jiff::Timestamp;
 use liuhen_core::statistics::PeriodicReport;
-use serde::Deserialize;
 
-use super::compliance::{has_any, parse_unit, person, settings};
-use super::printouts::{download, parse_date, render, REPORT_READERS, XLSX};
+use super::compliance::{has_any, person, settings};
+use super::printouts::{download, render, ReportQuery, REPORT_READERS, XLSX};
 use crate::actor::CurrentActor;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::AppState;
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub(super) struct PeriodQuery {
-    /// A unit id: that unit and the units under it; absent: the agency.
-    #[serde(default)]
-    unit: Option<String>,
-    /// First day, `YYYY-MM-DD` (local); default the first of `to`'s month.
-    #[serde(default)]
-    from: Option<String>,
-    /// Last day, inclusive; default today.
-    #[serde(default)]
-    to: Option<String>,
-}
-
-async fn report_of(app: &AppState, actor: &CurrentActor, query: &PeriodQuery) -> Result<PeriodicReport, ApiError> {
+async fn report_of(app: &AppState, actor: &CurrentActor, query: &ReportQuery) -> Result<PeriodicReport, ApiError> {
     let compliance = settings(app)?;
     let signed_in = person(actor)?;
     if !has_any(signed_in, &REPORT_READERS) {
@@ -43,18 +27,7 @@ async fn report_of(app: &AppState, actor: &CurrentActor, query: &PeriodQuery) ->
             "只有单位负责人、法制审核人员、督察人员或系统管理员可以查看统计通报。Only unit leaders, legal reviewers, inspectors and administrators read the periodic report.".into(),
         ));
     }
-    let unit = match query.unit.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        Some(text) => Some(parse_unit(text)?),
-        None => None,
-    };
-    let to = match query.to.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        Some(text) => parse_date("to", text)?,
-        None => Timestamp::now().to_zoned(compliance.offset.to_time_zone()).date(),
-    };
-    let from = match query.from.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-        Some(text) => parse_date("from", text)?,
-        None => to.first_of_month(),
-    };
+    let (unit, from, to) = query.period(app, compliance.offset).await?;
     Ok(liuhen_compliance::statistics::periodic_report(app.store.as_ref(), &compliance.pack, unit, from, to, compliance.offset).await?)
 }
 
@@ -72,7 +45,7 @@ fn names(app: &AppState, report: &PeriodicReport) -> (String, String) {
 #[utoipa::path(
     get,
     path = "/api/v1/reports/periodic",
-    params(PeriodQuery),
+    params(ReportQuery),
     responses(
         (status = 200, description = "The periodic report (a liuhen-core `PeriodicReport`).", body = Object),
         (status = 400, response = super::openapi::BadRequest),
@@ -85,7 +58,7 @@ fn names(app: &AppState, report: &PeriodicReport) -> (String, String) {
 pub(super) async fn periodic(
     State(app): State<AppState>,
     actor: CurrentActor,
-    ApiQuery(query): ApiQuery<PeriodQuery>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Json<PeriodicReport>, ApiError> {
     Ok(Json(report_of(&app, &actor, &query).await?))
 }
@@ -94,7 +67,7 @@ pub(super) async fn periodic(
 #[utoipa::path(
     get,
     path = "/api/v1/reports/periodic.pdf",
-    params(PeriodQuery),
+    params(ReportQuery),
     responses(
         (status = 200, description = "The report printed, with its charts.", body = [u8], content_type = "application/pdf"),
         (status = 400, response = super::openapi::BadRequest),
@@ -107,7 +80,7 @@ pub(super) async fn periodic(
 pub(super) async fn periodic_pdf(
     State(app): State<AppState>,
     actor: CurrentActor,
-    ApiQuery(query): ApiQuery<PeriodQuery>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let report = report_of(&app, &actor, &query).await?;
     let agency = app.store.agencies().await?.first().map(|agency| agency.name.clone()).unwrap_or_default();
@@ -121,7 +94,7 @@ pub(super) async fn periodic_pdf(
 #[utoipa::path(
     get,
     path = "/api/v1/reports/periodic.xlsx",
-    params(PeriodQuery),
+    params(ReportQuery),
     responses(
         (status = 200, description = "The report as a workbook (attachment).", body = [u8], content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 400, response = super::openapi::BadRequest),
@@ -134,7 +107,7 @@ pub(super) async fn periodic_pdf(
 pub(super) async fn periodic_xlsx(
     State(app): State<AppState>,
     actor: CurrentActor,
-    ApiQuery(query): ApiQuery<PeriodQuery>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let report = report_of(&app, &actor, &query).await?;
     let zone = settings(&app)?.offset.to_time_zone();
@@ -148,7 +121,7 @@ pub(super) async fn periodic_xlsx(
 #[utoipa::path(
     get,
     path = "/api/v1/reports/periodic/charts/{chart}",
-    params(("chart" = String, Path, description = "recordings, delays or findings."), PeriodQuery),
+    params(("chart" = String, Path, description = "recordings, delays or findings."), ReportQuery),
     responses(
         (status = 200, description = "The chart.", body = String, content_type = "image/svg+xml"),
         (status = 400, response = super::openapi::BadRequest),
@@ -162,7 +135,7 @@ pub(super) async fn chart(
     State(app): State<AppState>,
     actor: CurrentActor,
     ApiPath(chart): ApiPath<String>,
-    ApiQuery(query): ApiQuery<PeriodQuery>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     if !liuhen_print::charts::CHARTS.contains(&chart.as_str()) {
         return Err(ApiError::NotFound(format!("there is no chart `{chart}`; the charts are {}", liuhen_print::charts::CHARTS.join(", "))));

@@ -19,20 +19,18 @@ use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
 use liuhen_compliance::spot_check::{self, NewReview, NewSpotCheck, Redraw};
-use liuhen_core::entity::Role;
+use liuhen_core::access::SPOT_CHECKERS;
 use liuhen_core::id::SpotCheckId;
 use liuhen_core::supervision::{Outcome, Population, Sampled, Score, SpotCheck, SpotCheckReview, Stratify};
 use serde::{Deserialize, Serialize};
 
 use super::compliance::{has_any, person, settings};
+use super::names::Names;
 use super::printouts::parse_date;
 use crate::actor::{CurrentActor, SignedInUser};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::AppState;
-
-/// The roles that draw and review spot checks and read their register.
-const SPOT_CHECKERS: [Role; 3] = [Role::Inspector, Role::LegalReviewer, Role::UnitLeader];
 
 fn checker(actor: &CurrentActor) -> Result<&SignedInUser, ApiError> {
     let signed_in = person(actor)?;
@@ -131,26 +129,6 @@ fn summary(check: &SpotCheck, reviewed: u32, names: &Names, offset: jiff::tz::Of
         drawn_at: check.drawn_at.to_string(),
         drawn_by: check.drawn_by.clone(),
         inspector_name: check.inspector.and_then(|id| names.officer(id)),
-    }
-}
-
-/// Names of units and officers, read once per answer.
-struct Names {
-    units: Vec<liuhen_core::entity::Unit>,
-    officers: Vec<liuhen_core::entity::Officer>,
-}
-
-impl Names {
-    async fn read(app: &AppState) -> Result<Names, ApiError> {
-        Ok(Names { units: app.store.units().await?, officers: app.store.officers().await? })
-    }
-
-    fn unit(&self, id: liuhen_core::id::UnitId) -> Option<String> {
-        self.units.iter().find(|unit| unit.id == id).map(|unit| unit.name.clone())
-    }
-
-    fn officer(&self, id: liuhen_core::id::OfficerId) -> Option<String> {
-        self.officers.iter().find(|officer| officer.id == id).map(|officer| format!("{}（{}）", officer.name, officer.badge_no))
     }
 }
 
