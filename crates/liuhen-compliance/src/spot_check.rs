@@ -260,9 +260,22 @@ pub struct RegisterLine {
     pub item: u32,
     pub subject: Sampled,
     pub stratum: String,
+    /// `SHA-256("<seed>:<id>")`: why it was drawn.
+    pub rank: String,
     pub review: Option<SpotCheckReview>,
     pub score: Option<Score>,
     pub reviews: u32,
+}
+
+/// How many items of each check have been reviewed (a second review of
+/// an item does not count twice).
+pub fn reviewed(reviews: &[SpotCheckReview]) -> std::collections::HashMap<SpotCheckId, u32> {
+    let items: std::collections::BTreeSet<(SpotCheckId, u32)> = reviews.iter().map(|review| (review.check_id, review.position)).collect();
+    let mut counts = std::collections::HashMap::new();
+    for (check, _) in items {
+        *counts.entry(check).or_insert(0) += 1;
+    }
+    counts
 }
 
 /// The register of one check or of all: every drawn item with its latest
@@ -285,6 +298,7 @@ pub async fn register(store: &dyn MetaStore, check: Option<SpotCheckId>) -> Resu
                 item: item.position + 1,
                 subject: item.subject,
                 stratum: item.stratum.clone(),
+                rank: item.rank.clone(),
                 score: latest.as_ref().map(SpotCheckReview::score),
                 review: latest,
                 reviews: of_item.len() as u32,

@@ -343,7 +343,7 @@ pub fn duration_zh(duration: SignedDuration) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// A finding as kept by the store: raised once, resolved at most once.
 /// A breach that comes back after it was resolved is raised again as a new

@@ -474,3 +474,6 @@ pub fn periodic(pack: &PolicyPack, facts: &Facts<'_>, scope: &Scope) -> Periodic
         access,
     }
 }
+
+#[cfg(test)]
+mod tests;

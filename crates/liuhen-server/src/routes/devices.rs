@@ -159,6 +159,23 @@ pub(super) struct HistoryView {
     may_report: bool,
 }
 
+fn event_view(names: &Names, event: DeviceEvent) -> EventView {
+    let (assigned_to, assigned_unit) = match &event.kind {
+        DeviceEventKind::Assigned { officer_id, unit_id } => {
+            (officer_id.and_then(|id| names.officer(id)), unit_id.and_then(|id| names.unit(id)))
+        }
+        _ => (None, None),
+    };
+    EventView {
+        number: event.sequence + 1,
+        label: event.kind.label_zh().into(),
+        officer_name: event.officer_id.and_then(|id| names.officer(id)),
+        event,
+        assigned_to,
+        assigned_unit,
+    }
+}
+
 async fn device_and_history(app: &AppState, id: &str) -> Result<(Device, Vec<DeviceEvent>), ApiError> {
     let device = devices::find_device(app.store.as_ref(), id).await?;
     let events = app.store.device_events(Some(device.id)).await?;
@@ -196,25 +213,7 @@ pub(super) async fn history(
         return Err(ApiError::Forbidden("您只能查看自己使用的设备。You may read the register of the devices you hold only.".into()));
     }
     let names = Names::read(&app).await?;
-    let views = events
-        .iter()
-        .map(|event| {
-            let (assigned_to, assigned_unit) = match &event.kind {
-                DeviceEventKind::Assigned { officer_id, unit_id } => {
-                    (officer_id.and_then(|id| names.officer(id)), unit_id.and_then(|id| names.unit(id)))
-                }
-                _ => (None, None),
-            };
-            EventView {
-                number: event.sequence + 1,
-                label: event.kind.label_zh().into(),
-                officer_name: event.officer_id.and_then(|id| names.officer(id)),
-                event: event.clone(),
-                assigned_to,
-                assigned_unit,
-            }
-        })
-        .collect();
+    let views = events.iter().map(|event| event_view(&names, event.clone())).collect();
     Ok(Json(HistoryView { device: line(&device, &now, events.len() as u32, &names), events: views, may_keep, may_report }))
 }
 
@@ -255,7 +254,7 @@ pub(super) struct EventRequest {
     params(("id" = String, Path, description = "The device id or serial number.")),
     request_body = EventRequest,
     responses(
-        (status = 200, description = "The event as recorded.", body = Object),
+        (status = 200, description = "The event as recorded, as the history shows it.", body = EventView),
         (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthenticated),
         (status = 403, response = super::openapi::Forbidden),
@@ -267,7 +266,7 @@ pub(super) async fn record(
     actor: CurrentActor,
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<EventRequest>,
-) -> Result<Json<DeviceEvent>, ApiError> {
+) -> Result<Json<EventView>, ApiError> {
     let signed_in = person(&actor)?;
     let (device, events) = device_and_history(&app, &id).await?;
     let (_, may_keep, may_report) = rights(signed_in, &state(&device, &events));
@@ -312,5 +311,5 @@ pub(super) async fn record(
     let event =
         devices::record_device_event(&app.ledger, device.id, wanted, at, &request.note, signed_in.user.officer_id, &actor.ledger_actor())
             .await?;
-    Ok(Json(event))
+    Ok(Json(event_view(&Names::read(&app).await?, event)))
 }

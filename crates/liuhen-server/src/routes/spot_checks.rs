@@ -85,20 +85,10 @@ pub(super) struct SpotCheckSummary {
 pub(super) async fn list(State(app): State<AppState>, actor: CurrentActor) -> Result<Json<Vec<SpotCheckSummary>>, ApiError> {
     checker(&actor)?;
     let checks = app.store.spot_checks().await?;
-    let reviews = app.store.spot_check_reviews(None).await?;
+    let reviewed = spot_check::reviewed(&app.store.spot_check_reviews(None).await?);
     let names = Names::read(&app).await?;
-    Ok(Json(
-        checks
-            .iter()
-            .map(|check| {
-                let mut reviewed: Vec<u32> =
-                    reviews.iter().filter(|review| review.check_id == check.id).map(|review| review.position).collect();
-                reviewed.sort_unstable();
-                reviewed.dedup();
-                summary(check, reviewed.len() as u32, &names, offset(&app))
-            })
-            .collect(),
-    ))
+    let offset = offset(&app);
+    Ok(Json(checks.iter().map(|check| summary(check, reviewed.get(&check.id).copied().unwrap_or(0), &names, offset)).collect()))
 }
 
 /// Where local days are read: the instance's offset, China's when no pack is in force.
@@ -271,16 +261,11 @@ pub(super) struct SpotCheckView {
 async fn view(app: &AppState, check: SpotCheck) -> Result<SpotCheckView, ApiError> {
     let compliance = settings(app)?;
     let names = Names::read(app).await?;
-    let reviews = app.store.spot_check_reviews(Some(check.id)).await?;
+    let lines = spot_check::register(app.store.as_ref(), Some(check.id)).await?;
+    let reviewed = lines.iter().filter(|line| line.review.is_some()).count() as u32;
     let mut items = Vec::new();
-    let mut reviewed = 0;
-    for item in &check.items {
-        let of_item: Vec<&SpotCheckReview> = reviews.iter().filter(|review| review.position == item.position).collect();
-        let latest = of_item.iter().max_by_key(|review| (review.reviewed_at, review.sequence)).map(|review| (*review).clone());
-        if latest.is_some() {
-            reviewed += 1;
-        }
-        let (kind, name, at, officer, matter) = match item.subject {
+    for line in lines {
+        let (kind, name, at, officer, matter) = match line.subject {
             Sampled::Recording(media) => match app.store.recording(media).await? {
                 Some(recording) => (
                     "recording",
@@ -303,19 +288,19 @@ async fn view(app: &AppState, check: SpotCheck) -> Result<SpotCheckView, ApiErro
             },
         };
         items.push(ItemView {
-            item: item.position + 1,
+            item: line.item,
             kind: kind.into(),
-            id: item.subject.id_text(),
-            stratum: item.stratum.clone(),
-            rank: item.rank.clone(),
+            id: line.subject.id_text(),
+            stratum: line.stratum,
+            rank: line.rank,
             name,
             at,
             officer_name: officer,
             matter,
-            score: latest.as_ref().map(|review| review.score().percent()),
-            points: latest.as_ref().map(SpotCheckReview::score),
-            review: latest,
-            reviews: of_item.len() as u32,
+            score: line.score.map(|score| score.percent()),
+            points: line.score,
+            review: line.review,
+            reviews: line.reviews,
         });
     }
     let pack = &compliance.pack;

@@ -94,17 +94,7 @@ pub(super) async fn record(State(web): State<WebState>, viewer: Viewer, Path(id)
     let path = format!("/api/v1/devices/{}/events", id.trim());
     match web.api.send::<Value>(&viewer.headers, Method::POST, &path, &form.csrf, &body).await {
         Ok(event) => {
-            let label = match event["kind"]["kind"].as_str().unwrap_or_default() {
-                "checked" => "使用前检查",
-                "fault" => "故障报告",
-                "lost" => "丢失报告",
-                "assigned" => "配发",
-                "repaired" => "维修完成",
-                "recovered" => "找回",
-                "retired" => "报废",
-                _ => "登记",
-            };
-            page::done(&format!("/supervision/devices/{}", id.trim()), &format!("{label}已记录。"))
+            page::done(&format!("/supervision/devices/{}", id.trim()), &format!("{}已记录。", event["label"].as_str().unwrap_or("登记")))
         }
         Err(refusal)
             if refusal.status.is_client_error() && refusal.status != StatusCode::FORBIDDEN && refusal.status != StatusCode::NOT_FOUND =>

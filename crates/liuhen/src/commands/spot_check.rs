@@ -58,12 +58,8 @@ pub async fn run(instance: &Instance, command: SpotCheckCommand) -> anyhow::Resu
                 println!("{}", serde_json::to_string_pretty(&checks)?);
                 return Ok(ExitCode::SUCCESS);
             }
-            let reviews = instance.store.spot_check_reviews(None).await?;
+            let reviewed = spot_check::reviewed(&instance.store.spot_check_reviews(None).await?);
             for check in &checks {
-                let mut reviewed: Vec<u32> =
-                    reviews.iter().filter(|review| review.check_id == check.id).map(|review| review.position).collect();
-                reviewed.sort_unstable();
-                reviewed.dedup();
                 println!(
                     "{}  {}  {}  {} – {}  {}/{} reviewed  (of {})",
                     check.id,
@@ -71,7 +67,7 @@ pub async fn run(instance: &Instance, command: SpotCheckCommand) -> anyhow::Resu
                     check.plan.population.label_zh(),
                     local(check.plan.from),
                     local(check.plan.to),
-                    reviewed.len(),
+                    reviewed.get(&check.id).copied().unwrap_or(0),
                     check.items.len(),
                     check.population_size
                 );

@@ -50,7 +50,7 @@ async fn officers_check_and_report_their_cameras_and_leaders_repair_and_reassign
     assert!(unexplained.body.contains("检查情况") || unexplained.body.contains("what the check found"), "{}", unexplained.body);
     let checked = record(&mut officer, &camera, &[("kind", "checked"), ("battery_low", "1"), ("note", "电量 15%，已更换备用电池")]).await;
     assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
-    officer.follow(&checked).await.shows(&["使用前检查已记录", "使用前检查（异常）", "电量 15%，已更换备用电池"]);
+    officer.follow(&checked).await.shows(&["使用前检查（异常）已记录", "使用前检查（异常）", "电量 15%，已更换备用电池"]);
     officer.get("/").await.shows(&["上次使用前检查", "（异常）"]);
 
     let fault = record(&mut officer, &camera, &[("kind", "fault"), ("note", "按键失灵，无法开始录像")]).await;
