@@ -365,7 +365,7 @@ pub(super) fn find<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {
 }
 
 /// `[id, label]` pairs for a select.
-fn options(list: &Value, label: &str) -> Vec<Value> {
+pub(super) fn options(list: &Value, label: &str) -> Vec<Value> {
     list.as_array().map(|entries| entries.iter().map(|entry| json!([entry["id"], entry[label]])).collect()).unwrap_or_default()
 }
 

@@ -42,8 +42,7 @@ async fn render_device(web: &WebState, viewer: &Viewer, id: &str, typed: Option<
                 .collect()
         })
         .unwrap_or_default();
-    let units: Vec<Value> =
-        directory["units"].as_array().map(|units| units.iter().map(|unit| json!([unit["id"], unit["name"]])).collect()).unwrap_or_default();
+    let units: Vec<Value> = super::compliance::options(&directory["units"], "name");
     viewer.render_status(
         status,
         "device.html",

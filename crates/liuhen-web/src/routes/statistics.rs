@@ -34,8 +34,7 @@ pub(super) async fn show(State(web): State<WebState>, viewer: Viewer, Query(quer
         Err(refusal) => return viewer.refused(refusal),
     };
     let directory = web.api.directory(&viewer.headers).await;
-    let units: Vec<Value> =
-        directory["units"].as_array().map(|units| units.iter().map(|unit| json!([unit["id"], unit["name"]])).collect()).unwrap_or_default();
+    let units: Vec<Value> = super::compliance::options(&directory["units"], "name");
     let local_day = |at: &Value, back_one: bool| -> String {
         let Some(at) = at.as_str().and_then(|text| text.parse::<jiff::Timestamp>().ok()) else { return String::new() };
         let at = if back_one { at - jiff::SignedDuration::from_secs(1) } else { at };

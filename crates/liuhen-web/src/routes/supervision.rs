@@ -23,8 +23,7 @@ async fn render_list(web: &WebState, viewer: &Viewer, typed: Option<Value>, stat
         Err(refusal) => return viewer.refused(refusal),
     };
     let directory = web.api.directory(&viewer.headers).await;
-    let units: Vec<Value> =
-        directory["units"].as_array().map(|units| units.iter().map(|unit| json!([unit["id"], unit["name"]])).collect()).unwrap_or_default();
+    let units: Vec<Value> = super::compliance::options(&directory["units"], "name");
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::fixed(crate::templates::CST)).date();
     let typed = typed.unwrap_or_else(|| {
         json!({

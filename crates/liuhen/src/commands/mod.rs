@@ -130,3 +130,12 @@ fn case_changes_facts(command: &crate::cli::CaseCommand) -> bool {
         CaseCommand::Index { .. } | CaseCommand::Show { .. } | CaseCommand::List { .. } => false,
     }
 }
+
+/// A `--from`/`--to` day argument: `YYYY-MM-DD` and nothing else (jiff
+/// would also read a day out of a date and time).
+pub(crate) fn day_arg(name: &str, text: &str) -> anyhow::Result<jiff::civil::Date> {
+    use anyhow::Context;
+    let text = text.trim();
+    anyhow::ensure!(text.len() == 10, "--{name} {text} is not a date written YYYY-MM-DD, such as 2026-11-01");
+    text.parse().with_context(|| format!("--{name} {text} is not a date written YYYY-MM-DD, such as 2026-11-01"))
+}

@@ -18,12 +18,7 @@ pub async fn run(instance: &Instance, command: ReportCommand) -> anyhow::Result<
         Some(code) => Some(super::compliance::unit_by_code(instance, &code).await?),
         None => None,
     };
-    let day = |name: &str, text: &str| -> anyhow::Result<jiff::civil::Date> {
-        let text = text.trim();
-        anyhow::ensure!(text.len() == 10, "--{name} {text} is not a date written YYYY-MM-DD, such as 2026-11-01");
-        text.parse().with_context(|| format!("--{name} {text} is not a date written YYYY-MM-DD, such as 2026-11-01"))
-    };
-    let (first, last) = (day("from", &from)?, day("to", &to)?);
+    let (first, last) = (super::day_arg("from", &from)?, super::day_arg("to", &to)?);
     let report = liuhen_compliance::statistics::periodic_report(instance.store.as_ref(), &pack, unit, first, last, offset).await?;
     let path = |extension: &str| output.clone().unwrap_or_else(|| PathBuf::from(format!("periodic-report-{first}-{last}.{extension}")));
     match format.as_str() {

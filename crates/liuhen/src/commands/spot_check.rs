@@ -22,12 +22,7 @@ pub async fn run(instance: &Instance, command: SpotCheckCommand) -> anyhow::Resu
                 .with_context(|| format!("--population {population}: draw from `recordings` (音像记录) or `cases` (案件)"))?;
             let stratify = Stratify::parse(&stratify)
                 .with_context(|| format!("--stratify {stratify}: use none, act_kind (执法行为种类) or recorded_item (记录事项)"))?;
-            let day = |name: &str, text: &str| -> anyhow::Result<jiff::civil::Date> {
-                let text = text.trim();
-                anyhow::ensure!(text.len() == 10, "--{name} {text} is not a date written YYYY-MM-DD, such as 2026-11-01");
-                text.parse().with_context(|| format!("--{name} {text} is not a date written YYYY-MM-DD, such as 2026-11-01"))
-            };
-            let (first, last) = (day("from", &from)?, day("to", &to)?);
+            let (first, last) = (super::day_arg("from", &from)?, super::day_arg("to", &to)?);
             anyhow::ensure!(first <= last, "the period ends ({last}) before it starts ({first}); give the first day with --from");
             let start = first.to_zoned(zone.clone())?.timestamp();
             let end = last.tomorrow()?.to_zoned(zone.clone())?.timestamp();
