@@ -169,10 +169,26 @@ pub(super) async fn list(State(web): State<WebState>, viewer: Viewer, RawQuery(r
     let filters: Vec<(&str, String)> = FILTERS.iter().filter_map(|name| given(name).map(|value| (*name, value))).collect();
     let page_number = given("page").and_then(|page| page.parse::<usize>().ok()).filter(|page| *page >= 1).unwrap_or(1);
     let search: String = filters.iter().map(|(name, value)| format!("{name}={}&", encode(value))).collect();
-    let path = format!("/api/v1/cases?{search}order=newest&limit={PAGE_SIZE}&offset={}", (page_number - 1) * PAGE_SIZE);
 
     let api = &web.api;
     let directory = api.directory(&viewer.headers).await;
+    // The API is asked with the officer as it knows them; the form keeps what was typed.
+    let asked: Result<String, String> = filters
+        .iter()
+        .map(|(name, value)| match *name {
+            "officer" => officer_filter(&directory, value).map(|officer| format!("officer={}&", encode(&officer))),
+            _ => Ok(format!("{name}={}&", encode(value))),
+        })
+        .collect();
+    let asked = match asked {
+        Ok(asked) => asked,
+        Err(ambiguous) => {
+            let listing = Listing { error: Some(ambiguous), ..Listing::default() };
+            let context = list_context(&viewer, &filters, &search, &directory, listing);
+            return viewer.render_status(StatusCode::BAD_REQUEST, "cases.html", "案件", context);
+        }
+    };
+    let path = format!("/api/v1/cases?{asked}order=newest&limit={PAGE_SIZE}&offset={}", (page_number - 1) * PAGE_SIZE);
     let answer = api.call(&viewer.headers, Method::GET, &path, None, None).await;
     let total = answer
         .headers
@@ -187,9 +203,30 @@ pub(super) async fn list(State(web): State<WebState>, viewer: Viewer, RawQuery(r
         Err(refusal) => return viewer.refused(refusal),
     };
     let rows: Vec<Value> = cases.iter().map(|view| row(view, &directory)).collect();
+    let context = list_context(&viewer, &filters, &search, &directory, Listing { rows, total, page: page_number, error });
+    viewer.render_status(status, "cases.html", "案件", context)
+}
+
+/// One page of the list as the API answered it.
+#[derive(Default)]
+struct Listing {
+    rows: Vec<Value>,
+    /// How many cases match in all.
+    total: usize,
+    /// The page shown, from 1.
+    page: usize,
+    /// Why nothing is listed: a filter the API or the page refused.
+    error: Option<String>,
+}
+
+/// What the list page shows: the filters as typed (`search`, as a query
+/// string), the rows and the links to other pages.
+fn list_context(viewer: &Viewer, filters: &[(&str, String)], search: &str, directory: &Value, listing: Listing) -> Value {
+    let Listing { rows, total, page: page_number, error } = listing;
+    let page_number = page_number.max(1);
     let link_to = |page_number: usize| format!("/cases?{search}page={page_number}");
     let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let context = json!({
+    json!({
         "cases": rows,
         "filters": filters.iter().map(|(name, value)| (name.to_string(), Value::from(value.clone()))).collect::<serde_json::Map<_, _>>(),
         "error": error,
@@ -199,12 +236,33 @@ pub(super) async fn list(State(web): State<WebState>, viewer: Viewer, RawQuery(r
         "previous": (page_number > 1).then(|| link_to(page_number - 1)),
         "next": (page_number < pages).then(|| link_to(page_number + 1)),
         "units": directory["units"].as_array().map(|units| units.iter().map(|unit| json!([unit["id"], unit["name"]])).collect::<Vec<_>>()),
-        "officers": officer_options(&directory, "id"),
         "act_kinds": act_kind_options(),
         "stages": stage_options(),
         "may_open": viewer.has_any_role(&["officer", "unit_leader"]),
-    });
-    viewer.render_status(status, "cases.html", "案件", context)
+    })
+}
+
+/// The list's officer filter as the API takes it. A large agency has
+/// thousands of officers, too many for a select, so the field takes what
+/// a person knows: a badge number (or an officer id, from an older link)
+/// goes to the API as it is, and a name is looked up. Two officers of one
+/// name are named back with their badge numbers to choose from; a name
+/// nobody has goes to the API, which says so.
+fn officer_filter(directory: &Value, typed: &str) -> Result<String, String> {
+    let officers = directory["officers"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if officers.iter().any(|officer| text(&officer["badge_no"]) == typed || text(&officer["id"]) == typed) {
+        return Ok(typed.to_owned());
+    }
+    let named: Vec<&Value> = officers.iter().filter(|officer| text(&officer["name"]) == typed).collect();
+    match named.as_slice() {
+        [] => Ok(typed.to_owned()),
+        [officer] => Ok(text(&officer["badge_no"]).to_owned()),
+        several => {
+            let badges: Vec<String> =
+                several.iter().map(|officer| format!("{}（{}）", text(&officer["name"]), text(&officer["badge_no"]))).collect();
+            Err(format!("有 {} 名执法人员名为“{typed}”：{}。请输入执法证号。", several.len(), badges.join("、")))
+        }
+    }
 }
 
 /// A case as one row of a list (the case list, the workbench).
@@ -320,5 +378,27 @@ pub(super) async fn open(State(web): State<WebState>, viewer: Viewer, Form(form)
             values["handlers"] = json!(form.all("handlers"));
             new_page(&web, &viewer, returned_status(&refusal), values, Some(refusal.message)).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::officer_filter;
+
+    #[test]
+    fn the_officer_filter_takes_a_badge_number_or_a_name() {
+        let directory = json!({"officers": [
+            {"id": "o1", "name": "张伟", "badge_no": "0203001"},
+            {"id": "o2", "name": "李娜", "badge_no": "0203002"},
+            {"id": "o3", "name": "李娜", "badge_no": "0203017"},
+        ]});
+        assert_eq!(officer_filter(&directory, "0203001").unwrap(), "0203001");
+        assert_eq!(officer_filter(&directory, "o2").unwrap(), "o2", "an officer id from an older link");
+        assert_eq!(officer_filter(&directory, "张伟").unwrap(), "0203001");
+        assert_eq!(officer_filter(&directory, "王五").unwrap(), "王五", "the API says nobody has that name");
+        let ambiguous = officer_filter(&directory, "李娜").unwrap_err();
+        assert!(ambiguous.contains("有 2 名") && ambiguous.contains("李娜（0203002）、李娜（0203017）"), "{ambiguous}");
     }
 }

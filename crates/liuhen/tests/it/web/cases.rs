@@ -47,6 +47,16 @@ async fn the_list_filters_through_the_api() {
     officer.get("/cases?stage=investigation").await.shows(&[DEMO_MATTER]);
     assert!(!officer.get("/cases?stage=filing").await.body.contains(DEMO_MATTER));
 
+    // The officer filter takes what a person knows: a name or a badge number.
+    let mut leader = server.signed_in(LEADER).await;
+    leader.get(&format!("/cases?officer={}", encoded("张伟"))).await.shows(&[DEMO_MATTER, "value=\"张伟\""]);
+    leader.get("/cases?officer=35020011").await.shows(&[DEMO_MATTER, "value=\"35020011\""]);
+    let nobody = leader.get(&format!("/cases?officer={}", encoded("查无此人"))).await;
+    assert_eq!(nobody.status, StatusCode::BAD_REQUEST, "{}", nobody.body);
+    for kept in ["没有执法人员“查无此人”", "value=\"查无此人\""] {
+        assert!(nobody.body.contains(kept), "`{kept}` should be on the page:\n{}", nobody.body);
+    }
+
     // A bad value comes back with the API's own sentence, the form as typed.
     let bad = officer.get("/cases?from=2026-13-01&matter=x").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
