@@ -21,7 +21,10 @@ macro_rules! define_digest {
         impl $name {
             /// Lower-case hexadecimal, the form used in manifests and APIs.
             pub fn to_hex(&self) -> String {
-                hex::encode(self.0)
+                // Into a buffer, not char by char: verify spells a million of these.
+                let mut text = [0u8; 64];
+                hex::encode_to_slice(self.0, &mut text).expect("32 bytes fill 64 hex digits");
+                String::from_utf8(text.to_vec()).expect("hex digits are ASCII")
             }
         }
 

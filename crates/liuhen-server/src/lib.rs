@@ -88,7 +88,8 @@ pub struct ComplianceSettings {
     pub pack: Arc<liuhen_core::pack::PolicyPack>,
     /// The offset of local time (dates of reports, times on checklists).
     pub offset: jiff::tz::Offset,
-    /// How often the findings are refreshed when nothing else asks.
+    /// How often the refresher looks whether a refresh is due (see
+    /// [`spawn_compliance_refresher`]).
     pub refresh_interval: Duration,
     /// Notified by [`AppState::facts_changed`]; the refresher listens.
     pub(crate) changed: Arc<tokio::sync::Notify>,

@@ -811,14 +811,17 @@ macro_rules! impl_meta_store {
                 let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM cases WHERE 1 = 1");
                 push_case_conditions(&mut count, search);
                 let (total,): (i64,) = count.build_query_as().fetch_one(&self.pool).await.map_err(db)?;
-                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT details FROM cases WHERE 1 = 1");
+                // The page's ids first, then their rows: a deep page is
+                // skipped through the index alone, not row by row through
+                // the table. One direction for both columns, so the index
+                // is read forwards or backwards, not sorted.
+                let order = if search.newest_first { " ORDER BY opened_at_us DESC, id DESC" } else { " ORDER BY opened_at_us, id" };
+                let mut select = sqlx::QueryBuilder::<$db>::new("SELECT details FROM cases WHERE id IN (SELECT id FROM cases WHERE 1 = 1");
                 push_case_conditions(&mut select, search);
-                // One direction for both columns, so the index is read
-                // forwards or backwards and a deep page is skipped in it,
-                // not sorted.
-                select.push(if search.newest_first { " ORDER BY opened_at_us DESC, id DESC" } else { " ORDER BY opened_at_us, id" });
+                select.push(order);
                 select.push(" LIMIT ").push_bind(search.limit.map_or(i64::MAX, i64::from));
                 select.push(" OFFSET ").push_bind($crate::common::as_i64("case list offset", search.offset)?);
+                select.push(")").push(order);
                 let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
                 let cases = rows.iter().map(|(details,)| $crate::common::from_json("case", details)).collect::<$crate::Result<Vec<_>>>()?;
                 Ok($crate::CasePage { total: total as u64, cases })
@@ -967,6 +970,23 @@ macro_rules! impl_meta_store {
                 Ok(next as u64)
             }
 
+            async fn ledger_written_since(&self, start: u64, except_actor: &str, except_actions: &[&str]) -> $crate::Result<bool> {
+                let Ok(start) = i64::try_from(start) else { return Ok(false) };
+                let mut builder = sqlx::QueryBuilder::<$db>::new("SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE idx >= ");
+                builder.push_bind(start).push(" AND actor <> ").push_bind(except_actor.to_owned());
+                if !except_actions.is_empty() {
+                    builder.push(" AND action NOT IN (");
+                    let mut list = builder.separated(", ");
+                    for action in except_actions {
+                        list.push_bind(action.to_string());
+                    }
+                    builder.push(")");
+                }
+                builder.push(")");
+                let (written,): (bool,) = builder.build_query_as().fetch_one(&self.pool).await.map_err(db)?;
+                Ok(written)
+            }
+
             async fn ledger_entry(&self, index: u64) -> $crate::Result<Option<$crate::StoredEntry>> {
                 let sql = format!("SELECT {} FROM ledger_entries WHERE idx = $1", $crate::common::ENTRY_COLUMNS);
                 // An index the database cannot hold names no row: asking
@@ -976,15 +996,6 @@ macro_rules! impl_meta_store {
                     .bind(index)
                     .fetch_optional(&self.pool).await.map_err(db)?;
                 row.map($crate::common::entry).transpose()
-            }
-
-            async fn ledger_entries(&self, start: u64, limit: u32) -> $crate::Result<Vec<$crate::StoredEntry>> {
-                let sql = format!("SELECT {} FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", $crate::common::ENTRY_COLUMNS);
-                let Ok(start) = i64::try_from(start) else { return Ok(Vec::new()) };
-                let rows: Vec<$crate::common::EntryRow> = sqlx::query_as(&sql)
-                    .bind(start).bind(start.saturating_add(i64::from(limit)))
-                    .fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::entry).collect()
             }
 
             async fn ledger_entries_about(&self, subject: &str) -> $crate::Result<Vec<$crate::StoredEntry>> {

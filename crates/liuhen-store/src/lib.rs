@@ -210,6 +210,12 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[async_trait]
 pub trait MetaStore: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+    /// Brings what the database plans queries with up to date after many
+    /// rows were written at once (a restore, a generated instance), as
+    /// PostgreSQL's autovacuum would in its own time — or never, where it
+    /// is turned off. Without it a fresh PostgreSQL database counts the
+    /// case list by reading the whole table. Nothing visible changes.
+    async fn after_bulk_load(&self) -> Result<()>;
 
     // Directory.
     async fn agencies(&self) -> Result<Vec<Agency>>;
@@ -331,6 +337,11 @@ pub trait MetaStore: Send + Sync + 'static {
     /// The number of entries: one more than the highest index.
     async fn ledger_size(&self) -> Result<u64>;
     async fn ledger_entry(&self, index: u64) -> Result<Option<StoredEntry>>;
+    /// Whether any entry from index `start` on was written by someone
+    /// other than `except_actor` with an action not in `except_actions`:
+    /// how a background task tells whether anything it reads has changed
+    /// since it last looked, without reading the entries.
+    async fn ledger_written_since(&self, start: u64, except_actor: &str, except_actions: &[&str]) -> Result<bool>;
     /// Every entry that names `subject` (e.g. `media:…`), in index order.
     async fn ledger_entries_about(&self, subject: &str) -> Result<Vec<StoredEntry>>;
     /// Entries with index in `[start, start + limit)`, in index order. Rows

@@ -68,6 +68,21 @@ impl_meta_store!(PgStore, Postgres, pool, {
         Backend::Postgres
     }
 
+    // VACUUM sets the visibility map, which lets counts read an index
+    // alone; ANALYZE gives the planner the tables' sizes and spreads.
+    async fn after_bulk_load(&self) -> Result<()> {
+        sqlx::query("VACUUM (ANALYZE)").execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn ledger_entries(&self, start: u64, limit: u32) -> Result<Vec<crate::StoredEntry>> {
+        let sql = format!("SELECT {} FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", crate::common::ENTRY_COLUMNS);
+        let Ok(start) = i64::try_from(start) else { return Ok(Vec::new()) };
+        let rows: Vec<crate::common::EntryRow> =
+            sqlx::query_as(&sql).bind(start).bind(start.saturating_add(i64::from(limit))).fetch_all(&self.pool).await.map_err(db)?;
+        rows.into_iter().map(crate::common::entry).collect()
+    }
+
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {
         let mut transaction = self.pool.begin().await.map_err(db)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LEDGER_LOCK_KEY).execute(&mut *transaction).await.map_err(db)?;

@@ -2607,6 +2607,20 @@ mod ledger_rows {
         let leaves: Vec<_> = committed.iter().map(|stored| stored.entry.leaf_hash()).collect();
         assert_eq!(store.ledger_leaves(4, 2).await.unwrap(), [(4, leaves[4]), (5, leaves[5])]);
 
+        // Whether anything was written since an index, leaving out one
+        // actor's entries and some actions (the notes are `system`'s
+        // failed logins).
+        let failed = liuhen_core::mutation::action::LOGIN_FAILED;
+        assert!(store.ledger_written_since(0, "someone", &[]).await.unwrap());
+        assert!(store.ledger_written_since(9, "someone", &["record.read"]).await.unwrap());
+        assert!(!store.ledger_written_since(10, "someone", &[]).await.unwrap(), "nothing from index 10 on");
+        assert!(!store.ledger_written_since(0, "system", &[]).await.unwrap(), "all written by the actor left out");
+        assert!(!store.ledger_written_since(0, "someone", &["record.read", failed]).await.unwrap(), "only actions left out");
+        assert!(!store.ledger_written_since(u64::MAX, "someone", &[]).await.unwrap());
+        // Bringing the planner's statistics up to date changes nothing seen.
+        store.after_bulk_load().await.unwrap();
+        assert_ledger_is(store.as_ref(), &committed).await;
+
         // Nodes come back in the order asked, duplicates included; a node
         // the tree does not have yet is `None`.
         let mut first_eight = Frontier::new();

@@ -45,8 +45,10 @@ pub struct ComplianceSettings {
     /// (`liuhen pack list`) or the path of a pack file (relative paths are
     /// read from the data directory). Unset: no compliance checks.
     pub pack: Option<String>,
-    /// `liuhen serve` re-checks every so many seconds (deadlines pass
-    /// without any event), and soon after each change it records.
+    /// `liuhen serve` refreshes the findings soon after each change it
+    /// records, and looks every so many seconds whether a refresh is due:
+    /// something was written to the ledger since (by another process
+    /// too), a deadline has come, or 15 minutes have passed.
     pub refresh_seconds: u64,
 }
 

@@ -17,6 +17,7 @@ on_both_backends!(pack "xiamen-cgj":
     xiamen_annex_2_checklist_and_misconduct_report_print,
     recordings_are_labelled_by_officers,
     findings_are_filtered_by_officer_and_rule_and_read_one_by_one,
+    the_refresher_notices_facts_another_process_wrote,
 );
 on_both_backends!(pack "dalian-gxq-cgj": dalian_art8_case_findings_reach_their_handlers_through_the_refresher);
 on_both_backends!(without_a_pack_compliance_is_unavailable);
@@ -304,6 +305,37 @@ async fn dalian_art8_case_findings_reach_their_handlers_through_the_refresher(se
     let by_case = json_of(&server, &format!("/api/v1/compliance/findings?case={id}"), Credentials::Cookie(&li)).await;
     assert_eq!(by_case.as_array().unwrap().len(), seen.as_array().unwrap().len());
     assert!(server.entries_for("finding.raised").await.iter().all(|stored| stored.entry.actor == "system:compliance"));
+    refresher.abort();
+}
+
+/// `liuhen ingest` on the same store tells the server nothing: the
+/// refresher's regular look finds what it wrote in the ledger.
+async fn the_refresher_notices_facts_another_process_wrote(server: TestServer) {
+    let fixture = &server.fixture;
+    let mut state = server.state.clone();
+    state.settings.compliance.as_mut().expect("a pack is in force").refresh_interval = Duration::from_secs(1);
+    let refresher = liuhen_server::spawn_compliance_refresher(&state).expect("a pack is in force");
+    let leader = server.sign_in(&fixture.leader).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(json_of(&server, "/api/v1/compliance/findings", Credentials::Cookie(&leader)).await, json!([]));
+
+    // Written to the ledger directly, as another process would: no
+    // handler reports it.
+    let three_days_ago = Timestamp::now() - SignedDuration::from_hours(72);
+    let recording = server.add_recording(&fixture.media[0], fixture.officers[0], three_days_ago).await;
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        seen = json_of(&server, "/api/v1/compliance/findings", Credentials::Cookie(&leader)).await;
+        if !seen.as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let found = seen.as_array().unwrap();
+    assert_eq!(found.len(), 1, "the refresher raised the unlinked recording: {seen}");
+    assert_eq!(found[0]["finding"]["rule_id"], "link-48h");
+    assert_eq!(found[0]["finding"]["subject"]["media_id"], recording.media_id.to_string());
+    assert_eq!(found[0]["raised_by"], "system:compliance");
     refresher.abort();
 }
 

@@ -188,6 +188,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<ExitCode> {
         .await
         .context("cannot restore the metadata database")?;
     let instance = Instance::open_with(config).await?;
+    instance.store.after_bulk_load().await.context("cannot update the restored database's statistics")?;
     let source = Vault::open(VaultLocation::Filesystem(args.backup.join("vault"))).await?;
     let blobs = liuhen_custody::backup::copy_blobs(instance.store.as_ref(), &source, &instance.vault, &into.join("tmp")).await?;
     let _ = std::fs::remove_dir_all(into.join("tmp"));

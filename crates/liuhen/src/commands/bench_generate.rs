@@ -101,6 +101,9 @@ pub async fn run(data: &Path, plan: Plan<'_>) -> anyhow::Result<ExitCode> {
     super::compliance::refresh_quietly(&instance).await;
     println!("compliance refresh: {:.1} s", clock.elapsed().as_secs_f64());
     instance.ledger.checkpoint().await?;
+    let clock = Instant::now();
+    instance.store.after_bulk_load().await?;
+    println!("database statistics after the load: {:.1} s", clock.elapsed().as_secs_f64());
     instance.close().await?;
     println!("generated in {:.1} s: {}", started.elapsed().as_secs_f64(), data.display());
     println!("serve it with: liuhen --data {} serve", data.display());
