@@ -21,6 +21,7 @@ use bytes::Bytes;
 use liuhen_core::digest::{ContentDigests, Sha256Digest};
 use opendal::{ErrorKind, Operator};
 
+pub mod files;
 pub mod hashing;
 pub mod object_lock;
 mod put;
@@ -134,20 +135,7 @@ impl Vault {
                 let builder = opendal::services::Fs::default().root(&root.to_string_lossy());
                 Operator::new(builder).map_err(|source| storage_error(&location, source))?.finish()
             }
-            VaultLocation::S3(s3) => {
-                let builder = opendal::services::S3::default()
-                    .bucket(&s3.bucket)
-                    .root(&format!("/{}", s3.prefix.trim_matches('/')))
-                    .endpoint(&s3.endpoint)
-                    .region(&s3.region)
-                    .access_key_id(&s3.access_key_id)
-                    .secret_access_key(&s3.secret_access_key)
-                    // Credentials come from Liuhen's config only: never from
-                    // the environment or a cloud metadata service.
-                    .disable_config_load()
-                    .disable_ec2_metadata();
-                Operator::new(builder).map_err(|source| storage_error(&location, source))?.finish()
-            }
+            VaultLocation::S3(s3) => s3_operator(s3).map_err(|source| storage_error(&location, source))?,
         };
         let vault = Self { operator, location };
         vault.check_reachable().await?;
@@ -341,6 +329,22 @@ impl Vault {
     fn error(&self, error: opendal::Error) -> VaultError {
         storage_error(&self.location, error)
     }
+}
+
+/// An operator for an S3 bucket, rooted at the location's prefix.
+fn s3_operator(s3: &S3Location) -> std::result::Result<Operator, opendal::Error> {
+    let builder = opendal::services::S3::default()
+        .bucket(&s3.bucket)
+        .root(&format!("/{}", s3.prefix.trim_matches('/')))
+        .endpoint(&s3.endpoint)
+        .region(&s3.region)
+        .access_key_id(&s3.access_key_id)
+        .secret_access_key(&s3.secret_access_key)
+        // Credentials come from Liuhen's config only: never from the
+        // environment or a cloud metadata service.
+        .disable_config_load()
+        .disable_ec2_metadata();
+    Ok(Operator::new(builder)?.finish())
 }
 
 /// The key a blob is published under.

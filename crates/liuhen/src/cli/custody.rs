@@ -217,16 +217,22 @@ pub struct VerifyPackageArgs {
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
-    /// The backup directory (another disk). Made if missing; a later backup to the same directory copies only new blobs.
-    pub dir: PathBuf,
+    /// Where to keep the backup: a directory on another disk, or `s3://BUCKET[/PREFIX]` on another
+    /// S3-compatible server (with --s3-endpoint and the keys). Made if missing; a later backup to the
+    /// same place copies only new blobs.
+    #[arg(value_name = "DIR|s3://BUCKET[/PREFIX]")]
+    pub target: String,
+    #[command(flatten)]
+    pub s3: BackupS3Args,
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// The backup directory.
-    pub backup: PathBuf,
+    /// The backup: its directory, or `s3://BUCKET[/PREFIX]` (with --s3-endpoint and the keys).
+    #[arg(value_name = "DIR|s3://BUCKET[/PREFIX]")]
+    pub backup: String,
     /// The new instance's directory (must not exist or be empty); the global --data is not used here.
     #[arg(long = "into", value_name = "DIR")]
     pub into: PathBuf,
@@ -234,6 +240,26 @@ pub struct RestoreArgs {
     /// Required when the backup was taken from PostgreSQL.
     #[arg(long)]
     pub database_url: Option<String>,
+    #[command(flatten)]
+    pub s3: BackupS3Args,
+}
+
+/// The S3-compatible server a backup bucket is on. Not the vault's: a
+/// backup belongs on other hardware.
+#[derive(Debug, Args)]
+pub struct BackupS3Args {
+    /// The backup bucket's S3 endpoint, e.g. http://backup-store:3900.
+    #[arg(long, value_name = "URL", env = "LIUHEN_BACKUP_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The backup bucket's region.
+    #[arg(long, value_name = "REGION", env = "LIUHEN_BACKUP_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    /// The access key id for the backup bucket.
+    #[arg(long, value_name = "ID", env = "LIUHEN_BACKUP_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+    /// A file holding the backup bucket's secret access key (one line).
+    #[arg(long, value_name = "FILE", env = "LIUHEN_BACKUP_S3_SECRET_ACCESS_KEY_FILE")]
+    pub s3_secret_access_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

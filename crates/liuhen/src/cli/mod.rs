@@ -102,7 +102,7 @@ pub enum Command {
     Export(ExportArgs),
     /// Check a package offline: every hash, every proof, the checkpoint's signature.
     VerifyPackage(VerifyPackageArgs),
-    /// Copy the blobs, database and keys to a second disk or directory, and check the copy (备份).
+    /// Copy the blobs, database and keys to a second disk, directory or S3 bucket, and check the copy (备份).
     Backup(BackupArgs),
     /// Make a new instance from a backup.
     Restore(RestoreArgs),

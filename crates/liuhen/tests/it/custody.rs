@@ -5,7 +5,7 @@
 //! retention that never removes a held record and leaves a tombstone; a
 //! backup restored into a new instance that verifies identically.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -18,6 +18,7 @@ on_both_backends!(
     a_court_package_verifies_offline_and_fails_on_any_change,
     retention_disposes_only_expired_unheld_records_on_an_approved_list,
     a_restored_backup_verifies_identically,
+    a_backup_in_a_bucket_restores_identically,
     party_copies_withhold_what_the_reviewer_chose_and_keep_the_original,
 );
 
@@ -432,21 +433,64 @@ async fn a_restored_backup_verifies_identically(postgres: bool) {
     let instance = xiamen(postgres).await;
     let media = ingest_clips(&instance, "camera", &[SignedDuration::from_mins(30)]);
     case_with(&instance, &media[0]);
-    let backup: PathBuf = instance.dir.path().join("backup-disk");
-    let made = json(&instance, &["backup", backup.to_str().unwrap(), "--json"]);
+    let backup = instance.dir.path().join("backup-disk");
+    backs_up_and_restores(&instance, postgres, backup.to_str().unwrap(), &[]).await;
+    // A backup inside the instance would go down with it.
+    let inside = instance.data().join("backup");
+    assert!(refused(&instance, &["backup", inside.to_str().unwrap()]).contains("inside the instance's data directory"));
+}
+
+/// The same, kept in a bucket of an S3-compatible server (Garage in CI).
+async fn a_backup_in_a_bucket_restores_identically(postgres: bool) {
+    let Ok(endpoint) = std::env::var("LIUHEN_TEST_S3_ENDPOINT") else {
+        assert!(std::env::var("LIUHEN_REQUIRE_S3").as_deref() != Ok("1"), "LIUHEN_REQUIRE_S3=1 but LIUHEN_TEST_S3_ENDPOINT is not set");
+        eprintln!("skipped: no S3 test storage (run `scripts/garage.sh start` and source the env file it prints)");
+        return;
+    };
+    let variable = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("LIUHEN_TEST_S3_ENDPOINT is set, so {name} must be too"));
+    let instance = xiamen(postgres).await;
+    let media = ingest_clips(&instance, "camera", &[SignedDuration::from_mins(30)]);
+    case_with(&instance, &media[0]);
+    let secret = instance.file("backup-secret", variable("LIUHEN_TEST_S3_SECRET_ACCESS_KEY").as_bytes());
+    let unique = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let target = format!("s3://{}/backups/{}-{unique}", variable("LIUHEN_TEST_S3_BUCKET"), if postgres { "pg" } else { "sqlite" });
+    let region = variable("LIUHEN_TEST_S3_REGION");
+    let access_key_id = variable("LIUHEN_TEST_S3_ACCESS_KEY_ID");
+    let s3 = [
+        "--s3-endpoint",
+        &endpoint,
+        "--s3-region",
+        &region,
+        "--s3-access-key-id",
+        &access_key_id,
+        "--s3-secret-access-key-file",
+        secret.to_str().unwrap(),
+    ];
+    // Without the server and keys, a bucket is refused with what to give.
+    assert!(refused(&instance, &["backup", &target]).contains("--s3-endpoint"));
+    backs_up_and_restores(&instance, postgres, &target, &s3).await;
+}
+
+/// Backs `instance` up to `target` twice (the second copies nothing new),
+/// restores the backup into a new instance, and checks that the two
+/// verify alike and share the backup's checkpoint.
+async fn backs_up_and_restores(instance: &Instance, postgres: bool, target: &str, extra: &[&str]) {
+    let with = |args: &[&str]| -> Vec<String> { args.iter().chain(extra).map(|arg| arg.to_string()).collect() };
+    let run = |args: Vec<String>| json(instance, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let made = run(with(&["backup", target, "--json"]));
     assert_eq!(made["blobs"]["copied"], 1);
     assert!(made["ledger_problems"].as_array().unwrap().is_empty(), "{made}");
     // A second backup copies nothing new and checks what is there.
-    let again = json(&instance, &["backup", backup.to_str().unwrap(), "--json"]);
+    let again = run(with(&["backup", target, "--json"]));
     assert_eq!((again["blobs"]["copied"].as_u64(), again["blobs"]["present"].as_u64()), (Some(0), Some(1)));
 
     let restored_dir = instance.dir.path().join("restored");
     let database = if postgres { Some(liuhen_store::postgres::testing::TestDatabase::create().await.unwrap()) } else { None };
-    let mut args = vec!["restore", backup.to_str().unwrap(), "--into", restored_dir.to_str().unwrap()];
+    let mut args = with(&["restore", target, "--into", restored_dir.to_str().unwrap()]);
     if let Some(database) = &database {
-        args.extend(["--database-url", &database.url]);
+        args.extend(["--database-url".to_owned(), database.url.clone()]);
     }
-    let said = run_ok(&instance, &args);
+    let said = run_ok(instance, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(said.contains("the same as the backup's"), "{said}");
     let verify = |dir: &Path| {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_liuhen"))
@@ -474,6 +518,8 @@ async fn a_restored_backup_verifies_identically(postgres: bool) {
         String::from_utf8_lossy(&output.stdout).lines().nth(1).unwrap().to_owned()
     };
     assert_eq!(proof(&restored_dir), proof(&instance.data()), "the old root line of the consistency proofs agrees");
+    // A restore never writes over an instance.
+    assert!(refused(instance, &args.iter().map(String::as_str).collect::<Vec<_>>()).contains("not empty"));
     drop(database);
 }
 
