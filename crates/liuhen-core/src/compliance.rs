@@ -184,6 +184,10 @@ pub(crate) struct Index<'a> {
     /// Links of each recording, over all cases.
     pub links: HashMap<MediaId, Vec<&'a RecordingLink>>,
     pub labels: HashMap<MediaId, Vec<&'a RecordingLabel>>,
+    /// The devices of the interruption notes about each gap (before, after).
+    pub notes: HashMap<(MediaId, MediaId), Vec<DeviceId>>,
+    /// Each officer's duty log entries.
+    pub duty_log: HashMap<OfficerId, Vec<&'a DutyLogEntry>>,
 }
 
 impl<'a> Index<'a> {
@@ -198,13 +202,34 @@ impl<'a> Index<'a> {
         for label in facts.labels {
             labels.entry(label.media_id).or_default().push(label);
         }
+        let mut notes: HashMap<(MediaId, MediaId), Vec<DeviceId>> = HashMap::new();
+        for note in facts.interruption_notes {
+            notes.entry((note.before, note.after)).or_default().push(note.device_id);
+        }
+        let mut duty_log: HashMap<OfficerId, Vec<&DutyLogEntry>> = HashMap::new();
+        for entry in facts.duty_log {
+            duty_log.entry(entry.officer_id).or_default().push(entry);
+        }
         Index {
             recordings: facts.recordings.iter().map(|recording| (recording.media_id, recording)).collect(),
             officers: facts.officers.iter().map(|officer| (officer.id, officer)).collect(),
             devices: facts.devices.iter().map(|device| (device.id, device)).collect(),
             links,
             labels,
+            notes,
+            duty_log,
         }
+    }
+
+    /// Whether an interruption note explains the gap between `before` and
+    /// `after` (on `device`, when given).
+    pub fn explained(&self, before: MediaId, after: MediaId, device: Option<DeviceId>) -> bool {
+        self.notes.get(&(before, after)).is_some_and(|devices| device.is_none_or(|device| devices.contains(&device)))
+    }
+
+    /// Whether `officer`'s duty log covers `from..=to`.
+    pub fn logged(&self, officer: OfficerId, from: Timestamp, to: Timestamp) -> bool {
+        self.duty_log.get(&officer).is_some_and(|entries| entries.iter().any(|entry| entry.covers(officer, from, to)))
     }
 
     /// How a recording is named in messages: its file on the device.

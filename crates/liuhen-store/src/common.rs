@@ -440,9 +440,22 @@ macro_rules! impl_meta_store {
                 if let Some(to) = query.to {
                     builder.push(" AND COALESCE(start_us, ingested_at_us) < ").push_bind($crate::common::micros(to));
                 }
-                builder.push(" ORDER BY COALESCE(start_us, ingested_at_us), media_id");
+                // All of them (the compliance refresh, a million rows at
+                // scale) are sorted here: the database would sort their
+                // details through temporary files, on its own CPU time.
+                let everything = *query == $crate::RecordingQuery::default();
+                if !everything {
+                    builder.push(" ORDER BY COALESCE(start_us, ingested_at_us), media_id");
+                }
                 let rows: Vec<(String,)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("recording", details)).collect()
+                let mut recordings = rows
+                    .iter()
+                    .map(|(details,)| $crate::common::from_json::<liuhen_core::recording::Recording>("recording", details))
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                if everything {
+                    recordings.sort_unstable_by_key(|recording| (recording.corrected_start.unwrap_or(recording.ingested_at), recording.media_id));
+                }
+                Ok(recordings)
             }
 
             async fn interruption_notes(&self, device: Option<liuhen_core::id::DeviceId>) -> $crate::Result<Vec<liuhen_core::recording::InterruptionNote>> {

@@ -132,6 +132,39 @@ fn recording_end(recording: &Recording) -> Option<Timestamp> {
     recording.corrected_end.or(recording.corrected_start)
 }
 
+/// Time spans, sorted by start, answering "does any overlap this one?" in
+/// O(log n): a recording checked against every other was quadratic, hours
+/// at a million recordings.
+struct Spans {
+    starts: Vec<Timestamp>,
+    /// The latest end among the spans up to and including each position.
+    latest_end: Vec<Timestamp>,
+}
+
+impl Spans {
+    fn new(spans: impl Iterator<Item = (Timestamp, Timestamp)>) -> Self {
+        let mut spans: Vec<(Timestamp, Timestamp)> = spans.collect();
+        spans.sort_unstable();
+        let starts = spans.iter().map(|(start, _)| *start).collect();
+        let latest_end = spans
+            .iter()
+            .scan(None, |latest: &mut Option<Timestamp>, (_, end)| {
+                let now = latest.map_or(*end, |latest| latest.max(*end));
+                *latest = Some(now);
+                Some(now)
+            })
+            .collect();
+        Spans { starts, latest_end }
+    }
+
+    /// Whether a span meets `[start, end]` (touching counts).
+    fn any_overlaps(&self, start: Timestamp, end: Timestamp) -> bool {
+        // The spans that start by `end`; one of them must end at `start` or later.
+        let begun = self.starts.partition_point(|other_start| *other_start <= end);
+        begun > 0 && self.latest_end[begun - 1] >= start
+    }
+}
+
 fn offload_deadline(within: SignedDuration, facts: &Facts<'_>, sink: &mut Sink<'_>) {
     for recording in facts.recordings {
         let Some(end) = recording_end(recording) else { continue };
@@ -174,14 +207,9 @@ fn link_deadline(within: SignedDuration, facts: &Facts<'_>, index: &Index<'_>, s
 
 fn interruption_explained(window: SignedDuration, facts: &Facts<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
     for gap in interruptions(facts.recordings, window) {
-        let explained = facts
-            .interruption_notes
-            .iter()
-            .any(|note| note.device_id == gap.device_id && note.before == gap.before && note.after == gap.after);
+        let explained = index.explained(gap.before, gap.after, Some(gap.device_id));
         let before = index.recordings.get(&gap.before);
-        let logged = before
-            .and_then(|recording| recording.officer_id)
-            .is_some_and(|officer| facts.duty_log.iter().any(|entry| entry.covers(officer, gap.from, gap.to)));
+        let logged = before.and_then(|recording| recording.officer_id).is_some_and(|officer| index.logged(officer, gap.from, gap.to));
         if explained || logged {
             continue;
         }
@@ -263,27 +291,27 @@ fn assistant_alone(facts: &Facts<'_>, index: &Index<'_>, sink: &mut Sink<'_>) {
     let qualified = |recording: &Recording| {
         recording.officer_id.and_then(|id| index.officers.get(&id)).is_some_and(|officer| officer.qualification == Qualification::Officer)
     };
+    let qualified_spans = Spans::new(
+        facts
+            .recordings
+            .iter()
+            .filter(|recording| qualified(recording))
+            .filter_map(|recording| recording.corrected_start.zip(recording_end(recording))),
+    );
+    let cases: std::collections::HashMap<_, &CaseFacts> = facts.cases.iter().map(|case| (case.case.id, case)).collect();
     for recording in facts.recordings {
         let Some(officer) = recording.officer_id.and_then(|id| index.officers.get(&id)) else { continue };
         if officer.qualification != Qualification::Assistant {
             continue;
         }
         // A qualified officer recorded alongside: at overlapping times, or
-        // linked to the same stage of the same case.
-        let span = recording.corrected_start.zip(recording_end(recording));
-        let overlapping = span.is_some_and(|(start, end)| {
-            facts.recordings.iter().any(|other| {
-                other.media_id != recording.media_id
-                    && qualified(other)
-                    && other
-                        .corrected_start
-                        .zip(recording_end(other))
-                        .is_some_and(|(other_start, other_end)| other_start <= end && start <= other_end)
-            })
-        });
+        // linked to the same stage of the same case. (An assistant's own
+        // recording is never among the qualified ones.)
+        let overlapping =
+            recording.corrected_start.zip(recording_end(recording)).is_some_and(|(start, end)| qualified_spans.any_overlaps(start, end));
         let links = index.links.get(&recording.media_id).map(Vec::as_slice).unwrap_or_default();
         let same_stage = links.iter().any(|link| {
-            facts.cases.iter().filter(|case| case.case.id == link.case_id).flat_map(|case| &case.links).any(|other| {
+            cases.get(&link.case_id).into_iter().flat_map(|case| &case.links).any(|other| {
                 other.media_id != recording.media_id
                     && other.stage == link.stage
                     && index.recordings.get(&other.media_id).is_some_and(|other| qualified(other))
@@ -393,7 +421,7 @@ fn av_required(
             .filter(|link| link.stage == occasion.stage && (trigger.items.is_empty() || trigger.items.contains(&link.item)))
             .collect();
         let Ok(due) = occasion.at.checked_add(within) else { continue };
-        if links.is_empty() && logged_by_handler(case, facts, occasion.at) {
+        if links.is_empty() && logged_by_handler(case, index, occasion.at) {
             continue;
         }
         let subject = Subject::CaseEvent { case_id: case.case.id, event: occasion.event.clone() };
@@ -419,10 +447,7 @@ fn av_required(
             // in what should be one uninterrupted record; recordings hours
             // apart are separate sittings (a second questioning), not a break.
             let gaps = interruptions(&recordings, ONE_SITTING);
-            let unexplained: Vec<_> = gaps
-                .iter()
-                .filter(|gap| !facts.interruption_notes.iter().any(|note| note.before == gap.before && note.after == gap.after))
-                .collect();
+            let unexplained: Vec<_> = gaps.iter().filter(|gap| !index.explained(gap.before, gap.after, None)).collect();
             if let Some(gap) = unexplained.first() {
                 sink.finding(
                     Subject::CaseEvent { case_id: case.case.id, event: format!("{}/continuity", occasion.event) },
@@ -443,9 +468,11 @@ fn av_required(
 
 /// A handling officer's duty log says recording was impossible at `at`
 /// (for this case, or for no case in particular): 厦门 六（二）.
-fn logged_by_handler(case: &CaseFacts, facts: &Facts<'_>, at: Timestamp) -> bool {
-    facts.duty_log.iter().any(|entry| {
-        case.case.handlers.iter().any(|officer| entry.covers(*officer, at, at)) && entry.case_id.is_none_or(|id| id == case.case.id)
+fn logged_by_handler(case: &CaseFacts, index: &Index<'_>, at: Timestamp) -> bool {
+    case.case.handlers.iter().any(|officer| {
+        index.duty_log.get(officer).is_some_and(|entries| {
+            entries.iter().any(|entry| entry.covers(*officer, at, at) && entry.case_id.is_none_or(|id| id == case.case.id))
+        })
     })
 }
 
@@ -466,7 +493,7 @@ fn min_devices(
             .filter(|link| link.stage == *stage)
             .filter_map(|link| index.recordings.get(&link.media_id).map(|recording| recording.device_id))
             .collect();
-        if devices.len() >= min as usize || logged_by_handler(case, facts, step.at) {
+        if devices.len() >= min as usize || logged_by_handler(case, index, step.at) {
             continue;
         }
         let Ok(due) = step.at.checked_add(within) else { continue };
@@ -673,5 +700,25 @@ fn correction(within: SignedDuration, case: &CaseFacts, now: Timestamp, sink: &m
         } else {
             sink.upcoming(subject, About::case(&case.case), message, due);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_find_overlaps_whatever_their_order() {
+        let at = |minute: i64| Timestamp::UNIX_EPOCH + SignedDuration::from_mins(minute);
+        // A long span early, short ones later, given out of order.
+        let spans = Spans::new([(at(50), at(55)), (at(0), at(40)), (at(60), at(61))].into_iter());
+        assert!(spans.any_overlaps(at(30), at(45)), "inside the long one, which a later short one does not hide");
+        assert!(spans.any_overlaps(at(40), at(41)), "touching counts");
+        assert!(spans.any_overlaps(at(45), at(50)));
+        assert!(!spans.any_overlaps(at(41), at(49)), "between spans");
+        assert!(!spans.any_overlaps(at(56), at(59)));
+        assert!(!spans.any_overlaps(at(62), at(90)), "after every span");
+        assert!(!spans.any_overlaps(at(-10), at(-1)), "before every span");
+        assert!(!Spans::new(std::iter::empty()).any_overlaps(at(0), at(1)));
     }
 }
