@@ -98,6 +98,11 @@ pub fn render(name: &str, context: Value) -> Result<String, minijinja::Error> {
 /// China Standard Time, in which agencies read every date and time.
 pub const CST: jiff::tz::Offset = jiff::tz::offset(8);
 
+/// An instant as China time to the second, as the `local_seconds` filter shows it.
+pub(crate) fn china_seconds(text: &str) -> String {
+    local_time(text, "%Y-%m-%d %H:%M:%S")
+}
+
 fn local_time(text: &str, format: &str) -> String {
     match text.parse::<jiff::Timestamp>() {
         Ok(time) => time.to_zoned(jiff::tz::TimeZone::fixed(CST)).strftime(format).to_string(),

@@ -206,10 +206,6 @@ pub(crate) async fn list(
     let mut lookups = Lookups::load(&app).await?;
     let filter = query.parse(&app, &lookups)?;
     let limits = lookups.limits;
-    let mut labels: HashMap<MediaId, Vec<RecordingLabel>> = HashMap::new();
-    for label in app.store.recording_labels(None).await? {
-        labels.entry(label.media_id).or_default().push(label);
-    }
     let mut page: Vec<(Recording, MediaRecord, Vec<RecordingLink>)> = Vec::new();
     let mut grants: Vec<AccessRequestId> = Vec::new();
     let (mut skipped, mut more) = (0, false);
@@ -254,7 +250,8 @@ pub(crate) async fn list(
     audit_list(&app, &actor, "list", &shown, &grants).await?;
     let mut recordings = Vec::with_capacity(page.len());
     for (recording, record, links) in page {
-        let labels = labels.remove(&recording.media_id).unwrap_or_default();
+        // The page's labels only: every label of the agency is a million rows at scale.
+        let labels = app.store.recording_labels(Some(recording.media_id)).await?;
         recordings.push(lookups.view(&app, recording, record, links, labels).await?);
     }
     let next_offset = more.then_some(filter.offset + recordings.len());

@@ -141,6 +141,9 @@ pub(crate) async fn page(
         .collect();
 
     let (doc_form, doc_error) = document_form(&kinds, kind, &current, &current_documents, returned.as_ref());
+    let may_work = handles || leader;
+    let candidates =
+        if may_work && !entered.is_empty() && !progress.archived { link_candidates(web, viewer, &case).await } else { Vec::new() };
     let (link_form, link_error) = match returned.as_ref().filter(|returned| returned.form == "link") {
         Some(returned) => (returned.values.clone(), Some(returned.error.clone())),
         None => (json!({ "stage": current }), None),
@@ -170,18 +173,43 @@ pub(crate) async fn page(
             && !view["next_start_approval"].is_null(),
         "link_form": link_form,
         "link_error": link_error,
+        "link_candidates": candidates,
         "items": RecordedItem::ALL.iter().map(|item| json!([name_of(item), item.label_zh()])).collect::<Vec<_>>(),
         "links": links(&view),
         "signer_roles": SIGNER_ROLES.iter().map(|(value, label)| json!([value, label])).collect::<Vec<_>>(),
         "signer_officers": super::officer_options(&directory, "badge_no"),
         "me_officer": me_as_officer,
         "handles": handles,
-        "may_work": handles || leader,
+        "may_work": may_work,
         "may_archive": progress.concluded && !progress.archived && viewer.has_any_role(&["archivist", "unit_leader"]),
         "concluded": progress.concluded,
         "archived": progress.archived,
     });
     viewer.render_status(status, "case.html", &case.number, context)
+}
+
+/// How far before a case was opened its handlers' recordings are offered
+/// for linking: a scene filmed before the case was filed belongs to it.
+const CANDIDATES_BEFORE_OPENING: jiff::SignedDuration = jiff::SignedDuration::from_hours(72);
+
+/// The handlers' recordings not yet linked to any case, from a little
+/// before the case was opened, newest first: what the link form offers to
+/// choose from, so nobody copies a record number from another page. Read
+/// through the API like everything else, so it is audited and shows only
+/// what the viewer may read; when it cannot be read, the number is typed.
+async fn link_candidates(web: &WebState, viewer: &Viewer, case: &Case) -> Vec<Value> {
+    let from = case.opened_at.checked_sub(CANDIDATES_BEFORE_OPENING).unwrap_or(case.opened_at);
+    let mut candidates = Vec::new();
+    for handler in &case.handlers {
+        let path = format!("/api/v1/recordings?officer={handler}&linked=no&from={}&limit=20", encode(&from.to_string()));
+        let Ok(page) = web.api.get::<Value>(&viewer.headers, &path).await else { continue };
+        for recording in page["recordings"].as_array().into_iter().flatten() {
+            let start = recording["corrected_start"].as_str().map(crate::templates::china_seconds).unwrap_or_else(|| "时间未知".to_owned());
+            let label = format!("{} · {} · {}", start, text(&recording["file_name"]), text(&recording["officer_name"]));
+            candidates.push(json!([recording["media_id"], label]));
+        }
+    }
+    candidates
 }
 
 fn kind_zh(value: &Value) -> String {

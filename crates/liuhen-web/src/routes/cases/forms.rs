@@ -151,8 +151,11 @@ pub(crate) async fn sign(
 
 /// `POST /cases/{id}/links`: links an AV record to a stage.
 pub(crate) async fn link(State(web): State<WebState>, viewer: Viewer, Path(id): Path<String>, Form(form): Form<Fields>) -> Response {
+    // A record typed by number wins over one chosen from the list.
+    let typed = form.one("media");
+    let media = if typed.trim().is_empty() { form.one("pick") } else { typed };
     let body = json!({
-        "media": form.one("media"),
+        "media": media,
         "stage": form.one("stage"),
         "item": form.one("item"),
         "location": form.one("location"),

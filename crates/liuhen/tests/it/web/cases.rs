@@ -233,6 +233,40 @@ async fn a_case_walks_from_filing_to_archive() {
         &format!("/recordings/{recording}"),
     ]);
 
+    // Or chosen from the handlers' recordings that no case claims yet,
+    // from three days before the case was opened on: 张伟's clip of an hour
+    // ago is offered, his clip of three days and more ago is not.
+    let unlinked: serde_json::Value =
+        serde_json::from_str(&officer.get("/api/v1/recordings?officer=35020011&linked=no&limit=50").await.body).unwrap();
+    let recent = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(71);
+    let (offered, older): (Vec<_>, Vec<_>) = unlinked["recordings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["media_id"] != recording.as_str())
+        .partition(|r| r["corrected_start"].as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok()).is_some_and(|t| t > recent));
+    assert!(!offered.is_empty() && !older.is_empty(), "the demo's clips of 张伟: {unlinked}");
+    let page = officer.get(&base).await;
+    page.shows(&["承办人员未关联的记录", "name=\"pick\""]);
+    for r in &offered {
+        assert!(page.body.contains(&format!("<option value=\"{}\"", r["media_id"].as_str().unwrap())), "{r} is offered");
+    }
+    for r in &older {
+        assert!(!page.body.contains(r["media_id"].as_str().unwrap()), "{r} is too old to offer");
+    }
+    let chosen = offered[0]["media_id"].as_str().unwrap();
+    let picked = [
+        ("media", ""),
+        ("pick", chosen),
+        ("stage", "investigation"),
+        ("item", "on_site_inspection"),
+        ("location", "思明区中山路 30 号"),
+        ("label", "现场检查"),
+    ];
+    let page = submit(&mut officer, &format!("{base}/links"), &picked).await;
+    page.shows(&["已关联音像记录", "音像记录：现场检查", &format!("/recordings/{chosen}")]);
+    assert!(!page.body.contains(&format!("<option value=\"{chosen}\"")), "a linked record is no longer offered");
+
     // The decision: its chain of four, from three people.
     submit(&mut leader, &format!("{base}/stages"), &[("stage", "review_decision")]).await;
     let decision = |role: &'static str| [("matter", "decision"), ("role", role), ("opinion", "同意罚款二百元"), ("approved", "yes")];
