@@ -150,6 +150,7 @@ async fn refresh_due(ledger: &Ledger, last: Option<&LastRefresh>) -> bool {
 /// Refreshes off the runtime's workers; what to remember when that succeeded.
 async fn refresh_in_background(ledger: &Arc<Ledger>, pack: &Arc<PolicyPack>) -> Option<LastRefresh> {
     let (ledger, pack) = (ledger.clone(), pack.clone());
+    let began = std::time::Instant::now();
     // A thread of its own, so that even a panic costs one refresh, not the refresher.
     let refresh = off_the_workers(async move {
         let ledger_size = ledger.store().ledger_size().await?;
@@ -158,13 +159,15 @@ async fn refresh_in_background(ledger: &Arc<Ledger>, pack: &Arc<PolicyPack>) -> 
     });
     match refresh.await {
         Some(Ok((ledger_size, refresh))) => {
+            let took_ms = began.elapsed().as_millis();
             if refresh.raised.is_empty() && refresh.resolved.is_empty() {
-                tracing::debug!(open = refresh.open, "compliance findings are up to date");
+                tracing::debug!(open = refresh.open, took_ms, "compliance findings are up to date");
             } else {
                 tracing::info!(
                     raised = refresh.raised.len(),
                     resolved = refresh.resolved.len(),
                     open = refresh.open,
+                    took_ms,
                     "compliance findings refreshed"
                 );
             }
