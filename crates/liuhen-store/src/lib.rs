@@ -114,6 +114,37 @@ pub struct CaseSearch {
     pub offset: u64,
 }
 
+impl CaseSearch {
+    /// Whether every case matches (the paging and order aside).
+    pub fn selects_every_case(&self) -> bool {
+        let CaseSearch {
+            units,
+            officer,
+            handled_by,
+            act_kind,
+            stage,
+            from,
+            until,
+            party,
+            matter,
+            text,
+            newest_first: _,
+            limit: _,
+            offset: _,
+        } = self;
+        units.is_none()
+            && officer.is_none()
+            && handled_by.is_none()
+            && act_kind.is_none()
+            && stage.is_none()
+            && from.is_none()
+            && until.is_none()
+            && party.is_none()
+            && matter.is_none()
+            && text.is_none()
+    }
+}
+
 /// A page of cases and how many match in all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CasePage {

@@ -820,7 +820,8 @@ mod cases {
     async fn cases_are_searched_and_paged(store: Arc<dyn MetaStore>) {
         use liuhen_store::CaseSearch;
         let directory = Directory::new();
-        let [first, second, third] = three_cases(&mut Writer::new(store.clone()), &directory).await;
+        let mut writer = Writer::new(store.clone());
+        let [first, second, third] = three_cases(&mut writer, &directory).await;
         let found = |search: CaseSearch| {
             let store = store.clone();
             async move {
@@ -831,6 +832,15 @@ mod cases {
         let numbers = |cases: &[&Case]| cases.iter().map(|case| case.number.clone()).collect::<Vec<_>>();
         let all = numbers(&[&first, &second, &third]);
         assert_eq!(found(CaseSearch::default()).await, (3, all.clone()), "every case, oldest first");
+        // A batch refused as a whole (a case created twice) counts nothing.
+        let mut fourth = first.clone();
+        fourth.id = CaseId::new();
+        fourth.number = "思城管罚〔2026〕4号".into();
+        let twice = [event(Mutation::CreateCase(Box::new(fourth))), event(Mutation::CreateCase(Box::new(first.clone())))];
+        assert!(matches!(writer.commit(&twice).await, Err(StoreError::Conflict(_))), "the second case repeats an id");
+        assert_eq!(found(CaseSearch::default()).await.0, 3, "the total is the cases stored");
+        let everything = CaseSearch { from: Some(Timestamp::UNIX_EPOCH), ..Default::default() };
+        assert_eq!(found(everything).await.0, 3, "counted and kept totals agree");
         assert_eq!(store.case_page(&CaseSearch::default()).await.unwrap().cases, [first.clone(), second.clone(), third.clone()]);
         let newest = CaseSearch { newest_first: true, ..Default::default() };
         assert_eq!(found(newest).await, (3, numbers(&[&third, &second, &first])));

@@ -161,7 +161,7 @@ async fn refresh_in_background(ledger: &Arc<Ledger>, pack: &Arc<PolicyPack>) -> 
         Some(Ok((ledger_size, refresh))) => {
             let took_ms = began.elapsed().as_millis();
             if refresh.raised.is_empty() && refresh.resolved.is_empty() {
-                tracing::debug!(open = refresh.open, took_ms, "compliance findings are up to date");
+                tracing::info!(open = refresh.open, took_ms, "compliance findings are up to date");
             } else {
                 tracing::info!(
                     raised = refresh.raised.len(),
