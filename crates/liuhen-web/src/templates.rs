@@ -53,7 +53,7 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env.set_formatter(format_value);
     env.add_filter("local", |text: &str| local_time(text, "%Y-%m-%d %H:%M"));
-    env.add_filter("local_seconds", |text: &str| local_time(text, "%Y-%m-%d %H:%M:%S"));
+    env.add_filter("local_seconds", |text: &str| china_seconds(text));
     env.add_filter("date", |text: &str| local_time(text, "%Y-%m-%d"));
     env.add_filter("zh", |value: Value, kind: &str| label(kind, &value));
     env.add_filter("bytes", |size: u64| human_size(size));
@@ -98,7 +98,7 @@ pub fn render(name: &str, context: Value) -> Result<String, minijinja::Error> {
 /// China Standard Time, in which agencies read every date and time.
 pub const CST: jiff::tz::Offset = jiff::tz::offset(8);
 
-/// An instant as China time to the second, as the `local_seconds` filter shows it.
+/// An instant as China time to the second (the `local_seconds` filter).
 pub(crate) fn china_seconds(text: &str) -> String {
     local_time(text, "%Y-%m-%d %H:%M:%S")
 }

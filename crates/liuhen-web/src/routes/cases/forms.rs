@@ -153,7 +153,7 @@ pub(crate) async fn sign(
 pub(crate) async fn link(State(web): State<WebState>, viewer: Viewer, Path(id): Path<String>, Form(form): Form<Fields>) -> Response {
     // A record typed by number wins over one chosen from the list.
     let typed = form.one("media");
-    let media = if typed.trim().is_empty() { form.one("pick") } else { typed };
+    let media = if typed.is_empty() { form.one("pick") } else { typed };
     let body = json!({
         "media": media,
         "stage": form.one("stage"),

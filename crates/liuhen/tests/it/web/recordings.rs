@@ -181,5 +181,6 @@ async fn someone_without_a_grant_is_refused_and_pointed_to_an_access_request() {
     let mut reviewer = server.signed_in(REVIEWER).await;
     let granted = reviewer.get(&format!("/recordings/{on_case}")).await;
     granted.shows(&["SHA-256", "<video controls preload=\"metadata\""]);
-    assert_eq!(reviewer.get(&format!("/recordings/{late}")).await.status, StatusCode::FORBIDDEN);
+    let other = reviewer.get(&format!("/recordings/{late}")).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN, "{late}: {}", other.body);
 }
