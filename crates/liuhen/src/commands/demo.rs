@@ -319,10 +319,13 @@ async fn demo_spot_check(instance: &Instance, inspector: &Officer) -> anyhow::Re
     use liuhen_core::supervision::{Outcome, Population, Stratify};
     let pack = super::compliance::pack_in_force(instance)?;
     let now = jiff::Timestamp::now();
+    // 刘洋's recordings only: what a spot check draws, inspectors, legal
+    // reviewers and leaders may play back, and the rest of the demo (and
+    // its tests) shows who may not see whose footage.
     let request = NewSpotCheck {
         population: Population::Recordings,
         unit: None,
-        officer: None,
+        officer: Some("35020021".into()),
         from: now - jiff::SignedDuration::from_hours(60 * 24),
         to: now,
         stratify: Stratify::RecordedItem,
