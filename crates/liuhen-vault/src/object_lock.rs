@@ -41,7 +41,9 @@ impl ObjectLockSupport {
                 "object lock: supported but NOT enabled on this bucket; create the bucket with Object Lock enabled to have the store refuse deletion too".into()
             }
             ObjectLockSupport::Enabled { default_retention } => match default_retention {
-                Some(rule) => format!("object lock: enabled (bucket default {rule}); retain-until and legal holds are set per object"),
+                Some(rule) => format!(
+                    "object lock: enabled, with a bucket default retention ({rule}) that makes the store require a checksum on every upload, which the vault's uploads do not send: remove the default rule (Liuhen dates each object itself with `liuhen retention lock`)"
+                ),
                 None => "object lock: enabled; retain-until and legal holds are set per object".into(),
             },
         }
@@ -56,23 +58,48 @@ fn error(s3: &S3Location, message: String) -> VaultError {
     VaultError::Io { location: format!("s3://{}", s3.bucket), source: std::io::Error::other(message) }
 }
 
+/// A path-style URL of the bucket or of an object in it, with `query`
+/// (a sub-resource such as `retention`) when it is not empty.
 fn url(s3: &S3Location, key: Option<&str>, query: &str) -> String {
     let endpoint = s3.endpoint.trim_end_matches('/');
+    let query = if query.is_empty() { String::new() } else { format!("?{query}") };
     match key {
-        None => format!("{endpoint}/{}?{query}", s3.bucket),
+        None => format!("{endpoint}/{}{query}", s3.bucket),
         Some(key) => {
             let prefix = s3.prefix.trim_matches('/');
             let full = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}/{key}") };
-            format!("{endpoint}/{}/{full}?{query}", s3.bucket)
+            format!("{endpoint}/{}/{full}{query}", s3.bucket)
         }
     }
 }
 
+/// An answer from the server: status, headers and body.
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
 /// Sends one signed request; returns the status and body.
 async fn send(s3: &S3Location, method: reqwest::Method, url: String, body: Option<String>) -> Result<(u16, String), VaultError> {
+    let answer = request(s3, method, url, &[], body).await?;
+    Ok((answer.status, answer.body))
+}
+
+/// Sends one request with extra headers, signed with AWS SigV4.
+async fn request(
+    s3: &S3Location,
+    method: reqwest::Method,
+    url: String,
+    headers: &[(&'static str, &str)],
+    body: Option<String>,
+) -> Result<Answer, VaultError> {
     use base64::Engine as _;
     let client = reqwest::Client::new();
     let mut builder = client.request(method, &url);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
     if let Some(body) = &body {
         let md5 = md5::Md5::digest(body.as_bytes());
         builder = builder
@@ -92,8 +119,9 @@ async fn send(s3: &S3Location, method: reqwest::Method, url: String, body: Optio
         .map_err(|e| error(s3, format!("cannot sign the request: {e}")))?;
     let response = client.execute(request).await.map_err(|e| error(s3, format!("cannot reach {}: {e}", s3.endpoint)))?;
     let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    Ok((status, text))
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap_or_default();
+    Ok(Answer { status, headers, body })
 }
 
 use md5::Digest as _;
@@ -113,9 +141,13 @@ impl Vault {
         match status {
             200 if xml_value(&body, "ObjectLockEnabled") == Some("Enabled") => {
                 let default_retention = xml_value(&body, "Mode").map(|mode| {
-                    let days = xml_value(&body, "Days").map(|d| format!(" {d} days")).unwrap_or_default();
-                    let years = xml_value(&body, "Years").map(|y| format!(" {y} years")).unwrap_or_default();
-                    format!("{mode}{days}{years}")
+                    // Some servers answer the unused one of the two as 0.
+                    let period = |tag: &str, unit: &str| {
+                        xml_value(&body, tag)
+                            .filter(|value| !value.trim_start_matches('0').is_empty())
+                            .map(|value| format!(" {value} {unit}"))
+                    };
+                    format!("{mode}{}{}", period("Days", "days").unwrap_or_default(), period("Years", "years").unwrap_or_default())
                 });
                 Ok(ObjectLockSupport::Enabled { default_retention })
             }
@@ -160,6 +192,132 @@ impl Vault {
             return Err(error(s3, format!("PutObjectLegalHold for {sha256} answered {status}: {}", text.trim())));
         }
         Ok(())
+    }
+}
+
+/// An S3 server that keeps Object Lock, for tests: moto's server
+/// (`pip install 'moto[server]'`; Garage, the project's main test server,
+/// does not implement Object Lock), started on a free loopback port and
+/// stopped when dropped. Tests skip without it unless
+/// `LIUHEN_REQUIRE_OBJECT_LOCK=1`, which CI sets.
+pub mod testing {
+    use std::process::{Child, Command, Stdio};
+
+    use liuhen_core::digest::Sha256Digest;
+
+    use super::{request, url, S3Location};
+    use crate::blob_key;
+
+    pub struct LockingServer {
+        child: Child,
+        pub endpoint: String,
+    }
+
+    /// What the server keeps about one object's lock (its HEAD answer).
+    #[derive(Debug, Default)]
+    pub struct ObjectLockState {
+        pub mode: Option<String>,
+        pub retain_until: Option<String>,
+        pub legal_hold: Option<String>,
+        pub version_id: Option<String>,
+    }
+
+    impl LockingServer {
+        /// Starts the server, or says why the test is skipped and returns `None`.
+        pub async fn start(test_name: &str) -> Option<LockingServer> {
+            let required = std::env::var("LIUHEN_REQUIRE_OBJECT_LOCK").is_ok_and(|value| value == "1");
+            let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port();
+            let spawned = Command::new("moto_server")
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn();
+            let child = match spawned {
+                Ok(child) => child,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
+                    eprintln!("skipped {test_name}: moto_server is not installed (pip install 'moto[server]')");
+                    return None;
+                }
+                Err(error) => panic!("cannot start moto_server (pip install 'moto[server]'): {error}"),
+            };
+            let server = LockingServer { child, endpoint: format!("http://127.0.0.1:{port}") };
+            for _ in 0..300 {
+                if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                    return Some(server);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("moto_server did not answer on port {port} within 30 s");
+        }
+
+        /// The location of `bucket` on this server (it takes any keys).
+        pub fn location(&self, bucket: &str) -> S3Location {
+            S3Location {
+                bucket: bucket.to_owned(),
+                prefix: String::new(),
+                endpoint: self.endpoint.clone(),
+                region: "us-east-1".into(),
+                access_key_id: "liuhen-test".into(),
+                secret_access_key: "liuhen-test-secret".into(),
+            }
+        }
+
+        /// Creates a bucket, with Object Lock enabled when `object_lock`
+        /// (which also turns on versioning, as on AWS).
+        pub async fn create_bucket(&self, bucket: &str, object_lock: bool) -> S3Location {
+            let location = self.location(bucket);
+            let headers: &[(&'static str, &str)] = if object_lock { &[("x-amz-bucket-object-lock-enabled", "true")] } else { &[] };
+            let answer =
+                request(&location, reqwest::Method::PUT, url(&location, None, ""), headers, None).await.expect("the server answers");
+            assert_eq!(answer.status, 200, "CreateBucket {bucket}: {}", answer.body);
+            location
+        }
+
+        /// Gives a locked bucket a default retention rule (compliance mode).
+        pub async fn set_default_retention(&self, location: &S3Location, days: u32) {
+            let body = format!(
+                "<ObjectLockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Days>{days}</Days></DefaultRetention></Rule></ObjectLockConfiguration>"
+            );
+            let answer = request(location, reqwest::Method::PUT, url(location, None, "object-lock"), &[], Some(body))
+                .await
+                .expect("the server answers");
+            assert_eq!(answer.status, 200, "PutObjectLockConfiguration: {}", answer.body);
+        }
+
+        /// The lock the server keeps on a blob, read back with HEAD.
+        pub async fn lock_state(&self, location: &S3Location, sha256: &Sha256Digest) -> ObjectLockState {
+            let key = blob_key(sha256);
+            let answer =
+                request(location, reqwest::Method::HEAD, url(location, Some(&key), ""), &[], None).await.expect("the server answers");
+            assert_eq!(answer.status, 200, "HEAD {key}");
+            let header = |name: &str| answer.headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
+            ObjectLockState {
+                mode: header("x-amz-object-lock-mode"),
+                retain_until: header("x-amz-object-lock-retain-until-date"),
+                legal_hold: header("x-amz-object-lock-legal-hold"),
+                version_id: header("x-amz-version-id"),
+            }
+        }
+
+        /// Asks the server to delete one stored version of a blob for good
+        /// (what a deletion of the data itself is on a versioned bucket);
+        /// returns the status it answered.
+        pub async fn delete_version(&self, location: &S3Location, sha256: &Sha256Digest, version_id: &str) -> u16 {
+            let key = blob_key(sha256);
+            let answer =
+                request(location, reqwest::Method::DELETE, url(location, Some(&key), &format!("versionId={version_id}")), &[], None)
+                    .await
+                    .expect("the server answers");
+            answer.status
+        }
+    }
+
+    impl Drop for LockingServer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -136,6 +136,9 @@ pub async fn backup(instance: &Instance, args: BackupArgs) -> anyhow::Result<Exi
     settings.database_url = None;
     settings.ledger.signing_key_file = None;
     settings.ledger.sm2_signing_key_file = None;
+    // A restored instance keeps its blobs in its own data directory (or
+    // where LIUHEN_VAULT__* say at restore), never in the original's bucket.
+    settings.vault = crate::config::VaultConfig::default();
     let settings_file = staged.path().join(CONFIG_FILE);
     crate::commands::init::write_config_file_to(&settings, &settings_file)?;
     place.upload(&settings_file, CONFIG_FILE).await?;

@@ -57,9 +57,18 @@ pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -
             liuhen_core::pack::PolicyPack::builtin(name).expect("checked")?;
         }
     }
+    // An S3 vault named in the environment (LIUHEN_VAULT__*) is where this
+    // instance keeps its blobs: checked before anything is created, and
+    // recorded in liuhen.toml.
+    let vault = Config::load(data, None)?.vault;
+    if vault.url.is_some() {
+        let location = Config { vault: vault.clone(), ..Config::defaults(data) }.vault_location()?;
+        liuhen_vault::Vault::open(location).await.context("cannot open the evidence vault")?;
+    }
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     let origin = args.origin.clone().unwrap_or_else(|| format!("liuhen.local/{}", args.agency_code));
     let mut config = Config::defaults(data);
+    config.vault = vault;
     config.ledger.origin = origin.clone();
     config.database_url = args.database_url.clone();
     config.ledger.cosign_sm2 = args.sm2;
@@ -164,11 +173,15 @@ pub(crate) fn write_config_file_to(config: &Config, path: &Path) -> anyhow::Resu
 }
 
 /// What goes into liuhen.toml: everything but the data directory, which is
-/// wherever the file is.
+/// wherever the file is. An S3 vault given at `init` (e.g. in
+/// `LIUHEN_VAULT__*`) is written too, so the instance does not later open
+/// an empty vault in its data directory when the variables are gone.
 #[derive(serde::Serialize)]
 struct FileConfig<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     database_url: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vault: Option<&'a crate::config::VaultConfig>,
     ledger: &'a crate::config::LedgerSettings,
     server: &'a crate::config::ServerConfig,
     ingest: &'a crate::config::IngestSettings,
@@ -179,6 +192,7 @@ impl<'a> From<&'a Config> for FileConfig<'a> {
     fn from(config: &'a Config) -> Self {
         Self {
             database_url: &config.database_url,
+            vault: config.vault.url.is_some().then_some(&config.vault),
             ledger: &config.ledger,
             server: &config.server,
             ingest: &config.ingest,

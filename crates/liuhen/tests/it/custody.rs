@@ -47,7 +47,12 @@ fn refused(instance: &Instance, args: &[&str]) -> String {
 /// 厦门 with one squad, two officers, a leader, a camera and accounts for
 /// each role that takes part.
 async fn xiamen(postgres: bool) -> Instance {
-    let instance = Instance::new(postgres).await;
+    xiamen_with(postgres, &[]).await
+}
+
+/// The same, initialised with extra settings (e.g. the vault's).
+async fn xiamen_with(postgres: bool, settings: &[(&str, &str)]) -> Instance {
+    let instance = Instance::new_with(postgres, settings).await;
     run_ok(&instance, &["pack", "use", "xiamen-cgj"]);
     for args in [
         &["unit", "add", "--name", "思明区大队一中队", "--code", "SM01"][..],
@@ -427,6 +432,63 @@ async fn retention_disposes_only_expired_unheld_records_on_an_approved_list(post
     assert!(ok, "{report}");
     run_ok(&instance, &["hold", "release", &hold_id, "--note", "异议已处理"]);
     assert!(run_ok(&instance, &["hold", "list"]).contains("已解除"));
+}
+
+/// On a bucket with Object Lock (moto's S3 server here), `liuhen retention
+/// lock` sets on each blob what its retention calls for — a compliance-mode
+/// retain-until date at its expiry, a legal hold while a hold is placed,
+/// nothing on a record already expired — and the server then refuses to
+/// delete a locked blob; `liuhen verify` says the bucket keeps locks.
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_lock_sets_dates_and_holds_on_a_bucket_that_keeps_them() {
+    use liuhen_vault::object_lock::testing::LockingServer;
+    let Some(server) = LockingServer::start("retention_lock_sets_dates_and_holds_on_a_bucket_that_keeps_them").await else {
+        return;
+    };
+    let bucket = server.create_bucket("evidence", true).await;
+    let keys = tempfile::tempdir().unwrap();
+    let secret = keys.path().join("s3-secret");
+    std::fs::write(&secret, format!("{}\n", bucket.secret_access_key)).unwrap();
+    let instance = xiamen_with(
+        false,
+        &[
+            ("LIUHEN_VAULT__URL", "s3://evidence"),
+            ("LIUHEN_VAULT__ENDPOINT", &server.endpoint),
+            ("LIUHEN_VAULT__REGION", &bucket.region),
+            ("LIUHEN_VAULT__ACCESS_KEY_ID", &bucket.access_key_id),
+            ("LIUHEN_VAULT__SECRET_ACCESS_KEY_FILE", secret.to_str().unwrap()),
+        ],
+    )
+    .await;
+    let year = SignedDuration::from_hours(24 * 366);
+    // An expired patrol clip, one under a dispute hold, one fresh.
+    let media = ingest_clips(&instance, "camera", &[year * 2, SignedDuration::from_mins(20), SignedDuration::from_mins(10)]);
+    run_ok(&instance, &["hold", "place", "--media", &media[1], "--reason", "dispute", "--note", "当事人对处罚有异议"]);
+    let listed = json(&instance, &["retention", "list", "--json"]);
+    let row = |id: &str| listed.as_array().unwrap().iter().find(|row| row["media"]["id"] == id).unwrap().clone();
+    let sha256 = |id: &str| -> liuhen_core::digest::Sha256Digest { row(id)["media"]["sha256"].as_str().unwrap().parse().unwrap() };
+
+    let lock = run_ok(&instance, &["retention", "lock"]);
+    assert!(lock.contains("object lock: enabled"), "{lock}");
+
+    let expired = server.lock_state(&bucket, &sha256(&media[0])).await;
+    assert_eq!(expired.mode, None, "a date already past is not set: {expired:?}");
+    assert_ne!(expired.legal_hold.as_deref(), Some("ON"), "{expired:?}");
+
+    let held = server.lock_state(&bucket, &sha256(&media[1])).await;
+    assert_eq!(held.legal_hold.as_deref(), Some("ON"), "the disputed clip is held by the bucket too: {held:?}");
+
+    let fresh = server.lock_state(&bucket, &sha256(&media[2])).await;
+    let expires_at = row(&media[2])["expiry"]["expires_at"].as_str().expect("a patrol clip has an expiry date").to_owned();
+    assert_eq!(fresh.mode.as_deref(), Some("COMPLIANCE"), "{fresh:?}");
+    assert_eq!(fresh.retain_until.as_deref().map(|until| &until[..10]), Some(&expires_at[..10]), "{fresh:?}");
+    assert_ne!(fresh.legal_hold.as_deref(), Some("ON"), "{fresh:?}");
+    let version = fresh.version_id.expect("the locked bucket is versioned");
+    assert_eq!(server.delete_version(&bucket, &sha256(&media[2]), &version).await, 403, "the bucket refuses to delete a locked blob");
+
+    let (ok, report) = instance.verify();
+    assert!(ok, "{report}");
+    assert!(report.contains("object lock: enabled"), "{report}");
 }
 
 async fn a_restored_backup_verifies_identically(postgres: bool) {

@@ -15,6 +15,12 @@ pub struct Instance {
 
 impl Instance {
     pub async fn new(postgres: bool) -> Self {
+        Self::new_with(postgres, &[]).await
+    }
+
+    /// An instance initialised with extra `LIUHEN_` settings in the
+    /// environment (which `init` writes into its liuhen.toml).
+    pub async fn new_with(postgres: bool, settings: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let database = if postgres { Some(TestDatabase::create().await.unwrap()) } else { None };
         let database_url = database.as_ref().map(|database| database.url.clone());
@@ -23,7 +29,7 @@ impl Instance {
         if let Some(url) = &instance.database_url {
             args.extend(["--database-url", url]);
         }
-        let output = instance.run(&args);
+        let output = instance.command(&args).envs(settings.iter().copied()).output().unwrap();
         assert!(output.status.success(), "init failed: {}", text(&output));
         assert!(text(&output).contains("administrator password"), "a generated password is shown once");
         instance
@@ -34,16 +40,20 @@ impl Instance {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        self.command(args).output().unwrap()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_liuhen"));
+        command
             .args(args)
             .env("LIUHEN_DATA", self.data())
             // Other tools' variables share the prefix (CI sets this one);
             // the configuration must not trip over them.
             .env("LIUHEN_REQUIRE_S3", "1")
             .env_remove("LIUHEN_ADMIN_PASSWORD")
-            .env_remove("LIUHEN_DATABASE_URL")
-            .output()
-            .unwrap()
+            .env_remove("LIUHEN_DATABASE_URL");
+        command
     }
 
     pub fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
