@@ -223,3 +223,30 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// `liuhen init` with an S3 vault named in `LIUHEN_VAULT__*` that cannot
+/// be reached fails before it creates anything, so the same command can
+/// simply be run again once the store is right.
+#[test]
+fn init_checks_the_vault_it_is_given_before_creating_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "secret\n").unwrap();
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["--data", data.to_str().unwrap(), "init", "--agency-name", "测试局", "--agency-code", "test"])
+        .env("LIUHEN_VAULT__URL", "s3://evidence")
+        .env("LIUHEN_VAULT__ENDPOINT", format!("http://127.0.0.1:{port}"))
+        .env("LIUHEN_VAULT__REGION", "garage")
+        .env("LIUHEN_VAULT__ACCESS_KEY_ID", "GK0000")
+        .env("LIUHEN_VAULT__SECRET_ACCESS_KEY_FILE", &secret)
+        .env_remove("LIUHEN_DATABASE_URL")
+        .env_remove("LIUHEN_DATA")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("evidence vault"), "the message says what could not be opened: {}", text(&output));
+    assert!(!data.exists(), "nothing was created");
+}
