@@ -224,19 +224,22 @@ pub(crate) async fn append(
     let mut stream = body.into_data_stream();
     let mut offset = offset;
     let mut too_long = false;
-    let mut batch = bytes::BytesMut::new();
+    // Sized once per batch: a buffer grown chunk by chunk is copied each
+    // time it doubles (the profile of a 2 GiB upload showed it).
+    let mut batch = bytes::BytesMut::with_capacity(WRITE_BATCH);
     while let Some(chunk) = stream.next().await {
         // A broken connection ends the request; what arrived is kept.
         let Ok(chunk) = chunk else { break };
         let room = state.length - offset - batch.len() as u64;
         let take = usize::try_from(room).unwrap_or(usize::MAX).min(chunk.len());
+        if !batch.is_empty() && batch.len() + take > batch.capacity() {
+            let full = std::mem::replace(&mut batch, bytes::BytesMut::with_capacity(WRITE_BATCH));
+            offset += writer.write(full.freeze()).await?;
+        }
         batch.extend_from_slice(&chunk[..take]);
         if take < chunk.len() {
             too_long = true;
             break;
-        }
-        if batch.len() >= WRITE_BATCH {
-            offset += writer.write(batch.split().freeze()).await?;
         }
     }
     offset += writer.write(batch.freeze()).await?;
