@@ -196,7 +196,7 @@ impl Vault {
 }
 
 /// An S3 server that keeps Object Lock, for tests: moto's server
-/// (`pip install 'moto[server]'`; Garage, the project's main test server,
+/// (`pip install 'moto[server]'`, run as `python3 -m moto.server`; Garage, the project's main test server,
 /// does not implement Object Lock), started on a free loopback port and
 /// stopped when dropped. Tests skip without it unless
 /// `LIUHEN_REQUIRE_OBJECT_LOCK=1`, which CI sets.
@@ -226,21 +226,28 @@ pub mod testing {
         /// Starts the server, or says why the test is skipped and returns `None`.
         pub async fn start(test_name: &str) -> Option<LockingServer> {
             let required = std::env::var("LIUHEN_REQUIRE_OBJECT_LOCK").is_ok_and(|value| value == "1");
+            // `python3 -m`, not the `moto_server` script: pip may put scripts
+            // where PATH does not look.
+            match Command::new("python3").args(["-c", "import moto.server"]).output() {
+                Ok(output) if output.status.success() => {}
+                Ok(_) | Err(_) if !required => {
+                    eprintln!("skipped {test_name}: moto's S3 server is not installed (pip install 'moto[server]')");
+                    return None;
+                }
+                Ok(output) => panic!(
+                    "LIUHEN_REQUIRE_OBJECT_LOCK=1 but moto's S3 server cannot be imported (pip install 'moto[server]'): {}",
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+                Err(error) => panic!("LIUHEN_REQUIRE_OBJECT_LOCK=1 but python3 cannot be run: {error}"),
+            }
             let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port();
-            let spawned = Command::new("moto_server")
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            let child = Command::new("python3")
+                .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
-                .spawn();
-            let child = match spawned {
-                Ok(child) => child,
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
-                    eprintln!("skipped {test_name}: moto_server is not installed (pip install 'moto[server]')");
-                    return None;
-                }
-                Err(error) => panic!("cannot start moto_server (pip install 'moto[server]'): {error}"),
-            };
+                .spawn()
+                .expect("python3 starts");
             let server = LockingServer { child, endpoint: format!("http://127.0.0.1:{port}") };
             for _ in 0..300 {
                 if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
@@ -248,7 +255,7 @@ pub mod testing {
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
-            panic!("moto_server did not answer on port {port} within 30 s");
+            panic!("moto's S3 server did not answer on port {port} within 30 s");
         }
 
         /// The location of `bucket` on this server (it takes any keys).
