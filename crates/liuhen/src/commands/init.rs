@@ -60,15 +60,13 @@ pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -
     // An S3 vault named in the environment (LIUHEN_VAULT__*) is where this
     // instance keeps its blobs: checked before anything is created, and
     // recorded in liuhen.toml.
-    let vault = Config::load(data, None)?.vault;
-    if vault.url.is_some() {
-        let location = Config { vault: vault.clone(), ..Config::defaults(data) }.vault_location()?;
-        liuhen_vault::Vault::open(location).await.context("cannot open the evidence vault")?;
+    let mut config = Config::defaults(data);
+    config.vault = Config::load(data, None)?.vault;
+    if config.vault.url.is_some() {
+        liuhen_vault::Vault::open(config.vault_location()?).await.context("cannot open the evidence vault")?;
     }
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     let origin = args.origin.clone().unwrap_or_else(|| format!("liuhen.local/{}", args.agency_code));
-    let mut config = Config::defaults(data);
-    config.vault = vault;
     config.ledger.origin = origin.clone();
     config.database_url = args.database_url.clone();
     config.ledger.cosign_sm2 = args.sm2;
