@@ -839,3 +839,58 @@ struct Summary<'a> {
     devices: &'a [DeviceReport],
     totals: &'a Totals,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    /// A file on a camera as the scan saw it.
+    fn on_device(dir: &Path, name: &str, bytes: &[u8]) -> FileOnDevice {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let metadata = std::fs::metadata(&path).unwrap();
+        let modified = metadata.modified().ok().and_then(|time| Timestamp::try_from(time).ok());
+        FileOnDevice { path, relative: name.to_owned(), size: metadata.len(), modified, name: None }
+    }
+
+    fn refused(file: &FileOnDevice) {
+        let error = delete_from_device(file).expect_err("a changed file is not deleted");
+        assert!(format!("{error:#}").contains("changed on the device after it was read"), "{error:#}");
+        assert!(file.path.symlink_metadata().is_ok(), "{} stays on the camera", file.path.display());
+    }
+
+    #[test]
+    fn a_camera_file_that_changed_after_it_was_read_is_left_on_the_camera() {
+        let camera = tempfile::tempdir().unwrap();
+        let grown = on_device(camera.path(), "grown.mp4", b"recording");
+        std::fs::OpenOptions::new().append(true).open(&grown.path).unwrap().write_all(b", and more").unwrap();
+        refused(&grown);
+
+        // Rewritten at the same size: only its modification time tells.
+        let rewritten = on_device(camera.path(), "rewritten.mp4", b"recording");
+        let file = std::fs::OpenOptions::new().write(true).open(&rewritten.path).unwrap();
+        file.set_modified(SystemTime::now() + Duration::from_secs(3600)).unwrap();
+        refused(&rewritten);
+
+        // Swapped for a link to a file of the same size and time.
+        let swapped = on_device(camera.path(), "swapped.mp4", b"recording");
+        let elsewhere = tempfile::tempdir().unwrap();
+        let target = elsewhere.path().join("target.mp4");
+        std::fs::rename(&swapped.path, &target).unwrap();
+        std::os::unix::fs::symlink(&target, &swapped.path).unwrap();
+        refused(&swapped);
+        assert!(target.exists(), "what the link points at is untouched");
+
+        let gone = on_device(camera.path(), "gone.mp4", b"recording");
+        std::fs::remove_file(&gone.path).unwrap();
+        assert!(format!("{:#}", delete_from_device(&gone).unwrap_err()).contains("vanished"));
+
+        // The file as it was read is deleted.
+        let unchanged = on_device(camera.path(), "unchanged.mp4", b"recording");
+        delete_from_device(&unchanged).unwrap();
+        assert!(!unchanged.path.exists());
+    }
+}

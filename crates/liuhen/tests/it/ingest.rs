@@ -221,7 +221,15 @@ async fn a_camera_is_offloaded_checked_registered_and_cleared(postgres: bool) {
     fixtures.media("h264.mp4", t1 + SignedDuration::from_secs(11), &misnamed);
     let odd_name = video_dir.join(OsStr::from_bytes(b"clip-\xff\xfe.mp4"));
     fixtures.media("h264.mp4", t1 + SignedDuration::from_secs(13), &odd_name);
-    std::os::unix::fs::symlink("/etc/hostname", camera.join("escape.mp4")).unwrap();
+    // Links out of the camera: to a recording beside it (absolute and
+    // relative) and to a folder of recordings. None may be followed.
+    let outside = instance.dir.path().join("NOT-THE-CAMERA");
+    let outside_clip = outside.join("other.mp4");
+    fixtures.media("h264.mp4", t1 + SignedDuration::from_secs(17), &outside_clip);
+    let outside_sha256 = sha256_of(&outside_clip);
+    std::os::unix::fs::symlink(&outside_clip, camera.join("escape.mp4")).unwrap();
+    std::os::unix::fs::symlink("../../NOT-THE-CAMERA/other.mp4", camera.join("DCIM/relative-escape.mp4")).unwrap();
+    std::os::unix::fs::symlink(&outside, camera.join("DCIM/escape-folder")).unwrap();
 
     let originals: Vec<(PathBuf, String)> = [&h264, &h265, &wav, &mp3, &photo, &spaced, &truncated, &misnamed, &odd_name]
         .iter()
@@ -305,15 +313,37 @@ async fn a_camera_is_offloaded_checked_registered_and_cleared(postgres: bool) {
     for (path, _) in originals.iter().filter(|(path, _)| *path != truncated) {
         assert!(!path.exists(), "{} was stored, verified and cleared", path.display());
     }
-    for (suffix, reason) in
-        [("system.log", "not a recording"), ("escape.mp4", "outside the device"), (&*empty.file_name().unwrap().to_string_lossy(), "empty")]
-    {
+    for (suffix, reason) in [
+        ("system.log", "not a recording"),
+        ("DCIM/relative-escape.mp4", "outside the device"),
+        ("DCIM/escape-folder", "outside the device"),
+        (&*empty.file_name().unwrap().to_string_lossy(), "empty"),
+    ] {
         let skipped = file(&summary, suffix);
         assert_eq!(skipped["status"], "skipped", "{skipped:#}");
         assert!(skipped["message"].as_str().unwrap().contains(reason), "{skipped:#}");
     }
+    let files = summary["devices"][0]["files"].as_array().unwrap();
+    let escape = files.iter().find(|file| file["path"] == "escape.mp4").unwrap_or_else(|| panic!("{summary:#}"));
+    assert!(escape["status"] == "skipped" && escape["message"].as_str().unwrap().contains("outside the device"), "{escape:#}");
     assert!(empty.exists() && log.exists(), "skipped files stay on the camera");
-    assert_eq!(std::fs::read_to_string("/etc/hostname").ok(), std::fs::read_to_string("/etc/hostname").ok());
+    // Nothing was read through the links: the recording outside was not
+    // stored, the links are still on the camera, and what they point at is untouched.
+    assert!(!instance.blob_path(&outside_sha256).exists(), "the recording outside the camera was not stored");
+    let stored: Vec<&str> = summary["devices"][0]["files"].as_array().unwrap().iter().filter_map(|file| file["sha256"].as_str()).collect();
+    assert!(!stored.contains(&outside_sha256.as_str()), "{stored:?}");
+    for link in ["escape.mp4", "DCIM/relative-escape.mp4", "DCIM/escape-folder"] {
+        assert!(camera.join(link).symlink_metadata().unwrap().file_type().is_symlink(), "{link} stays on the camera");
+    }
+    assert_eq!(sha256_of(&outside_clip), outside_sha256);
+    // Each clearing is in the ledger, after the registration it follows.
+    let cleared = file(&summary, &h264.file_name().unwrap().to_string_lossy());
+    let registered_at = cleared["ledger_index"].as_u64().unwrap_or_else(|| panic!("{cleared:#}"));
+    let clear_index = cleared["clear_ledger_index"].as_u64().unwrap_or_else(|| panic!("{cleared:#}"));
+    assert!(clear_index > registered_at, "{cleared:#}");
+    let entry = instance.run(&["ledger", "entry", "--index", &clear_index.to_string()]);
+    let entry = String::from_utf8(entry.stdout).unwrap();
+    assert!(entry.contains("recording.cleared_from_device") && entry.contains(cleared["media_id"].as_str().unwrap()), "{entry}");
 
     // Running again finds the rest already registered and duplicates nothing.
     let again = instance.run(&["ingest", camera.to_str().unwrap(), "--json"]);

@@ -162,6 +162,15 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["totals"]["stored"], 1, "{summary:#}");
     assert_eq!(summary["totals"]["duplicate"], 1, "the broken recording is known already: {summary:#}");
+    // The interrupted upload was resumed where the server had it, not
+    // started over: no partial upload is left behind on the server.
+    let left: Vec<_> = std::fs::read_dir(&uploads)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name())
+        .filter(|name| name.to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(left.is_empty(), "the upload that was cut off was finished, not abandoned: {left:?}");
 
     let register = central.run(&["register", "offload", "--json"]);
     assert!(register.status.success(), "{}", text(&register));
