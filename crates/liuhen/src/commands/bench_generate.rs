@@ -68,7 +68,7 @@ pub async fn run(data: &Path, plan: Plan<'_>) -> anyhow::Result<ExitCode> {
         sm2: false,
         pack: Some("xiamen-cgj".into()),
     };
-    let created = super::init::create_open(data, &init, Some(plan.password)).await?;
+    let created = super::init::create_open(data, None, &init, Some(plan.password)).await?;
     let instance = created.instance;
     let agency = created.agency_id;
     let mut rng = StdRng::seed_from_u64(plan.seed);

@@ -90,7 +90,7 @@ async fn populate(data: &Path) -> anyhow::Result<Instance> {
         sm2: true,
         pack: Some("xiamen-cgj".into()),
     };
-    let created = super::init::create_open(data, &init, Some(DEMO_USERS[0].1)).await?;
+    let created = super::init::create_open(data, None, &init, Some(DEMO_USERS[0].1)).await?;
     let instance = created.instance;
     let agency_id = created.agency_id;
 

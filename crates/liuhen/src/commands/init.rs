@@ -13,8 +13,10 @@ use crate::cli::InitArgs;
 use crate::config::{Config, CONFIG_FILE};
 use crate::instance::{console_actor, create_signing_key, Instance};
 
-pub async fn init(data: &Path, args: InitArgs) -> anyhow::Result<ExitCode> {
-    let created = create(data, &args).await?;
+/// `config_file` is `--config FILE`: its vault, like one named in the
+/// environment, is where the instance keeps its blobs.
+pub async fn init(data: &Path, config_file: Option<&Path>, args: InitArgs) -> anyhow::Result<ExitCode> {
+    let created = create(data, config_file, &args).await?;
     println!("已创建 Liuhen 实例 / created a Liuhen instance in {}", data.display());
     println!("  database:   {}", liuhen_store::postgres::redact_url(&created.database_url));
     println!("  vault:      {}", created.vault);
@@ -38,8 +40,9 @@ pub struct Created {
 }
 
 /// Creates the instance and leaves it open (the demo goes on using it).
-/// `password`, when given, is the administrator's password (the demo's).
-pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -> anyhow::Result<Created> {
+/// `password`, when given, is the administrator's password (the demo's);
+/// `config_file`, a settings file whose vault the instance is to use.
+pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArgs, password: Option<&str>) -> anyhow::Result<Created> {
     validate_code(&args.agency_code)?;
     if data.join(CONFIG_FILE).exists() {
         bail!("{} already holds a Liuhen instance; choose another --data directory", data.display());
@@ -57,11 +60,11 @@ pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -
             liuhen_core::pack::PolicyPack::builtin(name).expect("checked")?;
         }
     }
-    // An S3 vault named in the environment (LIUHEN_VAULT__*) is where this
-    // instance keeps its blobs: checked before anything is created, and
-    // recorded in liuhen.toml.
+    // An S3 vault named in the settings file or the environment
+    // (LIUHEN_VAULT__*) is where this instance keeps its blobs: checked
+    // before anything is created, and recorded in liuhen.toml.
     let mut config = Config::defaults(data);
-    config.vault = Config::load(data, None)?.vault;
+    config.vault = Config::load(data, config_file)?.vault;
     if config.vault.url.is_some() {
         liuhen_vault::Vault::open(config.vault_location()?).await.context("cannot open the evidence vault")?;
     }
@@ -143,8 +146,8 @@ pub async fn create_open(data: &Path, args: &InitArgs, password: Option<&str>) -
     })
 }
 
-async fn create(data: &Path, args: &InitArgs) -> anyhow::Result<Created> {
-    let created = create_open(data, args, None).await?;
+async fn create(data: &Path, config_file: Option<&Path>, args: &InitArgs) -> anyhow::Result<Created> {
+    let created = create_open(data, config_file, args, None).await?;
     created.instance.ledger.shutdown().await?;
     Ok(created)
 }

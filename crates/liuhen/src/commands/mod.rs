@@ -30,7 +30,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data = cli.data.clone();
     let config = cli.config.clone();
     match cli.command {
-        Command::Init(args) => init::init(&data, args).await,
+        Command::Init(args) => init::init(&data, config.as_deref(), args).await,
         Command::Demo(args) => demo::demo(&data, args).await,
         Command::Bench(command) => bench::run(&data, command).await,
         Command::Ingest(args) if args.server.is_some() => {

@@ -250,3 +250,41 @@ fn init_checks_the_vault_it_is_given_before_creating_anything() {
     assert!(text(&output).contains("evidence vault"), "the message says what could not be opened: {}", text(&output));
     assert!(!data.exists(), "nothing was created");
 }
+
+/// `liuhen --config FILE init` takes the vault from the file: the instance
+/// records it in its own liuhen.toml and keeps its blobs there afterwards,
+/// without the file.
+#[test]
+fn init_takes_the_vault_from_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let evidence = dir.path().join("evidence");
+    let site = dir.path().join("site.toml");
+    std::fs::write(&site, format!("[vault]\nurl = \"file://{}\"\n", evidence.display())).unwrap();
+    let liuhen = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(args)
+            .env("LIUHEN_ADMIN_PASSWORD", "correct horse battery")
+            .env_remove("LIUHEN_DATABASE_URL")
+            .env_remove("LIUHEN_DATA")
+            .env_remove("LIUHEN_VAULT__URL")
+            .output()
+            .unwrap()
+    };
+    let data_arg = data.to_str().unwrap();
+    let init =
+        liuhen(&["--data", data_arg, "--config", site.to_str().unwrap(), "init", "--agency-name", "测试局", "--agency-code", "test"]);
+    assert!(init.status.success(), "{}", text(&init));
+    assert!(text(&init).contains(&evidence.display().to_string()), "init names the vault it set up: {}", text(&init));
+    let recorded = std::fs::read_to_string(data.join("liuhen.toml")).unwrap();
+    assert!(recorded.contains(&format!("file://{}", evidence.display())), "{recorded}");
+
+    let clip = dir.path().join("clip.bin");
+    std::fs::write(&clip, random_bytes(4096, 7)).unwrap();
+    let put = liuhen(&["--data", data_arg, "vault", "put", "--json", clip.to_str().unwrap()]);
+    assert!(put.status.success(), "{}", text(&put));
+    let stored: serde_json::Value = serde_json::from_slice(&put.stdout).unwrap();
+    let sha256 = stored["sha256"].as_str().or(stored[0]["sha256"].as_str()).unwrap_or_else(|| panic!("{stored}")).to_owned();
+    assert!(evidence.join("blobs").join(&sha256[0..2]).join(&sha256[2..4]).join(&sha256).exists(), "the blob is in the file's vault");
+    assert!(!data.join("vault/blobs").exists(), "and not in the data directory");
+}
