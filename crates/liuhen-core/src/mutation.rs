@@ -16,7 +16,7 @@ use crate::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Uni
 use crate::id::{SessionId, TokenId};
 use crate::recording::{DutyLogEntry, InterruptionNote, Recording, RecordingLabel};
 use crate::redaction::Redaction;
-use crate::retention::{DisposalApproval, DisposalList, HoldRelease, LegalHold, Tombstone};
+use crate::retention::{BlobLock, DisposalApproval, DisposalList, HoldRelease, LegalHold, Tombstone};
 use crate::supervision::{Member, SpotCheck, SpotCheckReview};
 
 /// One change to the metadata store.
@@ -84,6 +84,10 @@ pub enum Mutation {
     /// Records that a media record's blob was disposed of; once per media
     /// record, which must be on an approved list. The media record stays.
     DisposeMedia(Box<Tombstone>),
+    /// Records the Object Lock the vault's bucket accepted for a record's
+    /// blob; the record exists and is not disposed of, and its date is
+    /// never earlier than the one recorded before.
+    SetBlobLock(Box<BlobLock>),
     /// Records a package handed over.
     RecordExport(Box<ExportRecord>),
     /// Records a party copy and its lineage; its derived media record is
@@ -154,6 +158,9 @@ pub mod action {
     pub const DISPOSAL_APPROVED: &str = "disposal.approved";
     /// A blob was deleted at the end of its retention; the tombstone stays.
     pub const MEDIA_DISPOSED: &str = "media.disposed";
+    /// The vault's bucket accepted a blob's retain-until date or legal hold
+    /// (S3 Object Lock).
+    pub const BLOB_LOCKED: &str = "blob.locked";
     pub const PACKAGE_EXPORTED: &str = "package.exported";
     /// A party copy (当事人查阅副本) was derived from an original.
     pub const REDACTION_MADE: &str = "redaction.made";

@@ -269,6 +269,77 @@ pub struct Tombstone {
     pub disposed_by: String,
 }
 
+/// What the vault's bucket was asked to keep of one record's blob (S3
+/// Object Lock, 对象锁定): its retain-until date in compliance mode and its
+/// legal hold. Recorded after the bucket accepted it, so the next lock pass
+/// sends only what changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobLock {
+    pub media: MediaId,
+    /// The latest retain-until date the bucket accepted. The bucket can only
+    /// extend it, so it never goes down.
+    pub retain_until: Option<Timestamp>,
+    pub legal_hold: bool,
+    pub at: Timestamp,
+    /// The ledger actor who set it.
+    pub by: String,
+}
+
+/// The lock a record needs now: a retain-until date at its expiry, and a
+/// legal hold while it is held or kept with no end in sight (kept
+/// indefinitely, as long as its case file, its clock not started). A date
+/// already past is not set (the bucket refuses it, and it protects nothing).
+pub fn wanted_lock(expiry: &Expiry, now: Timestamp) -> (Option<Timestamp>, bool) {
+    let hold = !expiry.holds.is_empty() || expiry.expires_at.is_none();
+    (expiry.expires_at.filter(|at| *at > now), hold)
+}
+
+/// The requests that bring a blob from the lock it has (`known`, `None` if
+/// it was never locked) to the one it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockChange {
+    /// A retain-until date to set: only ever later than the one it has.
+    pub retain_until: Option<Timestamp>,
+    /// A legal hold to put on (`true`) or take off (`false`).
+    pub legal_hold: Option<bool>,
+}
+
+impl LockChange {
+    /// What to ask of the bucket, or `None` when the blob's lock already
+    /// is what it needs (or more: a date is never shortened). With
+    /// `again`, everything it needs is sent whatever it has, to repair a
+    /// bucket whose locks may not be what was recorded.
+    pub fn needed(known: Option<&BlobLock>, wanted: (Option<Timestamp>, bool), again: bool) -> Option<LockChange> {
+        let (until, hold) = wanted;
+        let known_until = known.and_then(|lock| lock.retain_until);
+        let known_hold = known.is_some_and(|lock| lock.legal_hold);
+        let change = if again {
+            // A hold is always stated, so that one left on by hand comes
+            // off; a date never earlier than the one the bucket accepted,
+            // which it would refuse.
+            LockChange { retain_until: until.map(|until| known_until.map_or(until, |known| until.max(known))), legal_hold: Some(hold) }
+        } else {
+            LockChange {
+                retain_until: until.filter(|until| known_until.is_none_or(|known| *until > known)),
+                legal_hold: (hold != known_hold).then_some(hold),
+            }
+        };
+        (change.retain_until.is_some() || change.legal_hold.is_some()).then_some(change)
+    }
+
+    /// The record of the blob's lock once the bucket accepted this change.
+    pub fn applied(&self, known: Option<&BlobLock>, media: MediaId, by: &str, at: Timestamp) -> BlobLock {
+        let known_until = known.and_then(|lock| lock.retain_until);
+        BlobLock {
+            media,
+            retain_until: known_until.max(self.retain_until),
+            legal_hold: self.legal_hold.unwrap_or(known.is_some_and(|lock| lock.legal_hold)),
+            at,
+            by: by.to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::ToSpan;
@@ -374,5 +445,58 @@ mod tests {
         assert_eq!(wenshang.expires_at, Some(at("2025-01-01T00:00:00Z")));
         // 厦门 has no important class: patrol.
         assert_eq!(expiry(&pack("xiamen"), &facts, &[]).class, Some(RetentionKind::Patrol));
+    }
+
+    #[test]
+    fn a_blob_is_locked_until_its_expiry_and_held_while_it_has_none() {
+        let now = at("2026-01-01T00:00:00Z");
+        let media = media().id;
+        let mut expiry =
+            Expiry { media, class: None, expires_at: Some(at("2027-01-01T00:00:00Z")), holds: vec![], source: None, kept_because: None };
+        assert_eq!(wanted_lock(&expiry, now), (Some(at("2027-01-01T00:00:00Z")), false));
+        expiry.holds.push(HoldId::new());
+        assert_eq!(wanted_lock(&expiry, now), (Some(at("2027-01-01T00:00:00Z")), true));
+        expiry.holds.clear();
+        expiry.expires_at = None;
+        assert_eq!(wanted_lock(&expiry, now), (None, true), "kept with no end: held");
+        expiry.expires_at = Some(at("2025-06-01T00:00:00Z"));
+        assert_eq!(wanted_lock(&expiry, now), (None, false), "a past date is not set");
+    }
+
+    #[test]
+    fn only_what_changed_is_sent_and_a_date_is_never_shortened() {
+        let media = media().id;
+        let (june, july) = (at("2027-06-01T00:00:00Z"), at("2027-07-01T00:00:00Z"));
+        let now = at("2026-01-01T00:00:00Z");
+        // Never locked: the date, and no request for a hold it does not need.
+        let first = LockChange::needed(None, (Some(june), false), false).expect("a new blob needs its date");
+        assert_eq!(first, LockChange { retain_until: Some(june), legal_hold: None });
+        let known = first.applied(None, media, "system:retention", now);
+        assert_eq!((known.retain_until, known.legal_hold), (Some(june), false));
+        // Nothing changed: nothing to send.
+        assert_eq!(LockChange::needed(Some(&known), (Some(june), false), false), None);
+        // An earlier date cannot be set and is not asked for.
+        assert_eq!(LockChange::needed(Some(&known), (Some(at("2027-05-01T00:00:00Z")), false), false), None);
+        // A later date and a hold: both, and the record keeps the later date.
+        let later = LockChange::needed(Some(&known), (Some(july), true), false).unwrap();
+        assert_eq!(later, LockChange { retain_until: Some(july), legal_hold: Some(true) });
+        let held = later.applied(Some(&known), media, "system:retention", now);
+        assert_eq!((held.retain_until, held.legal_hold), (Some(july), true));
+        // The hold released, the date past: only the hold comes off.
+        let released = LockChange::needed(Some(&held), (None, false), false).unwrap();
+        assert_eq!(released, LockChange { retain_until: None, legal_hold: Some(false) });
+        let after = released.applied(Some(&held), media, "system:retention", now);
+        assert_eq!((after.retain_until, after.legal_hold), (Some(july), false), "the accepted date stays on record");
+        // Again: everything is stated, whatever was recorded, but never a
+        // date earlier than the one the bucket has (a shorter period now).
+        assert_eq!(
+            LockChange::needed(Some(&after), (Some(july), false), true),
+            Some(LockChange { retain_until: Some(july), legal_hold: Some(false) })
+        );
+        assert_eq!(
+            LockChange::needed(Some(&after), (Some(june), false), true),
+            Some(LockChange { retain_until: Some(july), legal_hold: Some(false) })
+        );
+        assert_eq!(LockChange::needed(None, (None, false), true), Some(LockChange { retain_until: None, legal_hold: Some(false) }));
     }
 }

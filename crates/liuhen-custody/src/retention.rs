@@ -12,7 +12,8 @@ use liuhen_core::id::{CaseId, DisposalId, HoldId, MediaId};
 use liuhen_core::mutation::{action, Mutation};
 use liuhen_core::pack::PolicyPack;
 use liuhen_core::retention::{
-    expiry, CaseClock, DisposalApproval, DisposalList, Expiry, HoldReason, HoldRelease, LegalHold, RetentionFacts, Tombstone,
+    expiry, wanted_lock, BlobLock, CaseClock, DisposalApproval, DisposalList, Expiry, HoldReason, HoldRelease, LegalHold, LockChange,
+    RetentionFacts, Tombstone,
 };
 use liuhen_ledger::Ledger;
 use liuhen_store::MetaStore;
@@ -32,23 +33,38 @@ pub struct RecordRetention {
     pub disposed_at: Option<Timestamp>,
 }
 
-/// The clocks of every case: archived when, final decision served when.
-async fn case_clocks(store: &dyn MetaStore) -> Result<HashMap<CaseId, CaseClock>> {
+/// The clocks of every case (archived when, final decision served when)
+/// and the cases each record is linked to, read a thousand case files at a
+/// time.
+async fn case_clocks(store: &dyn MetaStore) -> Result<(HashMap<CaseId, CaseClock>, HashMap<MediaId, Vec<CaseId>>)> {
     let mut clocks = HashMap::new();
-    for case in store.cases().await? {
-        let steps = store.case_steps(case.id).await?;
-        let archived_at = steps.iter().rev().find(|step| step.step == liuhen_core::case::Step::Archive).map(|step| step.at);
-        let documents = store.documents(case.id).await?;
-        let decision_served_at =
-            documents.iter().filter(|document| document.kind == DocumentKind::ServiceReceipt).map(|document| document.made_at).max();
-        clocks.insert(case.id, CaseClock { case: case.id, archived_at, decision_served_at });
+    let mut linked: HashMap<MediaId, Vec<CaseId>> = HashMap::new();
+    let every = store.cases().await?;
+    for chunk in every.chunks(1000) {
+        let ids: Vec<CaseId> = chunk.iter().map(|case| case.id).collect();
+        for (case, file) in store.case_files(&ids).await? {
+            let archived_at = file.steps.iter().rev().find(|step| step.step == liuhen_core::case::Step::Archive).map(|step| step.at);
+            let decision_served_at = file
+                .documents
+                .iter()
+                .filter(|document| document.kind == DocumentKind::ServiceReceipt)
+                .map(|document| document.made_at)
+                .max();
+            clocks.insert(case, CaseClock { case, archived_at, decision_served_at });
+            for link in &file.links {
+                let cases = linked.entry(link.media_id).or_default();
+                if !cases.contains(&case) {
+                    cases.push(case);
+                }
+            }
+        }
     }
-    Ok(clocks)
+    Ok((clocks, linked))
 }
 
 /// Every stored record with its expiry under `pack`, oldest first.
 pub async fn retention_of_all(store: &dyn MetaStore, pack: &PolicyPack) -> Result<Vec<RecordRetention>> {
-    let clocks = case_clocks(store).await?;
+    let (clocks, linked) = case_clocks(store).await?;
     let holds = store.legal_holds().await?;
     let tombstones: HashMap<MediaId, Tombstone> = store.tombstones().await?.into_iter().map(|t| (t.media.id, t)).collect();
     let recordings: HashMap<MediaId, liuhen_core::recording::Recording> =
@@ -64,14 +80,8 @@ pub async fn retention_of_all(store: &dyn MetaStore, pack: &PolicyPack) -> Resul
         for media in page {
             let recording = recordings.get(&media.id);
             let ended_at = recording.and_then(|r| r.corrected_end.or(r.corrected_start)).unwrap_or(media.stored_at);
-            let mut cases = Vec::new();
-            for link in store.recording_links(media.id).await? {
-                if let Some(clock) = clocks.get(&link.case_id) {
-                    if !cases.iter().any(|c: &CaseClock| c.case == link.case_id) {
-                        cases.push(clock.clone());
-                    }
-                }
-            }
+            let cases =
+                linked.get(&media.id).map_or_else(Vec::new, |cases| cases.iter().filter_map(|case| clocks.get(case).cloned()).collect());
             let facts = RetentionFacts {
                 media: &media,
                 ended_at,
@@ -282,6 +292,159 @@ pub async fn dispose(
         report.disposed.push(*media_id);
     }
     Ok(report)
+}
+
+/// What a lock pass did (see [`lock_blobs`]).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LockReport {
+    /// Records looked at: every one not disposed of.
+    pub records: usize,
+    /// Blobs given a retain-until date (a first one or a later one).
+    pub dated: usize,
+    /// Blobs a legal hold was put on.
+    pub held: usize,
+    /// Blobs a legal hold was taken off.
+    pub released: usize,
+    /// Blobs whose lock already was what they need.
+    pub unchanged: usize,
+    /// Records whose blob the bucket does not have (`liuhen verify` says more).
+    pub missing: Vec<MediaId>,
+    /// Requests that failed, and the first failure's reason.
+    pub failed: usize,
+    pub first_failure: Option<String>,
+    /// Changes not sent because the bucket kept failing; the next pass sends them.
+    pub not_sent: usize,
+}
+
+impl LockReport {
+    /// Whether every lock is now what it should be.
+    pub fn complete(&self) -> bool {
+        self.missing.is_empty() && self.failed == 0 && self.not_sent == 0
+    }
+
+    /// Whether anything was sent to the bucket and accepted.
+    pub fn changed(&self) -> bool {
+        self.dated + self.held + self.released > 0
+    }
+
+    /// What went wrong, in a sentence, when not [`complete`](Self::complete).
+    pub fn problems(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.failed > 0 {
+            parts.push(format!(
+                "{} lock request(s) failed (first: {})",
+                self.failed,
+                self.first_failure.as_deref().unwrap_or("no reason given")
+            ));
+        }
+        if self.not_sent > 0 {
+            parts.push(format!("{} change(s) were not sent after that and wait for the next pass", self.not_sent));
+        }
+        if !self.missing.is_empty() {
+            let shown: Vec<String> = self.missing.iter().take(5).map(ToString::to_string).collect();
+            parts.push(format!(
+                "the bucket has no blob for {} record(s) ({}{}); run `liuhen verify`",
+                self.missing.len(),
+                shown.join(", "),
+                if self.missing.len() > shown.len() { ", …" } else { "" }
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// The ledger actor of the lock passes made after each change (by `liuhen
+/// serve` and by the commands that record something).
+pub const LOCKER_ACTOR: &str = "system:object_lock";
+
+/// Locks recorded in one ledger entry.
+const LOCKS_PER_ENTRY: usize = 256;
+
+/// Lock requests in flight at once.
+const LOCKS_IN_FLIGHT: usize = 8;
+
+/// Failed requests after which a pass stops sending: the bucket is not
+/// answering, and the next pass tries again.
+const FAILURES_BEFORE_STOPPING: usize = 8;
+
+/// Brings the Object Lock of every record's blob in the vault's bucket up
+/// to what its retention needs now: a retain-until date in compliance mode
+/// at its expiry, and a legal hold while it is held or kept with no end in
+/// sight (see [`wanted_lock`]). Sends only what changed since the lock last
+/// recorded for it (`SetBlobLock`, `blob.locked` in the ledger), or, with
+/// `again`, everything each blob needs, to repair a bucket. Each change is
+/// recorded once the bucket accepted it, so a pass cut short keeps what it
+/// did and the next one finishes. A blob the bucket does not have, or a
+/// request that fails, does not stop the others; the report says what was
+/// left. The caller has checked that the bucket has Object Lock
+/// ([`Vault::object_lock_support`]).
+pub async fn lock_blobs(ledger: &Ledger, vault: &Vault, pack: &PolicyPack, actor: &str, now: Timestamp, again: bool) -> Result<LockReport> {
+    let store = ledger.store().as_ref();
+    let known: HashMap<MediaId, BlobLock> = store.blob_locks().await?.into_iter().map(|lock| (lock.media, lock)).collect();
+    let mut report = LockReport::default();
+    let mut changes = Vec::new();
+    for record in retention_of_all(store, pack).await? {
+        if record.disposed_at.is_some() {
+            continue;
+        }
+        report.records += 1;
+        let known = known.get(&record.media.id);
+        match LockChange::needed(known, wanted_lock(&record.expiry, now), again) {
+            Some(change) => changes.push((record.media, change, known.cloned())),
+            None => report.unchanged += 1,
+        }
+    }
+    let mut accepted = Vec::new();
+    let mut in_flight = tokio::task::JoinSet::new();
+    let mut changes = changes.into_iter();
+    loop {
+        while report.failed < FAILURES_BEFORE_STOPPING && in_flight.len() < LOCKS_IN_FLIGHT {
+            let Some((media, change, known)) = changes.next() else { break };
+            let vault = vault.clone();
+            in_flight.spawn(async move {
+                let sent = vault.lock_blob(&media.sha256, change.retain_until, change.legal_hold).await;
+                (media, change, known, sent)
+            });
+        }
+        let Some(done) = in_flight.join_next().await else { break };
+        let (media, change, known, sent) = done.expect("a lock request does not panic");
+        match sent {
+            Ok(true) => {
+                let had_hold = known.as_ref().is_some_and(|lock| lock.legal_hold);
+                report.dated += usize::from(change.retain_until.is_some());
+                report.held += usize::from(change.legal_hold == Some(true) && !had_hold);
+                report.released += usize::from(change.legal_hold == Some(false) && had_hold);
+                accepted.push(change.applied(known.as_ref(), media.id, actor, now));
+                if accepted.len() == LOCKS_PER_ENTRY {
+                    record_locks(ledger, actor, std::mem::take(&mut accepted)).await?;
+                }
+            }
+            Ok(false) => report.missing.push(media.id),
+            Err(error) => {
+                report.failed += 1;
+                report.first_failure.get_or_insert_with(|| error.to_string());
+            }
+        }
+    }
+    report.not_sent = changes.len();
+    if !accepted.is_empty() {
+        record_locks(ledger, actor, accepted).await?;
+    }
+    report.missing.sort();
+    Ok(report)
+}
+
+/// Records locks the bucket accepted, in one ledger entry.
+async fn record_locks(ledger: &Ledger, actor: &str, locks: Vec<BlobLock>) -> Result<()> {
+    let mut draft = EntryDraft::new(actor, action::BLOB_LOCKED);
+    for lock in &locks {
+        draft = draft.subject(lock.media.subject());
+    }
+    let draft = draft.payload(json!({
+        "locks": locks.iter().map(|lock| json!({ "media": lock.media, "retain_until": lock.retain_until, "legal_hold": lock.legal_hold })).collect::<Vec<_>>(),
+    }));
+    ledger.record(draft, locks.into_iter().map(|lock| Mutation::SetBlobLock(Box::new(lock))).collect()).await?;
+    Ok(())
 }
 
 /// Approved lists still to be carried out, oldest first.

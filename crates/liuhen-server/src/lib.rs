@@ -114,9 +114,10 @@ impl std::fmt::Debug for ComplianceSettings {
 
 impl AppState {
     /// Says that facts the compliance engine reads (case steps, links,
-    /// documents, signatures, approvals, recordings, labels) have changed,
-    /// so the refresher brings the findings up to date soon. Does nothing
-    /// when compliance is off.
+    /// documents, signatures, approvals, recordings, labels) or the
+    /// retention of records (holds) have changed, so the refresher brings
+    /// the findings, and the blobs' Object Lock, up to date soon. Does
+    /// nothing when compliance is off.
     pub fn facts_changed(&self) {
         if let Some(compliance) = &self.settings.compliance {
             compliance.changed.notify_one();

@@ -760,6 +760,18 @@ macro_rules! impl_meta_store {
                 row.map(|(list, approval)| $crate::custody::disposal_list(&list, approval.as_deref())).transpose()
             }
 
+            async fn blob_locks(&self) -> $crate::Result<Vec<liuhen_core::retention::BlobLock>> {
+                let rows: Vec<(String,)> = sqlx::query_as(
+                    "SELECT details FROM blob_locks b WHERE NOT EXISTS (SELECT 1 FROM blob_locks later \
+                     WHERE later.media_id = b.media_id AND (later.entry_idx > b.entry_idx OR (later.entry_idx = b.entry_idx AND later.position > b.position))) \
+                     ORDER BY b.media_id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(|(details,)| $crate::common::from_json("blob lock", details)).collect()
+            }
+
             async fn tombstones(&self) -> $crate::Result<Vec<liuhen_core::retention::Tombstone>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM tombstones ORDER BY disposed_at_us, media_id")
                     .fetch_all(&self.pool)
@@ -1410,6 +1422,10 @@ macro_rules! impl_meta_store {
                         }
                         Mutation::MarkClassification(mark) => {
                             mark_classification(&mut *connection, mark, item.entry.index, position).await?;
+                            continue;
+                        }
+                        Mutation::SetBlobLock(lock) => {
+                            set_blob_lock(&mut *connection, lock, item.entry.index, position).await?;
                             continue;
                         }
                         Mutation::PlaceHold(hold) => {

@@ -486,6 +486,64 @@ macro_rules! custody_writes {
             Ok(())
         }
 
+        async fn set_blob_lock(
+            connection: &mut <$db as sqlx::Database>::Connection,
+            lock: &liuhen_core::retention::BlobLock,
+            entry_index: u64,
+            position: usize,
+        ) -> $crate::Result<()> {
+            let media = lock.media;
+            let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM media WHERE id = $1")
+                .bind(media.to_string())
+                .fetch_optional(&mut *connection)
+                .await
+                .map_err(db)?;
+            if exists.is_none() {
+                return conflict(format!("there is no media record {media} whose blob could be locked; nothing was changed"));
+            }
+            let disposed: Option<(i64,)> = sqlx::query_as("SELECT disposed_at_us FROM tombstones WHERE media_id = $1")
+                .bind(media.to_string())
+                .fetch_optional(&mut *connection)
+                .await
+                .map_err(db)?;
+            if let Some((at,)) = disposed {
+                return conflict(format!(
+                    "media record {media} was disposed of on {}, so its blob has no lock to record; nothing was changed",
+                    $crate::common::time("disposal time", at)?,
+                ));
+            }
+            let latest: Option<(Option<i64>,)> = sqlx::query_as(
+                "SELECT retain_until_us FROM blob_locks WHERE media_id = $1 ORDER BY entry_idx DESC, position DESC LIMIT 1",
+            )
+            .bind(media.to_string())
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(db)?;
+            let until = lock.retain_until.map($crate::common::micros);
+            if let Some((Some(earlier),)) = latest {
+                if until.is_none_or(|until| until < earlier) {
+                    return conflict(format!(
+                        "the blob of media record {media} is locked until {}, and a bucket in compliance mode never shortens that; nothing was changed",
+                        $crate::common::time("retain-until date", earlier)?,
+                    ));
+                }
+            }
+            sqlx::query(
+                "INSERT INTO blob_locks (entry_idx, position, media_id, retain_until_us, legal_hold, locked_at_us, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind($crate::common::as_i64("ledger index", entry_index)?)
+            .bind($crate::common::as_i64("mutation position", position as u64)?)
+            .bind(media.to_string())
+            .bind(until)
+            .bind(lock.legal_hold)
+            .bind($crate::common::micros(lock.at))
+            .bind($crate::custody::to_json(lock))
+            .execute(&mut *connection)
+            .await
+            .map_err(constraint_or_db)?;
+            Ok(())
+        }
+
         async fn record_export(
             connection: &mut <$db as sqlx::Database>::Connection,
             export: &liuhen_core::access::ExportRecord,

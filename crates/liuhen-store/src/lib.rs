@@ -29,7 +29,7 @@ use liuhen_core::id::{
 use liuhen_core::merkle::{Hash, NodeId};
 use liuhen_core::mutation::Mutation;
 use liuhen_core::recording::{InterruptionNote, Recording, RecordingLabel};
-use liuhen_core::retention::{DisposalList, LegalHold, Tombstone};
+use liuhen_core::retention::{BlobLock, DisposalList, LegalHold, Tombstone};
 use liuhen_core::supervision::{Candidate, Member, Population, SpotCheck, SpotCheckReview};
 
 mod common;
@@ -353,6 +353,9 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn disposal_lists(&self) -> Result<Vec<DisposalList>>;
     /// One disposal list with its approval if approved.
     async fn disposal_list(&self, id: DisposalId) -> Result<Option<DisposalList>>;
+    /// The Object Lock last recorded for each record's blob (its latest
+    /// `SetBlobLock`), by media id.
+    async fn blob_locks(&self) -> Result<Vec<BlobLock>>;
     /// The tombstones of disposed records, by when disposed of, then media id.
     async fn tombstones(&self) -> Result<Vec<Tombstone>>;
     /// The tombstone of one media record, if it was disposed of.

@@ -157,6 +157,7 @@ mod support {
             Mutation::ProposeDisposal(list) => (action::DISPOSAL_PROPOSED, list.id.subject(), to_json(list)),
             Mutation::ApproveDisposal(approval) => (action::DISPOSAL_APPROVED, approval.list.subject(), to_json(approval)),
             Mutation::DisposeMedia(tombstone) => (action::MEDIA_DISPOSED, tombstone.media.id.subject(), to_json(tombstone)),
+            Mutation::SetBlobLock(lock) => (action::BLOB_LOCKED, lock.media.subject(), to_json(lock)),
             Mutation::RecordExport(export) => (action::PACKAGE_EXPORTED, export.id.subject(), to_json(export)),
             Mutation::MakeRedaction(redaction) => (action::REDACTION_MADE, redaction.derived.subject(), to_json(redaction)),
             Mutation::DrawSpotCheck(check, _) => (action::SPOT_CHECK_DRAWN, check.id.subject(), to_json(check)),
@@ -1860,7 +1861,7 @@ mod custody {
     use liuhen_core::id::{AccessRequestId, CaseId, DisposalId, DocumentId, ExportId, HoldId, MediaId};
     use liuhen_core::mutation::Mutation;
     use liuhen_core::pack::RetentionKind;
-    use liuhen_core::retention::{DisposalApproval, DisposalList, HoldReason, HoldRelease, LegalHold, Tombstone};
+    use liuhen_core::retention::{BlobLock, DisposalApproval, DisposalList, HoldReason, HoldRelease, LegalHold, Tombstone};
     use liuhen_store::{MetaStore, StoreError};
 
     use crate::support::{assert_ledger_is, digest_of, event, media, user, Directory, Event, Writer};
@@ -1875,6 +1876,7 @@ mod custody {
         disposal_lists_round_trip_with_their_one_approval(store),
         a_record_is_disposed_of_only_from_an_approved_list_and_once(store),
         a_held_record_is_not_disposed_of(store),
+        blob_locks_keep_the_latest_and_never_shorten_a_date(store),
         exports_round_trip_in_time_order(store),
         party_copies_keep_their_one_lineage(store),
     );
@@ -2280,6 +2282,50 @@ mod custody {
 
         writer.record(&events[..1]).await;
         assert_eq!(store.tombstones().await.unwrap(), [second, first], "by when disposed of");
+    }
+
+    fn lock(record: &MediaRecord, until: Option<i64>, legal_hold: bool, seconds: i64) -> Mutation {
+        Mutation::SetBlobLock(Box::new(BlobLock {
+            media: record.id,
+            retain_until: until.map(at),
+            legal_hold,
+            at: at(seconds),
+            by: "system:retention".into(),
+        }))
+    }
+
+    async fn blob_locks_keep_the_latest_and_never_shorten_a_date(store: Arc<dyn MetaStore>) {
+        let Scene { directory, mut writer, clips, .. } = scene(&store).await;
+        assert_eq!(store.blob_locks().await.unwrap(), []);
+        // Two in one entry and one later; the record's latest row is its lock.
+        writer.record_mutations([lock(&clips[1], Some(1_000), false, 10)]).await;
+        let both = vec![lock(&clips[0], None, true, 20), lock(&clips[1], Some(2_000), true, 20)];
+        writer.record(&[Event { mutations: both, ..event(lock(&clips[0], None, true, 20)) }]).await;
+        let locks = store.blob_locks().await.unwrap();
+        let of = |record: &MediaRecord| locks.iter().find(|lock| lock.media == record.id).cloned();
+        assert_eq!(locks.len(), 2, "{locks:?}");
+        assert_eq!(of(&clips[0]).map(|l| (l.retain_until, l.legal_hold)), Some((None, true)));
+        assert_eq!(of(&clips[1]).map(|l| (l.retain_until, l.legal_hold)), Some((Some(at(2_000)), true)));
+        assert_eq!(of(&clips[2]), None);
+
+        // A bucket in compliance mode never shortens a date: neither may the record.
+        let message = refusal(writer.commit(&[event(lock(&clips[1], Some(1_500), false, 30))]).await, "never shortens");
+        assert!(message.contains(&clips[1].id.to_string()), "{message}");
+        refusal(writer.commit(&[event(lock(&clips[1], None, false, 30))]).await, "never shortens");
+        let unknown = MediaRecord { id: MediaId::new(), ..clips[2].clone() };
+        refusal(writer.commit(&[event(lock(&unknown, None, true, 30))]).await, "there is no media record");
+
+        // Disposed of, a record has no blob to lock.
+        let (officer, leader) = (&directory.officer_user, &directory.administrator);
+        let expired = list(&[&clips[2]], officer, 100);
+        let gone = tombstone(&clips[2], &expired, leader, 300);
+        writer.record_mutations([propose(&expired), approve(&approval(&expired, leader, 200)), dispose(&gone)]).await;
+        refusal(writer.commit(&[event(lock(&clips[2], Some(5_000), false, 400))]).await, "was disposed of");
+        // The hold released, the date kept.
+        writer.record_mutations([lock(&clips[1], Some(2_000), false, 500)]).await;
+        let locks = store.blob_locks().await.unwrap();
+        assert_eq!(locks.len(), 2, "{locks:?}");
+        assert!(locks.iter().any(|l| l.media == clips[1].id && l.retain_until == Some(at(2_000)) && !l.legal_hold), "{locks:?}");
     }
 
     async fn a_held_record_is_not_disposed_of(store: Arc<dyn MetaStore>) {

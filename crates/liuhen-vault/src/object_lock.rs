@@ -42,7 +42,7 @@ impl ObjectLockSupport {
             }
             ObjectLockSupport::Enabled { default_retention } => match default_retention {
                 Some(rule) => format!(
-                    "object lock: enabled, with a bucket default retention ({rule}) that makes the store require a checksum on every upload, which the vault's uploads do not send: remove the default rule (Liuhen dates each object itself with `liuhen retention lock`)"
+                    "object lock: enabled, with a bucket default retention ({rule}) that makes the store require a checksum on every upload, which the vault's uploads do not send: remove the default rule (Liuhen dates each object itself, from the pack in force)"
                 ),
                 None => "object lock: enabled; retain-until and legal holds are set per object".into(),
             },
@@ -95,7 +95,16 @@ async fn request(
     body: Option<String>,
 ) -> Result<Answer, VaultError> {
     use base64::Engine as _;
-    let client = reqwest::Client::new();
+    // One client for every request, so a lock pass reuses its connections;
+    // a server that stops answering fails the request instead of holding it.
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap_or_default()
+    });
     let mut builder = client.request(method, &url);
     for (name, value) in headers {
         builder = builder.header(*name, *value);
@@ -168,30 +177,53 @@ impl Vault {
     }
 
     /// Sets a blob's retain-until date in compliance mode (it can only be
-    /// extended afterwards, never shortened) and its legal hold. Only on a
-    /// bucket with Object Lock enabled; the caller checks that first.
-    pub async fn lock_blob(&self, sha256: &Sha256Digest, retain_until: Option<Timestamp>, legal_hold: bool) -> Result<(), VaultError> {
-        let VaultLocation::S3(s3) = &self.location else { return Ok(()) };
+    /// extended afterwards, never shortened) when one is given, and puts a
+    /// legal hold on or takes it off when that is given. Only on a bucket
+    /// with Object Lock enabled; the caller checks that first. `Ok(false)`
+    /// when the bucket has no such blob (nothing was set).
+    pub async fn lock_blob(
+        &self,
+        sha256: &Sha256Digest,
+        retain_until: Option<Timestamp>,
+        legal_hold: Option<bool>,
+    ) -> Result<bool, VaultError> {
+        let VaultLocation::S3(s3) = &self.location else { return Ok(true) };
         let key = blob_key(sha256);
+        // S3 answers NoSuchKey for a blob it does not have; some servers
+        // answer an error of another kind, so a refusal is checked with HEAD.
+        let missing = async |status: u16, text: &str| -> Result<bool, VaultError> {
+            if status == 404 && xml_value(text, "Code").is_some_and(|code| code == "NoSuchKey") {
+                return Ok(true);
+            }
+            Ok(request(s3, reqwest::Method::HEAD, url(s3, Some(&key), ""), &[], None).await?.status == 404)
+        };
         if let Some(until) = retain_until {
             let body = format!(
                 "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>COMPLIANCE</Mode><RetainUntilDate>{}</RetainUntilDate></Retention>",
                 until.strftime("%Y-%m-%dT%H:%M:%SZ")
             );
             let (status, text) = send(s3, reqwest::Method::PUT, url(s3, Some(&key), "retention"), Some(body)).await?;
+            if status != 200 && missing(status, &text).await? {
+                return Ok(false);
+            }
             if status != 200 {
                 return Err(error(s3, format!("PutObjectRetention for {sha256} answered {status}: {}", text.trim())));
             }
         }
-        let body = format!(
-            "<LegalHold xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>{}</Status></LegalHold>",
-            if legal_hold { "ON" } else { "OFF" }
-        );
-        let (status, text) = send(s3, reqwest::Method::PUT, url(s3, Some(&key), "legal-hold"), Some(body)).await?;
-        if status != 200 {
-            return Err(error(s3, format!("PutObjectLegalHold for {sha256} answered {status}: {}", text.trim())));
+        if let Some(legal_hold) = legal_hold {
+            let body = format!(
+                "<LegalHold xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>{}</Status></LegalHold>",
+                if legal_hold { "ON" } else { "OFF" }
+            );
+            let (status, text) = send(s3, reqwest::Method::PUT, url(s3, Some(&key), "legal-hold"), Some(body)).await?;
+            if status != 200 && missing(status, &text).await? {
+                return Ok(false);
+            }
+            if status != 200 {
+                return Err(error(s3, format!("PutObjectLegalHold for {sha256} answered {status}: {}", text.trim())));
+            }
         }
-        Ok(())
+        Ok(true)
     }
 }
 

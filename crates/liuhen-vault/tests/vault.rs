@@ -565,7 +565,7 @@ mod s3 {
                 let path = directory.path().join("locked.bin");
                 std::fs::write(&path, crate::support::pseudo_random_bytes(7, 4096)).unwrap();
                 let outcome = test_vault.vault.put_file(&path).await.unwrap();
-                let refused = test_vault.vault.lock_blob(&outcome.digests.sha256, None, true).await;
+                let refused = test_vault.vault.lock_blob(&outcome.digests.sha256, None, Some(true)).await;
                 assert!(refused.is_err(), "a lock the bucket cannot keep is an error");
             }
             test_vault.clean_up().await;
@@ -664,7 +664,7 @@ mod object_lock {
             assert_eq!(before.mode, None, "nothing is locked before Liuhen asks: {before:?}");
 
             let until = Timestamp::now() + SignedDuration::from_hours(24 * 30);
-            vault.lock_blob(&sha256, Some(until), true).await.expect("the lock is set");
+            assert!(vault.lock_blob(&sha256, Some(until), Some(true)).await.expect("the lock is set"), "the blob is there");
             let state = server.lock_state(&locked, &sha256).await;
             assert_eq!(state.mode.as_deref(), Some("COMPLIANCE"), "{state:?}");
             let kept_until = state.retain_until.clone().expect("a retain-until date");
@@ -674,10 +674,14 @@ mod object_lock {
             assert_eq!(server.delete_version(&locked, &sha256, &version).await, 403, "a held object cannot be deleted");
 
             // The hold lifted, the date still holds it.
-            vault.lock_blob(&sha256, None, false).await.expect("the hold is lifted");
+            assert!(vault.lock_blob(&sha256, None, Some(false)).await.expect("the hold is lifted"));
             assert_eq!(server.lock_state(&locked, &sha256).await.legal_hold.as_deref(), Some("OFF"));
             assert_eq!(server.delete_version(&locked, &sha256, &version).await, 403, "an object before its date cannot be deleted");
             assert_eq!(vault.rehash(&sha256).await.unwrap(), outcome.digests, "the blob is intact");
+            // A blob the bucket does not have is said so, not an error: the
+            // lock pass goes on with the others (`verify` names it).
+            let absent = liuhen_core::digest::sha256(b"never stored");
+            assert!(!vault.lock_blob(&absent, Some(until), Some(true)).await.expect("an answer"), "no such blob");
 
             // A default retention rule is reported with what it does to uploads.
             let ruled = server.create_bucket("ruled", true).await;
@@ -693,7 +697,7 @@ mod object_lock {
             assert_eq!(vault.object_lock_support().await.unwrap(), ObjectLockSupport::NotEnabled);
             let outcome = vault.put_file(&path).await.unwrap();
             assert!(
-                vault.lock_blob(&outcome.digests.sha256, Some(until), true).await.is_err(),
+                vault.lock_blob(&outcome.digests.sha256, Some(until), Some(true)).await.is_err(),
                 "a lock the bucket cannot keep is an error"
             );
         })

@@ -71,7 +71,8 @@ const NO_PACK: &str =
 
 /// Actions that change nothing the compliance engine reads: a server
 /// where people only read and sign in is not refreshed for them.
-const NOT_FACTS: [&str; 4] = [action::RECORD_READ, action::SESSION_STARTED, action::SESSION_ENDED, action::LOGIN_FAILED];
+const NOT_FACTS: [&str; 5] =
+    [action::RECORD_READ, action::SESSION_STARTED, action::SESSION_ENDED, action::LOGIN_FAILED, action::BLOB_LOCKED];
 
 /// However quiet the server, the findings are refreshed at least this
 /// often: a few deadlines pass without any event and without an upcoming
@@ -93,11 +94,13 @@ const RESWEEP: Duration = Duration::from_secs(15 * 60);
 pub fn spawn_compliance_refresher(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     let compliance = state.settings.compliance.clone()?;
     let ledger = state.ledger.clone();
+    let vault = state.vault.clone();
     tracing::info!(pack = %compliance.pack.id, version = %compliance.pack.version, interval = ?compliance.refresh_interval, "keeping compliance findings up to date");
     Some(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(compliance.refresh_interval.max(MIN_INTERVAL));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last: Option<LastRefresh> = None;
+        let mut object_lock = ObjectLock::Unknown;
         loop {
             // The first tick completes at once: the refresh at start.
             let asked = tokio::select! {
@@ -115,6 +118,7 @@ pub fn spawn_compliance_refresher(state: &AppState) -> Option<tokio::task::JoinH
             }
             let began = tokio::time::Instant::now();
             last = refresh_in_background(&ledger, &compliance.pack).await;
+            keep_locks(&ledger, &vault, &compliance.pack, &mut object_lock).await;
             // However busy the agency, refreshing takes at most half the
             // time: one that took 30 s is not followed by another for 30 s.
             tokio::time::sleep(began.elapsed()).await;
@@ -182,6 +186,60 @@ async fn refresh_in_background(ledger: &Arc<Ledger>, pack: &Arc<PolicyPack>) -> 
             tracing::error!("the compliance refresh stopped unexpectedly; it is tried again at the next occasion");
             None
         }
+    }
+}
+
+/// Whether the vault's bucket keeps Object Lock, as far as the refresher knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ObjectLock {
+    /// Not asked yet, or the last question failed.
+    Unknown,
+    Enabled,
+    /// A filesystem vault, or a bucket without Object Lock.
+    Absent,
+}
+
+/// After each refresh (so after every change and at least every
+/// [`RESWEEP`]), brings the Object Lock of the vault's blobs up to what
+/// their retention needs, when the vault is a bucket that has it: only
+/// what changed is sent ([`liuhen_custody::retention::lock_blobs`]). The
+/// bucket is asked once whether it has Object Lock; a failure is logged
+/// and tried again after the next refresh.
+async fn keep_locks(ledger: &Arc<Ledger>, vault: &liuhen_vault::Vault, pack: &Arc<PolicyPack>, object_lock: &mut ObjectLock) {
+    if *object_lock == ObjectLock::Unknown {
+        *object_lock = match vault.object_lock_support().await {
+            Ok(support) if support.enabled() => {
+                tracing::info!(support = %support.describe(), "keeping the blobs' Object Lock up to date");
+                ObjectLock::Enabled
+            }
+            Ok(_) => ObjectLock::Absent,
+            Err(error) => {
+                tracing::warn!(%error, "cannot ask the vault's bucket whether it has Object Lock; asking again after the next refresh");
+                return;
+            }
+        };
+    }
+    if *object_lock != ObjectLock::Enabled {
+        return;
+    }
+    let (ledger, vault, pack) = (ledger.clone(), vault.clone(), pack.clone());
+    let locked = off_the_workers(async move {
+        liuhen_custody::retention::lock_blobs(&ledger, &vault, &pack, liuhen_custody::retention::LOCKER_ACTOR, Timestamp::now(), false)
+            .await
+    });
+    match locked.await {
+        Some(Ok(report)) => {
+            if report.changed() {
+                tracing::info!(dated = report.dated, held = report.held, released = report.released, "blobs locked in the vault's bucket");
+            }
+            if let Some(problems) = report.problems() {
+                tracing::warn!(%problems, "the blobs' Object Lock is not all up to date; it is tried again after the next refresh");
+            }
+        }
+        Some(Err(error)) => {
+            tracing::error!(%error, "the blobs' Object Lock was not brought up to date; it is tried again after the next refresh");
+        }
+        None => tracing::error!("the Object Lock pass stopped unexpectedly; it is tried again after the next refresh"),
     }
 }
 

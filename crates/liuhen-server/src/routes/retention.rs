@@ -113,6 +113,8 @@ pub(super) async fn place(
     actor.require(Permission::HoldRecords)?;
     let reason: HoldReason = request.reason.parse().map_err(|error| ApiError::BadRequest(format!("{error}")))?;
     let hold = retention::place_hold(&app.ledger, request.target, reason, &request.note, &actor.ledger_actor(), Timestamp::now()).await?;
+    // The blobs it holds get a legal hold in the bucket too (Object Lock).
+    app.facts_changed();
     Ok((StatusCode::CREATED, Json(hold.into())))
 }
 
@@ -150,6 +152,7 @@ pub(super) async fn release(
     actor.require(Permission::HoldRecords)?;
     let id: HoldId = id.parse().map_err(|_| ApiError::BadRequest(format!("`{id}` is not a hold id; GET /api/v1/holds lists them")))?;
     let hold = retention::release_hold(&app.ledger, id, &request.note, &actor.ledger_actor(), Timestamp::now()).await?;
+    app.facts_changed();
     Ok(Json(hold.into()))
 }
 

@@ -20,6 +20,63 @@ on_both_backends!(pack "xiamen-cgj":
     retention_is_listed_under_the_pack_in_force_and_audited,
 );
 
+/// `liuhen serve` keeps the blobs' Object Lock as records change: a new
+/// recording gets its retain-until date, a hold placed through the API a
+/// legal hold in the bucket, and a release takes it off — within seconds,
+/// without anyone running `liuhen retention lock`. On moto's S3 server,
+/// which keeps Object Lock; skipped without it unless
+/// `LIUHEN_REQUIRE_OBJECT_LOCK=1`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_keeps_the_blobs_locked_as_records_change() {
+    use liuhen_vault::object_lock::testing::LockingServer;
+    let Some(moto) = LockingServer::start("the_server_keeps_the_blobs_locked_as_records_change").await else { return };
+    let bucket = moto.create_bucket("evidence", true).await;
+    let server = TestServer::start_with_pack_and_vault(
+        crate::support::Backend::Sqlite,
+        "xiamen-cgj",
+        liuhen_vault::VaultLocation::S3(bucket.clone()),
+    )
+    .await;
+    let refresher = liuhen_server::spawn_compliance_refresher(&server.state).expect("a pack is in force");
+    let fixture = &server.fixture;
+    let clip = server.store_file("20261123_083000_执法记录.mp4", &patterned(4096)).await;
+    server.add_recording(&clip, fixture.officers[0], Timestamp::now() - SignedDuration::from_mins(30)).await;
+    server.state.facts_changed();
+
+    // Waits up to 30 s for the bucket to show what `done` looks for.
+    let settled = |what: &'static str, done: fn(&liuhen_vault::object_lock::testing::ObjectLockState) -> bool| {
+        let (moto, bucket, sha256) = (&moto, &bucket, clip.sha256);
+        async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let state = moto.lock_state(bucket, &sha256).await;
+                if done(&state) {
+                    return state;
+                }
+                assert!(std::time::Instant::now() < deadline, "{what}: the bucket still shows {state:?}");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    let dated = settled("a new recording is dated", |state| state.mode.as_deref() == Some("COMPLIANCE")).await;
+    assert!(dated.retain_until.is_some() && dated.legal_hold.as_deref() != Some("ON"), "{dated:?}");
+
+    let body = json!({ "target": { "kind": "media", "id": clip.id }, "reason": "dispute", "note": "当事人有异议" });
+    let response = post(&server, "/api/v1/holds", &fixture.archivist, &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let hold = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    settled("a hold placed is a legal hold in the bucket", |state| state.legal_hold.as_deref() == Some("ON")).await;
+
+    let response = post(&server, &format!("/api/v1/holds/{hold}/release"), &fixture.archivist, &json!({ "note": "争议已解决" })).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let released = settled("a released hold comes off", |state| state.legal_hold.as_deref() == Some("OFF")).await;
+    assert_eq!(released.retain_until, dated.retain_until, "the date stays");
+    let locked = server.entries_for(liuhen_core::mutation::action::BLOB_LOCKED).await;
+    assert_eq!(locked.len(), 3, "dated, held, released: {locked:?}");
+    assert!(locked.iter().all(|stored| stored.entry.actor == liuhen_custody::retention::LOCKER_ACTOR));
+    refresher.abort();
+}
+
 on_both_backends!(
     access_requests_are_filed_seen_decided_and_printed,
     classification_marks_narrow_what_may_be_granted,

@@ -148,7 +148,20 @@ impl TestServer {
         ServerSettings { secure_cookies: false, session_ttl: Duration::from_secs(3600), uploads: None, compliance: None, exports: None }
     }
 
-    pub async fn start_with(backend: Backend, mut settings: ServerSettings) -> TestServer {
+    /// A server with the built-in pack `pack` in force whose vault is in
+    /// the bucket at `vault` (an S3 location).
+    pub async fn start_with_pack_and_vault(backend: Backend, pack: &str, vault: VaultLocation) -> TestServer {
+        let pack = PolicyPack::builtin(pack).expect("a built-in pack").expect("the built-in pack parses");
+        let compliance = ComplianceSettings::new(Arc::new(pack), jiff::tz::offset(8), Duration::from_secs(3600));
+        Self::start_on(backend, ServerSettings { compliance: Some(compliance), ..Self::settings() }, Some(vault)).await
+    }
+
+    pub async fn start_with(backend: Backend, settings: ServerSettings) -> TestServer {
+        Self::start_on(backend, settings, None).await
+    }
+
+    /// A server on `vault`, or on a filesystem vault in its directory.
+    async fn start_on(backend: Backend, mut settings: ServerSettings, vault: Option<VaultLocation>) -> TestServer {
         let directory = tempfile::tempdir().unwrap();
         // With a pack in force the server also makes packages, as `liuhen serve` does.
         if settings.compliance.is_some() && settings.exports.is_none() {
@@ -164,7 +177,7 @@ impl TestServer {
             }
         };
         let store = liuhen_store::open(&url).await.unwrap();
-        let vault = Vault::open(VaultLocation::Filesystem(directory.path().join("vault"))).await.unwrap();
+        let vault = Vault::open(vault.unwrap_or_else(|| VaultLocation::Filesystem(directory.path().join("vault")))).await.unwrap();
         let signer = Ed25519NoteSigner::new(ORIGIN, SigningKey::generate(&mut OsRng)).unwrap();
         let ledger = Arc::new(Ledger::start(store.clone(), Arc::new(signer), LedgerConfig::new(ORIGIN)).await.unwrap());
         let fixture = Fixture::create(&ledger).await;

@@ -163,8 +163,15 @@ pub enum RetentionCommand {
         json: bool,
     },
     /// On an S3 bucket with Object Lock: set each blob's retain-until (compliance mode) to its expiry and a legal hold
-    /// on held or indefinitely kept records, so the store itself refuses early deletion.
-    Lock,
+    /// on held or indefinitely kept records, so the store itself refuses early deletion. Every command that records
+    /// something does this for what changed; run it by hand after an outage of the bucket, or with --all to repair one.
+    Lock {
+        /// Send every blob's lock again, not only what changed since the locks last recorded.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Approve a disposal list (as a unit leader or administrator other than the proposer).
     Approve {
         /// The list's id.

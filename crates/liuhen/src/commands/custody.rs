@@ -311,28 +311,33 @@ pub async fn retention(instance: &Instance, command: RetentionCommand) -> anyhow
                 }
             }
         }
-        RetentionCommand::Lock => {
+        RetentionCommand::Lock { all, json } => {
             let support = instance.vault.object_lock_support().await?;
-            println!("{}", support.describe());
             if !support.enabled() {
+                if json {
+                    print_json(&json!({ "object_lock": support.describe(), "locked": null }))?;
+                } else {
+                    println!("{}", support.describe());
+                }
                 return Ok(ExitCode::from(1));
             }
             let pack = pack(instance)?;
-            let (mut dated, mut held) = (0, 0);
-            for record in retention::retention_of_all(store, &pack).await? {
-                if record.disposed_at.is_some() {
-                    continue;
+            let report = retention::lock_blobs(&instance.ledger, &instance.vault, &pack, &console_actor(), now, all).await?;
+            if json {
+                print_json(&json!({ "object_lock": support.describe(), "locked": report, "complete": report.complete() }))?;
+            } else {
+                println!("{}", support.describe());
+                println!(
+                    "已锁定 {} record(s) looked at: retain-until set on {}, legal hold put on {} and taken off {}, {} already as needed",
+                    report.records, report.dated, report.held, report.released, report.unchanged
+                );
+                if let Some(problems) = report.problems() {
+                    println!("未完成 not complete: {problems}");
                 }
-                // Kept with no end in sight (indefinitely, as long as the
-                // case file, clock not started) or held: a legal hold.
-                let hold = !record.expiry.holds.is_empty() || record.expiry.expires_at.is_none();
-                // A date already past cannot be set (and needs none).
-                let until = record.expiry.expires_at.filter(|at| *at > now);
-                instance.vault.lock_blob(&record.media.sha256, until, hold).await?;
-                dated += usize::from(until.is_some());
-                held += usize::from(hold);
             }
-            println!("已设置 set retain-until on {dated} blob(s) and a legal hold on {held}");
+            if !report.complete() {
+                return Ok(ExitCode::from(1));
+            }
         }
         RetentionCommand::Approve { id, user: login, opinion } => {
             let approver = user(instance, &login).await?;
@@ -342,6 +347,40 @@ pub async fn retention(instance: &Instance, command: RetentionCommand) -> anyhow
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Brings the Object Lock of the vault's blobs up to date after a command
+/// recorded something, when the vault is a bucket with Object Lock and a
+/// pack is in force; a failure is reported, never fatal to what was recorded.
+pub async fn lock_quietly(instance: &Instance) {
+    if !matches!(instance.vault.location(), liuhen_vault::VaultLocation::S3(_)) {
+        return;
+    }
+    let Ok(Some(pack)) = instance.config.policy_pack() else { return };
+    match instance.vault.object_lock_support().await {
+        Ok(support) if support.enabled() => {}
+        Ok(_) => return,
+        Err(error) => {
+            eprintln!("注意 note: the bucket's Object Lock could not be checked, so no blob was locked: {error}. `liuhen retention lock` does it later");
+            return;
+        }
+    }
+    match retention::lock_blobs(&instance.ledger, &instance.vault, &pack, retention::LOCKER_ACTOR, Timestamp::now(), false).await {
+        Ok(report) => {
+            if report.changed() {
+                eprintln!(
+                    "对象锁定 object lock: retain-until set on {} blob(s), legal hold put on {} and taken off {}",
+                    report.dated, report.held, report.released
+                );
+            }
+            if let Some(problems) = report.problems() {
+                eprintln!("注意 note: the blobs' Object Lock is not all up to date: {problems}. `liuhen retention lock` tries again");
+            }
+        }
+        Err(error) => eprintln!(
+            "注意 note: the blobs' Object Lock was not brought up to date: {error}. Run `liuhen retention lock` once the bucket answers"
+        ),
+    }
 }
 
 pub async fn export(instance: &Instance, args: ExportArgs) -> anyhow::Result<ExitCode> {

@@ -47,6 +47,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore(args) => backup::restore(args).await,
         command => {
             let instance = Instance::open(&data, config.as_deref()).await?;
+            // Where the ledger stood, for a command that may change what a blob's lock must be.
+            let lock_from = if changes_retention(&command) { Some(instance.store.ledger_size().await?) } else { None };
             let result = match command {
                 Command::Serve(args) => serve::serve(&instance, args).await,
                 Command::Vault(command) => vault::run(&instance, command).await,
@@ -87,6 +89,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     unreachable!("handled above")
                 }
             };
+            // What was recorded may change what a blob's lock must be.
+            if let Some(size) = lock_from {
+                if records_facts(&instance, size).await {
+                    custody::lock_quietly(&instance).await;
+                }
+            }
             // Whatever happened, what was recorded gets a signed checkpoint.
             let closed = instance.close().await;
             let code = result?;
@@ -115,6 +123,32 @@ pub(crate) fn secret_from(file: Option<&std::path::Path>, env: &str) -> anyhow::
     let mut rng = rand::rngs::OsRng;
     let password = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
     Ok((password, true))
+}
+
+/// Whether a command may record something that changes what a blob's
+/// Object Lock must be: a new record, a hold, a case link or step, a
+/// label, a disposal, another pack. (`serve` keeps the locks itself;
+/// `retention lock` is the pass.) A lock pass reads every record's
+/// retention, so commands that cannot change it do not pay for one.
+fn changes_retention(command: &Command) -> bool {
+    use crate::cli::{HoldCommand, RecordingCommand, RetentionCommand, VaultCommand};
+    match command {
+        Command::Ingest(_) | Command::Vault(VaultCommand::Put(_)) | Command::Redact(_) => true,
+        Command::Hold(HoldCommand::Place { .. } | HoldCommand::Release { .. }) => true,
+        Command::Recording(RecordingCommand::Label { .. }) | Command::Pack(crate::cli::PackCommand::Use { .. }) => true,
+        Command::Retention(RetentionCommand::Run { dry_run, .. }) => !dry_run,
+        Command::Case(case) => case_changes_facts(case),
+        _ => false,
+    }
+}
+
+/// Whether something other than reads, sign-ins and locks was recorded
+/// since the ledger had `size` entries.
+async fn records_facts(instance: &Instance, size: u64) -> bool {
+    use liuhen_core::mutation::action;
+    const NOT_FACTS: [&str; 5] =
+        [action::RECORD_READ, action::SESSION_STARTED, action::SESSION_ENDED, action::LOGIN_FAILED, action::BLOB_LOCKED];
+    instance.store.ledger_written_since(size, "", &NOT_FACTS).await.unwrap_or(true)
 }
 
 /// Whether a case command records something the compliance engine reads.

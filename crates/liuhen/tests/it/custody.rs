@@ -434,15 +434,17 @@ async fn retention_disposes_only_expired_unheld_records_on_an_approved_list(post
     assert!(run_ok(&instance, &["hold", "list"]).contains("已解除"));
 }
 
-/// On a bucket with Object Lock (moto's S3 server here), `liuhen retention
-/// lock` sets on each blob what its retention calls for — a compliance-mode
-/// retain-until date at its expiry, a legal hold while a hold is placed,
-/// nothing on a record already expired — and the server then refuses to
-/// delete a locked blob; `liuhen verify` says the bucket keeps locks.
+/// On a bucket with Object Lock (moto's S3 server here), each command that
+/// records something sets on each blob what its retention now calls for —
+/// a compliance-mode retain-until date at its expiry, a legal hold while a
+/// hold is placed, nothing on a record already expired — sending only what
+/// changed, and the server then refuses to delete a locked blob. `liuhen
+/// retention lock` finds nothing left to do, or with `--all` states every
+/// lock again; `liuhen verify` says the bucket keeps locks.
 #[tokio::test(flavor = "multi_thread")]
-async fn retention_lock_sets_dates_and_holds_on_a_bucket_that_keeps_them() {
+async fn blobs_are_locked_as_records_change_on_a_bucket_that_keeps_them() {
     use liuhen_vault::object_lock::testing::LockingServer;
-    let Some(server) = LockingServer::start("retention_lock_sets_dates_and_holds_on_a_bucket_that_keeps_them").await else {
+    let Some(server) = LockingServer::start("blobs_are_locked_as_records_change_on_a_bucket_that_keeps_them").await else {
         return;
     };
     let bucket = server.create_bucket("evidence", true).await;
@@ -461,30 +463,48 @@ async fn retention_lock_sets_dates_and_holds_on_a_bucket_that_keeps_them() {
     )
     .await;
     let year = SignedDuration::from_hours(24 * 366);
-    // An expired patrol clip, one under a dispute hold, one fresh.
+    // An expired patrol clip, one to be put under a dispute hold, one fresh.
+    // Nobody runs `retention lock`: the commands that record keep the locks.
     let media = ingest_clips(&instance, "camera", &[year * 2, SignedDuration::from_mins(20), SignedDuration::from_mins(10)]);
-    run_ok(&instance, &["hold", "place", "--media", &media[1], "--reason", "dispute", "--note", "当事人对处罚有异议"]);
     let listed = json(&instance, &["retention", "list", "--json"]);
     let row = |id: &str| listed.as_array().unwrap().iter().find(|row| row["media"]["id"] == id).unwrap().clone();
     let sha256 = |id: &str| -> liuhen_core::digest::Sha256Digest { row(id)["media"]["sha256"].as_str().unwrap().parse().unwrap() };
 
-    let lock = run_ok(&instance, &["retention", "lock"]);
-    assert!(lock.contains("object lock: enabled"), "{lock}");
-
     let expired = server.lock_state(&bucket, &sha256(&media[0])).await;
     assert_eq!(expired.mode, None, "a date already past is not set: {expired:?}");
     assert_ne!(expired.legal_hold.as_deref(), Some("ON"), "{expired:?}");
-
-    let held = server.lock_state(&bucket, &sha256(&media[1])).await;
-    assert_eq!(held.legal_hold.as_deref(), Some("ON"), "the disputed clip is held by the bucket too: {held:?}");
-
+    for clip in &media[1..] {
+        let fresh = server.lock_state(&bucket, &sha256(clip)).await;
+        let expires_at = row(clip)["expiry"]["expires_at"].as_str().expect("a patrol clip has an expiry date").to_owned();
+        assert_eq!(fresh.mode.as_deref(), Some("COMPLIANCE"), "locked by the ingest itself: {fresh:?}");
+        assert_eq!(fresh.retain_until.as_deref().map(|until| &until[..10]), Some(&expires_at[..10]), "{fresh:?}");
+        assert_ne!(fresh.legal_hold.as_deref(), Some("ON"), "{fresh:?}");
+    }
     let fresh = server.lock_state(&bucket, &sha256(&media[2])).await;
-    let expires_at = row(&media[2])["expiry"]["expires_at"].as_str().expect("a patrol clip has an expiry date").to_owned();
-    assert_eq!(fresh.mode.as_deref(), Some("COMPLIANCE"), "{fresh:?}");
-    assert_eq!(fresh.retain_until.as_deref().map(|until| &until[..10]), Some(&expires_at[..10]), "{fresh:?}");
-    assert_ne!(fresh.legal_hold.as_deref(), Some("ON"), "{fresh:?}");
     let version = fresh.version_id.expect("the locked bucket is versioned");
     assert_eq!(server.delete_version(&bucket, &sha256(&media[2]), &version).await, 403, "the bucket refuses to delete a locked blob");
+
+    // A hold placed is a hold in the bucket at once; released, it comes off.
+    let hold = json(&instance, &["hold", "place", "--media", &media[1], "--reason", "dispute", "--note", "当事人对处罚有异议", "--json"]);
+    let held = server.lock_state(&bucket, &sha256(&media[1])).await;
+    assert_eq!(held.legal_hold.as_deref(), Some("ON"), "the disputed clip is held by the bucket too: {held:?}");
+    // Everything is as it should be: a pass by hand has nothing to send.
+    let pass = json(&instance, &["retention", "lock", "--json"]);
+    assert_eq!(pass["locked"]["records"], 3, "{pass}");
+    assert_eq!(pass["locked"]["unchanged"], 3, "{pass}");
+    assert!(pass["object_lock"].as_str().unwrap().contains("enabled"), "{pass}");
+    run_ok(&instance, &["hold", "release", hold[0]["id"].as_str().unwrap(), "--note", "复议决定维持，争议已解决"]);
+    let released = server.lock_state(&bucket, &sha256(&media[1])).await;
+    assert_eq!(released.legal_hold.as_deref(), Some("OFF"), "{released:?}");
+    assert_eq!(released.mode.as_deref(), Some("COMPLIANCE"), "the date stays: {released:?}");
+
+    // What the bucket accepted is in the ledger, under each record.
+    let actions = instance.actions_about(&format!("media:{}", media[1])).await;
+    assert_eq!(actions.iter().filter(|action| *action == "blob.locked").count(), 3, "dated, held, released: {actions:?}");
+
+    // --all states every lock again, for a bucket whose locks may have drifted.
+    let again = run_ok(&instance, &["retention", "lock", "--all"]);
+    assert!(again.contains("retain-until set on 2"), "{again}");
 
     let (ok, report) = instance.verify();
     assert!(ok, "{report}");

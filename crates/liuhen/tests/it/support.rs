@@ -85,6 +85,16 @@ impl Instance {
         }
     }
 
+    /// The actions of the ledger entries about `subject` (`media:<id>`), in order.
+    pub async fn actions_about(&self, subject: &str) -> Vec<String> {
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data().join("liuhen.db").display()),
+        };
+        let store = liuhen_store::open(&url).await.unwrap();
+        store.ledger_entries_about(subject).await.unwrap().into_iter().map(|stored| stored.entry.action).collect()
+    }
+
     pub fn blob_path(&self, sha256: &str) -> PathBuf {
         self.data().join("vault/blobs").join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
     }
