@@ -71,7 +71,15 @@ async fn the_server_keeps_the_blobs_locked_as_records_change() {
     assert_eq!(response.status(), StatusCode::OK);
     let released = settled("a released hold comes off", |state| state.legal_hold.as_deref() == Some("OFF")).await;
     assert_eq!(released.retain_until, dated.retain_until, "the date stays");
-    let locked = server.entries_for(liuhen_core::mutation::action::BLOB_LOCKED).await;
+    // The bucket answers before the pass records what it accepted.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let locked = loop {
+        let locked = server.entries_for(liuhen_core::mutation::action::BLOB_LOCKED).await;
+        if locked.len() >= 3 || std::time::Instant::now() > deadline {
+            break locked;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert_eq!(locked.len(), 3, "dated, held, released: {locked:?}");
     assert!(locked.iter().all(|stored| stored.entry.actor == liuhen_custody::retention::LOCKER_ACTOR));
     refresher.abort();
