@@ -218,6 +218,15 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The server answered and refused: a wrong password or user, or a
+    /// database it does not have.
+    #[error("the database server at {target} refused the connection: {source}. {advice}")]
+    Refused {
+        target: String,
+        advice: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error(
         "the database URL `{0}` is not understood: use a path to an SQLite file, `sqlite://PATH`, or `postgres://USER@HOST:PORT/DATABASE`"
     )]

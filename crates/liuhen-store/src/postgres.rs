@@ -30,11 +30,30 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await
-            .map_err(|source| StoreError::Unreachable { target: redact_url(url), source })?;
+            .map_err(|source| connect_error(url, source))?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         index_cases(&pool).await?;
         Ok(Self { pool })
     }
+}
+
+/// Why a connection failed, with what to do: a server that answered and
+/// refused says which part of the URL to correct; anything else is a server
+/// that could not be reached.
+pub(crate) fn connect_error(url: &str, source: sqlx::Error) -> StoreError {
+    let code = match &source {
+        sqlx::Error::Database(error) => error.code().map(|code| code.into_owned()),
+        _ => None,
+    };
+    let advice = match code.as_deref() {
+        Some("28P01") => "Check the user name and password in the database URL (database_url)",
+        Some("28000") => "Check the user name in the database URL (database_url) and that the server's pg_hba.conf lets it in from here",
+        Some("3D000") => {
+            "That database does not exist on the server: create it (`createdb NAME` as a PostgreSQL administrator) or correct its name in the database URL (database_url)"
+        }
+        _ => return StoreError::Unreachable { target: redact_url(url), source },
+    };
+    StoreError::Refused { target: redact_url(url), advice, source }
 }
 
 /// The URL without its password, for messages and logs. The password may

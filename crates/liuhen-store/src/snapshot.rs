@@ -93,9 +93,7 @@ pub async fn restore(snapshot: &Path, kind: SnapshotKind, url: &str) -> Result<(
                     "this backup was taken from PostgreSQL; restore it with --database-url postgres://… naming an empty database".into(),
                 ));
             }
-            let mut connection = sqlx::PgConnection::connect(url)
-                .await
-                .map_err(|error| StoreError::Unreachable { target: crate::postgres::redact_url(url), source: error })?;
+            let mut connection = sqlx::PgConnection::connect(url).await.map_err(|error| crate::postgres::connect_error(url, error))?;
             let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
                 .fetch_one(&mut connection)
                 .await

@@ -2844,6 +2844,26 @@ mod opening {
         }
     }
 
+    /// A server that answers but refuses says what to correct, not that
+    /// it may be down: a database it does not have, a user it does not know.
+    #[tokio::test]
+    async fn a_postgres_that_refuses_says_what_to_correct() {
+        let admin = std::env::var("LIUHEN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let (server, _) = admin.rsplit_once('/').expect("the test URL names a database");
+        let no_database = format!("{server}/liuhen_no_such_database");
+        let no_user = admin.replacen("://postgres", "://liuhen_no_such_user:secret", 1);
+        for (url, expected) in [(no_database.as_str(), "createdb"), (no_user.as_str(), "user name")] {
+            let error = match liuhen_store::open(url).await {
+                Err(error) => error,
+                Ok(_) => panic!("a store opened on {url}"),
+            };
+            let message = error.to_string();
+            assert!(matches!(error, StoreError::Refused { .. }), "{url}: {error:?}");
+            assert!(message.contains(expected) && message.contains("database_url"), "{message}");
+            assert!(!message.contains("is running") && !message.contains("secret"), "{message}");
+        }
+    }
+
     #[tokio::test]
     async fn sqlite_in_a_missing_folder_says_so() {
         let directory = tempfile::tempdir().unwrap();
