@@ -180,4 +180,10 @@ pub mod action {
     pub const DEVICE_LOST: &str = "device.lost";
     pub const DEVICE_RECOVERED: &str = "device.recovered";
     pub const DEVICE_RETIRED: &str = "device.retired";
+
+    /// Actions that change no fact of a record, a case or a person: reads,
+    /// sign-ins and their failures, and the Object Lock the bucket
+    /// accepted. A process that keeps something derived from the facts (the
+    /// compliance findings, the blobs' locks) has nothing new to do for them.
+    pub const NOT_FACTS: [&str; 5] = [RECORD_READ, SESSION_STARTED, SESSION_ENDED, LOGIN_FAILED, BLOB_LOCKED];
 }

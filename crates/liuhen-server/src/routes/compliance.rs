@@ -69,11 +69,6 @@ const REFRESHERS: [Role; 3] = [Role::UnitLeader, Role::Inspector, Role::Administ
 const NO_PACK: &str =
     "未启用执法规范包，合规检查不可用。No policy pack is in force; choose one with `liuhen pack use NAME` and restart the server.";
 
-/// Actions that change nothing the compliance engine reads: a server
-/// where people only read and sign in is not refreshed for them.
-const NOT_FACTS: [&str; 5] =
-    [action::RECORD_READ, action::SESSION_STARTED, action::SESSION_ENDED, action::LOGIN_FAILED, action::BLOB_LOCKED];
-
 /// However quiet the server, the findings are refreshed at least this
 /// often: a few deadlines pass without any event and without an upcoming
 /// entry to wait for (a recheck due by a date).
@@ -142,7 +137,7 @@ async fn refresh_due(ledger: &Ledger, last: Option<&LastRefresh>) -> bool {
     if last.finished.elapsed() >= RESWEEP || last.next_due.is_some_and(|due| due <= Timestamp::now()) {
         return true;
     }
-    match ledger.store().ledger_written_since(last.ledger_size, REFRESHER_ACTOR, &NOT_FACTS).await {
+    match ledger.store().ledger_written_since(last.ledger_size, REFRESHER_ACTOR, &action::NOT_FACTS).await {
         Ok(written) => written,
         Err(error) => {
             tracing::warn!(%error, "cannot tell whether facts changed; refreshing the compliance findings to be safe");

@@ -145,10 +145,7 @@ fn changes_retention(command: &Command) -> bool {
 /// Whether something other than reads, sign-ins and locks was recorded
 /// since the ledger had `size` entries.
 async fn records_facts(instance: &Instance, size: u64) -> bool {
-    use liuhen_core::mutation::action;
-    const NOT_FACTS: [&str; 5] =
-        [action::RECORD_READ, action::SESSION_STARTED, action::SESSION_ENDED, action::LOGIN_FAILED, action::BLOB_LOCKED];
-    instance.store.ledger_written_since(size, "", &NOT_FACTS).await.unwrap_or(true)
+    instance.store.ledger_written_since(size, "", &liuhen_core::mutation::action::NOT_FACTS).await.unwrap_or(true)
 }
 
 /// Whether a case command records something the compliance engine reads.
