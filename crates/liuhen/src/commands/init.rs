@@ -13,8 +13,9 @@ use crate::cli::InitArgs;
 use crate::config::{Config, CONFIG_FILE};
 use crate::instance::{console_actor, create_signing_key, Instance};
 
-/// `config_file` is `--config FILE`: its vault, like one named in the
-/// environment, is where the instance keeps its blobs.
+/// `config_file` is `--config FILE`: its settings (database, vault, server,
+/// limits, keys, pack), like those in `LIUHEN_*` variables, become the
+/// instance's own.
 pub async fn init(data: &Path, config_file: Option<&Path>, args: InitArgs) -> anyhow::Result<ExitCode> {
     let created = create(data, config_file, &args).await?;
     println!("已创建 Liuhen 实例 / created a Liuhen instance in {}", data.display());
@@ -41,7 +42,8 @@ pub struct Created {
 
 /// Creates the instance and leaves it open (the demo goes on using it).
 /// `password`, when given, is the administrator's password (the demo's);
-/// `config_file`, a settings file whose vault the instance is to use.
+/// `config_file`, a settings file (`--config`) whose settings the instance
+/// is to keep.
 pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArgs, password: Option<&str>) -> anyhow::Result<Created> {
     validate_code(&args.agency_code)?;
     if data.join(CONFIG_FILE).exists() {
@@ -51,7 +53,22 @@ pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArg
         Some(password) => (password.to_owned(), false),
         None => super::secret_from(args.admin_password_file.as_deref(), "LIUHEN_ADMIN_PASSWORD")?,
     };
-    if let Some(name) = &args.pack {
+    // The settings file (`--config`) and the environment (`LIUHEN_*`) are
+    // where a site describes its instance: database, vault, server,
+    // collection limits, keys, pack. The command line wins over them. What
+    // they say is checked before anything is created and written into
+    // liuhen.toml, so the instance keeps it without the file.
+    let mut config = Config::load(data, config_file)?;
+    config.database_url = args.database_url.clone().or(config.database_url.take());
+    config.ledger.cosign_sm2 |= args.sm2;
+    let origin = match &args.origin {
+        Some(origin) => origin.clone(),
+        None if config.ledger.origin != Config::defaults(data).ledger.origin => config.ledger.origin.clone(),
+        None => format!("liuhen.local/{}", args.agency_code),
+    };
+    config.ledger.origin = origin.clone();
+    let pack_name = args.pack.clone().or_else(|| config.compliance.pack.take());
+    if let Some(name) = &pack_name {
         // Checked before anything is created: a bad pack leaves no half instance.
         if liuhen_core::pack::PolicyPack::builtin(name).is_none() {
             let text = std::fs::read_to_string(name).with_context(|| format!("cannot read the policy pack {name}"))?;
@@ -60,20 +77,11 @@ pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArg
             liuhen_core::pack::PolicyPack::builtin(name).expect("checked")?;
         }
     }
-    // An S3 vault named in the settings file or the environment
-    // (LIUHEN_VAULT__*) is where this instance keeps its blobs: checked
-    // before anything is created, and recorded in liuhen.toml.
-    let mut config = Config::defaults(data);
-    config.vault = Config::load(data, config_file)?.vault;
     if config.vault.url.is_some() {
         liuhen_vault::Vault::open(config.vault_location()?).await.context("cannot open the evidence vault")?;
     }
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
-    let origin = args.origin.clone().unwrap_or_else(|| format!("liuhen.local/{}", args.agency_code));
-    config.ledger.origin = origin.clone();
-    config.database_url = args.database_url.clone();
-    config.ledger.cosign_sm2 = args.sm2;
-    let pack = match &args.pack {
+    let pack = match &pack_name {
         Some(name) => {
             let (pack, stored) = crate::config::adopt_pack(data, name)?;
             config.compliance.pack = Some(stored);
@@ -82,7 +90,7 @@ pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArg
         None => None,
     };
     create_signing_key(&config.signing_key_path())?;
-    if args.sm2 {
+    if config.ledger.cosign_sm2 {
         crate::instance::create_sm2_signing_key(&config.sm2_signing_key_path(), &origin)?;
     }
     // The key must name the origin exactly; check before anything is recorded.

@@ -251,16 +251,27 @@ fn init_checks_the_vault_it_is_given_before_creating_anything() {
     assert!(!data.exists(), "nothing was created");
 }
 
-/// `liuhen --config FILE init` takes the vault from the file: the instance
-/// records it in its own liuhen.toml and keeps its blobs there afterwards,
-/// without the file.
-#[test]
-fn init_takes_the_vault_from_the_config_file() {
+/// `liuhen --config FILE init` takes the instance's settings from the
+/// file: the instance records them in its own liuhen.toml and keeps its
+/// database, its blobs, its pack and its address afterwards, without the
+/// file.
+#[tokio::test(flavor = "multi_thread")]
+async fn init_takes_its_settings_from_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let evidence = dir.path().join("evidence");
+    let database = liuhen_store::postgres::testing::TestDatabase::create().await.unwrap();
     let site = dir.path().join("site.toml");
-    std::fs::write(&site, format!("[vault]\nurl = \"file://{}\"\n", evidence.display())).unwrap();
+    std::fs::write(
+        &site,
+        format!(
+            "database_url = \"{}\"\n[vault]\nurl = \"file://{}\"\n[server]\nlisten = \"0.0.0.0:18080\"\n\
+             secure_cookies = true\nsession_hours = 8\n[compliance]\npack = \"xiamen-cgj\"\n",
+            database.url,
+            evidence.display()
+        ),
+    )
+    .unwrap();
     let liuhen = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_liuhen"))
             .args(args)
@@ -276,8 +287,15 @@ fn init_takes_the_vault_from_the_config_file() {
         liuhen(&["--data", data_arg, "--config", site.to_str().unwrap(), "init", "--agency-name", "测试局", "--agency-code", "test"]);
     assert!(init.status.success(), "{}", text(&init));
     assert!(text(&init).contains(&evidence.display().to_string()), "init names the vault it set up: {}", text(&init));
+    assert!(text(&init).contains("postgres://"), "and the database: {}", text(&init));
     let recorded = std::fs::read_to_string(data.join("liuhen.toml")).unwrap();
     assert!(recorded.contains(&format!("file://{}", evidence.display())), "{recorded}");
+    assert!(recorded.contains(&database.url) && recorded.contains("0.0.0.0:18080"), "{recorded}");
+    assert!(!data.join("liuhen.db").exists(), "no SQLite database beside the one the file names");
+    let packs = liuhen(&["--data", data_arg, "pack", "list"]);
+    assert!(packs.status.success(), "{}", text(&packs));
+    let in_force = text(&packs).lines().find(|line| line.contains("当前 in force")).map(str::to_owned);
+    assert!(in_force.as_deref().is_some_and(|line| line.starts_with("xiamen-cgj")), "the file's pack is in force: {}", text(&packs));
 
     let clip = dir.path().join("clip.bin");
     std::fs::write(&clip, random_bytes(4096, 7)).unwrap();
