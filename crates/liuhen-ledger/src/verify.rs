@@ -15,7 +15,11 @@
 //! the files of records disposed of at the end of their retention: those
 //! were deleted on purpose, from an approved disposal list, and their
 //! tombstones are in the store, so they are neither missing nor checked
-//! (a file still there is one whose deletion was interrupted).
+//! (a file still there is one whose deletion was interrupted). Last, the
+//! vault is listed: a file in it that no record names is a notice, not a
+//! problem. It changes no evidence, but it is work left half done (a put
+//! killed after it published, before its entry), or a file put there by
+//! hand, and an administrator should know.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -25,7 +29,7 @@ use liuhen_core::id::MediaId;
 use liuhen_core::merkle::Frontier;
 use liuhen_core::note::{open_note, Checkpoint, NoteVerifier};
 use liuhen_store::{MetaStore, StoredEntry};
-use liuhen_vault::{Vault, VaultError};
+use liuhen_vault::{ListedBlob, Vault, VaultError};
 use serde::Serialize;
 
 use crate::Result;
@@ -59,6 +63,8 @@ pub enum Problem {
     BlobAltered { sha256: Sha256Digest, media_id: MediaId, detail: String },
     /// A stored file could not be read.
     BlobUnreadable { sha256: Sha256Digest, media_id: MediaId, detail: String },
+    /// The vault could not be listed, so files no record names were not looked for.
+    VaultUnlisted { detail: String },
 }
 
 impl std::fmt::Display for Problem {
@@ -74,6 +80,34 @@ impl std::fmt::Display for Problem {
             Problem::BlobMissing { sha256, media_id } => write!(f, "blob {sha256} (media {media_id}) is missing from the vault"),
             Problem::BlobAltered { sha256, media_id, detail } => write!(f, "blob {sha256} (media {media_id}) was altered: {detail}"),
             Problem::BlobUnreadable { sha256, media_id, detail } => write!(f, "blob {sha256} (media {media_id}) cannot be read: {detail}"),
+            Problem::VaultUnlisted { detail } => write!(f, "the vault could not be listed, so it was not checked for files no record names: {detail}"),
+        }
+    }
+}
+
+/// Something found in the vault that no record accounts for. It alters
+/// no evidence, so it does not fail a verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// A published blob that no media record names.
+    BlobUnrecorded { sha256: Sha256Digest },
+    /// A file in the vault's blob area that is not a blob: its name or
+    /// place is not the one its content would be published under.
+    StrayFile { key: String },
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::BlobUnrecorded { sha256 } => write!(
+                f,
+                "blob {sha256} is in the vault but no record names it: a `vault put` or `ingest` stopped after storing \
+                 the file and before recording it (run it again on the same file and it is recorded), or one is running now"
+            ),
+            Notice::StrayFile { key } => {
+                write!(f, "`{key}` in the vault is not a blob Liuhen stored (its name or place is wrong): it was put there by hand")
+            }
         }
     }
 }
@@ -90,6 +124,11 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Problems found but not listed (beyond the listing limit).
     pub problems_not_listed: u64,
+    /// Files listed in the vault (0 when blobs were not checked).
+    pub vault_files_listed: u64,
+    pub notices: Vec<Notice>,
+    /// Notices found but not listed (beyond the listing limit).
+    pub notices_not_listed: u64,
 }
 
 impl Report {
@@ -102,6 +141,14 @@ impl Report {
             self.problems.push(problem);
         } else {
             self.problems_not_listed += 1;
+        }
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        if self.notices.len() < LIST_LIMIT {
+            self.notices.push(notice);
+        } else {
+            self.notices_not_listed += 1;
         }
     }
 }
@@ -273,15 +320,19 @@ fn check_signature(checkpoint: &liuhen_store::StoredCheckpoint, verifiers: &[Not
 /// Re-reads every stored file and compares both digests and the size with
 /// its media record. A record with a tombstone was disposed of: its file
 /// is expected gone, and one still there (its deletion interrupted) is not
-/// a record any more, so neither is reported.
+/// a record any more, so neither is reported. Then lists the vault and
+/// gives a [`Notice`] for each file no record names.
 pub async fn verify_blobs(store: &dyn MetaStore, vault: &Vault, report: &mut Report) -> Result<()> {
     let disposed: HashSet<MediaId> = store.tombstones().await?.into_iter().map(|tombstone| tombstone.media.id).collect();
+    // Every digest a record names, disposed of or not: 32 bytes a record.
+    let mut recorded: HashSet<Sha256Digest> = HashSet::new();
     let mut after = None;
     loop {
         let page = store.media_page(after, 256).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for media in page {
+            recorded.insert(media.sha256);
             if disposed.contains(&media.id) {
                 report.blobs_disposed += 1;
                 continue;
@@ -314,6 +365,18 @@ pub async fn verify_blobs(store: &dyn MetaStore, vault: &Vault, report: &mut Rep
                 Err(error) => report.add(Problem::BlobUnreadable { sha256: media.sha256, media_id: media.id, detail: error.to_string() }),
             }
         }
+    }
+    let listed = vault
+        .list_blobs(|listed| match listed {
+            ListedBlob::Blob(sha256) if recorded.contains(&sha256) => {}
+            ListedBlob::Blob(sha256) => report.notice(Notice::BlobUnrecorded { sha256 }),
+            ListedBlob::Stray(key) => report.notice(Notice::StrayFile { key }),
+        })
+        .await;
+    match listed {
+        Ok(listed) => report.vault_files_listed = listed,
+        // The check is then incomplete, and the run must not say all is well.
+        Err(error) => report.add(Problem::VaultUnlisted { detail: error.to_string() }),
     }
     Ok(())
 }

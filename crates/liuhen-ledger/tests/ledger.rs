@@ -640,7 +640,7 @@ mod verification {
     use liuhen_core::note::NoteError;
     use liuhen_core::pack::RetentionKind;
     use liuhen_core::retention::{DisposalApproval, DisposalList, Tombstone};
-    use liuhen_ledger::verify::{verify_blobs, Problem, Report};
+    use liuhen_ledger::verify::{verify_blobs, Notice, Problem, Report};
     use liuhen_ledger::Ledger;
     use liuhen_store::{MetaStore, StoredCheckpoint};
     use liuhen_vault::{blob_key, Vault, VaultLocation};
@@ -843,6 +843,26 @@ mod verification {
         let report = check_blobs(&store, &vault).await;
         assert!(report.ok(), "{:?}", report.problems);
         assert_eq!(report.blobs_checked, 3);
+        assert_eq!((report.vault_files_listed, report.notices.as_slice()), (3, &[][..]));
+
+        // What a put killed after it published and before its entry leaves
+        // (the vault's own publishing, with nothing recorded), and a file
+        // dropped into the blob area by hand: each named, neither a problem.
+        let unrecorded_file = work.path().join("未登记.mp4");
+        std::fs::write(&unrecorded_file, b"published, never recorded").unwrap();
+        let unrecorded = vault.put_file(&unrecorded_file).await.unwrap().digests.sha256;
+        std::fs::write(vault_root.join("blobs").join(format!("{unrecorded}.copy")), b"by hand").unwrap();
+        let report = check_blobs(&store, &vault).await;
+        assert!(report.ok(), "{:?}", report.problems);
+        assert_eq!(report.vault_files_listed, 5);
+        let mut notices = report.notices.clone();
+        notices.sort_by_key(ToString::to_string);
+        assert_eq!(notices, [Notice::StrayFile { key: format!("blobs/{unrecorded}.copy") }, Notice::BlobUnrecorded { sha256: unrecorded }]);
+        assert!(notices[1].to_string().contains("run it again"), "{}", notices[1]);
+        std::fs::remove_file(vault_root.join("blobs").join(format!("{unrecorded}.copy"))).unwrap();
+        store_media(&ledger, &vault, vec![unrecorded_file]).await;
+        let report = check_blobs(&store, &vault).await;
+        assert_eq!((report.blobs_checked, report.vault_files_listed, report.notices.as_slice()), (4, 4, &[][..]));
 
         // One byte of the recording flipped on disk (published blobs are
         // read-only, so as an intruder would, make it writable first), and
@@ -861,7 +881,7 @@ mod verification {
         std::fs::remove_file(vault_root.join(blob_key(&sound.sha256))).unwrap();
 
         let report = check_blobs(&store, &vault).await;
-        assert_eq!(report.blobs_checked, 3);
+        assert_eq!(report.blobs_checked, 4);
         match report.problems.as_slice() {
             [Problem::BlobAltered { sha256, media_id, detail }, Problem::BlobMissing { sha256: missing, media_id: missing_id }] => {
                 assert_eq!((sha256, media_id), (&recording.sha256, &recording.id));
@@ -942,6 +962,7 @@ mod verification {
         let report = check_blobs(&store, &vault).await;
         assert_eq!(report.problems, [Problem::BlobMissing { sha256: recording.sha256, media_id: recording.id }]);
         assert_eq!((report.blobs_checked, report.blobs_disposed), (1, 2));
+        assert_eq!(report.notices, [], "the photo's file is still a record's, disposed of or not");
         ledger.checkpoint().await.unwrap();
         assert!(verify(&store, &ledger).await.ok());
     }

@@ -123,6 +123,17 @@ impl std::fmt::Debug for Vault {
 }
 
 const TEMPORARY_PREFIX: &str = "tmp/";
+const BLOB_PREFIX: &str = "blobs/";
+
+/// A file found under `blobs/` by [`Vault::list_blobs`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListedBlob {
+    /// A blob published under its SHA-256.
+    Blob(Sha256Digest),
+    /// A file whose name or place is not that of a published blob (put
+    /// there by hand): its key.
+    Stray(String),
+}
 
 impl Vault {
     /// Opens the vault and checks that it can be reached.
@@ -275,6 +286,33 @@ impl Vault {
         Ok(true)
     }
 
+    /// Visits every file under `blobs/`, in no particular order: the check
+    /// that each published blob has a record (a put killed after it
+    /// published, before its ledger entry, leaves one without). Returns how
+    /// many were visited. Reads the listing page by page, so memory does
+    /// not grow with the vault.
+    pub async fn list_blobs(&self, mut visit: impl FnMut(ListedBlob)) -> Result<u64> {
+        let mut lister = match self.operator.lister_with(BLOB_PREFIX).recursive(true).await {
+            Ok(lister) => lister,
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(0),
+            Err(error) => return Err(self.error(error)),
+        };
+        let mut visited = 0;
+        while let Some(entry) = futures::TryStreamExt::try_next(&mut lister).await.map_err(|error| self.error(error))? {
+            if entry.metadata().is_dir() {
+                continue;
+            }
+            visited += 1;
+            let path = entry.path();
+            let name = path.rsplit('/').next().unwrap_or(path);
+            visit(match name.parse::<Sha256Digest>() {
+                Ok(sha256) if blob_key(&sha256) == path => ListedBlob::Blob(sha256),
+                _ => ListedBlob::Stray(path.to_owned()),
+            });
+        }
+        Ok(visited)
+    }
+
     /// Removes temporary objects older than `age`: the leftovers of puts
     /// that were interrupted (kill -9, power loss). They were never
     /// published, so removing them loses nothing.
@@ -307,7 +345,7 @@ impl Vault {
         // answer "not stored". A listing of a missing bucket fails with
         // NoSuchBucket. The vault needs list permission anyway (sweeping).
         // Only the first page is fetched: `list` would read the whole level.
-        let first_entry = match self.operator.lister_with("blobs/").limit(1).await {
+        let first_entry = match self.operator.lister_with(BLOB_PREFIX).limit(1).await {
             Ok(mut lister) => futures::TryStreamExt::try_next(&mut lister).await.map(|_| ()),
             Err(error) => Err(error),
         };
@@ -350,7 +388,7 @@ fn s3_operator(s3: &S3Location) -> std::result::Result<Operator, opendal::Error>
 /// The key a blob is published under.
 pub fn blob_key(sha256: &Sha256Digest) -> String {
     let hex = sha256.to_hex();
-    format!("blobs/{}/{}/{}", &hex[0..2], &hex[2..4], hex)
+    format!("{BLOB_PREFIX}{}/{}/{hex}", &hex[0..2], &hex[2..4])
 }
 
 fn describe(location: &VaultLocation) -> String {

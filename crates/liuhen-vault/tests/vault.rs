@@ -66,8 +66,8 @@ mod support {
         }
 
         /// Writes an object directly, bypassing the vault.
-        pub async fn write_object(&self, key: &str, content: &'static [u8]) {
-            self.storage.write(key, content).await.expect("writing a test object");
+        pub async fn write_object(&self, key: &str, content: &[u8]) {
+            self.storage.write(key, content.to_vec()).await.expect("writing a test object");
         }
 
         /// Removes what an S3 test stored; a filesystem vault goes with its
@@ -226,7 +226,7 @@ mod behaviour {
     use std::time::Duration;
 
     use liuhen_core::digest::ContentDigests;
-    use liuhen_vault::{blob_key, VaultError};
+    use liuhen_vault::{blob_key, ListedBlob, VaultError};
 
     use crate::support::{error_chain, make_fifo, note, pseudo_random_bytes, running_as_root, TestVault};
 
@@ -271,6 +271,25 @@ mod behaviour {
         }
         assert_eq!(test_vault.objects_under("blobs/").await.len(), contents.len(), "one blob per distinct content");
         assert_eq!(test_vault.objects_under("tmp/").await, Vec::<String>::new(), "no temporary left after puts");
+
+        // The listing `verify` compares with the records: each blob by its
+        // digest, and files that are not blobs (a wrong name, or a blob's
+        // name in the wrong place) by their keys.
+        let small = ContentDigests::of_bytes(&contents[0].1).sha256;
+        let misplaced = format!("blobs/00/00/{small}");
+        test_vault.write_object("blobs/ab/cd/notes.txt", "值班记录".as_bytes()).await;
+        test_vault.write_object(&misplaced, b"copied by hand").await;
+        let mut listed = Vec::new();
+        let visited = test_vault.vault.list_blobs(|blob| listed.push(blob)).await.unwrap();
+        assert_eq!(visited, 5);
+        let mut expected: Vec<ListedBlob> =
+            contents.iter().map(|(_, content)| ListedBlob::Blob(ContentDigests::of_bytes(content).sha256)).collect();
+        expected.push(ListedBlob::Stray("blobs/ab/cd/notes.txt".into()));
+        expected.push(ListedBlob::Stray(misplaced));
+        let key = |blob: &ListedBlob| format!("{blob:?}");
+        listed.sort_by_key(key);
+        expected.sort_by_key(key);
+        assert_eq!(listed, expected);
     }
 
     /// Inputs that are not a regular, readable file are refused with an

@@ -34,6 +34,12 @@ pub async fn run(instance: &Instance, args: VerifyArgs) -> anyhow::Result<ExitCo
         if report.problems_not_listed > 0 {
             println!("… and {} more problem(s) not listed", report.problems_not_listed);
         }
+        for notice in &report.notices {
+            println!("提示 NOTICE: {notice}");
+        }
+        if report.notices_not_listed > 0 {
+            println!("… and {} more notice(s) not listed", report.notices_not_listed);
+        }
         let verdict = if report.ok() { "完好 OK" } else { "发现问题 FAILED" };
         println!(
             "{verdict}: {} ledger entries, {} signed checkpoints, {} stored files checked in {:.2} s",

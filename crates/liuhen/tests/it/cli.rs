@@ -209,6 +209,23 @@ async fn killed_put_leaves_nothing_published_and_rerun_completes(postgres: bool)
     assert!(walk(&tmp).is_empty(), "sweep removes the killed put's leftovers");
     let (ok, report) = instance.verify();
     assert!(ok, "{report}");
+    assert!(!report.contains("NOTICE"), "{report}");
+
+    // Killed after it published, before its entry was committed: the
+    // vault's own publishing with nothing recorded, as such a kill leaves
+    // it. Verify names the file without failing; running the put again
+    // records it (stored, not "present").
+    let second = instance.file("second.mp4", &random_bytes(1 << 20, 8));
+    let vault = liuhen_vault::Vault::open(liuhen_vault::VaultLocation::Filesystem(instance.data().join("vault"))).await.unwrap();
+    let published = vault.put_file(&second).await.unwrap().digests.sha256;
+    let (ok, report) = instance.verify();
+    assert!(ok, "a blob without a record alters no evidence: {report}");
+    assert!(report.contains(&format!("提示 NOTICE: blob {published} is in the vault but no record names it")), "{report}");
+    let stored = instance.put(&second);
+    assert_eq!((stored["status"].as_str(), stored["sha256"].as_str()), (Some("stored"), Some(published.to_hex().as_str())));
+    assert!(stored["ledger_index"].as_u64().is_some(), "{stored}");
+    let (ok, report) = instance.verify();
+    assert!(ok && !report.contains("NOTICE"), "{report}");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
