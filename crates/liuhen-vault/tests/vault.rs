@@ -185,23 +185,22 @@ mod support {
     impl TmpfsMount {
         /// `None` when this machine does not let us mount (not root, or in
         /// a container without CAP_SYS_ADMIN).
+        /// With `LIUHEN_REQUIRE_MOUNT=1` (CI, which runs as root) a mount
+        /// that fails fails the test instead.
         pub fn new(size: &str) -> Option<TmpfsMount> {
             let directory = tempfile::tempdir().expect("a temporary directory");
             let output = std::process::Command::new("mount")
                 .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
                 .arg(directory.path())
                 .output();
-            match output {
-                Ok(output) if output.status.success() => Some(TmpfsMount { directory }),
-                Ok(output) => {
-                    note(&format!("mount -t tmpfs failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
-                    None
-                }
-                Err(error) => {
-                    note(&format!("could not run mount: {error}"));
-                    None
-                }
-            }
+            let problem = match output {
+                Ok(output) if output.status.success() => return Some(TmpfsMount { directory }),
+                Ok(output) => format!("mount -t tmpfs failed: {}", String::from_utf8_lossy(&output.stderr).trim()),
+                Err(error) => format!("could not run mount: {error}"),
+            };
+            assert!(std::env::var("LIUHEN_REQUIRE_MOUNT").as_deref() != Ok("1"), "LIUHEN_REQUIRE_MOUNT=1, but {problem}");
+            note(&problem);
+            None
         }
     }
 
@@ -322,7 +321,10 @@ mod behaviour {
         std::fs::set_permissions(&unreadable, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
         let result = test_vault.vault.put_file(&unreadable).await;
         if running_as_root() {
-            note("running as root, where mode 000 does not stop reads: the unreadable-file assertion was skipped");
+            // The binary's tests (`cli::bad_input_is_refused_and_loses_nothing`,
+            // `ingest::an_unreadable_file_is_reported_and_stays_on_the_camera`)
+            // run the same put without root's override, in a child process.
+            note("running as root, where mode 000 does not stop reads: the unreadable-file assertion was skipped here");
         } else {
             let error = result.unwrap_err();
             assert!(matches!(error, VaultError::Unreadable { .. }), "mode 000: {error:?}");

@@ -150,6 +150,21 @@ async fn bad_input_is_refused_and_loses_nothing(postgres: bool) {
     let (ok, report) = instance.verify();
     assert!(ok, "{report}");
 
+    // A file this user may not read (as the tests run as root, without
+    // root's power to read it anyway): refused with what to check, and
+    // nothing of it is kept.
+    let unreadable = instance.file("locked.mp4", &random_bytes(20_000, 6));
+    std::fs::set_permissions(&unreadable, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let blobs_before = walk(&instance.data().join("vault/blobs")).len();
+    let output = instance.run_unprivileged(&["vault", "put", unreadable.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let message = text(&output);
+    assert!(message.contains("cannot read") && message.contains("permission") && message.contains("locked.mp4"), "{message}");
+    assert_eq!(walk(&instance.data().join("vault/blobs")).len(), blobs_before, "nothing stored");
+    assert!(walk(&instance.data().join("vault/tmp")).is_empty(), "nothing left half-written");
+    let (ok, report) = instance.verify();
+    assert!(ok && !report.contains("NOTICE"), "{report}");
+
     // A database that cannot be reached gets a sentence, not a panic.
     let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
         .args(["verify"])

@@ -35,6 +35,11 @@ async fn a_full_disk_registers_nothing_and_keeps_the_file_on_the_camera() {
     full_disk().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_file_is_reported_and_stays_on_the_camera() {
+    unreadable_file(false).await;
+}
+
 const SERIAL: &str = "DSJ-T-001";
 const BADGE: &str = "0203001";
 const CHINA: Offset = jiff::tz::offset(8);
@@ -596,14 +601,57 @@ async fn pulled_camera(postgres: bool) {
     assert!(ok, "{report}");
 }
 
+/// A recording the workstation's user may not read (run without root's
+/// power to read it anyway): it fails with what to check and stays on
+/// the camera, while the readable one beside it is stored and cleared.
+async fn unreadable_file(postgres: bool) {
+    let instance = prepared_instance(postgres).await;
+    let fixtures = fixtures();
+    let camera = instance.dir.path().join("CAMERA");
+    let at = Timestamp::now() - SignedDuration::from_mins(50);
+    let readable = camera.join("DCIM").join(camera_name(at, false, "MP4"));
+    fixtures.media("h264.mp4", at, &readable);
+    let locked = camera.join("DCIM").join(camera_name(at + SignedDuration::from_mins(5), false, "MP4"));
+    fixtures.media("h264.mp4", at + SignedDuration::from_mins(5), &locked);
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+
+    let output = instance.run_unprivileged(&["ingest", camera.to_str().unwrap(), "--device", SERIAL, "--clear-device", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    let failed = file(&summary, &locked.file_name().unwrap().to_string_lossy());
+    assert_eq!(failed["status"], "failed", "{failed:#}");
+    let message = failed["message"].as_str().unwrap();
+    assert!(message.contains("cannot read") && message.contains("permission") && message.contains("stays on the device"), "{message}");
+    assert!(locked.exists(), "the unreadable file stays on the camera");
+    let stored = file(&summary, &readable.file_name().unwrap().to_string_lossy());
+    assert_eq!((&stored["status"], &stored["cleared"]), (&Value::from("stored"), &Value::from(true)), "{stored:#}");
+    assert!(!readable.exists());
+    assert_eq!(json_lines(&instance.run(&["register", "offload", "--json"])).len(), 1, "only the readable file is registered");
+
+    // Once its mode is put right, the next run stores it.
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let output = instance.run_unprivileged(&["ingest", camera.to_str().unwrap(), "--device", SERIAL, "--json"]);
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    assert_eq!(summary["totals"]["stored"], 1, "{summary:#}");
+    let (ok, report) = instance.verify();
+    assert!(ok && !report.contains("NOTICE"), "{report}");
+}
+
 /// A tmpfs mounted for one test, unmounted after it.
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
+    /// `None` when this machine does not let us mount; with
+    /// `LIUHEN_REQUIRE_MOUNT=1` (CI, which runs as root) that fails instead.
     fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
         std::fs::create_dir_all(at).unwrap();
-        let output = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(at).output().ok()?;
-        output.status.success().then(|| Tmpfs(at.to_owned()))
+        let output = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(at).output();
+        let mounted = output.as_ref().is_ok_and(|output| output.status.success());
+        assert!(
+            mounted || std::env::var("LIUHEN_REQUIRE_MOUNT").as_deref() != Ok("1"),
+            "LIUHEN_REQUIRE_MOUNT=1, but mounting a tmpfs failed: {output:?}"
+        );
+        mounted.then(|| Tmpfs(at.to_owned()))
     }
 }
 

@@ -43,8 +43,24 @@ impl Instance {
         self.command(args).output().unwrap()
     }
 
+    /// [`Instance::run`] without root's power to read and write any file
+    /// whatever its mode (the capabilities `CAP_DAC_OVERRIDE` and
+    /// `CAP_DAC_READ_SEARCH`, dropped with util-linux's `setpriv`), so that
+    /// a file of mode 000 is as unreadable as on an officer's workstation.
+    /// Tests run as root in CI.
+    pub fn run_unprivileged(&self, args: &[&str]) -> Output {
+        let mut command = unprivileged(env!("CARGO_BIN_EXE_liuhen"));
+        self.configure(&mut command, args);
+        command.output().unwrap()
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_liuhen"));
+        self.configure(&mut command, args);
+        command
+    }
+
+    fn configure(&self, command: &mut Command, args: &[&str]) {
         command
             .args(args)
             .env("LIUHEN_DATA", self.data())
@@ -53,7 +69,6 @@ impl Instance {
             .env("LIUHEN_REQUIRE_S3", "1")
             .env_remove("LIUHEN_ADMIN_PASSWORD")
             .env_remove("LIUHEN_DATABASE_URL");
-        command
     }
 
     pub fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
@@ -105,6 +120,19 @@ impl Instance {
         assert!(matches!(code, Some(0) | Some(1)), "verify exits 0 or 1, got {code:?}: {}", text(&output));
         (code == Some(0), text(&output))
     }
+}
+
+/// A command for `program` that, when the tests run as root, runs it
+/// without the capabilities that let root ignore file modes.
+pub fn unprivileged(program: &str) -> Command {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self").map(|metadata| metadata.uid() == 0).unwrap_or(false);
+    if !root {
+        return Command::new(program);
+    }
+    let mut command = Command::new("setpriv");
+    command.args(["--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", "--", program]);
+    command
 }
 
 pub fn text(output: &Output) -> String {
