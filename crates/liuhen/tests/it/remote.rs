@@ -3,6 +3,7 @@
 //! the server going away mid-upload, and is refused with a wrong token.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -95,6 +96,10 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
             path
         })
         .collect();
+    // A name that is not UTF-8, in a folder whose name has a space.
+    let odd = camera.join("DCIM/现场 录像").join(std::ffi::OsStr::from_bytes(b"clip-\xff\xfe.mp4"));
+    crate::support::video_clip(start + SignedDuration::from_mins(3), &odd);
+    let odd_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&odd).unwrap()));
     let broken = camera.join("DCIM").join(name(start + SignedDuration::from_mins(5)));
     crate::support::video_clip(start + SignedDuration::from_mins(5), &broken);
     let whole = std::fs::read(&broken).unwrap();
@@ -120,7 +125,16 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let output = ingest(&["--token-file", token_file.to_str().unwrap(), "--clear-device", "--json"]);
     assert_eq!(output.status.code(), Some(3), "the broken recording does not play: {}", text(&output));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
-    assert_eq!(summary["totals"]["stored"], 3, "{summary:#}");
+    assert_eq!(summary["totals"]["stored"], 4, "{summary:#}");
+    let files = summary["devices"][0]["files"].as_array().unwrap();
+    let odd_report = files.iter().find(|file| file["path"].as_str().is_some_and(|path| path.starts_with("DCIM/现场 录像/clip-")));
+    let odd_report = odd_report.unwrap_or_else(|| panic!("{summary:#}"));
+    assert_eq!(
+        (odd_report["status"].as_str(), odd_report["sha256"].as_str()),
+        (Some("stored"), Some(odd_sha256.as_str())),
+        "{odd_report:#}"
+    );
+    assert!(!odd.exists(), "the file with a name that is not UTF-8 was confirmed and cleared");
     for file in summary["devices"][0]["files"].as_array().unwrap() {
         assert_eq!(file["officer"], "张伟", "{file:#}");
         let path = camera.join(file["path"].as_str().unwrap());
@@ -175,7 +189,7 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let register = central.run(&["register", "offload", "--json"]);
     assert!(register.status.success(), "{}", text(&register));
     let rows: Vec<Value> = String::from_utf8(register.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
-    assert_eq!(rows.len(), 4, "{rows:#?}");
+    assert_eq!(rows.len(), 5, "{rows:#?}");
     assert!(rows.iter().all(|row| row["workstation"] == WORKSTATION && row["officer_name"] == "张伟"));
     let (ok, report) = central.verify();
     assert!(ok, "{report}");
