@@ -73,7 +73,7 @@ pub enum VaultError {
     IsDirectory { path: PathBuf },
     #[error("{path} is not a regular file (a device, socket or pipe); only regular files can be stored")]
     NotRegularFile { path: PathBuf },
-    #[error("cannot read {path}: {source}. Check the file's permissions")]
+    #[error("cannot read {path}: {source}. {}", unreadable_advice(source))]
     Unreadable {
         path: PathBuf,
         #[source]
@@ -105,6 +105,18 @@ pub enum VaultError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What to do about a file that could not be read, by why: its mode, or
+/// the disk or camera it is on (an input/output error is what a camera
+/// pulled out in the middle of a copy gives).
+fn unreadable_advice(source: &std::io::Error) -> &'static str {
+    if source.kind() == std::io::ErrorKind::PermissionDenied {
+        "Check the file's permissions"
+    } else {
+        "The disk or device it is on did not give it back: if it was unplugged, plug it in again and run the command again; \
+         if it keeps failing, the device may be damaged. Nothing of the file was stored"
+    }
 }
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;

@@ -36,6 +36,11 @@ async fn a_full_disk_registers_nothing_and_keeps_the_file_on_the_camera() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_camera_that_stops_answering_mid_copy_keeps_its_file() {
+    camera_failing_mid_copy(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_file_is_reported_and_stays_on_the_camera() {
     unreadable_file(false).await;
 }
@@ -554,10 +559,15 @@ async fn killed_ingest(postgres: bool) {
 
 /// Waits until the vault is writing a temporary copy of more than 8 MiB.
 fn wait_for_copy(data: &Path) -> bool {
+    wait_for_copy_of(data, 8 << 20)
+}
+
+/// Waits until the vault is writing a temporary copy of more than `bytes`.
+fn wait_for_copy_of(data: &Path, bytes: u64) -> bool {
     let temporary = data.join("vault/tmp");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let writing = walk_files(&temporary).iter().any(|path| path.metadata().is_ok_and(|metadata| metadata.len() > (8 << 20)));
+        let writing = walk_files(&temporary).iter().any(|path| path.metadata().is_ok_and(|metadata| metadata.len() >= bytes));
         if writing || std::time::Instant::now() > deadline {
             return writing;
         }
@@ -633,6 +643,122 @@ async fn unreadable_file(postgres: bool) {
     let output = instance.run_unprivileged(&["ingest", camera.to_str().unwrap(), "--device", SERIAL, "--json"]);
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
     assert_eq!(summary["totals"]["stored"], 1, "{summary:#}");
+    let (ok, report) = instance.verify();
+    assert!(ok && !report.contains("NOTICE"), "{report}");
+}
+
+/// A camera's disk: a filesystem image mounted through a loop device, as
+/// a USB camera mounts. Unmounted (and its loop device freed) on drop.
+struct CameraDisk {
+    image: PathBuf,
+    at: PathBuf,
+    mounted: bool,
+}
+
+impl CameraDisk {
+    /// `None` when this machine does not let us make and mount one; with
+    /// `LIUHEN_REQUIRE_MOUNT=1` (CI, which runs as root) that fails instead.
+    fn new(image: &Path, at: &Path) -> Option<CameraDisk> {
+        std::fs::File::create(image).unwrap().set_len(256 << 20).unwrap();
+        // No journal: what a read cannot reach should only be the recording.
+        let made = Command::new("mkfs.ext4").args(["-q", "-F", "-O", "^has_journal", "-b", "4096"]).arg(image).output();
+        let made = made.as_ref().is_ok_and(|output| output.status.success());
+        let mut disk = CameraDisk { image: image.to_owned(), at: at.to_owned(), mounted: false };
+        if made {
+            disk.mount();
+        }
+        assert!(
+            disk.mounted || std::env::var("LIUHEN_REQUIRE_MOUNT").as_deref() != Ok("1"),
+            "LIUHEN_REQUIRE_MOUNT=1, but a camera image could not be made (mkfs.ext4: {made}) or mounted"
+        );
+        disk.mounted.then_some(disk)
+    }
+
+    fn mount(&mut self) {
+        std::fs::create_dir_all(&self.at).unwrap();
+        let output = Command::new("mount").args(["-o", "loop,noatime"]).arg(&self.image).arg(&self.at).output();
+        self.mounted = output.is_ok_and(|output| output.status.success());
+    }
+
+    /// Unplugged and plugged in again: nothing of it is left in the page
+    /// cache, so the next reads go to the disk.
+    fn unmount(&mut self) {
+        if self.mounted {
+            let status = Command::new("umount").arg(&self.at).status().unwrap();
+            assert!(status.success(), "unmounting the camera image");
+            self.mounted = false;
+        }
+    }
+}
+
+impl Drop for CameraDisk {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = Command::new("umount").arg("-l").arg(&self.at).status();
+        }
+    }
+}
+
+/// A camera whose disk stops answering in the middle of a copy (its cable
+/// pulled): reads fail with an input/output error. The file stays on the
+/// camera, nothing is stored or registered, the message says what to do,
+/// and the run after it is plugged in again stores it.
+async fn camera_failing_mid_copy(postgres: bool) {
+    let instance = prepared_instance(postgres).await;
+    let place = instance.dir.path();
+    let image = place.join("camera.img");
+    let camera = place.join("CAMERA");
+    let Some(mut disk) = CameraDisk::new(&image, &camera) else {
+        eprintln!("note: the failing-camera test could not run here: a loop device could not be mounted");
+        return;
+    };
+    let recording = camera.join("DCIM").join(camera_name(Timestamp::now() - SignedDuration::from_mins(40), false, "MP4"));
+    std::fs::create_dir_all(recording.parent().unwrap()).unwrap();
+    std::fs::write(&recording, crate::support::random_bytes(200 << 20, 9)).unwrap();
+    let sha256 = sha256_of(&recording);
+    let name = recording.file_name().unwrap().to_string_lossy().into_owned();
+    disk.unmount();
+    let whole = place.join("camera-whole.img");
+    std::fs::copy(&image, &whole).unwrap();
+    disk.mount();
+    assert!(disk.mounted);
+
+    let child = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["ingest", camera.to_str().unwrap(), "--clear-device", "--json"])
+        .env("LIUHEN_DATA", instance.data())
+        .env_remove("LIUHEN_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_for_copy_of(&instance.data(), 1), "the recording was being copied when the camera failed");
+    // Everything past the first 16 MiB of the camera's disk stops
+    // answering; its directory and the file's inode stay readable.
+    std::fs::OpenOptions::new().write(true).open(&image).unwrap().set_len(16 << 20).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    let failed = file(&summary, &name);
+    assert_eq!(failed["status"], "failed", "{failed:#}");
+    let message = failed["message"].as_str().unwrap();
+    assert!(message.contains("cannot read") && message.contains("Input/output error"), "{message}");
+    assert!(message.contains("plug it in again") && message.contains("stays on the device"), "{message}");
+    assert!(!message.contains("permissions"), "an I/O error is not a question of permissions: {message}");
+    assert!(json_lines(&instance.run(&["register", "offload", "--json"])).is_empty(), "nothing half-registered");
+    assert!(walk_files(&instance.data().join("vault/blobs")).is_empty(), "nothing published");
+    assert!(walk_files(&instance.data().join("vault/tmp")).is_empty(), "the partial copy is removed");
+
+    // Plugged in again, whole: the next run stores it, byte for byte
+    // (random bytes do not play, so it stays on the camera as well).
+    disk.unmount();
+    std::fs::rename(&whole, &image).unwrap();
+    disk.mount();
+    assert!(disk.mounted && recording.exists(), "the recording is still on the camera");
+    let output = instance.run(&["ingest", camera.to_str().unwrap(), "--json"]);
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    let stored = file(&summary, &name);
+    assert_eq!((stored["status"].as_str(), stored["sha256"].as_str()), (Some("stored"), Some(sha256.as_str())), "{stored:#}");
+    assert_eq!(json_lines(&instance.run(&["register", "offload", "--json"])).len(), 1);
     let (ok, report) = instance.verify();
     assert!(ok && !report.contains("NOTICE"), "{report}");
 }
