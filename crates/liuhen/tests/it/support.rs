@@ -135,6 +135,13 @@ pub fn unprivileged(program: &str) -> Command {
     command
 }
 
+/// Whether the tests that mount something (a tmpfs, a disk image) must
+/// run rather than pass with a note when they cannot: `LIUHEN_REQUIRE_MOUNT=1`
+/// (CI, which runs as root).
+pub fn mount_required() -> bool {
+    std::env::var("LIUHEN_REQUIRE_MOUNT").as_deref() == Ok("1")
+}
+
 pub fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
