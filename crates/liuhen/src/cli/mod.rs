@@ -677,6 +677,14 @@ pub enum UserCommand {
     List,
 }
 
+/// Where `bench vault` starts its file from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CacheState {
+    Warm,
+    Cold,
+    Both,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Time storing FILE in the vault against `cp` of it on the same disk.
@@ -686,6 +694,11 @@ pub enum BenchCommand {
         /// Scratch directory on the disk to measure (default: beside the data directory).
         #[arg(long)]
         scratch: Option<PathBuf>,
+        /// Where FILE starts each round: in the page cache (warm, as a file
+        /// read just before), out of it (cold, as a camera just plugged in),
+        /// or one round of each.
+        #[arg(long, value_enum, default_value_t = CacheState::Both)]
+        cache: CacheState,
     },
     /// Ledger throughput, checkpoint latency, proofs per second and verify time, on a fresh scratch instance.
     Ledger {

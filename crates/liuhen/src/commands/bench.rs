@@ -17,11 +17,11 @@ use liuhen_ledger::{Ledger, LedgerConfig};
 use liuhen_vault::{Vault, VaultLocation};
 use rand::Rng;
 
-use crate::cli::BenchCommand;
+use crate::cli::{BenchCommand, CacheState};
 
 pub async fn run(data: &Path, command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
-        BenchCommand::Vault { file, scratch } => vault(&file, scratch.unwrap_or_else(|| default_scratch(data))).await,
+        BenchCommand::Vault { file, scratch, cache } => vault(&file, scratch.unwrap_or_else(|| default_scratch(data)), cache).await,
         BenchCommand::Ledger { entries, concurrency, database_url, scratch } => {
             ledger(entries, concurrency.max(1), database_url, scratch.unwrap_or_else(|| default_scratch(data))).await
         }
@@ -60,16 +60,43 @@ fn make_writable_and_remove(path: &Path) -> std::io::Result<()> {
     std::fs::remove_dir_all(path)
 }
 
-async fn vault(file: &Path, scratch: PathBuf) -> anyhow::Result<ExitCode> {
+async fn vault(file: &Path, scratch: PathBuf, cache: CacheState) -> anyhow::Result<ExitCode> {
     let scratch = Scratch::create(scratch)?;
     let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
     println!("file: {} ({:.1} MiB); scratch: {}", file.display(), size as f64 / 1048576.0, scratch.0.display());
-    // Read the file once so every contender starts from the page cache.
-    let warm = Instant::now();
-    std::io::copy(&mut std::fs::File::open(file)?, &mut std::io::sink())?;
-    println!("warm-up read:            {:>7.2} s", warm.elapsed().as_secs_f64());
+    let rounds: &[CacheState] = match cache {
+        CacheState::Both => &[CacheState::Warm, CacheState::Cold],
+        CacheState::Warm => &[CacheState::Warm],
+        CacheState::Cold => &[CacheState::Cold],
+    };
+    for (number, &round) in rounds.iter().enumerate() {
+        vault_round(file, size, &scratch.0.join(format!("round-{number}")), round).await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
-    let copy = scratch.0.join("cp-copy");
+/// One `cp` against one put, both starting from the same cache state.
+async fn vault_round(file: &Path, size: u64, scratch: &Path, cache: CacheState) -> anyhow::Result<()> {
+    std::fs::create_dir_all(scratch)?;
+    // Warm: every contender reads from memory, which is the best case for
+    // `cp`. Cold: every contender reads from the disk, as when the file
+    // comes from a camera just plugged in.
+    let prepare = || -> anyhow::Result<()> {
+        match cache {
+            CacheState::Cold => drop_from_page_cache(file),
+            _ => {
+                std::io::copy(&mut std::fs::File::open(file)?, &mut std::io::sink())?;
+                Ok(())
+            }
+        }
+    };
+    match cache {
+        CacheState::Cold => println!("\nsource cold (dropped from the page cache before each contender):"),
+        _ => println!("\nsource warm (read into the page cache before each contender):"),
+    }
+
+    prepare()?;
+    let copy = scratch.join("cp-copy");
     let started = Instant::now();
     let status = std::process::Command::new("cp").arg(file).arg(&copy).status().context("cannot run cp")?;
     anyhow::ensure!(status.success(), "cp failed");
@@ -77,24 +104,64 @@ async fn vault(file: &Path, scratch: PathBuf) -> anyhow::Result<ExitCode> {
     std::fs::File::open(&copy)?.sync_all()?;
     let cp_sync_seconds = started.elapsed().as_secs_f64();
     std::fs::remove_file(&copy)?;
-    println!("cp:                      {cp_seconds:>7.2} s");
-    println!("cp + fsync:              {cp_sync_seconds:>7.2} s");
+    println!("  cp:                      {cp_seconds:>7.2} s");
+    println!("  cp + fsync:              {cp_sync_seconds:>7.2} s");
 
-    let vault = Vault::open(VaultLocation::Filesystem(scratch.0.join("vault"))).await?;
+    if cache == CacheState::Warm {
+        // The floor under any put: each digest alone, on one thread, from memory.
+        let sha256_seconds = hash_alone::<sha2::Sha256>(file)?;
+        let sm3_seconds = hash_alone::<sm3::Sm3>(file)?;
+        let mib = size as f64 / 1048576.0;
+        println!("  SHA-256 alone (one thread): {sha256_seconds:>7.2} s  ({:.0} MiB/s)", mib / sha256_seconds);
+        println!("  SM3 alone (one thread):     {sm3_seconds:>7.2} s  ({:.0} MiB/s)", mib / sm3_seconds);
+    }
+
+    prepare()?;
+    let vault = Vault::open(VaultLocation::Filesystem(scratch.join("vault"))).await?;
     reset_peak_rss();
     let started = Instant::now();
     let outcome = vault.put_file(file).await?;
     let put_seconds = started.elapsed().as_secs_f64();
     let peak = peak_rss_kib();
-    println!("vault put (SHA-256+SM3, fsync, publish): {put_seconds:>7.2} s  ({:.0} MiB/s)", size as f64 / 1048576.0 / put_seconds);
-    println!("ratio put / cp:          {:>7.2}", put_seconds / cp_seconds);
-    println!("ratio put / (cp+fsync):  {:>7.2}", put_seconds / cp_sync_seconds);
+    println!("  vault put (SHA-256+SM3, fsync, publish): {put_seconds:>7.2} s  ({:.0} MiB/s)", size as f64 / 1048576.0 / put_seconds);
+    println!("  ratio put / cp:          {:>7.2}", put_seconds / cp_seconds);
+    println!("  ratio put / (cp+fsync):  {:>7.2}", put_seconds / cp_sync_seconds);
     match peak {
-        Some(kib) => println!("peak RSS of this process during put: {:.1} MiB", kib as f64 / 1024.0),
-        None => println!("peak RSS: not available on this system"),
+        Some(kib) => println!("  peak RSS of this process during put: {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("  peak RSS: not available on this system"),
     }
-    println!("sha256 {}  sm3 {}", outcome.digests.sha256, outcome.digests.sm3);
-    Ok(ExitCode::SUCCESS)
+    println!("  sha256 {}  sm3 {}", outcome.digests.sha256, outcome.digests.sm3);
+    make_writable_and_remove(scratch)?;
+    Ok(())
+}
+
+/// Seconds to hash FILE with one digest on this thread, reading 1 MiB at a time.
+fn hash_alone<D: sha2::Digest>(file: &Path) -> anyhow::Result<f64> {
+    use std::io::Read;
+    let mut opened = std::fs::File::open(file)?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut digest = D::new();
+    let started = Instant::now();
+    loop {
+        let read = opened.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        digest.update(&buffer[..read]);
+    }
+    std::hint::black_box(digest.finalize());
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Asks the kernel to forget FILE's cached pages, so the next read comes
+/// from the disk. Needs no privilege, unlike `/proc/sys/vm/drop_caches`.
+fn drop_from_page_cache(file: &Path) -> anyhow::Result<()> {
+    let opened = std::fs::File::open(file)?;
+    // Only clean pages can be dropped.
+    opened.sync_all()?;
+    rustix::fs::fadvise(&opened, 0, None, rustix::fs::Advice::DontNeed)
+        .with_context(|| format!("cannot drop {} from the page cache", file.display()))?;
+    Ok(())
 }
 
 /// Resets the kernel's peak-RSS counter for this process (Linux only).

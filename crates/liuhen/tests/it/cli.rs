@@ -338,3 +338,40 @@ async fn init_takes_its_settings_from_the_config_file() {
     assert!(evidence.join("blobs").join(&sha256[0..2]).join(&sha256[2..4]).join(&sha256).exists(), "the blob is in the file's vault");
     assert!(!data.join("vault/blobs").exists(), "and not in the data directory");
 }
+
+/// `liuhen bench vault` runs a warm round and a cold round on the file it
+/// is given, stores what it read (the digests it prints are the file's),
+/// and leaves no scratch files behind. Its timings are not checked.
+#[test]
+fn bench_vault_measures_both_rounds_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sample.bin");
+    let contents = random_bytes(3 << 20, 7);
+    std::fs::write(&file, &contents).unwrap();
+    let expected = liuhen_core::digest::ContentDigests::of_bytes(&contents);
+    let scratch = dir.path().join("scratch");
+    let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["--data", dir.path().join("data").to_str().unwrap(), "bench", "vault"])
+        .arg(&file)
+        .arg("--scratch")
+        .arg(&scratch)
+        .output()
+        .unwrap();
+    let report = text(&output);
+    assert!(output.status.success(), "{report}");
+    for line in ["source warm", "source cold", "SM3 alone", "ratio put / cp"] {
+        assert!(report.contains(line), "{line} is missing from: {report}");
+    }
+    let digests = format!("sha256 {}  sm3 {}", expected.sha256.to_hex(), expected.sm3.to_hex());
+    assert_eq!(report.matches(&digests).count(), 2, "one put per round: {report}");
+    assert!(!scratch.exists(), "the scratch directory is removed");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["bench", "vault", "--cache", "cold", "--scratch"])
+        .arg(&scratch)
+        .arg(dir.path().join("missing.bin"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(text(&output).contains("missing.bin"), "{}", text(&output));
+}
