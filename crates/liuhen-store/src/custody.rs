@@ -4,7 +4,7 @@
 //! written, and the row decoding their reads (in `impl_meta_store!`) share.
 //!
 //! The writes are expanded once per backend by [`custody_writes!`], which
-//! `impl_meta_store!` invokes beside `apply_batch`; `apply_batch` calls them
+//! `store_writes!` ([`crate::writes`]) invokes beside `apply_batch`; `apply_batch` calls them
 //! inside the commit transaction, under the ledger lock. Each first checks
 //! the rules its mutation's doc comment states — a request is decided once,
 //! a hold is placed in force and released once, a list is proposed
@@ -101,7 +101,7 @@ pub(crate) fn is_duplicate(error: &sqlx::Error) -> bool {
 
 /// Expands the custody writes for one backend: one `async fn` per custody
 /// mutation, taking the open transaction's connection. Expanded by
-/// `impl_meta_store!`, beside `apply_batch` and the `db`, `constraint_or_db`
+/// `store_writes!`, beside `apply_batch` and the `db`, `constraint_or_db`
 /// helpers these use.
 macro_rules! custody_writes {
     ($db:ty) => {

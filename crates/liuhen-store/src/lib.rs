@@ -4,7 +4,7 @@
 //! [`sqlite::SqliteStore`] (the embedded default, WAL mode, a file inside the
 //! data directory) and [`postgres::PgStore`] (chosen by a `postgres://` URL).
 //! Each backend owns its migrations under `migrations/<backend>/`. Both are
-//! held to the same conformance suite (`tests/conformance.rs`).
+//! held to the same conformance suite (`tests/conformance/`).
 //!
 //! **Invariant:** the only write path is [`MetaStore::commit`], which applies
 //! state changes together with the ledger entries and Merkle nodes that
@@ -37,6 +37,7 @@ mod custody;
 pub mod postgres;
 pub mod snapshot;
 pub mod sqlite;
+mod writes;
 
 /// Which database engine a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
