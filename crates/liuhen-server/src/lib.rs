@@ -31,9 +31,10 @@ pub mod directory;
 pub mod error;
 mod extract;
 mod lockout;
+mod refresher;
 mod routes;
 
-pub use routes::compliance::spawn_compliance_refresher;
+pub use refresher::spawn_compliance_refresher;
 pub use routes::uploads::RegisterResponse;
 
 use std::future::Future;
