@@ -1,4 +1,5 @@
-//! What both backends share: row decoding and the queries written once.
+//! What both backends share: the queries written once (row types and
+//! their decoding are in [`crate::rows`]).
 //!
 //! Both schemas use the same table and column names, SQL with `$N`
 //! placeholders (which SQLite also accepts), TEXT ids, 64-bit integers for
@@ -11,323 +12,6 @@
 //! rules they check before they write in [`crate::custody`]; both are
 //! expanded from here too.
 
-use jiff::Timestamp;
-use liuhen_core::compliance::{FindingResolution, StoredFinding};
-use liuhen_core::digest::{Sha256Digest, Sm3Digest};
-use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Role, Session, Unit, User};
-use liuhen_core::entry::LedgerEntry;
-use liuhen_core::merkle::Hash;
-use liuhen_core::recording::RecordingLabel;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-use crate::{StoreError, StoredCheckpoint, StoredEntry};
-
-pub(crate) type AgencyRow = (String, String, String);
-pub(crate) type UnitRow = (String, String, Option<String>, String, String);
-pub(crate) type OfficerRow = (String, String, String, String, Option<String>, String, String, String);
-pub(crate) type DeviceRow = (String, String, String, String, Option<String>, Option<String>, Option<String>);
-pub(crate) type UserRow = (String, String, String, String, String, Option<String>, bool);
-pub(crate) type MediaRow = (String, String, String, i64, Option<String>, i64, String, Option<String>);
-pub(crate) type SessionRow = (String, String, String, i64, i64);
-pub(crate) type TokenRow = (String, String, String, i64, bool);
-pub(crate) type EntryRow = (i64, i64, String, String, String, String, String);
-pub(crate) type CheckpointRow = (i64, Vec<u8>, String, i64);
-pub(crate) type LabelRow = (String, i64, String, String, String, Option<String>, i64, String);
-/// A finding and, from the LEFT JOIN, its resolution's columns (all `NULL`
-/// while it is open).
-pub(crate) type FindingRow =
-    (String, i64, String, i64, String, Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>);
-
-pub(crate) const AGENCY_COLUMNS: &str = "id, name, code";
-pub(crate) const UNIT_COLUMNS: &str = "id, agency_id, parent_id, name, code";
-pub(crate) const OFFICER_COLUMNS: &str = "id, agency_id, unit_id, name, certificate_no, badge_no, role, qualification";
-pub(crate) const DEVICE_COLUMNS: &str = "id, agency_id, serial, kind, model, assigned_officer, unit_id";
-pub(crate) const USER_COLUMNS: &str = "id, login, display_name, password_hash, roles, officer_id, disabled";
-pub(crate) const MEDIA_COLUMNS: &str = "id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device";
-pub(crate) type DutyRow = (String, i64, i64, i64, String, Option<String>, Option<String>, i64, String);
-pub(crate) const DUTY_COLUMNS: &str = "officer_id, sequence, from_us, to_us, reason, case_id, reported_to, recorded_at_us, recorded_by";
-pub(crate) const LABEL_COLUMNS: &str = "media_id, sequence, item, location, label, officer_id, labeled_at_us, labeled_by";
-/// Read `FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id`.
-pub(crate) const FINDING_COLUMNS: &str =
-    "f.id, f.generation, f.finding, f.raised_at_us, f.raised_by, r.kind, r.note, r.officer_id, r.at_us, r.resolved_by";
-pub(crate) const ENTRY_COLUMNS: &str = "idx, time_us, actor, action, subjects, payload_sha256, payload";
-
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {detail}"))
-}
-
-pub(crate) fn parse<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    text.parse().map_err(|error| corrupt(what, error))
-}
-
-fn parse_opt<T: std::str::FromStr>(what: &str, text: Option<String>) -> Result<Option<T>, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    text.map(|text| parse(what, &text)).transpose()
-}
-
-/// Enum → the snake_case name serde gives it.
-pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(text)) => text,
-        other => unreachable!("enums stored as text serialise to strings, got {other:?}"),
-    }
-}
-
-fn enum_parse<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|_| corrupt(what, format!("unknown value `{text}`")))
-}
-
-pub(crate) fn time(what: &str, micros: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_microsecond(micros).map_err(|error| corrupt(what, error))
-}
-
-/// An enum kept as its serde name in a text column.
-pub(crate) fn named<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|error| corrupt(what, error))
-}
-
-/// A spot-check member's id, read as the population says it is.
-pub(crate) fn sampled(
-    population: liuhen_core::supervision::Population,
-    text: &str,
-) -> Result<liuhen_core::supervision::Sampled, StoreError> {
-    use liuhen_core::supervision::{Population, Sampled};
-    Ok(match population {
-        Population::Recordings => Sampled::Recording(parse("spot check member", text)?),
-        Population::Cases => Sampled::Case(parse("spot check member", text)?),
-    })
-}
-
-/// A record kept as JSON in a `details` column.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("a stored {what} cannot be read: {error}")))
-}
-
-pub(crate) fn micros(time: Timestamp) -> i64 {
-    time.as_microsecond()
-}
-
-pub(crate) fn hash(what: &str, bytes: &[u8]) -> Result<Hash, StoreError> {
-    bytes.try_into().map_err(|_| corrupt(what, format!("{} bytes instead of 32", bytes.len())))
-}
-
-pub(crate) fn roles_text(roles: &[Role]) -> String {
-    roles.iter().map(|role| role.as_str()).collect::<Vec<_>>().join(",")
-}
-
-pub(crate) fn agency(row: AgencyRow) -> Result<Agency, StoreError> {
-    Ok(Agency { id: parse("agency id", &row.0)?, name: row.1, code: row.2 })
-}
-
-pub(crate) fn unit(row: UnitRow) -> Result<Unit, StoreError> {
-    Ok(Unit {
-        id: parse("unit id", &row.0)?,
-        agency_id: parse("unit agency", &row.1)?,
-        parent_id: parse_opt("unit parent", row.2)?,
-        name: row.3,
-        code: row.4,
-    })
-}
-
-pub(crate) fn officer(row: OfficerRow) -> Result<Officer, StoreError> {
-    Ok(Officer {
-        id: parse("officer id", &row.0)?,
-        agency_id: parse("officer agency", &row.1)?,
-        unit_id: parse("officer unit", &row.2)?,
-        name: row.3,
-        certificate_no: row.4,
-        badge_no: row.5,
-        role: enum_parse("officer role", &row.6)?,
-        qualification: enum_parse("officer qualification", &row.7)?,
-    })
-}
-
-pub(crate) fn device(row: DeviceRow) -> Result<Device, StoreError> {
-    Ok(Device {
-        id: parse("device id", &row.0)?,
-        agency_id: parse("device agency", &row.1)?,
-        serial: row.2,
-        kind: enum_parse("device kind", &row.3)?,
-        model: row.4,
-        assigned_officer: parse_opt("device officer", row.5)?,
-        unit_id: parse_opt("device unit", row.6)?,
-    })
-}
-
-pub(crate) fn user(row: UserRow) -> Result<User, StoreError> {
-    let roles =
-        row.4.split(',').filter(|name| !name.is_empty()).map(|name| parse::<Role>("user role", name)).collect::<Result<Vec<_>, _>>()?;
-    Ok(User {
-        id: parse("user id", &row.0)?,
-        login: row.1,
-        display_name: row.2,
-        password_hash: row.3,
-        roles,
-        officer_id: parse_opt("user officer", row.5)?,
-        disabled: row.6,
-    })
-}
-
-pub(crate) fn media(row: MediaRow) -> Result<MediaRecord, StoreError> {
-    Ok(MediaRecord {
-        id: parse("media id", &row.0)?,
-        sha256: parse::<Sha256Digest>("media sha256", &row.1)?,
-        sm3: parse::<Sm3Digest>("media sm3", &row.2)?,
-        size: u64::try_from(row.3).map_err(|error| corrupt("media size", error))?,
-        original_name: row.4,
-        stored_at: time("media stored_at", row.5)?,
-        stored_by: row.6,
-        source_device: parse_opt("media device", row.7)?,
-    })
-}
-
-pub(crate) fn session(row: SessionRow) -> Result<Session, StoreError> {
-    Ok(Session {
-        id: parse("session id", &row.0)?,
-        user_id: parse("session user", &row.1)?,
-        secret_sha256: parse("session secret", &row.2)?,
-        created_at: time("session created", row.3)?,
-        expires_at: time("session expiry", row.4)?,
-    })
-}
-
-pub(crate) fn token(row: TokenRow) -> Result<ApiToken, StoreError> {
-    Ok(ApiToken {
-        id: parse("token id", &row.0)?,
-        device_id: parse("token device", &row.1)?,
-        secret_sha256: parse("token secret", &row.2)?,
-        created_at: time("token created", row.3)?,
-        revoked: row.4,
-    })
-}
-
-pub(crate) fn recording_label(row: LabelRow) -> Result<RecordingLabel, StoreError> {
-    Ok(RecordingLabel {
-        media_id: parse("label media", &row.0)?,
-        sequence: u32::try_from(row.1).map_err(|error| corrupt("label sequence", error))?,
-        item: enum_parse("label item", &row.2)?,
-        location: row.3,
-        label: row.4,
-        officer_id: parse_opt("label officer", row.5)?,
-        labeled_at: time("label time", row.6)?,
-        labeled_by: row.7,
-    })
-}
-
-pub(crate) fn duty_log_entry(row: DutyRow) -> Result<liuhen_core::recording::DutyLogEntry, StoreError> {
-    Ok(liuhen_core::recording::DutyLogEntry {
-        officer_id: parse("duty log officer", &row.0)?,
-        sequence: u32::try_from(row.1).map_err(|error| corrupt("duty log sequence", error))?,
-        from: time("duty log start", row.2)?,
-        to: time("duty log end", row.3)?,
-        reason: row.4,
-        case_id: parse_opt("duty log case", row.5)?,
-        reported_to: parse_opt("duty log leader", row.6)?,
-        recorded_at: time("duty log time", row.7)?,
-        recorded_by: row.8,
-    })
-}
-
-pub(crate) fn stored_finding(row: FindingRow) -> Result<StoredFinding, StoreError> {
-    let id = parse("finding id", &row.0)?;
-    let resolution = match (row.5, row.6, row.8, row.9) {
-        (None, None, None, None) => None,
-        (Some(kind), Some(note), Some(at), Some(by)) => Some(FindingResolution {
-            finding_id: id,
-            kind: enum_parse("resolution kind", &kind)?,
-            note,
-            officer_id: parse_opt("resolution officer", row.7)?,
-            at: time("resolution time", at)?,
-            by,
-        }),
-        _ => return Err(corrupt(&format!("resolution of finding {id}"), "some of its columns are empty")),
-    };
-    Ok(StoredFinding {
-        id,
-        generation: u32::try_from(row.1).map_err(|error| corrupt("finding generation", error))?,
-        finding: from_json("finding", &row.2)?,
-        raised_at: time("finding raised_at", row.3)?,
-        raised_by: row.4,
-        resolution,
-    })
-}
-
-pub(crate) fn entry(row: EntryRow) -> Result<StoredEntry, StoreError> {
-    let index = u64::try_from(row.0).map_err(|error| corrupt("ledger index", error))?;
-    // Named only when something is wrong: verify reads a million of these.
-    let damaged = |detail: &dyn std::fmt::Display| corrupt(&format!("ledger entry {index}"), detail);
-    let subjects: Vec<String> = serde_json::from_str(&row.4).map_err(|error| damaged(&error))?;
-    Ok(StoredEntry {
-        entry: LedgerEntry {
-            index,
-            time: Timestamp::from_microsecond(row.1).map_err(|error| damaged(&error))?,
-            actor: row.2,
-            action: row.3,
-            subjects,
-            payload_sha256: row.5.parse().map_err(|error| damaged(&error))?,
-        },
-        payload_json: row.6,
-    })
-}
-
-pub(crate) fn checkpoint(row: CheckpointRow) -> Result<StoredCheckpoint, StoreError> {
-    Ok(StoredCheckpoint {
-        size: u64::try_from(row.0).map_err(|error| corrupt("checkpoint size", error))?,
-        root: hash("checkpoint root", &row.1)?,
-        signed_note: row.2,
-        created_at: time("checkpoint time", row.3)?,
-    })
-}
-
-pub(crate) fn as_i64(what: &str, value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| corrupt(what, format!("{value} does not fit the database")))
-}
-
-/// Expands the query code shared by both backends.
-///
-/// `$store` is the store type (with a `pool` field of type `sqlx::Pool<$db>`
-/// for reads), `$db` the sqlx database type, `$writer` the field of the pool
-/// that may write, and the block holds the backend-specific trait items
-/// (`backend`, `commit`, …).
-/// The lower-case texts the case list searches in: the number, the
-/// matter, and the parties' names one per line.
-pub(crate) fn case_search_texts(case: &liuhen_core::case::Case) -> (String, String, String) {
-    let parties: Vec<String> = case.parties.iter().map(|party| party.name.to_lowercase()).collect();
-    (case.number.to_lowercase(), case.matter.to_lowercase(), parties.join("\n"))
-}
-
-/// The stage a case stands at after `step`, where the step moves it
-/// (as `Progress::current` reads the steps: the last stage entered or
-/// resumed; archiving leaves it where it was).
-pub(crate) fn stage_after(step: &liuhen_core::case::Step) -> Option<liuhen_core::case::Stage> {
-    match step {
-        liuhen_core::case::Step::Enter { stage } | liuhen_core::case::Step::Resume { stage } => Some(*stage),
-        liuhen_core::case::Step::Archive => None,
-    }
-}
-
-/// A `LIKE … ESCAPE '\'` pattern matching text that contains `needle`
-/// (lower-cased, as the search columns are), wildcards in it taken as
-/// they are.
-pub(crate) fn contains_pattern(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for character in needle.to_lowercase().chars() {
-        if matches!(character, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(character);
-    }
-    pattern.push('%');
-    pattern
-}
-
 macro_rules! impl_meta_store {
     ($store:ty, $db:ty, $writer:ident, { $($specific:tt)* }) => {
         #[async_trait::async_trait]
@@ -335,97 +19,97 @@ macro_rules! impl_meta_store {
             $($specific)*
 
             async fn agencies(&self) -> $crate::Result<Vec<liuhen_core::entity::Agency>> {
-                let sql = format!("SELECT {} FROM agencies ORDER BY id", $crate::common::AGENCY_COLUMNS);
-                let rows: Vec<$crate::common::AgencyRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::agency).collect()
+                let sql = format!("SELECT {} FROM agencies ORDER BY id", $crate::rows::AGENCY_COLUMNS);
+                let rows: Vec<$crate::rows::AgencyRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::agency).collect()
             }
 
             async fn units(&self) -> $crate::Result<Vec<liuhen_core::entity::Unit>> {
-                let sql = format!("SELECT {} FROM units ORDER BY id", $crate::common::UNIT_COLUMNS);
-                let rows: Vec<$crate::common::UnitRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::unit).collect()
+                let sql = format!("SELECT {} FROM units ORDER BY id", $crate::rows::UNIT_COLUMNS);
+                let rows: Vec<$crate::rows::UnitRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::unit).collect()
             }
 
             async fn officers(&self) -> $crate::Result<Vec<liuhen_core::entity::Officer>> {
-                let sql = format!("SELECT {} FROM officers ORDER BY id", $crate::common::OFFICER_COLUMNS);
-                let rows: Vec<$crate::common::OfficerRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::officer).collect()
+                let sql = format!("SELECT {} FROM officers ORDER BY id", $crate::rows::OFFICER_COLUMNS);
+                let rows: Vec<$crate::rows::OfficerRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::officer).collect()
             }
 
             async fn devices(&self) -> $crate::Result<Vec<liuhen_core::entity::Device>> {
-                let sql = format!("SELECT {} FROM devices ORDER BY id", $crate::common::DEVICE_COLUMNS);
-                let rows: Vec<$crate::common::DeviceRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::device).collect()
+                let sql = format!("SELECT {} FROM devices ORDER BY id", $crate::rows::DEVICE_COLUMNS);
+                let rows: Vec<$crate::rows::DeviceRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::device).collect()
             }
 
             async fn device_by_serial(&self, serial: &str) -> $crate::Result<Option<liuhen_core::entity::Device>> {
-                let sql = format!("SELECT {} FROM devices WHERE serial = $1", $crate::common::DEVICE_COLUMNS);
-                let row: Option<$crate::common::DeviceRow> = sqlx::query_as(&sql).bind(serial).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::device).transpose()
+                let sql = format!("SELECT {} FROM devices WHERE serial = $1", $crate::rows::DEVICE_COLUMNS);
+                let row: Option<$crate::rows::DeviceRow> = sqlx::query_as(&sql).bind(serial).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::rows::device).transpose()
             }
 
             async fn users(&self) -> $crate::Result<Vec<liuhen_core::entity::User>> {
-                let sql = format!("SELECT {} FROM users ORDER BY login", $crate::common::USER_COLUMNS);
-                let rows: Vec<$crate::common::UserRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::user).collect()
+                let sql = format!("SELECT {} FROM users ORDER BY login", $crate::rows::USER_COLUMNS);
+                let rows: Vec<$crate::rows::UserRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::user).collect()
             }
 
             async fn user(&self, id: liuhen_core::id::UserId) -> $crate::Result<Option<liuhen_core::entity::User>> {
-                let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::common::USER_COLUMNS);
-                let row: Option<$crate::common::UserRow> = sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::user).transpose()
+                let sql = format!("SELECT {} FROM users WHERE id = $1", $crate::rows::USER_COLUMNS);
+                let row: Option<$crate::rows::UserRow> = sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::rows::user).transpose()
             }
 
             async fn user_by_login(&self, login: &str) -> $crate::Result<Option<liuhen_core::entity::User>> {
-                let sql = format!("SELECT {} FROM users WHERE login = $1", $crate::common::USER_COLUMNS);
-                let row: Option<$crate::common::UserRow> = sqlx::query_as(&sql).bind(login).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::user).transpose()
+                let sql = format!("SELECT {} FROM users WHERE login = $1", $crate::rows::USER_COLUMNS);
+                let row: Option<$crate::rows::UserRow> = sqlx::query_as(&sql).bind(login).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::rows::user).transpose()
             }
 
             async fn session_by_secret(&self, secret: &liuhen_core::digest::Sha256Digest) -> $crate::Result<Option<liuhen_core::entity::Session>> {
-                let row: Option<$crate::common::SessionRow> = sqlx::query_as(
+                let row: Option<$crate::rows::SessionRow> = sqlx::query_as(
                     "SELECT id, user_id, secret_sha256, created_at_us, expires_at_us FROM sessions WHERE secret_sha256 = $1 AND NOT ended",
                 ).bind(secret.to_hex()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::session).transpose()
+                row.map($crate::rows::session).transpose()
             }
 
             async fn api_token_by_secret(&self, secret: &liuhen_core::digest::Sha256Digest) -> $crate::Result<Option<liuhen_core::entity::ApiToken>> {
-                let row: Option<$crate::common::TokenRow> = sqlx::query_as(
+                let row: Option<$crate::rows::TokenRow> = sqlx::query_as(
                     "SELECT id, device_id, secret_sha256, created_at_us, revoked FROM api_tokens WHERE secret_sha256 = $1",
                 ).bind(secret.to_hex()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::token).transpose()
+                row.map($crate::rows::token).transpose()
             }
 
             async fn api_tokens_of_device(&self, device: liuhen_core::id::DeviceId) -> $crate::Result<Vec<liuhen_core::entity::ApiToken>> {
-                let rows: Vec<$crate::common::TokenRow> = sqlx::query_as(
+                let rows: Vec<$crate::rows::TokenRow> = sqlx::query_as(
                     "SELECT id, device_id, secret_sha256, created_at_us, revoked FROM api_tokens WHERE device_id = $1 ORDER BY id",
                 ).bind(device.to_string()).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::token).collect()
+                rows.into_iter().map($crate::rows::token).collect()
             }
 
             async fn media(&self, id: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::entity::MediaRecord>> {
-                let sql = format!("SELECT {} FROM media WHERE id = $1", $crate::common::MEDIA_COLUMNS);
-                let row: Option<$crate::common::MediaRow> = sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::media).transpose()
+                let sql = format!("SELECT {} FROM media WHERE id = $1", $crate::rows::MEDIA_COLUMNS);
+                let row: Option<$crate::rows::MediaRow> = sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::rows::media).transpose()
             }
 
             async fn media_by_sha256(&self, sha256: &liuhen_core::digest::Sha256Digest) -> $crate::Result<Option<liuhen_core::entity::MediaRecord>> {
-                let sql = format!("SELECT {} FROM media WHERE sha256 = $1", $crate::common::MEDIA_COLUMNS);
-                let row: Option<$crate::common::MediaRow> = sqlx::query_as(&sql).bind(sha256.to_hex()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::media).transpose()
+                let sql = format!("SELECT {} FROM media WHERE sha256 = $1", $crate::rows::MEDIA_COLUMNS);
+                let row: Option<$crate::rows::MediaRow> = sqlx::query_as(&sql).bind(sha256.to_hex()).fetch_optional(&self.pool).await.map_err(db)?;
+                row.map($crate::rows::media).transpose()
             }
 
             async fn media_page(&self, after: Option<liuhen_core::id::MediaId>, limit: u32) -> $crate::Result<Vec<liuhen_core::entity::MediaRecord>> {
-                let sql = format!("SELECT {} FROM media WHERE id > $1 ORDER BY id LIMIT $2", $crate::common::MEDIA_COLUMNS);
+                let sql = format!("SELECT {} FROM media WHERE id > $1 ORDER BY id LIMIT $2", $crate::rows::MEDIA_COLUMNS);
                 let after = after.map(|id| id.to_string()).unwrap_or_default();
-                let rows: Vec<$crate::common::MediaRow> = sqlx::query_as(&sql).bind(after).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::media).collect()
+                let rows: Vec<$crate::rows::MediaRow> = sqlx::query_as(&sql).bind(after).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::media).collect()
             }
 
             async fn recording(&self, media: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::recording::Recording>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT details FROM recordings WHERE media_id = $1")
                     .bind(media.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map(|(details,)| $crate::common::from_json("recording", &details)).transpose()
+                row.map(|(details,)| $crate::rows::from_json("recording", &details)).transpose()
             }
 
             async fn recordings(&self, query: &$crate::RecordingQuery) -> $crate::Result<Vec<liuhen_core::recording::Recording>> {
@@ -437,10 +121,10 @@ macro_rules! impl_meta_store {
                     builder.push(" AND officer_id = ").push_bind(officer.to_string());
                 }
                 if let Some(from) = query.from {
-                    builder.push(" AND COALESCE(start_us, ingested_at_us) >= ").push_bind($crate::common::micros(from));
+                    builder.push(" AND COALESCE(start_us, ingested_at_us) >= ").push_bind($crate::rows::micros(from));
                 }
                 if let Some(to) = query.to {
-                    builder.push(" AND COALESCE(start_us, ingested_at_us) < ").push_bind($crate::common::micros(to));
+                    builder.push(" AND COALESCE(start_us, ingested_at_us) < ").push_bind($crate::rows::micros(to));
                 }
                 // All of them (the compliance refresh, a million rows at
                 // scale) are sorted here, on the refresh's lowered-priority
@@ -453,7 +137,7 @@ macro_rules! impl_meta_store {
                 let rows: Vec<(String,)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
                 let mut recordings = rows
                     .iter()
-                    .map(|(details,)| $crate::common::from_json::<liuhen_core::recording::Recording>("recording", details))
+                    .map(|(details,)| $crate::rows::from_json::<liuhen_core::recording::Recording>("recording", details))
                     .collect::<$crate::Result<Vec<_>>>()?;
                 if everything {
                     recordings.sort_unstable_by_key(|recording| (recording.corrected_start.unwrap_or(recording.ingested_at), recording.media_id));
@@ -468,43 +152,43 @@ macro_rules! impl_meta_store {
                     None => sqlx::query_as("SELECT details FROM interruption_notes ORDER BY noted_at_us").fetch_all(&self.pool).await,
                 }
                 .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("interruption note", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("interruption note", details)).collect()
             }
 
             async fn recording_labels(&self, media: Option<liuhen_core::id::MediaId>) -> $crate::Result<Vec<liuhen_core::recording::RecordingLabel>> {
-                let rows: Vec<$crate::common::LabelRow> = match media {
+                let rows: Vec<$crate::rows::LabelRow> = match media {
                     Some(media) => {
-                        let sql = format!("SELECT {} FROM recording_labels WHERE media_id = $1 ORDER BY sequence", $crate::common::LABEL_COLUMNS);
+                        let sql = format!("SELECT {} FROM recording_labels WHERE media_id = $1 ORDER BY sequence", $crate::rows::LABEL_COLUMNS);
                         sqlx::query_as(&sql).bind(media.to_string()).fetch_all(&self.pool).await
                     }
                     None => {
-                        let sql = format!("SELECT {} FROM recording_labels ORDER BY media_id, sequence", $crate::common::LABEL_COLUMNS);
+                        let sql = format!("SELECT {} FROM recording_labels ORDER BY media_id, sequence", $crate::rows::LABEL_COLUMNS);
                         sqlx::query_as(&sql).fetch_all(&self.pool).await
                     }
                 }
                 .map_err(db)?;
-                rows.into_iter().map($crate::common::recording_label).collect()
+                rows.into_iter().map($crate::rows::recording_label).collect()
             }
 
             async fn duty_log(&self, officer: Option<liuhen_core::id::OfficerId>) -> $crate::Result<Vec<liuhen_core::recording::DutyLogEntry>> {
-                let rows: Vec<$crate::common::DutyRow> = match officer {
+                let rows: Vec<$crate::rows::DutyRow> = match officer {
                     Some(officer) => {
-                        let sql = format!("SELECT {} FROM duty_log WHERE officer_id = $1 ORDER BY sequence", $crate::common::DUTY_COLUMNS);
+                        let sql = format!("SELECT {} FROM duty_log WHERE officer_id = $1 ORDER BY sequence", $crate::rows::DUTY_COLUMNS);
                         sqlx::query_as(&sql).bind(officer.to_string()).fetch_all(&self.pool).await
                     }
                     None => {
-                        let sql = format!("SELECT {} FROM duty_log ORDER BY officer_id, sequence", $crate::common::DUTY_COLUMNS);
+                        let sql = format!("SELECT {} FROM duty_log ORDER BY officer_id, sequence", $crate::rows::DUTY_COLUMNS);
                         sqlx::query_as(&sql).fetch_all(&self.pool).await
                     }
                 }
                 .map_err(db)?;
-                rows.into_iter().map($crate::common::duty_log_entry).collect()
+                rows.into_iter().map($crate::rows::duty_log_entry).collect()
             }
 
             async fn spot_checks(&self) -> $crate::Result<Vec<liuhen_core::supervision::SpotCheck>> {
                 let rows: Vec<(String,)> =
                     sqlx::query_as("SELECT details FROM spot_checks ORDER BY drawn_at_us DESC, id DESC").fetch_all(&self.pool).await.map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("spot check", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("spot check", details)).collect()
             }
 
             async fn spot_check(&self, id: liuhen_core::id::SpotCheckId) -> $crate::Result<Option<liuhen_core::supervision::SpotCheck>> {
@@ -513,7 +197,7 @@ macro_rules! impl_meta_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(db)?;
-                row.map(|(details,)| $crate::common::from_json("spot check", &details)).transpose()
+                row.map(|(details,)| $crate::rows::from_json("spot check", &details)).transpose()
             }
 
             async fn spot_check_population(&self, id: liuhen_core::id::SpotCheckId) -> $crate::Result<Vec<liuhen_core::supervision::Member>> {
@@ -526,7 +210,7 @@ macro_rules! impl_meta_store {
                         .map_err(db)?;
                 rows.into_iter()
                     .map(|(subject, stratum)| {
-                        let subject = $crate::common::sampled(check.plan.population, &subject)?;
+                        let subject = $crate::rows::sampled(check.plan.population, &subject)?;
                         Ok(liuhen_core::supervision::Member { subject, stratum })
                     })
                     .collect()
@@ -544,7 +228,7 @@ macro_rules! impl_meta_store {
                     None => sqlx::query_as("SELECT details FROM spot_check_reviews ORDER BY check_id, position, sequence").fetch_all(&self.pool).await,
                 }
                 .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("spot check review", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("spot check review", details)).collect()
             }
 
             async fn spot_checks_drawing(&self, subjects: &[String]) -> $crate::Result<Vec<liuhen_core::id::SpotCheckId>> {
@@ -560,12 +244,12 @@ macro_rules! impl_meta_store {
                 }
                 builder.push(")) ORDER BY s.drawn_at_us DESC, s.id DESC");
                 let rows: Vec<(String,)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
-                rows.iter().map(|(id,)| $crate::common::parse("spot check", id)).collect()
+                rows.iter().map(|(id,)| $crate::rows::parse("spot check", id)).collect()
             }
 
             async fn sample_candidates(&self, query: &$crate::CandidateQuery) -> $crate::Result<Vec<liuhen_core::supervision::Candidate>> {
                 use liuhen_core::supervision::{Candidate, Population, Sampled};
-                use $crate::common::micros;
+                use $crate::rows::micros;
                 let push_units = |builder: &mut sqlx::QueryBuilder<'_, $db>, column: &str| {
                     if let Some(units) = &query.units {
                         if units.is_empty() {
@@ -605,12 +289,12 @@ macro_rules! impl_meta_store {
                         rows.into_iter()
                             .map(|(media, act_kind, link, label_item)| {
                                 let item = match link {
-                                    Some(link) => Some($crate::common::from_json::<liuhen_core::case::RecordingLink>("recording link", &link)?.item),
-                                    None => label_item.map(|item| $crate::common::named("recorded item", &item)).transpose()?,
+                                    Some(link) => Some($crate::rows::from_json::<liuhen_core::case::RecordingLink>("recording link", &link)?.item),
+                                    None => label_item.map(|item| $crate::rows::named("recorded item", &item)).transpose()?,
                                 };
                                 Ok(Candidate {
-                                    subject: Sampled::Recording($crate::common::parse("recording", &media)?),
-                                    act_kind: act_kind.map(|kind| $crate::common::named("act kind", &kind)).transpose()?,
+                                    subject: Sampled::Recording($crate::rows::parse("recording", &media)?),
+                                    act_kind: act_kind.map(|kind| $crate::rows::named("act kind", &kind)).transpose()?,
                                     item,
                                 })
                             })
@@ -627,8 +311,8 @@ macro_rules! impl_meta_store {
                         rows.into_iter()
                             .map(|(id, act_kind)| {
                                 Ok(Candidate {
-                                    subject: Sampled::Case($crate::common::parse("case", &id)?),
-                                    act_kind: Some($crate::common::named("act kind", &act_kind)?),
+                                    subject: Sampled::Case($crate::rows::parse("case", &id)?),
+                                    act_kind: Some($crate::rows::named("act kind", &act_kind)?),
                                     item: None,
                                 })
                             })
@@ -646,13 +330,13 @@ macro_rules! impl_meta_store {
                     None => sqlx::query_as("SELECT details FROM device_events ORDER BY device_id, sequence").fetch_all(&self.pool).await,
                 }
                 .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("device event", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("device event", details)).collect()
             }
 
             async fn findings(&self, query: &$crate::FindingQuery) -> $crate::Result<Vec<liuhen_core::compliance::StoredFinding>> {
                 let mut builder = sqlx::QueryBuilder::<$db>::new(format!(
                     "SELECT {} FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id WHERE 1 = 1",
-                    $crate::common::FINDING_COLUMNS
+                    $crate::rows::FINDING_COLUMNS
                 ));
                 if query.open_only {
                     builder.push(" AND r.finding_id IS NULL");
@@ -664,24 +348,24 @@ macro_rules! impl_meta_store {
                     builder.push(" AND f.unit_id = ").push_bind(unit.to_string());
                 }
                 if let Some(from) = query.raised_from {
-                    builder.push(" AND f.raised_at_us >= ").push_bind($crate::common::micros(from));
+                    builder.push(" AND f.raised_at_us >= ").push_bind($crate::rows::micros(from));
                 }
                 if let Some(to) = query.raised_to {
-                    builder.push(" AND f.raised_at_us < ").push_bind($crate::common::micros(to));
+                    builder.push(" AND f.raised_at_us < ").push_bind($crate::rows::micros(to));
                 }
                 builder.push(" ORDER BY f.raised_at_us, f.id");
-                let rows: Vec<$crate::common::FindingRow> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::stored_finding).collect()
+                let rows: Vec<$crate::rows::FindingRow> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::stored_finding).collect()
             }
 
             async fn finding(&self, id: liuhen_core::id::FindingId) -> $crate::Result<Option<liuhen_core::compliance::StoredFinding>> {
                 let sql = format!(
                     "SELECT {} FROM findings f LEFT JOIN finding_resolutions r ON r.finding_id = f.id WHERE f.id = $1",
-                    $crate::common::FINDING_COLUMNS
+                    $crate::rows::FINDING_COLUMNS
                 );
-                let row: Option<$crate::common::FindingRow> =
+                let row: Option<$crate::rows::FindingRow> =
                     sqlx::query_as(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::stored_finding).transpose()
+                row.map($crate::rows::stored_finding).transpose()
             }
 
             async fn access_files(&self, requester: Option<liuhen_core::id::UserId>) -> $crate::Result<Vec<liuhen_core::access::AccessFile>> {
@@ -717,7 +401,7 @@ macro_rules! impl_meta_store {
                     None => sqlx::query_as("SELECT details FROM classification_marks ORDER BY entry_idx, position").fetch_all(&self.pool).await,
                 }
                 .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("classification mark", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("classification mark", details)).collect()
             }
 
             async fn legal_holds(&self) -> $crate::Result<Vec<liuhen_core::retention::LegalHold>> {
@@ -771,7 +455,7 @@ macro_rules! impl_meta_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("blob lock", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("blob lock", details)).collect()
             }
 
             async fn tombstones(&self) -> $crate::Result<Vec<liuhen_core::retention::Tombstone>> {
@@ -779,7 +463,7 @@ macro_rules! impl_meta_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("tombstone", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("tombstone", details)).collect()
             }
 
             async fn tombstone(&self, media: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::retention::Tombstone>> {
@@ -788,7 +472,7 @@ macro_rules! impl_meta_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(db)?;
-                row.map(|(details,)| $crate::common::from_json("tombstone", &details)).transpose()
+                row.map(|(details,)| $crate::rows::from_json("tombstone", &details)).transpose()
             }
 
             async fn redactions(&self, source: Option<liuhen_core::access::Target>) -> $crate::Result<Vec<liuhen_core::redaction::Redaction>> {
@@ -801,13 +485,13 @@ macro_rules! impl_meta_store {
                     }
                 }
                 .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("party copy", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("party copy", details)).collect()
             }
 
             async fn redaction(&self, derived: liuhen_core::id::MediaId) -> $crate::Result<Option<liuhen_core::redaction::Redaction>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT details FROM redactions WHERE derived_media_id = $1")
                     .bind(derived.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map(|(details,)| $crate::common::from_json("party copy", &details)).transpose()
+                row.map(|(details,)| $crate::rows::from_json("party copy", &details)).transpose()
             }
 
             async fn exports(&self) -> $crate::Result<Vec<liuhen_core::access::ExportRecord>> {
@@ -815,24 +499,24 @@ macro_rules! impl_meta_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("export record", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("export record", details)).collect()
             }
 
             async fn case(&self, id: liuhen_core::id::CaseId) -> $crate::Result<Option<liuhen_core::case::Case>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT details FROM cases WHERE id = $1")
                     .bind(id.to_string()).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map(|(details,)| $crate::common::from_json("case", &details)).transpose()
+                row.map(|(details,)| $crate::rows::from_json("case", &details)).transpose()
             }
 
             async fn case_by_number(&self, number: &str) -> $crate::Result<Option<liuhen_core::case::Case>> {
                 let row: Option<(String,)> = sqlx::query_as("SELECT details FROM cases WHERE number = $1 ORDER BY id LIMIT 1")
                     .bind(number).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map(|(details,)| $crate::common::from_json("case", &details)).transpose()
+                row.map(|(details,)| $crate::rows::from_json("case", &details)).transpose()
             }
 
             async fn cases(&self) -> $crate::Result<Vec<liuhen_core::case::Case>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM cases ORDER BY opened_at_us, id").fetch_all(&self.pool).await.map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("case", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("case", details)).collect()
             }
 
             async fn case_page(&self, search: &$crate::CaseSearch) -> $crate::Result<$crate::CasePage> {
@@ -853,10 +537,10 @@ macro_rules! impl_meta_store {
                 push_case_conditions(&mut select, search);
                 select.push(order);
                 select.push(" LIMIT ").push_bind(search.limit.map_or(i64::MAX, i64::from));
-                select.push(" OFFSET ").push_bind($crate::common::as_i64("case list offset", search.offset)?);
+                select.push(" OFFSET ").push_bind($crate::rows::as_i64("case list offset", search.offset)?);
                 select.push(")").push(order);
                 let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
-                let cases = rows.iter().map(|(details,)| $crate::common::from_json("case", details)).collect::<$crate::Result<Vec<_>>>()?;
+                let cases = rows.iter().map(|(details,)| $crate::rows::from_json("case", details)).collect::<$crate::Result<Vec<_>>>()?;
                 Ok($crate::CasePage { total: total as u64, cases })
             }
 
@@ -881,25 +565,25 @@ macro_rules! impl_meta_store {
                     let mut steps = read("SELECT details FROM case_steps", "case_id, sequence");
                     let rows: Vec<(String,)> = steps.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
                     for (details,) in &rows {
-                        let step: liuhen_core::case::StageStep = $crate::common::from_json("case step", details)?;
+                        let step: liuhen_core::case::StageStep = $crate::rows::from_json("case step", details)?;
                         files.entry(step.case_id).or_default().steps.push(step);
                     }
                     let mut approvals = read("SELECT details FROM case_approvals", "case_id, sequence");
                     let rows: Vec<(String,)> = approvals.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
                     for (details,) in &rows {
-                        let approval: liuhen_core::case::Approval = $crate::common::from_json("case approval", details)?;
+                        let approval: liuhen_core::case::Approval = $crate::rows::from_json("case approval", details)?;
                         files.entry(approval.case_id).or_default().approvals.push(approval);
                     }
                     let mut links = read("SELECT details FROM recording_links", "case_id, linked_at_us, media_id");
                     let rows: Vec<(String,)> = links.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
                     for (details,) in &rows {
-                        let link: liuhen_core::case::RecordingLink = $crate::common::from_json("recording link", details)?;
+                        let link: liuhen_core::case::RecordingLink = $crate::rows::from_json("recording link", details)?;
                         files.entry(link.case_id).or_default().links.push(link);
                     }
                     let mut documents = read("SELECT details FROM documents", "case_id, made_at_us, id");
                     let rows: Vec<(String,)> = documents.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
                     for (details,) in &rows {
-                        let document: liuhen_core::document::Document = $crate::common::from_json("document", details)?;
+                        let document: liuhen_core::document::Document = $crate::rows::from_json("document", details)?;
                         files.entry(document.case_id).or_default().documents.push(document);
                     }
                     let mut signatures = read(
@@ -910,7 +594,7 @@ macro_rules! impl_meta_store {
                     let mut by_document: std::collections::HashMap<liuhen_core::id::DocumentId, Vec<liuhen_core::document::Signature>> =
                         std::collections::HashMap::new();
                     for (details,) in &rows {
-                        let signature: liuhen_core::document::Signature = $crate::common::from_json("document signature", details)?;
+                        let signature: liuhen_core::document::Signature = $crate::rows::from_json("document signature", details)?;
                         by_document.entry(signature.document_id).or_default().push(signature);
                     }
                     for file in files.values_mut() {
@@ -927,7 +611,7 @@ macro_rules! impl_meta_store {
             async fn case_steps(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::StageStep>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM case_steps WHERE case_id = $1 ORDER BY sequence")
                     .bind(case.to_string()).fetch_all(&self.pool).await.map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("case step", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("case step", details)).collect()
             }
 
             async fn case_approvals(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::Approval>> {
@@ -936,7 +620,7 @@ macro_rules! impl_meta_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("case approval", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("case approval", details)).collect()
             }
 
             async fn complaints(
@@ -951,8 +635,8 @@ macro_rules! impl_meta_store {
                 rows.iter()
                     .map(|(complaint, outcome)| {
                         Ok((
-                            $crate::common::from_json("complaint", complaint)?,
-                            outcome.as_deref().map(|outcome| $crate::common::from_json("complaint outcome", outcome)).transpose()?,
+                            $crate::rows::from_json("complaint", complaint)?,
+                            outcome.as_deref().map(|outcome| $crate::rows::from_json("complaint outcome", outcome)).transpose()?,
                         ))
                     })
                     .collect()
@@ -964,7 +648,7 @@ macro_rules! impl_meta_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("document", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("document", details)).collect()
             }
 
             async fn document(&self, id: liuhen_core::id::DocumentId) -> $crate::Result<Option<liuhen_core::document::Document>> {
@@ -973,7 +657,7 @@ macro_rules! impl_meta_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(db)?;
-                row.map(|(details,)| $crate::common::from_json("document", &details)).transpose()
+                row.map(|(details,)| $crate::rows::from_json("document", &details)).transpose()
             }
 
             async fn signatures(&self, document: liuhen_core::id::DocumentId) -> $crate::Result<Vec<liuhen_core::document::Signature>> {
@@ -982,19 +666,19 @@ macro_rules! impl_meta_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("signature", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("signature", details)).collect()
             }
 
             async fn case_links(&self, case: liuhen_core::id::CaseId) -> $crate::Result<Vec<liuhen_core::case::RecordingLink>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM recording_links WHERE case_id = $1 ORDER BY linked_at_us, media_id")
                     .bind(case.to_string()).fetch_all(&self.pool).await.map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("recording link", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("recording link", details)).collect()
             }
 
             async fn recording_links(&self, media: liuhen_core::id::MediaId) -> $crate::Result<Vec<liuhen_core::case::RecordingLink>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM recording_links WHERE media_id = $1 ORDER BY linked_at_us, case_id")
                     .bind(media.to_string()).fetch_all(&self.pool).await.map_err(db)?;
-                rows.iter().map(|(details,)| $crate::common::from_json("recording link", details)).collect()
+                rows.iter().map(|(details,)| $crate::rows::from_json("recording link", details)).collect()
             }
 
             async fn ledger_size(&self) -> $crate::Result<u64> {
@@ -1021,23 +705,23 @@ macro_rules! impl_meta_store {
             }
 
             async fn ledger_entry(&self, index: u64) -> $crate::Result<Option<$crate::StoredEntry>> {
-                let sql = format!("SELECT {} FROM ledger_entries WHERE idx = $1", $crate::common::ENTRY_COLUMNS);
+                let sql = format!("SELECT {} FROM ledger_entries WHERE idx = $1", $crate::rows::ENTRY_COLUMNS);
                 // An index the database cannot hold names no row: asking
                 // for it is not a sign of damage.
                 let Ok(index) = i64::try_from(index) else { return Ok(None) };
-                let row: Option<$crate::common::EntryRow> = sqlx::query_as(&sql)
+                let row: Option<$crate::rows::EntryRow> = sqlx::query_as(&sql)
                     .bind(index)
                     .fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::entry).transpose()
+                row.map($crate::rows::entry).transpose()
             }
 
             async fn ledger_entries_about(&self, subject: &str) -> $crate::Result<Vec<$crate::StoredEntry>> {
                 let sql = format!(
                     "SELECT {} FROM ledger_entries WHERE idx IN (SELECT idx FROM ledger_subjects WHERE subject = $1) ORDER BY idx",
-                    $crate::common::ENTRY_COLUMNS
+                    $crate::rows::ENTRY_COLUMNS
                 );
-                let rows: Vec<$crate::common::EntryRow> = sqlx::query_as(&sql).bind(subject).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::entry).collect()
+                let rows: Vec<$crate::rows::EntryRow> = sqlx::query_as(&sql).bind(subject).fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter().map($crate::rows::entry).collect()
             }
 
             async fn ledger_nodes(&self, ids: &[liuhen_core::merkle::NodeId]) -> $crate::Result<Vec<Option<liuhen_core::merkle::Hash>>> {
@@ -1050,13 +734,13 @@ macro_rules! impl_meta_store {
                         builder.push(" OR ");
                     }
                     builder.push("(level = ").push_bind(i64::from(id.level))
-                        .push(" AND idx = ").push_bind($crate::common::as_i64("node index", id.index)?)
+                        .push(" AND idx = ").push_bind($crate::rows::as_i64("node index", id.index)?)
                         .push(")");
                 }
                 let rows: Vec<(i64, i64, Vec<u8>)> = builder.build_query_as().fetch_all(&self.pool).await.map_err(db)?;
                 let mut found = std::collections::HashMap::with_capacity(rows.len());
                 for (level, index, bytes) in rows {
-                    found.insert((level, index), $crate::common::hash("ledger node", &bytes)?);
+                    found.insert((level, index), $crate::rows::hash("ledger node", &bytes)?);
                 }
                 Ok(ids.iter().map(|id| found.get(&(i64::from(id.level), id.index as i64)).copied()).collect())
             }
@@ -1070,31 +754,31 @@ macro_rules! impl_meta_store {
                 let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(
                     "SELECT idx, hash FROM ledger_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
                 ).bind(i64::from(level)).bind(start).bind(start.saturating_add(i64::from(limit))).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map(|(index, bytes)| Ok((index as u64, $crate::common::hash("ledger node", &bytes)?))).collect()
+                rows.into_iter().map(|(index, bytes)| Ok((index as u64, $crate::rows::hash("ledger node", &bytes)?))).collect()
             }
 
             async fn checkpoints(&self) -> $crate::Result<Vec<$crate::StoredCheckpoint>> {
-                let rows: Vec<$crate::common::CheckpointRow> = sqlx::query_as(
+                let rows: Vec<$crate::rows::CheckpointRow> = sqlx::query_as(
                     "SELECT size, root, signed_note, created_at_us FROM ledger_checkpoints ORDER BY size",
                 ).fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter().map($crate::common::checkpoint).collect()
+                rows.into_iter().map($crate::rows::checkpoint).collect()
             }
 
             async fn latest_checkpoint(&self) -> $crate::Result<Option<$crate::StoredCheckpoint>> {
-                let row: Option<$crate::common::CheckpointRow> = sqlx::query_as(
+                let row: Option<$crate::rows::CheckpointRow> = sqlx::query_as(
                     "SELECT size, root, signed_note, created_at_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1",
                 ).fetch_optional(&self.pool).await.map_err(db)?;
-                row.map($crate::common::checkpoint).transpose()
+                row.map($crate::rows::checkpoint).transpose()
             }
 
             async fn insert_checkpoint(&self, checkpoint: &$crate::StoredCheckpoint) -> $crate::Result<()> {
                 sqlx::query(
                     "INSERT INTO ledger_checkpoints (size, root, signed_note, created_at_us) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING",
                 )
-                .bind($crate::common::as_i64("checkpoint size", checkpoint.size)?)
+                .bind($crate::rows::as_i64("checkpoint size", checkpoint.size)?)
                 .bind(checkpoint.root.to_vec())
                 .bind(&checkpoint.signed_note)
-                .bind($crate::common::micros(checkpoint.created_at))
+                .bind($crate::rows::micros(checkpoint.created_at))
                 .execute(&self.$writer).await.map_err(db)?;
                 Ok(())
             }

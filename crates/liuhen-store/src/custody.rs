@@ -27,7 +27,7 @@ use liuhen_core::access::{AccessFile, Target};
 use liuhen_core::retention::{DisposalList, LegalHold};
 use serde::Serialize;
 
-use crate::common::from_json;
+use crate::rows::from_json;
 use crate::StoreError;
 
 /// A target as the `(case_id, media_id, document_id)` columns of marks and
@@ -138,7 +138,7 @@ macro_rules! custody_writes {
             connection: &mut <$db as sqlx::Database>::Connection,
             request: &liuhen_core::access::AccessRequest,
         ) -> $crate::Result<()> {
-            use $crate::common::micros;
+            use $crate::rows::micros;
             sqlx::query(
                 "INSERT INTO access_requests (id, requester, purpose, mode, from_us, until_us, requested_at_us, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
@@ -160,7 +160,7 @@ macro_rules! custody_writes {
             connection: &mut <$db as sqlx::Database>::Connection,
             decision: &liuhen_core::access::AccessDecision,
         ) -> $crate::Result<()> {
-            use $crate::common::micros;
+            use $crate::rows::micros;
             let filed: Option<(String,)> = sqlx::query_as("SELECT id FROM access_requests WHERE id = $1")
                 .bind(decision.request.to_string())
                 .fetch_optional(&mut *connection)
@@ -182,7 +182,7 @@ macro_rules! custody_writes {
                     "access request {} was already decided ({} on {}), and a request is decided only once; nothing was changed. To ask again, file a new request",
                     decision.request,
                     if approved { "approved" } else { "refused" },
-                    $crate::common::time("decision time", at)?,
+                    $crate::rows::time("decision time", at)?,
                 ));
             }
             sqlx::query(
@@ -220,14 +220,14 @@ macro_rules! custody_writes {
             sqlx::query(
                 "INSERT INTO classification_marks (entry_idx, position, case_id, media_id, document_id, classification, lifted, marked_at_us, marked_by, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
-            .bind($crate::common::as_i64("ledger index", entry_index)?)
-            .bind($crate::common::as_i64("mutation position", position as u64)?)
+            .bind($crate::rows::as_i64("ledger index", entry_index)?)
+            .bind($crate::rows::as_i64("mutation position", position as u64)?)
             .bind(case_id)
             .bind(media_id)
             .bind(document_id)
             .bind(mark.mark.as_str())
             .bind(mark.lifted)
-            .bind($crate::common::micros(mark.at))
+            .bind($crate::rows::micros(mark.at))
             .bind(&mark.by)
             .bind($crate::custody::to_json(mark))
             .execute(&mut *connection)
@@ -259,7 +259,7 @@ macro_rules! custody_writes {
             .bind(media_id)
             .bind(document_id)
             .bind(hold.reason.as_str())
-            .bind($crate::common::micros(hold.placed_at))
+            .bind($crate::rows::micros(hold.placed_at))
             .bind(&hold.placed_by)
             .bind($crate::custody::to_json(hold))
             .execute(&mut *connection)
@@ -289,12 +289,12 @@ macro_rules! custody_writes {
                 return conflict(format!(
                     "legal hold {} was already released on {}, and a hold is released only once; nothing was changed. To keep the records again, place a new hold",
                     release.hold,
-                    $crate::common::time("release time", at)?,
+                    $crate::rows::time("release time", at)?,
                 ));
             }
             sqlx::query("INSERT INTO hold_releases (hold_id, released_at_us, released_by, details) VALUES ($1, $2, $3, $4)")
                 .bind(release.hold.to_string())
-                .bind($crate::common::micros(release.at))
+                .bind($crate::rows::micros(release.at))
                 .bind(&release.by)
                 .bind($crate::custody::to_json(release))
                 .execute(&mut *connection)
@@ -319,7 +319,7 @@ macro_rules! custody_writes {
             }
             sqlx::query("INSERT INTO disposal_lists (id, proposed_at_us, proposed_by, details) VALUES ($1, $2, $3, $4)")
                 .bind(list.id.to_string())
-                .bind($crate::common::micros(list.proposed_at))
+                .bind($crate::rows::micros(list.proposed_at))
                 .bind(&list.proposed_by)
                 .bind($crate::custody::to_json(list))
                 .execute(&mut *connection)
@@ -369,7 +369,7 @@ macro_rules! custody_writes {
                 return conflict(format!(
                     "disposal list {} was already approved on {} (by user {approver}), and a list is approved only once; nothing was changed",
                     approval.list,
-                    $crate::common::time("approval time", at)?,
+                    $crate::rows::time("approval time", at)?,
                 ));
             }
             if proposed_by == approval.approver.subject() {
@@ -381,7 +381,7 @@ macro_rules! custody_writes {
             sqlx::query("INSERT INTO disposal_approvals (list_id, approver, approved_at_us, details) VALUES ($1, $2, $3, $4)")
                 .bind(approval.list.to_string())
                 .bind(approval.approver.to_string())
-                .bind($crate::common::micros(approval.at))
+                .bind($crate::rows::micros(approval.at))
                 .bind($crate::custody::to_json(approval))
                 .execute(&mut *connection)
                 .await
@@ -409,7 +409,7 @@ macro_rules! custody_writes {
             };
             let described = sha256 == tombstone.media.sha256.to_hex()
                 && sm3 == tombstone.media.sm3.to_hex()
-                && size == $crate::common::as_i64("media size", tombstone.media.size)?;
+                && size == $crate::rows::as_i64("media size", tombstone.media.size)?;
             if !described {
                 return conflict(format!(
                     "the tombstone of media record {media} does not describe it: the record holds SHA-256 {sha256}, SM3 {sm3} and {size} bytes. Make the tombstone from the stored record; nothing was changed"
@@ -423,7 +423,7 @@ macro_rules! custody_writes {
             if let Some((earlier_list, at)) = earlier {
                 return conflict(format!(
                     "media record {media} was already disposed of on {} (disposal list {earlier_list}), and a record is disposed of only once; nothing was changed",
-                    $crate::common::time("disposal time", at)?,
+                    $crate::rows::time("disposal time", at)?,
                 ));
             }
             let listed: Option<(String,)> = sqlx::query_as("SELECT media_id FROM disposal_list_media WHERE list_id = $1 AND media_id = $2")
@@ -467,13 +467,13 @@ macro_rules! custody_writes {
                 let reason = reason.parse::<liuhen_core::retention::HoldReason>().map(|reason| reason.label()).unwrap_or("hold");
                 return conflict(format!(
                     "media record {media} is under legal hold {hold} ({reason}, placed on {}), and a held record is kept however old it is; nothing was changed. It may be disposed of once the hold is released",
-                    $crate::common::time("hold time", at)?,
+                    $crate::rows::time("hold time", at)?,
                 ));
             }
             sqlx::query("INSERT INTO tombstones (media_id, list_id, disposed_at_us, disposed_by, details) VALUES ($1, $2, $3, $4, $5)")
                 .bind(media.to_string())
                 .bind(list.to_string())
-                .bind($crate::common::micros(tombstone.disposed_at))
+                .bind($crate::rows::micros(tombstone.disposed_at))
                 .bind(&tombstone.disposed_by)
                 .bind($crate::custody::to_json(tombstone))
                 .execute(&mut *connection)
@@ -509,7 +509,7 @@ macro_rules! custody_writes {
             if let Some((at,)) = disposed {
                 return conflict(format!(
                     "media record {media} was disposed of on {}, so its blob has no lock to record; nothing was changed",
-                    $crate::common::time("disposal time", at)?,
+                    $crate::rows::time("disposal time", at)?,
                 ));
             }
             let latest: Option<(Option<i64>,)> = sqlx::query_as(
@@ -519,24 +519,24 @@ macro_rules! custody_writes {
             .fetch_optional(&mut *connection)
             .await
             .map_err(db)?;
-            let until = lock.retain_until.map($crate::common::micros);
+            let until = lock.retain_until.map($crate::rows::micros);
             if let Some((Some(earlier),)) = latest {
                 if until.is_none_or(|until| until < earlier) {
                     return conflict(format!(
                         "the blob of media record {media} is locked until {}, and a bucket in compliance mode never shortens that; nothing was changed",
-                        $crate::common::time("retain-until date", earlier)?,
+                        $crate::rows::time("retain-until date", earlier)?,
                     ));
                 }
             }
             sqlx::query(
                 "INSERT INTO blob_locks (entry_idx, position, media_id, retain_until_us, legal_hold, locked_at_us, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind($crate::common::as_i64("ledger index", entry_index)?)
-            .bind($crate::common::as_i64("mutation position", position as u64)?)
+            .bind($crate::rows::as_i64("ledger index", entry_index)?)
+            .bind($crate::rows::as_i64("mutation position", position as u64)?)
             .bind(media.to_string())
             .bind(until)
             .bind(lock.legal_hold)
-            .bind($crate::common::micros(lock.at))
+            .bind($crate::rows::micros(lock.at))
             .bind($crate::custody::to_json(lock))
             .execute(&mut *connection)
             .await
@@ -556,7 +556,7 @@ macro_rules! custody_writes {
             .bind(export.grant.map(|id| id.to_string()))
             .bind(export.purpose.as_str())
             .bind(export.tagmanifest_sha256.to_hex())
-            .bind($crate::common::micros(export.at))
+            .bind($crate::rows::micros(export.at))
             .bind(&export.by)
             .bind($crate::custody::to_json(export))
             .execute(&mut *connection)
@@ -578,7 +578,7 @@ macro_rules! custody_writes {
                 .bind(redaction.derived.to_string())
                 .bind(kind)
                 .bind(&id)
-                .bind($crate::common::micros(redaction.at))
+                .bind($crate::rows::micros(redaction.at))
                 .bind($crate::custody::to_json(redaction))
                 .execute(&mut *connection)
                 .await

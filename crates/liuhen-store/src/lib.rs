@@ -35,6 +35,7 @@ use liuhen_core::supervision::{Candidate, Member, Population, SpotCheck, SpotChe
 mod common;
 mod custody;
 pub mod postgres;
+mod rows;
 pub mod snapshot;
 pub mod sqlite;
 mod writes;

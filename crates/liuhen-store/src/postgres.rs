@@ -95,11 +95,11 @@ impl_meta_store!(PgStore, Postgres, pool, {
     }
 
     async fn ledger_entries(&self, start: u64, limit: u32) -> Result<Vec<crate::StoredEntry>> {
-        let sql = format!("SELECT {} FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", crate::common::ENTRY_COLUMNS);
+        let sql = format!("SELECT {} FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx", crate::rows::ENTRY_COLUMNS);
         let Ok(start) = i64::try_from(start) else { return Ok(Vec::new()) };
-        let rows: Vec<crate::common::EntryRow> =
+        let rows: Vec<crate::rows::EntryRow> =
             sqlx::query_as(&sql).bind(start).bind(start.saturating_add(i64::from(limit))).fetch_all(&self.pool).await.map_err(db)?;
-        rows.into_iter().map(crate::common::entry).collect()
+        rows.into_iter().map(crate::rows::entry).collect()
     }
 
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {

@@ -82,15 +82,15 @@ impl_meta_store!(SqliteStore, Sqlite, writer, {
     async fn ledger_entries(&self, start: u64, limit: u32) -> Result<Vec<crate::StoredEntry>> {
         let sql = format!(
             "SELECT json_group_array(json_array({columns})) FROM ledger_entries WHERE idx >= $1 AND idx < $2",
-            columns = crate::common::ENTRY_COLUMNS
+            columns = crate::rows::ENTRY_COLUMNS
         );
         let Ok(start) = i64::try_from(start) else { return Ok(Vec::new()) };
         let (rows,): (String,) =
             sqlx::query_as(&sql).bind(start).bind(start.saturating_add(i64::from(limit))).fetch_one(&self.pool).await.map_err(db)?;
-        let mut rows: Vec<crate::common::EntryRow> =
+        let mut rows: Vec<crate::rows::EntryRow> =
             serde_json::from_str(&rows).map_err(|error| StoreError::Corrupt(format!("ledger entries from {start}: {error}")))?;
         rows.sort_unstable_by_key(|row| row.0);
-        rows.into_iter().map(crate::common::entry).collect()
+        rows.into_iter().map(crate::rows::entry).collect()
     }
 
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {

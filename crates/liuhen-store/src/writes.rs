@@ -13,7 +13,7 @@ macro_rules! store_writes {
         /// Adds the conditions of a case search to a query that ends in
         /// `WHERE 1 = 1`.
         fn push_case_conditions(builder: &mut sqlx::QueryBuilder<'_, $db>, search: &$crate::CaseSearch) {
-            use $crate::common::{contains_pattern, enum_text, micros};
+            use $crate::rows::{contains_pattern, enum_text, micros};
             if let Some(units) = &search.units {
                 if units.is_empty() {
                     builder.push(" AND 1 = 0");
@@ -64,8 +64,8 @@ macro_rules! store_writes {
 
         /// A new case, with what the case list selects it by.
         async fn create_case(connection: &mut <$db as sqlx::Database>::Connection, case: &liuhen_core::case::Case) -> Result<(), sqlx::Error> {
-            use $crate::common::{enum_text, micros};
-            let (number, matter, parties) = $crate::common::case_search_texts(case);
+            use $crate::rows::{enum_text, micros};
+            let (number, matter, parties) = $crate::rows::case_search_texts(case);
             sqlx::query("INSERT INTO cases (id, agency_id, unit_id, number, act_kind, opened_at_us, details, search_number, search_matter, search_parties, indexed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE)")
                 .bind(case.id.to_string()).bind(case.agency_id.to_string()).bind(case.unit_id.to_string())
                 .bind(&case.number).bind(enum_text(&case.act_kind)).bind(micros(case.opened_at))
@@ -100,15 +100,15 @@ macro_rules! store_writes {
 
         /// A step of a case, and the stage it leaves the case standing at.
         async fn record_stage_step(connection: &mut <$db as sqlx::Database>::Connection, step: &liuhen_core::case::StageStep) -> Result<(), sqlx::Error> {
-            use $crate::common::micros;
+            use $crate::rows::micros;
             sqlx::query("INSERT INTO case_steps (case_id, sequence, at_us, details) VALUES ($1, $2, $3, $4)")
                 .bind(step.case_id.to_string()).bind(i64::from(step.sequence)).bind(micros(step.at))
                 .bind(serde_json::to_string(step).expect("steps serialise"))
                 .execute(&mut *connection)
                 .await?;
-            if let Some(stage) = $crate::common::stage_after(&step.step) {
+            if let Some(stage) = $crate::rows::stage_after(&step.step) {
                 sqlx::query("UPDATE cases SET stage = $1 WHERE id = $2")
-                    .bind($crate::common::enum_text(&stage)).bind(step.case_id.to_string())
+                    .bind($crate::rows::enum_text(&stage)).bind(step.case_id.to_string())
                     .execute(&mut *connection)
                     .await?;
             }
@@ -128,17 +128,17 @@ macro_rules! store_writes {
                 for (id,) in chunk {
                     let (details,): (String,) =
                         sqlx::query_as("SELECT details FROM cases WHERE id = $1").bind(id).fetch_one(&mut *transaction).await.map_err(db)?;
-                    let case: liuhen_core::case::Case = $crate::common::from_json("case", &details)?;
+                    let case: liuhen_core::case::Case = $crate::rows::from_json("case", &details)?;
                     let steps: Vec<(String,)> = sqlx::query_as("SELECT details FROM case_steps WHERE case_id = $1 ORDER BY sequence")
                         .bind(id).fetch_all(&mut *transaction).await.map_err(db)?;
                     let mut stage = None;
                     for (details,) in &steps {
-                        let step: liuhen_core::case::StageStep = $crate::common::from_json("case step", details)?;
-                        stage = $crate::common::stage_after(&step.step).or(stage);
+                        let step: liuhen_core::case::StageStep = $crate::rows::from_json("case step", details)?;
+                        stage = $crate::rows::stage_after(&step.step).or(stage);
                     }
-                    let (number, matter, parties) = $crate::common::case_search_texts(&case);
+                    let (number, matter, parties) = $crate::rows::case_search_texts(&case);
                     sqlx::query("UPDATE cases SET stage = $1, search_number = $2, search_matter = $3, search_parties = $4, indexed = TRUE WHERE id = $5")
-                        .bind(stage.map(|stage| $crate::common::enum_text(&stage))).bind(number).bind(matter).bind(parties).bind(id)
+                        .bind(stage.map(|stage| $crate::rows::enum_text(&stage))).bind(number).bind(matter).bind(parties).bind(id)
                         .execute(&mut *transaction).await.map_err(db)?;
                     set_case_officers(&mut *transaction, &case).await.map_err(db)?;
                     indexed += 1;
@@ -153,7 +153,7 @@ macro_rules! store_writes {
         /// the size the batch was built on.
         async fn apply_batch(connection: &mut <$db as sqlx::Database>::Connection, batch: &$crate::CommitBatch) -> $crate::Result<()> {
             use liuhen_core::mutation::Mutation;
-            use $crate::common::{enum_text, micros, roles_text};
+            use $crate::rows::{enum_text, micros, roles_text};
             let (actual,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
                 .fetch_one(&mut *connection)
                 .await
@@ -182,7 +182,7 @@ macro_rules! store_writes {
                             .bind(roles_text(&user.roles)).bind(user.officer_id.map(|id| id.to_string())).bind(user.disabled),
                         Mutation::CreateMedia(media) => sqlx::query("INSERT INTO media (id, sha256, sm3, size, original_name, stored_at_us, stored_by, source_device) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                             .bind(media.id.to_string()).bind(media.sha256.to_hex()).bind(media.sm3.to_hex())
-                            .bind($crate::common::as_i64("media size", media.size)?).bind(&media.original_name)
+                            .bind($crate::rows::as_i64("media size", media.size)?).bind(&media.original_name)
                             .bind(micros(media.stored_at)).bind(&media.stored_by).bind(media.source_device.map(|id| id.to_string())),
                         Mutation::CreateSession(session) => sqlx::query("INSERT INTO sessions (id, user_id, secret_sha256, created_at_us, expires_at_us, ended) VALUES ($1, $2, $3, $4, $5, FALSE)")
                             .bind(session.id.to_string()).bind(session.user_id.to_string()).bind(session.secret_sha256.to_hex())
@@ -382,7 +382,7 @@ macro_rules! store_writes {
                 for item in chunk {
                     let entry = &item.entry;
                     let subjects = serde_json::to_string(&entry.subjects).expect("strings serialise");
-                    rows.push(($crate::common::as_i64("ledger index", entry.index)?, micros(entry.time), entry, subjects, &item.payload_json));
+                    rows.push(($crate::rows::as_i64("ledger index", entry.index)?, micros(entry.time), entry, subjects, &item.payload_json));
                 }
                 builder.push_values(rows, |mut row, (index, time, entry, subjects, payload)| {
                     row.push_bind(index).push_bind(time).push_bind(entry.actor.clone()).push_bind(entry.action.clone())
@@ -392,7 +392,7 @@ macro_rules! store_writes {
             }
             let mut named: Vec<(String, i64)> = Vec::new();
             for item in &batch.items {
-                let index = $crate::common::as_i64("ledger index", item.entry.index)?;
+                let index = $crate::rows::as_i64("ledger index", item.entry.index)?;
                 let mut subjects: Vec<&String> = item.entry.subjects.iter().collect();
                 subjects.sort();
                 subjects.dedup();
@@ -409,7 +409,7 @@ macro_rules! store_writes {
                 let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO ledger_nodes (level, idx, hash) ");
                 let mut rows = Vec::with_capacity(chunk.len());
                 for (id, hash) in chunk {
-                    rows.push((i64::from(id.level), $crate::common::as_i64("node index", id.index)?, hash.to_vec()));
+                    rows.push((i64::from(id.level), $crate::rows::as_i64("node index", id.index)?, hash.to_vec()));
                 }
                 builder.push_values(rows, |mut row, (level, index, hash)| {
                     row.push_bind(level).push_bind(index).push_bind(hash);
@@ -430,7 +430,7 @@ macro_rules! store_writes {
                 .bind(event.device_id.to_string())
                 .bind(i64::from(event.sequence))
                 .bind(event.kind.action())
-                .bind($crate::common::micros(event.at))
+                .bind($crate::rows::micros(event.at))
                 .bind(serde_json::to_string(event).expect("device events serialise"))
                 .execute(&mut *connection)
                 .await?;
@@ -453,7 +453,7 @@ macro_rules! store_writes {
         ) -> Result<(), sqlx::Error> {
             sqlx::query("INSERT INTO spot_checks (id, drawn_at_us, details) VALUES ($1, $2, $3)")
                 .bind(check.id.to_string())
-                .bind($crate::common::micros(check.drawn_at))
+                .bind($crate::rows::micros(check.drawn_at))
                 .bind(serde_json::to_string(check).expect("spot checks serialise"))
                 .execute(&mut *connection)
                 .await?;
