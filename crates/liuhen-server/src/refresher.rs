@@ -162,23 +162,36 @@ struct MissingBlobs {
     at: Option<tokio::time::Instant>,
 }
 
+/// What the log should say about missing blobs after a pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MissingNews {
+    /// Name the missing records: other records than last time, or
+    /// [`REMIND_MISSING`] since they were named.
+    Name,
+    /// None are missing any more, after some were.
+    AllBack,
+    /// Nothing new.
+    Quiet,
+}
+
 impl MissingBlobs {
-    /// Takes this pass's missing records (sorted): `Some(true)` when they
-    /// should be named now (other records than last time, or
-    /// [`REMIND_MISSING`] since they were), `Some(false)` when there are
-    /// none any more after some, `None` when there is nothing to say.
-    fn news(&mut self, missing: &[MediaId], now: tokio::time::Instant) -> Option<bool> {
+    /// Takes this pass's missing records (sorted) and says what to log.
+    fn news(&mut self, missing: &[MediaId], now: tokio::time::Instant) -> MissingNews {
         if missing.is_empty() {
             let was_missing = !self.named.is_empty();
             *self = MissingBlobs::default();
-            return was_missing.then_some(false);
+            return if was_missing { MissingNews::AllBack } else { MissingNews::Quiet };
         }
         let due = missing != self.named.as_slice() || self.at.is_none_or(|at| now.duration_since(at) >= REMIND_MISSING);
         if due {
             self.named = missing.to_vec();
             self.at = Some(now);
         }
-        due.then_some(true)
+        if due {
+            MissingNews::Name
+        } else {
+            MissingNews::Quiet
+        }
     }
 }
 
@@ -229,15 +242,16 @@ async fn keep_locks(ledger: &Arc<Ledger>, vault: &liuhen_vault::Vault, pack: &Ar
             // A pass cut short by failures did not ask about every blob, so
             // it says nothing of which are missing.
             let cut_short = report.failed > 0 || report.not_sent > 0;
-            let missing_news = if cut_short { None } else { keeper.missing.news(&report.missing, tokio::time::Instant::now()) };
+            let missing_news =
+                if cut_short { MissingNews::Quiet } else { keeper.missing.news(&report.missing, tokio::time::Instant::now()) };
             if let Some(problems) = report.problems() {
-                if cut_short || missing_news == Some(true) {
+                if cut_short || missing_news == MissingNews::Name {
                     tracing::warn!(%problems, "the blobs' Object Lock is not all up to date; it is tried again after the next refresh");
                 } else {
                     tracing::debug!(%problems, "the blobs' Object Lock is not all up to date (said before)");
                 }
             }
-            if missing_news == Some(false) {
+            if missing_news == MissingNews::AllBack {
                 tracing::info!("the vault's bucket has every record's blob again");
             }
         }
@@ -290,16 +304,16 @@ mod tests {
         let media = |n: usize| ids[n];
         let start = tokio::time::Instant::now();
         let mut missing = MissingBlobs::default();
-        assert_eq!(missing.news(&[], start), None, "nothing missing, nothing to say");
-        assert_eq!(missing.news(&[media(1)], start), Some(true), "the first pass names it");
+        assert_eq!(missing.news(&[], start), MissingNews::Quiet, "nothing missing, nothing to say");
+        assert_eq!(missing.news(&[media(1)], start), MissingNews::Name, "the first pass names it");
         let minute = Duration::from_secs(60);
-        assert_eq!(missing.news(&[media(1)], start + minute), None, "the next pass does not repeat it");
-        assert_eq!(missing.news(&[media(1), media(2)], start + 2 * minute), Some(true), "another record is news");
-        assert_eq!(missing.news(&[media(2)], start + 3 * minute), Some(true), "so is one fewer");
-        assert_eq!(missing.news(&[media(2)], start + 3 * minute + REMIND_MISSING - Duration::from_secs(1)), None);
-        assert_eq!(missing.news(&[media(2)], start + 3 * minute + REMIND_MISSING), Some(true), "reminded after an hour");
-        assert_eq!(missing.news(&[], start + 4 * minute + REMIND_MISSING), Some(false), "all back is said once");
-        assert_eq!(missing.news(&[], start + 5 * minute + REMIND_MISSING), None);
-        assert_eq!(missing.news(&[media(2)], start + 6 * minute + REMIND_MISSING), Some(true), "missing again is news");
+        assert_eq!(missing.news(&[media(1)], start + minute), MissingNews::Quiet, "the next pass does not repeat it");
+        assert_eq!(missing.news(&[media(1), media(2)], start + 2 * minute), MissingNews::Name, "another record is news");
+        assert_eq!(missing.news(&[media(2)], start + 3 * minute), MissingNews::Name, "so is one fewer");
+        assert_eq!(missing.news(&[media(2)], start + 3 * minute + REMIND_MISSING - Duration::from_secs(1)), MissingNews::Quiet);
+        assert_eq!(missing.news(&[media(2)], start + 3 * minute + REMIND_MISSING), MissingNews::Name, "reminded after an hour");
+        assert_eq!(missing.news(&[], start + 4 * minute + REMIND_MISSING), MissingNews::AllBack, "all back is said once");
+        assert_eq!(missing.news(&[], start + 5 * minute + REMIND_MISSING), MissingNews::Quiet);
+        assert_eq!(missing.news(&[media(2)], start + 6 * minute + REMIND_MISSING), MissingNews::Name, "missing again is news");
     }
 }
