@@ -64,35 +64,36 @@ async fn vault(file: &Path, scratch: PathBuf, cache: CacheState) -> anyhow::Resu
     let scratch = Scratch::create(scratch)?;
     let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
     println!("file: {} ({:.1} MiB); scratch: {}", file.display(), size as f64 / 1048576.0, scratch.0.display());
-    let rounds: &[CacheState] = match cache {
-        CacheState::Both => &[CacheState::Warm, CacheState::Cold],
-        CacheState::Warm => &[CacheState::Warm],
-        CacheState::Cold => &[CacheState::Cold],
+    // Whether each round starts cold: warm first when both.
+    let rounds: &[bool] = match cache {
+        CacheState::Both => &[false, true],
+        CacheState::Warm => &[false],
+        CacheState::Cold => &[true],
     };
-    for (number, &round) in rounds.iter().enumerate() {
-        vault_round(file, size, &scratch.0.join(format!("round-{number}")), round).await?;
+    for (number, &cold) in rounds.iter().enumerate() {
+        vault_round(file, size, &scratch.0.join(format!("round-{number}")), cold).await?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// One `cp` against one put, both starting from the same cache state.
-async fn vault_round(file: &Path, size: u64, scratch: &Path, cache: CacheState) -> anyhow::Result<()> {
+async fn vault_round(file: &Path, size: u64, scratch: &Path, cold: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(scratch)?;
     // Warm: every contender reads from memory, which is the best case for
     // `cp`. Cold: every contender reads from the disk, as when the file
     // comes from a camera just plugged in.
     let prepare = || -> anyhow::Result<()> {
-        match cache {
-            CacheState::Cold => drop_from_page_cache(file),
-            _ => {
-                std::io::copy(&mut std::fs::File::open(file)?, &mut std::io::sink())?;
-                Ok(())
-            }
+        if cold {
+            drop_from_page_cache(file)
+        } else {
+            std::io::copy(&mut std::fs::File::open(file)?, &mut std::io::sink())?;
+            Ok(())
         }
     };
-    match cache {
-        CacheState::Cold => println!("\nsource cold (dropped from the page cache before each contender):"),
-        _ => println!("\nsource warm (read into the page cache before each contender):"),
+    if cold {
+        println!("\nsource cold (dropped from the page cache before each contender):");
+    } else {
+        println!("\nsource warm (read into the page cache before each contender):");
     }
 
     prepare()?;
@@ -107,7 +108,7 @@ async fn vault_round(file: &Path, size: u64, scratch: &Path, cache: CacheState) 
     println!("  cp:                      {cp_seconds:>7.2} s");
     println!("  cp + fsync:              {cp_sync_seconds:>7.2} s");
 
-    if cache == CacheState::Warm {
+    if !cold {
         // The floor under any put: each digest alone, on one thread, from memory.
         let sha256_seconds = hash_alone::<sha2::Sha256>(file)?;
         let sm3_seconds = hash_alone::<sm3::Sm3>(file)?;
