@@ -21,6 +21,13 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    if let Some(feature) = missing_cpu_feature() {
+        eprintln!(
+            "错误 error: this build of liuhen needs a CPU with the {feature} instructions, which this one lacks. Build it again without RUSTFLAGS=\"-C target-feature=+{}\" (README.md, Requirements)",
+            feature.to_lowercase()
+        );
+        return ExitCode::from(2);
+    }
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -43,4 +50,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A build for newer CPUs (`RUSTFLAGS="-C target-feature=+bmi2"`, which
+/// makes SM3 faster; see README.md) says so on a CPU without the feature,
+/// rather than dying of an illegal instruction somewhere later.
+fn missing_cpu_feature() -> Option<&'static str> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "bmi2"))]
+    if !std::arch::is_x86_feature_detected!("bmi2") {
+        return Some("BMI2");
+    }
+    None
 }
