@@ -23,7 +23,11 @@ pub struct PutOutcome {
 const WRITE_QUEUE_DEPTH: usize = 8;
 
 /// How many chunks may wait for the filesystem writer while it flushes.
-const FILE_QUEUE_DEPTH: usize = 24;
+/// With the hashers' own queues that leaves SM3 about 24 MiB (90 ms at
+/// 270 MiB/s) to hash while a flush of [`FLUSH_EVERY`] bytes blocks the
+/// writer. A queue of 24 put 2 GiB no faster and peaked 5–7 MiB higher
+/// (docs/benchmarks.md, 2026-12-07, third session).
+const FILE_QUEUE_DEPTH: usize = 16;
 
 /// The filesystem writer flushes to disk after this many bytes.
 const FLUSH_EVERY: usize = 64 << 20;
