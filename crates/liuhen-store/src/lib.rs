@@ -38,6 +38,8 @@ pub mod postgres;
 mod rows;
 pub mod snapshot;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod writes;
 
 /// Which database engine a store talks to.

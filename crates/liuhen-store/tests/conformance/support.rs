@@ -12,62 +12,8 @@ use liuhen_core::entry::{canonical_payload_bytes, EntryDraft};
 use liuhen_core::id::{AgencyId, DeviceId, MediaId, OfficerId, SessionId, TokenId, UnitId, UserId};
 use liuhen_core::merkle::Frontier;
 use liuhen_core::mutation::{action, Mutation};
-use liuhen_store::postgres::testing::TestDatabase;
-use liuhen_store::{Backend, CommitBatch, CommitItem, MetaStore, StoreError, StoredEntry};
-use sqlx::{Connection, PgConnection, SqliteConnection};
-
-/// A database that lives as long as one test, its store, and a way
-/// around the store to the same rows.
-pub struct Database {
-    pub store: Arc<dyn MetaStore>,
-    /// What `liuhen_store::open` was given: a file path or a URL.
-    pub url: String,
-    _lifetime: Lifetime,
-}
-
-enum Lifetime {
-    Directory(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] TestDatabase),
-}
-
-impl Database {
-    pub async fn sqlite() -> Database {
-        let directory = tempfile::tempdir().expect("a temporary directory");
-        let url = directory.path().join("liuhen.db").display().to_string();
-        let store = liuhen_store::open(&url).await.expect("an SQLite store opens in a fresh directory");
-        Database { store, url, _lifetime: Lifetime::Directory(directory) }
-    }
-
-    pub async fn postgres() -> Database {
-        let database = TestDatabase::create()
-            .await
-            .expect("a throw-away PostgreSQL database (is PostgreSQL running at 127.0.0.1:5432, or LIUHEN_TEST_POSTGRES set?)");
-        let url = database.url.clone();
-        let store = liuhen_store::open(&url).await.expect("a PostgreSQL store opens on a fresh database");
-        Database { store, url, _lifetime: Lifetime::Postgres(database) }
-    }
-
-    /// A second store on the same database, as another process opens it.
-    pub async fn open_again(&self) -> Arc<dyn MetaStore> {
-        liuhen_store::open(&self.url).await.expect("the same database opens a second time")
-    }
-
-    /// Runs one statement on a connection of its own, behind the
-    /// store's back (this is how the tests tamper), and returns the
-    /// number of rows it touched.
-    pub async fn execute(&self, sql: &str) -> u64 {
-        match self.store.backend() {
-            Backend::Sqlite => {
-                let mut connection = SqliteConnection::connect(&format!("sqlite://{}", self.url)).await.expect("a raw SQLite connection");
-                sqlx::query(sql).execute(&mut connection).await.expect("raw SQL runs").rows_affected()
-            }
-            Backend::Postgres => {
-                let mut connection = PgConnection::connect(&self.url).await.expect("a raw PostgreSQL connection");
-                sqlx::query(sql).execute(&mut connection).await.expect("raw SQL runs").rows_affected()
-            }
-        }
-    }
-}
+pub use liuhen_store::testing::Database;
+use liuhen_store::{CommitBatch, CommitItem, MetaStore, StoreError, StoredEntry};
 
 /// One event to record: the entry draft and the state changes it makes.
 #[derive(Clone, Debug)]
