@@ -73,6 +73,8 @@ pub enum VaultError {
     IsDirectory { path: PathBuf },
     #[error("{path} is not a regular file (a device, socket or pipe); only regular files can be stored")]
     NotRegularFile { path: PathBuf },
+    #[error("{path} is a symbolic link; the vault stores the file it is given, never what a link points to")]
+    SymbolicLink { path: PathBuf },
     #[error("cannot read {path}: {source}. {}", unreadable_advice(source))]
     Unreadable {
         path: PathBuf,

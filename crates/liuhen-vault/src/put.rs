@@ -2,6 +2,7 @@
 
 use std::fs::{File, Metadata};
 use std::io::{Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use bytes::Bytes;
@@ -52,8 +53,14 @@ impl<R: Read> Read for Counting<R> {
 }
 
 pub(crate) async fn put_file(vault: &Vault, path: &Path, progress: Option<Progress>) -> Result<PutOutcome> {
-    let before = regular_file_metadata(path)?;
-    let file = File::open(path).map_err(|source| open_error(path, source))?;
+    // Looked at before opening, so that a pipe is refused, not waited on.
+    regular_file_metadata(path)?;
+    let file = open_no_follow(path)?;
+    // What was opened, not what the path names now.
+    let before = file.metadata().map_err(|source| open_error(path, source))?;
+    if !before.is_file() {
+        return Err(VaultError::NotRegularFile { path: path.to_owned() });
+    }
     let file = Counting { inner: file, progress };
     let temporary_key = format!("{TEMPORARY_PREFIX}{}", uuid::Uuid::now_v7());
 
@@ -71,6 +78,7 @@ pub(crate) async fn put_file(vault: &Vault, path: &Path, progress: Option<Progre
     // than it had, a recorder or copy job was still writing it.
     let after = regular_file_metadata(path);
     let changed = match &after {
+        Ok(after) if (after.dev(), after.ino()) != (before.dev(), before.ino()) => Some("another file took its place".to_owned()),
         Ok(after) if after.len() != before.len() => Some(format!("size went from {} to {} bytes", before.len(), after.len())),
         Ok(after) if after.modified().ok() != before.modified().ok() => Some("its modification time moved".to_owned()),
         Ok(_) if digests.size != before.len() => Some(format!("read {} bytes of a {}-byte file", digests.size, before.len())),
@@ -325,6 +333,18 @@ async fn discard(vault: &Vault, temporary_key: &str) {
     if let Err(error) = vault.operator.delete(temporary_key).await {
         tracing::warn!(%error, temporary_key, "could not remove a temporary object; `liuhen vault sweep` removes it later");
     }
+}
+
+/// Opens `path` for reading unless it is a symbolic link (`O_NOFOLLOW`): a
+/// link put in a file's place between a look and the open (on a camera's
+/// disk, say) must not make the vault read something else.
+fn open_no_follow(path: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(path);
+    opened.map_err(|source| match source.raw_os_error() {
+        Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => VaultError::SymbolicLink { path: path.to_owned() },
+        _ => open_error(path, source),
+    })
 }
 
 fn regular_file_metadata(path: &Path) -> Result<Metadata> {

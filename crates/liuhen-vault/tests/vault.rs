@@ -342,6 +342,15 @@ mod behaviour {
             .unwrap_err();
         assert!(matches!(error, VaultError::NotRegularFile { .. }), "FIFO: {error:?}");
 
+        // A link, even to a readable file, is not followed: on a camera's
+        // disk it could point anywhere.
+        let target = files.path().join("target.mp4");
+        std::fs::write(&target, b"not what the camera recorded").unwrap();
+        let link = files.path().join("DSJ_link.mp4");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let error = test_vault.vault.put_file(&link).await.unwrap_err();
+        assert!(matches!(&error, VaultError::SymbolicLink { path } if path == &link), "symbolic link: {error:?}");
+
         let unreadable = files.path().join("unreadable.wav");
         std::fs::write(&unreadable, b"RIFF").unwrap();
         std::fs::set_permissions(&unreadable, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
@@ -353,7 +362,7 @@ mod behaviour {
         drop(without_override);
         if readable_anyway {
             // The binary's tests (`cli::bad_input_is_refused_and_loses_nothing`,
-            // `ingest::an_unreadable_file_is_reported_and_stays_on_the_camera`)
+            // `ingest::bad_input::an_unreadable_file_is_reported_and_stays_on_the_camera`)
             // run the same put without root's override, in a child process.
             note("mode 000 does not stop reads here (root, and its override could not be dropped): the unreadable-file assertion was skipped");
         } else {

@@ -89,6 +89,15 @@ async fn put(instance: &Instance, args: VaultPutArgs) -> anyhow::Result<ExitCode
 /// Stores one file and records it; a file whose content is already recorded
 /// is reported as present and records nothing new.
 pub(crate) async fn put_one(instance: &Instance, file: &Path, device: Option<DeviceId>) -> anyhow::Result<PutResult> {
+    // The vault never follows a link; a link named here on the console is
+    // resolved first (its target's name is the one recorded).
+    let resolved;
+    let file = if std::fs::symlink_metadata(file).is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(file).with_context(|| format!("{} is a link to nothing that can be read", file.display()))?;
+        resolved.as_path()
+    } else {
+        file
+    };
     let outcome = instance.vault.put_file(file).await?;
     let digests = outcome.digests;
     let present = |media: MediaRecord| PutResult::Stored {
