@@ -435,11 +435,10 @@ pub(crate) async fn register(
         .ok_or_else(|| ApiError::Unprocessable(format!("设备 {0} 未在服务器登记。The device {0} is not registered on the server; an administrator must register it first (`liuhen device add`).", request.device_serial)))?;
     let mismatch = |digests: &ContentDigests| digests.sha256 != declared_sha256 || declared_sm3.is_some_and(|sm3| sm3 != digests.sm3);
     let refuse = |digests: &ContentDigests| {
-        ApiError::Unprocessable(format!(
-            "上传内容与声明的哈希不符，请重新上传。What arrived hashes to SHA-256 {}, not the {} the workstation read; it was discarded, upload the file again.",
-            digests.sha256, declared_sha256
-        ))
-    };
+        let (name, arrived, read) = match declared_sm3 {
+            Some(sm3) if digests.sha256 == declared_sha256 => ("SM3", digests.sm3.to_hex(), sm3.to_hex()),
+            _ => ("SHA-256", digests.sha256.to_hex(), declared_sha256.to_hex()),
+        };
     let part = data_path(uploads, &id);
     let digests = match state.adopted {
         // A registration cut short after the data was moved: it is in the vault.

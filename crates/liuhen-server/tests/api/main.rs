@@ -18,3 +18,4 @@ mod reads;
 mod recordings;
 mod register;
 mod session;
+mod uploads;

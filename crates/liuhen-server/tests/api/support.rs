@@ -310,6 +310,25 @@ impl TestServer {
         recording
     }
 
+    /// Registers a device of `kind` numbered `serial` in the fixture's
+    /// unit, issued to `officer` if given, and issues it an API token;
+    /// returns the device and the token's secret.
+    pub async fn add_device(&self, kind: DeviceKind, serial: &str, officer: Option<OfficerId>) -> (Device, String) {
+        let ledger = &self.state.ledger;
+        let device = Device {
+            id: DeviceId::new(),
+            agency_id: self.fixture.agency,
+            serial: serial.to_owned(),
+            kind,
+            model: None,
+            assigned_officer: officer,
+            unit_id: Some(self.fixture.unit),
+        };
+        record(ledger, action::DEVICE_CREATED, device.id.subject(), Mutation::CreateDevice(device.clone())).await;
+        let token = issue_token(ledger, device.id).await;
+        (device, token)
+    }
+
     /// `request` with a JSON body.
     pub async fn send_json(&self, method: Method, path: &str, credentials: Credentials<'_>, body: &serde_json::Value) -> Response {
         self.request(method, path, credentials).json(body).send().await.unwrap()
