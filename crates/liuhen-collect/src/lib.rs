@@ -106,6 +106,28 @@ pub struct Registered {
     pub note: Option<String>,
 }
 
+/// Who recorded a file: the officer whose number the camera wrote into the
+/// file name (or its identity file), else the officer the device is
+/// assigned to. A number no officer has is said in the note rather than
+/// dropped silently: the camera may have been lent to someone not yet
+/// registered, and the register must not quietly name the wrong person.
+pub fn attribute<'a>(badge: Option<&str>, officers: &'a [Officer], assigned: Option<&'a Officer>) -> (Option<&'a Officer>, Option<String>) {
+    let Some(badge) = badge else { return (assigned, None) };
+    if let Some(officer) = officers.iter().find(|officer| officer.badge_no == badge) {
+        return (Some(officer), None);
+    }
+    let note = match assigned {
+        Some(officer) => format!(
+            "执法编号 {badge} 未登记，已记在设备配发人员 {name} 名下。The officer number {badge} in its name is not registered; it was recorded to {name}, to whom the device is assigned",
+            name = officer.name
+        ),
+        None => format!(
+            "执法编号 {badge} 未登记，未记到任何人员名下。The officer number {badge} in its name is not registered, and the device is assigned to no one; it was recorded to no officer"
+        ),
+    };
+    (assigned, Some(note))
+}
+
 /// Registers a published file as a recording of its device, or finds that
 /// it was registered before.
 pub async fn register(ledger: &Ledger, vault: &Vault, settings: &CollectSettings, arrival: Arrival) -> Result<Registered, CollectError> {
@@ -234,4 +256,40 @@ async fn check_stored_copy(
         let _ = std::fs::remove_file(scratch);
     }
     checked
+}
+
+#[cfg(test)]
+mod tests {
+    use liuhen_core::entity::{Officer, OfficerRole, Qualification};
+    use liuhen_core::id::{AgencyId, OfficerId, UnitId};
+
+    use super::attribute;
+
+    fn officer(name: &str, badge: &str) -> Officer {
+        Officer {
+            id: OfficerId::new(),
+            agency_id: AgencyId::new(),
+            unit_id: UnitId::new(),
+            name: name.into(),
+            certificate_no: None,
+            badge_no: badge.into(),
+            role: OfficerRole::FrontLine,
+            qualification: Qualification::Officer,
+        }
+    }
+
+    #[test]
+    fn a_file_is_attributed_to_the_officer_it_names_else_to_the_assigned_one_with_a_note() {
+        let officers = [officer("张伟", "0203001"), officer("李娜", "0203002")];
+        let assigned = Some(&officers[0]);
+        assert_eq!(attribute(Some("0203002"), &officers, assigned), (Some(&officers[1]), None));
+        assert_eq!(attribute(None, &officers, assigned), (assigned, None));
+        let (who, note) = attribute(Some("0209999"), &officers, assigned);
+        assert_eq!(who, assigned);
+        let note = note.expect("an unregistered number is noted");
+        assert!(note.contains("0209999") && note.contains("张伟") && note.contains("not registered"), "{note}");
+        let (who, note) = attribute(Some("0209999"), &officers, None);
+        assert_eq!(who, None);
+        assert!(note.is_some_and(|note| note.contains("to no officer")));
+    }
 }

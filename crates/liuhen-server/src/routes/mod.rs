@@ -28,6 +28,7 @@
 //! | GET | `/api/v1/register/offload[.csv]` | unit leaders, administrators: every row; officers: their own. See [`register`] |
 //! | HEAD, PATCH, DELETE | `/api/v1/uploads/{id}` | the workstation that created it |
 //! | POST | `/api/v1/uploads/{id}/register` | the workstation that created it |
+//! | POST | `/api/v1/media/{id}/recheck` | a collection workstation (rehashes the stored copy before it clears the device) |
 //! | POST | `/api/v1/media/{id}/cleared` | a collection workstation (records that it cleared the device) |
 //! | GET, POST | `/api/v1/compliance/…` | see [`compliance`] |
 //! | GET | `/api/v1/cases/{id}/av-checklist[.xlsx\|.pdf]`, `/api/v1/compliance/report[.xlsx\|.pdf]` | see [`printouts`] |
@@ -47,6 +48,7 @@
 mod access;
 mod admin;
 mod cases;
+mod clearing;
 pub(crate) mod compliance;
 pub(crate) mod content;
 mod devices;
@@ -83,7 +85,8 @@ pub(crate) fn api() -> Router<ServerState> {
         .route("/api/v1/uploads", options(uploads::options).post(uploads::create).get(upload_progress::list))
         .route("/api/v1/uploads/{id}", head(uploads::status).patch(uploads::append).delete(uploads::terminate))
         .route("/api/v1/uploads/{id}/register", post(uploads::register))
-        .route("/api/v1/media/{id}/cleared", post(uploads::cleared))
+        .route("/api/v1/media/{id}/recheck", post(clearing::recheck))
+        .route("/api/v1/media/{id}/cleared", post(clearing::cleared))
         .layer(axum::middleware::map_response(tus_resumable));
     Router::new()
         .merge(uploads)

@@ -127,7 +127,8 @@ use crate::auth::SESSION_COOKIE;
         super::uploads::append,
         super::uploads::terminate,
         super::uploads::register,
-        super::uploads::cleared,
+        super::clearing::recheck,
+        super::clearing::cleared,
         super::upload_progress::list,
     ),
     components(

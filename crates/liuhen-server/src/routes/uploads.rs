@@ -434,11 +434,17 @@ pub(crate) async fn register(
         .await?
         .ok_or_else(|| ApiError::Unprocessable(format!("设备 {0} 未在服务器登记。The device {0} is not registered on the server; an administrator must register it first (`liuhen device add`).", request.device_serial)))?;
     let mismatch = |digests: &ContentDigests| digests.sha256 != declared_sha256 || declared_sm3.is_some_and(|sm3| sm3 != digests.sm3);
+    // Names the digest that differs: with the SHA-256 agreeing, naming it
+    // would read "hashes to X, not the X".
     let refuse = |digests: &ContentDigests| {
         let (name, arrived, read) = match declared_sm3 {
             Some(sm3) if digests.sha256 == declared_sha256 => ("SM3", digests.sm3.to_hex(), sm3.to_hex()),
             _ => ("SHA-256", digests.sha256.to_hex(), declared_sha256.to_hex()),
         };
+        ApiError::Unprocessable(format!(
+            "上传内容与声明的哈希不符，请重新上传。What arrived hashes to {name} {arrived}, not the {read} the workstation read; it was discarded, upload the file again."
+        ))
+    };
     let part = data_path(uploads, &id);
     let digests = match state.adopted {
         // A registration cut short after the data was moved: it is in the vault.
@@ -485,12 +491,9 @@ pub(crate) async fn register(
         return Err(refuse(&digests));
     }
     let officers = app.store.officers().await?;
-    let officer = request
-        .badge_no
-        .as_deref()
-        .and_then(|badge| officers.iter().find(|officer| officer.badge_no == badge))
-        .or_else(|| device.assigned_officer.and_then(|id| officers.iter().find(|officer| officer.id == id)))
-        .cloned();
+    let assigned = device.assigned_officer.and_then(|id| officers.iter().find(|officer| officer.id == id));
+    let (officer, unregistered) = liuhen_collect::attribute(request.badge_no.as_deref(), &officers, assigned);
+    let officer = officer.cloned();
     let officer_name = officer.as_ref().map(|officer| officer.name.clone());
     let arrival = liuhen_collect::Arrival {
         digests,
@@ -516,7 +519,10 @@ pub(crate) async fn register(
         media_id: registered.recording.media_id,
         ledger_index: registered.ledger_index,
         playback: registered.recording.playback.clone(),
-        note: registered.note,
+        note: match (registered.note, unregistered.filter(|_| registered.new)) {
+            (Some(note), Some(unregistered)) => Some(format!("{note}; {unregistered}")),
+            (note, unregistered) => note.or(unregistered),
+        },
         officer_name,
         recording: registered.recording,
     };
@@ -545,7 +551,7 @@ async fn upload_context<'a>(
 }
 
 /// The workstation behind a device token; people and other devices may not upload.
-async fn workstation(app: &AppState, actor: &CurrentActor) -> Result<Device, ApiError> {
+pub(super) async fn workstation(app: &AppState, actor: &CurrentActor) -> Result<Device, ApiError> {
     let CurrentActor::Device(authenticated) = actor else {
         return Err(ApiError::Forbidden("只有采集站可以上传。Only collection workstations upload, with their device token.".into()));
     };
@@ -644,60 +650,4 @@ fn header_number(headers: &HeaderMap, name: &str) -> Result<Option<u64>, ApiErro
             .map(Some)
             .ok_or_else(|| ApiError::BadRequest(format!("{name} must be a whole number of bytes"))),
     }
-}
-
-/// What a workstation reports after deleting a file from a device.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ClearedRequest {
-    device_serial: String,
-    path_on_device: String,
-}
-
-/// `POST /api/v1/media/{id}/cleared`: records in the ledger that the
-/// workstation deleted the file from the device after the server confirmed
-/// its copy.
-#[utoipa::path(
-    post,
-    path = "/api/v1/media/{id}/cleared",
-    params(
-        ("id" = String, Path, description = "The media id."),
-    ),
-    request_body = ClearedRequest,
-    security(("device_token" = [])),
-    responses(
-        (status = 200, description = "Recorded: `ledger_index`.", body = Object),
-        (status = 400, response = super::openapi::BadRequest),
-        (status = 401, response = super::openapi::Unauthenticated),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 404, response = super::openapi::NotFound),
-    ),
-)]
-pub(crate) async fn cleared(
-    State(app): State<AppState>,
-    actor: CurrentActor,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(request): ApiJson<ClearedRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let workstation = workstation(&app, &actor).await?;
-    let media_id: MediaId = id.parse().map_err(|_| ApiError::NotFound(format!("there is no media {id}")))?;
-    let recording =
-        app.store.recording(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no registered recording {media_id}")))?;
-    let device = app.store.device_by_serial(&request.device_serial).await?;
-    if device.map(|device| device.id) != Some(recording.device_id) || recording.workstation != workstation.serial {
-        return Err(ApiError::Forbidden(format!(
-            "recording {media_id} was not offloaded by this workstation from device {}; only that workstation may report it cleared",
-            request.device_serial
-        )));
-    }
-    let media = app.store.media(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media {media_id}")))?;
-    let draft = liuhen_core::entry::EntryDraft::new(actor.ledger_actor(), liuhen_core::mutation::action::RECORDING_CLEARED_FROM_DEVICE)
-        .subject(media_id.subject())
-        .subject(recording.device_id.subject())
-        .payload(serde_json::json!({
-            "sha256": media.sha256, "path_on_device": request.path_on_device, "device_serial": request.device_serial,
-            "workstation": workstation.serial,
-        }));
-    let receipt = app.ledger.record(draft, Vec::new()).await?;
-    Ok(Json(serde_json::json!({ "ledger_index": receipt.index })))
 }

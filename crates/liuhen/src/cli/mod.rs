@@ -529,7 +529,7 @@ pub struct IngestArgs {
     /// The device's serial, when neither its file names nor an identity file on it say (applies to every folder given).
     #[arg(long, value_name = "SERIAL")]
     pub device: Option<String>,
-    /// Register a device that is not yet known, as a body camera of the officer its files or identity name.
+    /// Register a device that is not yet known, as a body camera of the officer its files or identity name. On a workstation's own instance the console is its administrator (whoever may write the data directory, which only its owner can); the ledger names that user. Against a server, only the server's administrator registers devices.
     #[arg(long)]
     pub register_device: bool,
     /// Delete each file from the device once its stored copy is durable, re-verified by hash, plays, and is in the ledger.

@@ -363,7 +363,7 @@ async fn ingest_device(
     for file in files {
         let bar = bars.insert_before(overall, ProgressBar::new(file.size));
         bar.set_style(
-            ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+            ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
                 .expect("the template is valid")
                 .progress_chars("=> "),
         );
@@ -376,7 +376,8 @@ async fn ingest_device(
             })
         };
         let badge = file.name.as_ref().map(|name| name.badge_no.clone()).or_else(|| identity_badge.clone());
-        let officer = badge.as_deref().and_then(|badge| identified.officers.iter().find(|officer| officer.badge_no == badge)).or(assigned);
+        // Remotely the server attributes the file (and says so in its note).
+        let (officer, unregistered) = liuhen_collect::attribute(badge.as_deref(), &identified.officers, assigned);
         let outcome = ingest_file(target, context, &identified, officer, badge.clone(), &file, progress).await;
         // Whatever was not read (a file refused early) still counts as done.
         overall.inc(file.size.saturating_sub(bar.position()));
@@ -386,6 +387,9 @@ async fn ingest_device(
         file_report.device = Some(identified.serial.clone());
         if file_report.officer.is_none() {
             file_report.officer = officer.map(|officer| officer.name.clone());
+        }
+        if let (Target::Local(_), Some(note), true) = (target, &unregistered, file_report.ledger_index.is_some()) {
+            file_report.append_message(note);
         }
         file_report.badge_no = badge;
         printer.file(&report.dir, &file_report);
@@ -523,6 +527,16 @@ async fn upload(
     if !answer.recording.playback.is_ok() {
         report.append_message("it does not play back, so it was left on the device");
         return Ok(());
+    }
+    // What was registered was hashed as it arrived (or, for a file the
+    // server already had, describes the upload): the stored copy itself is
+    // read back and hashed again before the camera's file goes.
+    let rechecked = client.recheck(answer.media_id, &identified.serial).await.context("the server's stored copy could not be confirmed")?;
+    if rechecked.sha256 != sha256.to_hex() || rechecked.sm3 != answer.sm3 {
+        anyhow::bail!(
+            "the server's stored copy hashes to SHA-256 {} but this workstation read {sha256}; the file was left on the device",
+            rechecked.sha256
+        );
     }
     delete_from_device(file)?;
     report.cleared = true;

@@ -5,7 +5,9 @@
 //! with SHA-256, and the server is then asked to register the upload with
 //! that hash. The server hashes what arrived itself (SHA-256 and SM3) and
 //! registers only if the SHA-256 agrees; the workstation compares the
-//! server's answer again before it may clear the camera. (SM3 is left to
+//! server's answer again, and before it clears the camera has the server
+//! read its stored copy back and hash it once more (`recheck`), as local
+//! ingest rehashes the vault's copy. (SM3 is left to
 //! the server: on a small workstation, computing it twice would halve the
 //! upload speed and add no protection the SHA-256 comparison lacks.)
 //!
@@ -55,6 +57,13 @@ pub(crate) struct Outgoing<'a> {
     pub badge_no: Option<String>,
     pub clock_offset: Option<ClockOffset>,
     pub extension_kind: MediaKind,
+}
+
+/// The server's hashes of its stored copy, read back just now.
+#[derive(Deserialize)]
+pub(crate) struct Rechecked {
+    pub sha256: String,
+    pub sm3: String,
 }
 
 /// The address of an unfinished upload, kept between runs.
@@ -173,6 +182,21 @@ impl Client {
         let answer = self.with_retries(|| self.register(&location, file, &sha256)).await?;
         let _ = std::fs::remove_file(&pending_path);
         Ok((sha256, answer))
+    }
+
+    /// Has the server read its stored copy back and hash it again, just
+    /// before the camera's file is deleted; returns the server's fresh
+    /// SHA-256 and SM3. A copy that no longer matches its registration is
+    /// refused (422), not retried.
+    pub(crate) async fn recheck(&self, media: MediaId, device_serial: &str) -> anyhow::Result<Rechecked> {
+        let body = serde_json::json!({ "device_serial": device_serial });
+        self.with_retries(|| async {
+            let response =
+                self.request(Method::POST, &format!("/api/v1/media/{media}/recheck")).json(&body).send().await.map_err(transport)?;
+            let response = judge(response).await?;
+            response.json().await.map_err(|error| Failure::Retry(format!("the server's answer could not be read: {error}")))
+        })
+        .await
     }
 
     /// Records on the server that the file was deleted from the device.
@@ -320,7 +344,7 @@ async fn judge(response: reqwest::Response) -> Result<reqwest::Response, Failure
             Failure::Retry(format!("{status}: {message}"))
         }
         status if status.is_server_error() => Failure::Retry(format!("{status}: {message}")),
-        status => Failure::Fatal(anyhow::anyhow!("the server refused the upload ({status}): {message}")),
+        status => Failure::Fatal(anyhow::anyhow!("the server refused ({status}): {message}")),
     })
 }
 

@@ -105,9 +105,11 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let whole = std::fs::read(&broken).unwrap();
     std::fs::write(&broken, &whole[..whole.len() / 2]).unwrap();
 
+    // The same address before and after the server's restart below.
+    let server_url = server.url();
     let ingest = |extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_liuhen"))
-            .args(["ingest", camera.to_str().unwrap(), "--server", &server.url()])
+            .args(["ingest", camera.to_str().unwrap(), "--server", &server_url])
             .args(extra)
             .env("LIUHEN_DATA", workstation.path().join("ws-data"))
             .env_remove("LIUHEN_INGEST_TOKEN")
@@ -144,6 +146,11 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     assert!(good.iter().all(|path| !path.exists()), "confirmed files are cleared from the camera");
     assert!(broken.exists(), "a file that does not play stays on the camera");
 
+    // Uploaded without clearing now; its stored copy is damaged below.
+    let kept = camera.join("DCIM").join(name(start + SignedDuration::from_mins(10)));
+    crate::support::video_clip(start + SignedDuration::from_mins(10), &kept);
+    let kept_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&kept).unwrap()));
+
     // A long recording; the server is killed while it arrives, and comes back.
     let long = camera.join("DCIM").join(name(start + SignedDuration::from_mins(20)));
     std::fs::write(&long, random_bytes(300 << 20, 11)).unwrap();
@@ -174,7 +181,7 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let output = uploading.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(3), "random bytes do not play, but the upload completes: {}", text(&output));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(summary["totals"]["stored"], 1, "{summary:#}");
+    assert_eq!(summary["totals"]["stored"], 2, "{summary:#}");
     assert_eq!(summary["totals"]["duplicate"], 1, "the broken recording is known already: {summary:#}");
     // The interrupted upload was resumed where the server had it, not
     // started over: no partial upload is left behind on the server.
@@ -189,10 +196,23 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let register = central.run(&["register", "offload", "--json"]);
     assert!(register.status.success(), "{}", text(&register));
     let rows: Vec<Value> = String::from_utf8(register.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect();
-    assert_eq!(rows.len(), 5, "{rows:#?}");
+    assert_eq!(rows.len(), 6, "{rows:#?}");
     assert!(rows.iter().all(|row| row["workstation"] == WORKSTATION && row["officer_name"] == "张伟"));
     let (ok, report) = central.verify();
     assert!(ok, "{report}");
+
+    // The server's copy of a recording is damaged after it was stored: the
+    // upload of the camera's file matches its registration, but the
+    // workstation must not clear the camera against the damaged copy.
+    central.damage_blob(&kept_sha256);
+    let output = ingest(&["--token-file", token_file.to_str().unwrap(), "--clear-device", "--json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    let files = summary["devices"][0]["files"].as_array().unwrap();
+    let kept_report = files.iter().find(|file| file["sha256"] == kept_sha256.as_str()).unwrap_or_else(|| panic!("{summary:#}"));
+    assert_eq!((&kept_report["status"], &kept_report["cleared"]), (&Value::from("failed"), &Value::from(false)), "{kept_report:#}");
+    assert!(kept_report["message"].as_str().unwrap().contains("stored copy"), "{kept_report:#}");
+    assert!(kept.exists(), "the camera keeps the only intact copy");
 
     // A lost workstation's tokens are revoked: it can no longer upload.
     let output = central.run(&["device", "revoke-tokens", "--serial", WORKSTATION]);

@@ -114,6 +114,21 @@ impl Instance {
         self.data().join("vault/blobs").join(&sha256[0..2]).join(&sha256[2..4]).join(sha256)
     }
 
+    /// Flips one byte in the middle of a stored blob (blobs are read-only:
+    /// made writable first), as a failing disk or a hand behind the
+    /// system's back would.
+    pub fn damage_blob(&self, sha256: &str) {
+        let path = self.blob_path(sha256);
+        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&path, permissions).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        std::fs::write(&path, bytes).unwrap();
+    }
+
     pub fn verify(&self) -> (bool, String) {
         let output = self.run(&["verify"]);
         let code = output.status.code();

@@ -44,7 +44,7 @@ const CHECKS: &str =
 const RECORD_ROUTES: &str = r"^/api/v1/(media|viewings|recordings|interruptions|register)";
 
 /// The operations of the workstation's pass (`GET /api/v1/uploads` is for people).
-const WORKSTATION_ROUTES: &str = r"^/api/v1/(uploads|media/\{id\}/cleared)";
+const WORKSTATION_ROUTES: &str = r"^/api/v1/(uploads|media/\{id\}/(cleared|recheck))";
 
 /// The demo's collection workstation (`liuhen demo`).
 const WORKSTATION: &str = "CJZ-SM01-01";
