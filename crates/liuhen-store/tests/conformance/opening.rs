@@ -3,6 +3,8 @@
 use std::time::Duration;
 
 use liuhen_store::{Backend, StoreError};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
 
 use crate::support::{Database, Directory, Writer};
 
@@ -94,6 +96,22 @@ async fn sqlite_in_a_missing_folder_says_so() {
     assert!(matches!(error, StoreError::BadUrl(_)), "{error:?}");
     assert!(message.contains("does not exist") && message.contains("liuhen init"), "{message}");
     assert!(!directory.path().join("no-such-folder").exists(), "opening must not create the folder");
+}
+
+/// SQLite keeps its file in WAL mode, so readers do not wait for the
+/// writer and a commit is one append to the log. The mode is stored in the
+/// file, so a connection of this test's own, opened after the store and
+/// asking for no mode, reads it back (sqlx sets no `journal_mode` unless
+/// asked). `synchronous = FULL`, the other half of a durable commit, is a
+/// setting of each connection, held only by the store's own connections,
+/// which the store does not lend out: it is not checked here.
+#[tokio::test]
+async fn sqlite_keeps_its_file_in_wal_mode() {
+    let database = Database::sqlite().await;
+    let options = SqliteConnectOptions::new().filename(&database.url).read_only(true);
+    let mut connection = SqliteConnection::connect_with(&options).await.expect("a connection of the test's own");
+    let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&mut connection).await.unwrap();
+    assert_eq!(journal_mode, "wal");
 }
 
 #[tokio::test]

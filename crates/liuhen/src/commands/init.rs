@@ -1,6 +1,6 @@
 //! `liuhen init`: create an instance.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -8,6 +8,7 @@ use liuhen_core::entity::{Agency, Role, User};
 use liuhen_core::entry::EntryDraft;
 use liuhen_core::id::{AgencyId, UserId};
 use liuhen_core::mutation::{action, Mutation};
+use liuhen_core::note::Ed25519NoteSigner;
 
 use crate::cli::InitArgs;
 use crate::config::{Config, CONFIG_FILE};
@@ -66,6 +67,7 @@ pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArg
         None if config.ledger.origin != Config::defaults(data).ledger.origin => config.ledger.origin.clone(),
         None => format!("liuhen.local/{}", args.agency_code),
     };
+    check_origin(&origin)?;
     config.ledger.origin = origin.clone();
     let pack_name = args.pack.clone().or_else(|| config.compliance.pack.take());
     if let Some(name) = &pack_name {
@@ -80,6 +82,11 @@ pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArg
     if config.vault.url.is_some() {
         liuhen_vault::Vault::open(config.vault_location()?).await.context("cannot open the evidence vault")?;
     }
+    // So is the database: a wrong URL, a server that is down or a database
+    // another instance uses would otherwise stop init after the directory,
+    // the keys and liuhen.toml exist, and a second run would refuse the
+    // half instance.
+    check_database(data, &config).await?;
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     let pack = match &pack_name {
         Some(name) => {
@@ -98,12 +105,9 @@ pub async fn create_open(data: &Path, config_file: Option<&Path>, args: &InitArg
     write_config_file(&config)?;
 
     let instance = Instance::open_with(config.clone()).await?;
-    if instance.store.ledger_size().await? > 0 {
-        bail!(
-            "the database {} already holds a ledger; use an empty database for a new instance",
-            liuhen_store::postgres::redact_url(&config.database_url())
-        );
-    }
+    // Again, for the SQLite file that could only be opened now, and for a
+    // database another init filled in the meantime.
+    ensure_no_ledger(instance.store.as_ref(), &config.database_url()).await?;
     let actor = console_actor();
     let ledger = &instance.ledger;
     ledger
@@ -158,6 +162,58 @@ async fn create(data: &Path, config_file: Option<&Path>, args: &InitArgs) -> any
     let created = create_open(data, config_file, args, None).await?;
     created.instance.ledger.shutdown().await?;
     Ok(created)
+}
+
+/// Opens the database the new instance is to use, bringing its schema up to
+/// date, and checks that it holds no ledger. An SQLite file in a folder of
+/// the data directory that init has yet to create (the default: liuhen.db
+/// in the data directory) cannot be opened before; it is new, so empty,
+/// and is opened with the instance.
+async fn check_database(data: &Path, config: &Config) -> anyhow::Result<()> {
+    let url = config.database_url();
+    if let Some(folder) = sqlite_folder(&url) {
+        if !folder.is_dir() && lexically_absolute(&folder).starts_with(lexically_absolute(data)) {
+            return Ok(());
+        }
+    }
+    let store = liuhen_store::open(&url).await.context(
+        "the database for the new instance cannot be used, so nothing was created; correct --database-url \
+         (or database_url in the --config file, or LIUHEN_DATABASE_URL) and run `liuhen init` again",
+    )?;
+    ensure_no_ledger(store.as_ref(), &url).await
+}
+
+async fn ensure_no_ledger(store: &dyn liuhen_store::MetaStore, url: &str) -> anyhow::Result<()> {
+    if store.ledger_size().await? > 0 {
+        bail!("the database {} already holds a ledger; use an empty database for a new instance", liuhen_store::postgres::redact_url(url));
+    }
+    Ok(())
+}
+
+/// The folder of the SQLite file `url` names, as [`liuhen_store::open`]
+/// reads it; `None` for any other database.
+fn sqlite_folder(url: &str) -> Option<PathBuf> {
+    let path = match url.strip_prefix("sqlite://") {
+        Some(path) => path,
+        None if url.contains("://") => return None,
+        None => url,
+    };
+    Path::new(path).parent().map(Path::to_owned)
+}
+
+/// `path` made absolute without touching the file system, so that
+/// `./data/x` and `data/x` compare as the same place.
+fn lexically_absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// The origin names the ledger's signing key on every checkpoint; one that
+/// cannot (empty, with spaces or `+`) is refused before a key is made for it.
+fn check_origin(origin: &str) -> anyhow::Result<()> {
+    let throwaway = ed25519_dalek::SigningKey::from_bytes(&[0; 32]);
+    Ed25519NoteSigner::new(origin, throwaway).map(drop).with_context(|| {
+        format!("the ledger origin `{origin}` cannot name a signing key; choose another with --origin, e.g. liuhen.local/xiamen-cgj")
+    })
 }
 
 fn validate_code(code: &str) -> anyhow::Result<()> {

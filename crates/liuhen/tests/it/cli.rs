@@ -283,6 +283,114 @@ fn init_checks_the_vault_it_is_given_before_creating_anything() {
     assert!(!data.exists(), "nothing was created");
 }
 
+/// `liuhen init` opens the database it is given before it creates
+/// anything: a server that is not there, or a database the server does not
+/// have, stops it with a sentence saying what to correct (without the
+/// password), and leaves the data directory as it was, so the same command
+/// with the setting corrected then succeeds. So does an origin that cannot
+/// name the ledger's key.
+#[tokio::test(flavor = "multi_thread")]
+async fn init_checks_the_database_it_is_given_before_creating_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let init = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .args(["--data", data.to_str().unwrap(), "init", "--agency-name", "测试局", "--agency-code", "test"])
+            .args(extra)
+            .env_remove("LIUHEN_DATABASE_URL")
+            .env_remove("LIUHEN_DATA")
+            .env_remove("LIUHEN_ADMIN_PASSWORD")
+            .output()
+            .unwrap()
+    };
+
+    // Nothing listens on port 1.
+    let output = init(&["--database-url", "postgres://postgres:secret@127.0.0.1:1/x"]);
+    let message = text(&output);
+    assert!(!output.status.success(), "{message}");
+    assert!(message.contains("cannot reach the database at postgres://postgres:***@127.0.0.1:1/x"), "{message}");
+    assert!(message.contains("nothing was created") && message.contains("--database-url"), "{message}");
+    assert!(!message.contains("secret"), "the password is not printed: {message}");
+    assert!(!data.exists(), "nothing was created");
+
+    // The server answers but has no such database; the data directory was
+    // made beforehand (by whoever set up the machine) and stays empty.
+    std::fs::create_dir(&data).unwrap();
+    let admin = std::env::var("LIUHEN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let (server, _) = admin.rsplit_once('/').expect("the test URL names a database");
+    let server = server.replacen("://postgres@", "://postgres:secret@", 1);
+    let output = init(&["--database-url", &format!("{server}/liuhen_no_such_database")]);
+    let message = text(&output);
+    assert!(!output.status.success(), "{message}");
+    assert!(message.contains("does not exist") && message.contains("createdb"), "{message}");
+    assert!(message.contains("nothing was created") && message.contains("--database-url"), "{message}");
+    assert!(!message.contains("secret"), "the password is not printed: {message}");
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0, "nothing was created in {}", data.display());
+
+    // An origin with a space cannot name the signing key.
+    let database = liuhen_store::postgres::testing::TestDatabase::create().await.unwrap();
+    let output = init(&["--database-url", &database.url, "--origin", "liuhen local"]);
+    let message = text(&output);
+    assert!(!output.status.success(), "{message}");
+    assert!(message.contains("origin `liuhen local`") && message.contains("--origin"), "{message}");
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0, "nothing was created in {}", data.display());
+
+    // The same command with a database that is there.
+    let output = init(&["--database-url", &database.url]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(data.join("liuhen.toml").exists() && data.join("keys/ledger-ed25519.pem").exists());
+    let verified = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["--data", data.to_str().unwrap(), "verify"])
+        .env_remove("LIUHEN_DATABASE_URL")
+        .env_remove("LIUHEN_DATA")
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", text(&verified));
+}
+
+/// `liuhen ledger checkpoint` prints a signed checkpoint of the whole
+/// ledger: the C2SP tlog-checkpoint body (origin, size, base64 root), a
+/// blank line and the signature of the key `ledger public-key` prints,
+/// which verifies it. Its size is the ledger's, and its root the Merkle
+/// root of the entries `ledger entry` prints.
+#[tokio::test(flavor = "multi_thread")]
+async fn ledger_checkpoint_prints_the_signed_head_of_the_whole_ledger() {
+    let instance = Instance::new(false).await;
+    let stored = instance.put(&instance.file("clip.mp4", &random_bytes(50_000, 11)));
+    let output = instance.run(&["ledger", "checkpoint"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let note = String::from_utf8(output.stdout).unwrap();
+
+    let (body, signatures) = note.split_once("\n\n").unwrap_or_else(|| panic!("no blank line before the signatures: {note:?}"));
+    let lines: Vec<&str> = body.split('\n').collect();
+    let [origin, size, root] = lines.as_slice() else { panic!("the body is origin, size, root: {note:?}") };
+    assert_eq!(*origin, "liuhen.local/xiamen-cgj");
+    assert!(size.parse::<u64>().is_ok_and(|number| number.to_string() == *size), "the size in decimal: {note:?}");
+    assert!(root.len() == 44 && root.ends_with('='), "a 32-byte root in base64: {note:?}");
+    let signatures: Vec<&str> = signatures.lines().collect();
+    assert_eq!(signatures.len(), 1, "one key signs: {note:?}");
+    assert!(signatures[0].starts_with("\u{2014} liuhen.local/xiamen-cgj "), "{note:?}");
+
+    let key = instance.run(&["ledger", "public-key"]);
+    assert!(key.status.success(), "{}", text(&key));
+    let verifier = liuhen_core::note::NoteVerifier::from_vkey(String::from_utf8(key.stdout).unwrap().trim()).unwrap();
+    let opened = liuhen_core::note::open_note(&note, &[verifier]).unwrap_or_else(|error| panic!("{error}: {note:?}"));
+    assert_eq!((opened.verified_by, opened.unknown_signatures), (vec![origin.to_string()], 0));
+    let checkpoint = liuhen_core::note::Checkpoint::parse(&opened.text).unwrap();
+
+    let store = liuhen_store::open(&instance.data().join("liuhen.db").display().to_string()).await.unwrap();
+    let ledger_size = store.ledger_size().await.unwrap();
+    assert_eq!(checkpoint.size, ledger_size, "{note:?}");
+    assert!(ledger_size > stored["ledger_index"].as_u64().unwrap(), "the put's entry is covered");
+    let mut tree = liuhen_core::merkle::Frontier::new();
+    for index in 0..ledger_size {
+        let entry = instance.run(&["ledger", "entry", "--index", &index.to_string()]);
+        assert!(entry.status.success(), "{}", text(&entry));
+        tree.push(liuhen_core::merkle::leaf_hash(&entry.stdout));
+    }
+    assert_eq!(checkpoint.root, tree.root(), "{note:?}");
+}
+
 /// `liuhen --config FILE init` takes the instance's settings from the
 /// file: the instance records them in its own liuhen.toml and keeps its
 /// database, its blobs, its pack and its address afterwards, without the
