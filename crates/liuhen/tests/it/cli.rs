@@ -34,6 +34,13 @@ async fn put_prove_and_verify(postgres: bool) {
     assert_eq!(second["status"], "present");
     assert_eq!(second["media_id"], first["media_id"]);
 
+    // A link named at the console is resolved (the vault itself never
+    // follows one): the file it points to is read.
+    let link = instance.dir.path().join("link.mp4");
+    std::os::unix::fs::symlink(&copy, &link).unwrap();
+    let linked = instance.put(&link);
+    assert_eq!((linked["status"].as_str(), &linked["media_id"]), (Some("present"), &first["media_id"]), "{linked}");
+
     // The entry that recorded it can be proved offline with the public key.
     let index = first["ledger_index"].as_u64().unwrap().to_string();
     let proof = instance.run(&["ledger", "proof", "--index", &index]);

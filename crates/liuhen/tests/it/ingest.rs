@@ -509,6 +509,22 @@ async fn unknown_camera(postgres: bool) {
         Timestamp::from_second(anonymous_at.as_second()).unwrap(),
         "MP4 keeps whole seconds"
     );
+
+    // A camera lent to an officer nobody registered: the file is recorded to
+    // the camera's assigned officer, and the report says so.
+    let lent = instance.dir.path().join("LENT");
+    let lent_at = at + SignedDuration::from_mins(10);
+    let local = lent_at.to_zoned(TimeZone::fixed(CHINA));
+    fixtures.media("h264.mp4", lent_at, &lent.join(format!("DSJ_{SERIAL}_0209999_{}.MP4", local.strftime("%Y%m%d_%H%M%S"))));
+    let output = instance.run(&["ingest", lent.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let lent_file = file(&summary, ".MP4");
+    assert_eq!(lent_file["officer"], "张伟", "{lent_file:#}");
+    assert!(
+        lent_file["message"].as_str().is_some_and(|message| message.contains("0209999") && message.contains("not registered")),
+        "{lent_file:#}"
+    );
 }
 
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
