@@ -16,6 +16,7 @@
 //! never as a bad proof in a court package.
 
 mod cache;
+pub mod recorded_media;
 mod sequencer;
 pub mod verify;
 

@@ -20,6 +20,14 @@
 //! problem. It changes no evidence, but it is work left half done (a put
 //! killed after it published, before its entry), or a file put there by
 //! hand, and an administrator should know.
+//!
+//! The media table is checked with the ledger, not with the blobs: each
+//! row against the entry that created its record, and each record the
+//! ledger created must still have its row ([`media_rows`]). The blob check
+//! trusts the rows, so without this a row deleted, or pointed at other
+//! content, behind Liuhen's back would pass. It reads metadata only (one
+//! read of the table, the entries taken from the ledger pass), so
+//! `liuhen verify --skip-blobs` does it too.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -32,7 +40,10 @@ use liuhen_store::{MetaStore, StoredEntry};
 use liuhen_vault::{ListedBlob, Vault, VaultError};
 use serde::Serialize;
 
+use crate::recorded_media::RecordedMedia;
 use crate::Result;
+
+mod media_rows;
 
 /// Entries read per store query.
 const PAGE: u32 = 8192;
@@ -65,6 +76,13 @@ pub enum Problem {
     BlobUnreadable { sha256: Sha256Digest, media_id: MediaId, detail: String },
     /// The vault could not be listed, so files no record names were not looked for.
     VaultUnlisted { detail: String },
+    /// A media record's row no longer gives the content the entry that
+    /// created it recorded (`sha256` is the entry's).
+    MediaRecordAltered { media_id: MediaId, sha256: Sha256Digest, index: u64, detail: String },
+    /// A media record the ledger created has no row any more.
+    MediaRecordMissing { media_id: MediaId, sha256: Sha256Digest, index: u64 },
+    /// A media row that no ledger entry created.
+    MediaRecordUnrecorded { media_id: MediaId, sha256: Sha256Digest },
 }
 
 impl std::fmt::Display for Problem {
@@ -81,6 +99,9 @@ impl std::fmt::Display for Problem {
             Problem::BlobAltered { sha256, media_id, detail } => write!(f, "blob {sha256} (media {media_id}) was altered: {detail}"),
             Problem::BlobUnreadable { sha256, media_id, detail } => write!(f, "blob {sha256} (media {media_id}) cannot be read: {detail}"),
             Problem::VaultUnlisted { detail } => write!(f, "the vault could not be listed, so it was not checked for files no record names: {detail}"),
+            Problem::MediaRecordAltered { media_id, sha256, index, detail } => write!(f, "media record {media_id} was altered: ledger entry {index} recorded it as SHA-256 {sha256}, its row now gives {detail}"),
+            Problem::MediaRecordMissing { media_id, sha256, index } => write!(f, "media record {media_id} (SHA-256 {sha256}), created by ledger entry {index}, is gone from the database: its row was deleted behind Liuhen's back (a record disposed of keeps its row)"),
+            Problem::MediaRecordUnrecorded { media_id, sha256 } => write!(f, "media record {media_id} (SHA-256 {sha256}) was created by no ledger entry: its row was added behind Liuhen's back, or the entry that created it is missing"),
         }
     }
 }
@@ -117,6 +138,8 @@ impl std::fmt::Display for Notice {
 pub struct Report {
     pub entries_checked: u64,
     pub checkpoints_checked: u64,
+    /// Media rows compared with the entries that created their records.
+    pub media_records_checked: u64,
     pub blobs_checked: u64,
     /// Media records passed over because they were disposed of (their
     /// tombstones are in the store).
@@ -129,6 +152,12 @@ pub struct Report {
     pub notices: Vec<Notice>,
     /// Notices found but not listed (beyond the listing limit).
     pub notices_not_listed: u64,
+    /// Content the ledger recorded for a media record whose row is gone or
+    /// now names other content. A problem names it already, so its file is
+    /// not also a notice of a put that stopped half way (whose advice, to
+    /// put the file again, would make a new record for it).
+    #[serde(skip)]
+    recorded_without_row: HashSet<Sha256Digest>,
 }
 
 impl Report {
@@ -153,7 +182,8 @@ impl Report {
     }
 }
 
-/// Checks the ledger against its stored tree and signed checkpoints.
+/// Checks the ledger against its stored tree and signed checkpoints, and
+/// the media table against the entries that created its records.
 pub async fn verify_ledger(store: &Arc<dyn MetaStore>, verifiers: &[NoteVerifier], origin: &str, report: &mut Report) -> Result<()> {
     let checkpoints = store.checkpoints().await?;
     let ledger_size = store.ledger_size().await?;
@@ -168,6 +198,8 @@ pub async fn verify_ledger(store: &Arc<dyn MetaStore>, verifiers: &[NoteVerifier
         }
         by_size.insert(checkpoint.size, checkpoint.root);
     }
+    let media_rows = media_rows::MediaRows::start(store);
+    let mut ledger_media = media_rows::LedgerMedia::default();
 
     // Pass 1: rebuild the tree from the entries alone and compare it with
     // every signed checkpoint. Where the roots match, the entries are exactly
@@ -179,7 +211,11 @@ pub async fn verify_ledger(store: &Arc<dyn MetaStore>, verifiers: &[NoteVerifier
     let mut first_mismatch_after: Option<u64> = None;
     let mut pages = Pages::start(store, 0, ledger_size, false);
     while let Some((entries, _)) = pages.next().await? {
-        for (index, leaf, payload_ok) in hash_entries(entries).await {
+        let (hashed, recorded) = hash_entries(entries, true).await;
+        for (index, media) in recorded {
+            ledger_media.add(index, media);
+        }
+        for (index, leaf, payload_ok) in hashed {
             if next_index < index {
                 // Missing rows: the tree can go on only with their stored leaves.
                 let gap = store.ledger_node_range(0, next_index, u32::try_from(index - next_index).unwrap_or(u32::MAX)).await?;
@@ -213,7 +249,7 @@ pub async fn verify_ledger(store: &Arc<dyn MetaStore>, verifiers: &[NoteVerifier
     let mut pages = Pages::start(store, locate_from, ledger_size, true);
     while let Some((entries, leaves)) = pages.next().await? {
         let stored: std::collections::HashMap<u64, _> = leaves.into_iter().collect();
-        for (index, leaf, _) in hash_entries(entries).await {
+        for (index, leaf, _) in hash_entries(entries, false).await.0 {
             match stored.get(&index) {
                 Some(stored) if *stored == leaf => {}
                 Some(_) => report.add(Problem::EntryAltered { index }),
@@ -221,20 +257,26 @@ pub async fn verify_ledger(store: &Arc<dyn MetaStore>, verifiers: &[NoteVerifier
             }
         }
     }
-    Ok(())
+    media_rows::check_media_rows(store, ledger_media, media_rows, ledger_size, report).await
 }
 
-/// Recomputes each entry's leaf and checks its payload digest, off the
-/// async threads.
-async fn hash_entries(entries: Vec<StoredEntry>) -> Vec<(u64, liuhen_core::merkle::Hash, bool)> {
+/// Entries' indexes, recomputed leaves and whether each payload matches
+/// its digest; with the media records they state.
+type Hashed = (Vec<(u64, liuhen_core::merkle::Hash, bool)>, Vec<(u64, RecordedMedia)>);
+
+/// Recomputes each entry's leaf and checks its payload digest, and (with
+/// `read_media`) reads the media record each states, off the async threads.
+async fn hash_entries(entries: Vec<StoredEntry>, read_media: bool) -> Hashed {
     tokio::task::spawn_blocking(move || {
-        entries
+        let hashed = entries
             .iter()
             .map(|stored| {
                 let payload_ok = sha256(stored.payload_json.as_bytes()) == stored.entry.payload_sha256;
                 (stored.entry.index, stored.entry.leaf_hash(), payload_ok)
             })
-            .collect()
+            .collect();
+        let recorded = if read_media { entries.iter().filter_map(media_rows::recorded_by).collect() } else { Vec::new() };
+        (hashed, recorded)
     })
     .await
     .expect("hashing does not panic")
@@ -321,7 +363,9 @@ fn check_signature(checkpoint: &liuhen_store::StoredCheckpoint, verifiers: &[Not
 /// its media record. A record with a tombstone was disposed of: its file
 /// is expected gone, and one still there (its deletion interrupted) is not
 /// a record any more, so neither is reported. Then lists the vault and
-/// gives a [`Notice`] for each file no record names.
+/// gives a [`Notice`] for each file no record names, except content that
+/// [`verify_ledger`], run first with the same report, found recorded for a
+/// record whose row is gone or altered: a problem names that already.
 pub async fn verify_blobs(store: &dyn MetaStore, vault: &Vault, report: &mut Report) -> Result<()> {
     let disposed: HashSet<MediaId> = store.tombstones().await?.into_iter().map(|tombstone| tombstone.media.id).collect();
     // Every digest a record names, disposed of or not: 32 bytes a record.
@@ -368,7 +412,7 @@ pub async fn verify_blobs(store: &dyn MetaStore, vault: &Vault, report: &mut Rep
     }
     let listed = vault
         .list_blobs(|listed| match listed {
-            ListedBlob::Blob(sha256) if recorded.contains(&sha256) => {}
+            ListedBlob::Blob(sha256) if recorded.contains(&sha256) || report.recorded_without_row.contains(&sha256) => {}
             ListedBlob::Blob(sha256) => report.notice(Notice::BlobUnrecorded { sha256 }),
             ListedBlob::Stray(key) => report.notice(Notice::StrayFile { key }),
         })

@@ -8,6 +8,7 @@ use std::path::Path;
 use liuhen_core::merkle::leaf_hash;
 use liuhen_core::note::{open_note, Checkpoint, NoteVerifier};
 use liuhen_core::proof::{verify_inclusion_proof, InclusionProof};
+use liuhen_ledger::recorded_media::{recorded_media, RecordedMedia};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -178,7 +179,8 @@ pub fn verify_package(dir: &Path, keys: &[String]) -> Result<PackageCheck> {
             }
         };
     // Each proof: the entry bytes hash to a leaf the checkpoint includes.
-    let mut payloads: BTreeMap<u64, (serde_json::Value, serde_json::Value)> = BTreeMap::new();
+    // What the proven entries state about media records.
+    let mut recorded: Vec<RecordedMedia> = Vec::new();
     let proofs_dir = ledger.join("proofs");
     let proof_files = if proofs_dir.is_dir() { bagit::files_under(&proofs_dir, &proofs_dir)? } else { Vec::new() };
     for name in proof_files {
@@ -227,8 +229,9 @@ pub fn verify_package(dir: &Path, keys: &[String]) -> Result<PackageCheck> {
             problems.push(format!("the payload of entry {index} does not match the digest the entry records"));
             continue;
         }
-        let payload = serde_json::from_slice(&payload_bytes).unwrap_or(serde_json::Value::Null);
-        payloads.insert(index, (entry, payload));
+        let action = entry.get("action").and_then(|a| a.as_str()).unwrap_or_default();
+        let subjects = entry.get("subjects").and_then(|s| s.as_array()).map(Vec::as_slice).unwrap_or_default();
+        recorded.extend(recorded_media(action, subjects.iter().filter_map(|subject| subject.as_str()), &payload_bytes));
     }
     // Each original AV file is what its ledger entries recorded.
     if let Some(index) = &index {
@@ -241,17 +244,10 @@ pub fn verify_package(dir: &Path, keys: &[String]) -> Result<PackageCheck> {
                 problems.push(format!("{} is listed in package.json but not in the bag", file.path));
                 continue;
             };
-            let subject = media.subject();
-            let recorded = payloads.values().any(|(entry, payload)| {
-                let about =
-                    entry.get("subjects").and_then(|s| s.as_array()).is_some_and(|s| s.iter().any(|v| v.as_str() == Some(&subject)));
-                let action = entry.get("action").and_then(|a| a.as_str()).unwrap_or_default();
-                about
-                    && matches!(action, "media.stored" | "recording.ingested" | "redaction.made")
-                    && payload.get("sha256").and_then(|d| d.as_str()) == Some(sha256.as_str())
-                    && payload.get("sm3").and_then(|d| d.as_str()) == Some(sm3.as_str())
+            let shown = recorded.iter().any(|recorded| {
+                recorded.media_id == media && recorded.digests.sha256.to_hex() == *sha256 && recorded.digests.sm3.to_hex() == *sm3
             });
-            if !recorded {
+            if !shown {
                 problems.push(format!(
                     "{}: no proven ledger entry records these digests for {media}; the file is not shown to be the original",
                     file.path

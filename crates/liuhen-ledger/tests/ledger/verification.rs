@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use liuhen_core::digest::ContentDigests;
 use liuhen_core::entity::{MediaRecord, Role, User};
 use liuhen_core::entry::{truncate_to_micros, EntryDraft};
 use liuhen_core::id::{DisposalId, MediaId, UserId};
@@ -12,12 +13,12 @@ use liuhen_core::mutation::{action, Mutation};
 use liuhen_core::note::NoteError;
 use liuhen_core::pack::RetentionKind;
 use liuhen_core::retention::{DisposalApproval, DisposalList, Tombstone};
-use liuhen_ledger::verify::{verify_blobs, Notice, Problem, Report};
+use liuhen_ledger::verify::{verify_blobs, verify_ledger, Notice, Problem, Report};
 use liuhen_ledger::Ledger;
 use liuhen_store::{MetaStore, StoredCheckpoint};
 use liuhen_vault::{blob_key, Vault, VaultLocation};
 
-use crate::support::{record_concurrently, record_each, signing_key, start, verify, Database, ORIGIN};
+use crate::support::{record_concurrently, record_each, signing_key, start, verifiers, verify, Database, ORIGIN};
 
 on_every_backend!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,6 +37,14 @@ on_every_backend!(
     altered_and_missing_blobs_are_found(store),
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     disposed_records_are_not_reported(store),
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    media_rows_of_a_clean_ledger_verify(store),
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_deleted_media_row_is_found(database),
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_media_row_pointed_at_other_content_is_found(database),
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_media_row_added_behind_the_ledger_is_found(database),
 );
 
 /// A fresh ledger of 20 entries, checkpointed at 10 (and wherever the
@@ -195,9 +204,9 @@ async fn store_media(ledger: &Ledger, vault: &Vault, paths: Vec<std::path::PathB
             stored_by: "cli:值班员".into(),
             source_device: None,
         };
-        let draft = EntryDraft::new("cli:值班员", action::MEDIA_STORED)
-            .subject(record.id.subject())
-            .payload(serde_json::json!({"sha256": record.sha256, "size": record.size, "name": record.original_name}));
+        let draft = EntryDraft::new("cli:值班员", action::MEDIA_STORED).subject(record.id.subject()).payload(
+            serde_json::json!({"sha256": record.sha256, "sm3": record.sm3, "size": record.size, "original_name": record.original_name}),
+        );
         ledger.record(draft, vec![Mutation::CreateMedia(record.clone())]).await.unwrap();
         records.push(record);
     }
@@ -336,5 +345,175 @@ async fn disposed_records_are_not_reported(store: Arc<dyn MetaStore>) {
     assert_eq!((report.blobs_checked, report.blobs_disposed), (1, 2));
     assert_eq!(report.notices, [], "the photo's file is still a record's, disposed of or not");
     ledger.checkpoint().await.unwrap();
-    assert!(verify(&store, &ledger).await.ok());
+    // A record disposed of keeps its row, as its entry created it.
+    let report = verify(&store, &ledger).await;
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.media_records_checked, 3);
+}
+
+/// Runs `liuhen verify` as the binary does: the ledger (with the media
+/// rows), then the blobs, into one report.
+async fn verify_all(store: &Arc<dyn MetaStore>, ledger: &Ledger, vault: &Vault) -> Report {
+    let mut report = Report::default();
+    verify_ledger(store, &verifiers(ledger), ORIGIN, &mut report).await.expect("verification runs to the end");
+    verify_blobs(store.as_ref(), vault, &mut report).await.expect("blob verification runs to the end");
+    report
+}
+
+/// The index of the entry that created `media`.
+async fn created_by(store: &dyn MetaStore, media: &MediaRecord) -> u64 {
+    let entries = store.ledger_entries_about(&media.id.subject()).await.unwrap();
+    entries.first().expect("an entry names the record").entry.index
+}
+
+/// A ledger with three stored files (a recording, a photo, a sound file)
+/// in a vault of its own, verified clean.
+struct WithMedia {
+    ledger: Ledger,
+    vault: Vault,
+    records: Vec<MediaRecord>,
+    work: tempfile::TempDir,
+}
+
+async fn with_media(store: &Arc<dyn MetaStore>) -> WithMedia {
+    let ledger = start(store.clone(), &signing_key()).await;
+    let work = tempfile::tempdir().unwrap();
+    let vault = Vault::open(VaultLocation::Filesystem(work.path().join("vault"))).await.unwrap();
+    let originals = work.path().join("camera");
+    std::fs::create_dir(&originals).unwrap();
+    let records = store_media(&ledger, &vault, make_media(&originals)).await;
+    let report = verify_all(store, &ledger, &vault).await;
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!((report.media_records_checked, report.blobs_checked, report.notices.as_slice()), (3, 3, &[][..]));
+    WithMedia { ledger, vault, records, work }
+}
+
+/// Puts a file into the vault the way a put does before it records it.
+async fn put_unrecorded(with: &WithMedia, name: &str, bytes: &[u8]) -> ContentDigests {
+    let path = with.work.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    with.vault.put_file(&path).await.unwrap().digests
+}
+
+/// Rows whose content a later entry states again (a file put in the vault,
+/// then ingested), and a party copy whose entry names its source too,
+/// all check out against the entries that created them.
+async fn media_rows_of_a_clean_ledger_verify(store: Arc<dyn MetaStore>) {
+    let with = with_media(&store).await;
+    let recording = &with.records[0];
+    let again = EntryDraft::new("cli:值班员", action::RECORDING_INGESTED).subject(recording.id.subject()).payload(
+        serde_json::json!({"sha256": recording.sha256, "sm3": recording.sm3, "size": recording.size, "path_on_device": "DCIM/DSJ.mp4"}),
+    );
+    with.ledger.record(again, Vec::new()).await.unwrap();
+    let copy_digests = put_unrecorded(&with, "当事人查阅副本.mp4", "已打码的副本".as_bytes()).await;
+    let copy = MediaRecord {
+        id: MediaId::new(),
+        sha256: copy_digests.sha256,
+        sm3: copy_digests.sm3,
+        size: copy_digests.size,
+        original_name: Some("当事人查阅副本.mp4".into()),
+        stored_at: truncate_to_micros(Timestamp::now()),
+        stored_by: "cli:法制员".into(),
+        source_device: None,
+    };
+    let made = EntryDraft::new("cli:法制员", action::REDACTION_MADE).subject(copy.id.subject()).subject(recording.id.subject()).payload(
+        serde_json::json!({"sha256": copy.sha256, "sm3": copy.sm3, "size": copy.size, "source": recording.id, "source_sha256": recording.sha256}),
+    );
+    with.ledger.record(made, vec![Mutation::CreateMedia(copy)]).await.unwrap();
+
+    let report = verify_all(&store, &with.ledger, &with.vault).await;
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!((report.media_records_checked, report.blobs_checked, report.notices.as_slice()), (4, 4, &[][..]));
+}
+
+/// A media row deleted behind the store's back: the entry that created
+/// the record names it, so it is a problem, and its file, which no row
+/// names now, is not passed off as a put that stopped half way.
+async fn a_deleted_media_row_is_found(database: &Database) {
+    let with = with_media(&database.store).await;
+    let photo = &with.records[1];
+    let index = created_by(database.store.as_ref(), photo).await;
+    assert_eq!(database.execute(&format!("DELETE FROM media WHERE id = '{}'", photo.id)).await, 1);
+
+    let report = verify_all(&database.store, &with.ledger, &with.vault).await;
+    assert_eq!(report.problems, [Problem::MediaRecordMissing { media_id: photo.id, sha256: photo.sha256, index }]);
+    let said = report.problems[0].to_string();
+    assert!(
+        said.contains(&photo.id.to_string()) && said.contains(&photo.sha256.to_hex()) && said.contains(&format!("entry {index}")),
+        "{said}"
+    );
+    assert_eq!((report.media_records_checked, report.blobs_checked), (2, 2));
+    assert_eq!(report.notices, []);
+    // Metadata only: checked with the ledger, so without the blobs too.
+    assert_eq!(verify(&database.store, &with.ledger).await.problems, report.problems);
+}
+
+/// The coordinated swap: other content put in the vault, and a row
+/// pointed at it (digests and size). Every blob still hashes to its row,
+/// so only the entry that created the record shows the swap.
+async fn a_media_row_pointed_at_other_content_is_found(database: &Database) {
+    let with = with_media(&database.store).await;
+    let recording = &with.records[0];
+    let index = created_by(database.store.as_ref(), recording).await;
+    let substitute = put_unrecorded(&with, "替换.mp4", "另一段视频，长度也不同".as_bytes()).await;
+    let swap = format!(
+        "UPDATE media SET sha256 = '{}', sm3 = '{}', size = {} WHERE id = '{}'",
+        substitute.sha256.to_hex(),
+        substitute.sm3.to_hex(),
+        substitute.size,
+        recording.id
+    );
+    assert_eq!(database.execute(&swap).await, 1);
+
+    let report = verify_all(&database.store, &with.ledger, &with.vault).await;
+    match report.problems.as_slice() {
+        [Problem::MediaRecordAltered { media_id, sha256, index: found_index, detail }] => {
+            assert_eq!((media_id, sha256, *found_index), (&recording.id, &recording.sha256, index));
+            for part in [format!("SHA-256 {}", substitute.sha256), format!("SM3 {}", substitute.sm3), format!("size {}", substitute.size)] {
+                assert!(detail.contains(&part), "{detail} should give {part}");
+            }
+        }
+        other => panic!("expected the recording's row altered, got {other:?}"),
+    }
+    let said = report.problems[0].to_string();
+    assert!(said.contains(&recording.id.to_string()) && said.contains(&recording.sha256.to_hex()), "{said}");
+    assert_eq!(report.blobs_checked, 3, "the substitute hashes to the row that names it now");
+    assert_eq!(report.notices, [], "the recording's own file is named by the problem, not a notice");
+
+    // Only the SM3 changed: still the row against its entry.
+    assert_eq!(
+        database
+            .execute(&format!(
+                "UPDATE media SET sha256 = '{}', size = {} WHERE id = '{}'",
+                recording.sha256.to_hex(),
+                recording.size,
+                recording.id
+            ))
+            .await,
+        1
+    );
+    let report = verify(&database.store, &with.ledger).await;
+    match report.problems.as_slice() {
+        [Problem::MediaRecordAltered { detail, .. }] => assert_eq!(detail, &format!("SM3 {}", substitute.sm3)),
+        other => panic!("expected the recording's SM3 altered, got {other:?}"),
+    }
+}
+
+/// A row inserted behind the store's back, for a file in the vault: no
+/// entry created it.
+async fn a_media_row_added_behind_the_ledger_is_found(database: &Database) {
+    let with = with_media(&database.store).await;
+    let smuggled = put_unrecorded(&with, "夹带.mp4", "没有登记的文件".as_bytes()).await;
+    let media_id = MediaId::new();
+    let insert = format!(
+        "INSERT INTO media (id, sha256, sm3, size, original_name, stored_at_us, stored_by) VALUES ('{media_id}', '{}', '{}', {}, '夹带.mp4', 0, 'cli:someone')",
+        smuggled.sha256.to_hex(),
+        smuggled.sm3.to_hex(),
+        smuggled.size
+    );
+    assert_eq!(database.execute(&insert).await, 1);
+
+    let report = verify_all(&database.store, &with.ledger, &with.vault).await;
+    assert_eq!(report.problems, [Problem::MediaRecordUnrecorded { media_id, sha256: smuggled.sha256 }]);
+    assert_eq!((report.media_records_checked, report.blobs_checked, report.notices.as_slice()), (4, 4, &[][..]));
 }
