@@ -319,6 +319,14 @@ impl NoteVerifier {
         self.key_id
     }
 
+    /// The signature algorithm, for messages: `Ed25519` or `SM2`.
+    pub fn algorithm(&self) -> &'static str {
+        match self.key {
+            NoteKey::Ed25519(_) => "Ed25519",
+            NoteKey::Sm2(_) => "SM2",
+        }
+    }
+
     /// The verifier key string, as [`NoteVerifier::from_vkey`] reads it.
     pub fn vkey(&self) -> String {
         format!("{}+{}+{}", self.name, hex::encode(self.key_id), BASE64.encode(self.key.encode()))
@@ -375,6 +383,9 @@ pub struct OpenedNote {
     pub verified_by: Vec<String>,
     /// How many signatures were from keys not among the verifiers (ignored).
     pub unknown_signatures: usize,
+    /// The key ids of the verified signatures, in note order: keys may share
+    /// a name (an instance's Ed25519 and SM2 keys both carry its origin).
+    pub verified_key_ids: Vec<[u8; 4]>,
 }
 
 /// Splits a signed note and checks every signature whose key name and key id
@@ -401,6 +412,7 @@ pub fn open_note(signed: &str, verifiers: &[NoteVerifier]) -> Result<OpenedNote,
 
     let mut verified_by = Vec::new();
     let mut unknown_signatures = 0;
+    let mut verified_key_ids = Vec::new();
     let mut seen: Vec<(&str, [u8; 4])> = Vec::new();
     for (number, line) in block.split('\n').enumerate() {
         let (name, key_id, signature) = parse_signature_line(line).ok_or(NoteError::MalformedSignatureLine { line: number + 1 })?;
@@ -420,11 +432,12 @@ pub fn open_note(signed: &str, verifiers: &[NoteVerifier]) -> Result<OpenedNote,
             return Err(NoteError::InvalidSignature { name: name.to_owned() });
         }
         verified_by.push(name.to_owned());
+        verified_key_ids.push(key_id);
     }
     if verified_by.is_empty() {
         return Err(NoteError::NoTrustedSignature { unknown: unknown_signatures });
     }
-    Ok(OpenedNote { text: text.to_owned(), verified_by, unknown_signatures })
+    Ok(OpenedNote { text: text.to_owned(), verified_by, unknown_signatures, verified_key_ids })
 }
 
 /// Reads an ASCII decimal with no sign and no leading zeros (except `0`

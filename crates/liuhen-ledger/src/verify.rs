@@ -349,6 +349,11 @@ async fn fetch_page(store: Arc<dyn MetaStore>, start: u64, with_leaves: bool) ->
 
 fn check_signature(checkpoint: &liuhen_store::StoredCheckpoint, verifiers: &[NoteVerifier], origin: &str) -> Result<(), String> {
     let opened = open_note(&checkpoint.signed_note, verifiers).map_err(|error| error.to_string())?;
+    // Every key the instance signs with, not just one: an SM2 co-signature
+    // taken off a checkpoint leaves a valid Ed25519 one behind.
+    if let Some(missing) = verifiers.iter().find(|verifier| !opened.verified_key_ids.contains(&verifier.key_id())) {
+        return Err(format!("it lacks the signature of the instance's {} key {}", missing.algorithm(), missing.vkey()));
+    }
     let parsed = Checkpoint::parse(&opened.text).map_err(|error| error.to_string())?;
     if parsed.origin != origin {
         return Err(format!("origin is `{}`, expected `{origin}`", parsed.origin));

@@ -55,11 +55,13 @@ fn sign_then_open_round_trips_with_several_signers() {
     assert_eq!(opened.text, text);
     assert_eq!(opened.verified_by, ["liuhen.example/log", "witness.example/w1"]);
     assert_eq!(opened.unknown_signatures, 0);
+    assert_eq!(opened.verified_key_ids, [log.key_id(), witness.key_id()]);
 
     // Only the log key is trusted: the witness signature is ignored.
     let opened = open_note(&signed, &[log.verifier()]).unwrap();
     assert_eq!(opened.verified_by, ["liuhen.example/log"]);
     assert_eq!(opened.unknown_signatures, 1);
+    assert_eq!(opened.verified_key_ids, [log.key_id()]);
 
     let verifier = NoteVerifier::from_vkey(&log.verifier_key()).unwrap();
     assert_eq!(verifier.name(), "liuhen.example/log");

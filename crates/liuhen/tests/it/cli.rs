@@ -490,3 +490,60 @@ fn bench_vault_measures_both_rounds_and_cleans_up() {
     assert!(!output.status.success());
     assert!(text(&output).contains("missing.bin"), "{}", text(&output));
 }
+
+/// An instance made with SM2 co-signing (`init --sm2`, here through its
+/// setting) signs every checkpoint with both keys; a proof verifies
+/// offline with either, and `liuhen verify` finds a stored checkpoint
+/// whose SM2 signature was taken away.
+#[tokio::test(flavor = "multi_thread")]
+async fn sm2_cosigned_checkpoints_verify_with_either_key_and_lack_neither() {
+    use base64::Engine;
+    let instance = Instance::new_with(false, &[("LIUHEN_LEDGER__COSIGN_SM2", "true")]).await;
+    let stored = instance.put(&instance.file("clip.mp4", &random_bytes(40_000, 12)));
+
+    let keys = String::from_utf8(instance.run(&["ledger", "public-key"]).stdout).unwrap();
+    let keys: Vec<&str> = keys.lines().collect();
+    assert_eq!(keys.len(), 2, "an Ed25519 and an SM2 verifier key: {keys:?}");
+    // `<name>+<key id>+<base64>`, and base64 may hold `+` itself.
+    let decoded = |vkey: &str| base64::engine::general_purpose::STANDARD.decode(vkey.splitn(3, '+').nth(2).unwrap()).unwrap();
+    let (sm2, ed25519): (Vec<&str>, Vec<&str>) = keys.iter().partition(|vkey| decoded(vkey)[0] == 0xff);
+    assert_eq!((sm2.len(), ed25519.len()), (1, 1), "{keys:?}");
+    let sm2_key_id = u32::from_str_radix(sm2[0].split('+').nth(1).unwrap(), 16).unwrap().to_be_bytes();
+
+    let checkpoint = String::from_utf8(instance.run(&["ledger", "checkpoint"]).stdout).unwrap();
+    let signatures = checkpoint.split_once("\n\n").unwrap().1.lines().count();
+    assert_eq!(signatures, 2, "{checkpoint}");
+
+    let index = stored["ledger_index"].as_u64().unwrap().to_string();
+    let proof = instance.file("proof.txt", &instance.run(&["ledger", "proof", "--index", &index]).stdout);
+    let entry = instance.file("entry.bin", &instance.run(&["ledger", "entry", "--index", &index]).stdout);
+    for key in [sm2[0], ed25519[0]] {
+        let checked =
+            instance.run(&["ledger", "verify-proof", proof.to_str().unwrap(), "--key", key, "--entry", entry.to_str().unwrap()]);
+        assert!(checked.status.success(), "{key}: {}", text(&checked));
+    }
+    let (ok, report) = instance.verify();
+    assert!(ok, "{report}");
+
+    // Every stored checkpoint loses its SM2 signature line.
+    let url = format!("sqlite://{}", instance.data().join("liuhen.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let notes: Vec<(i64, String)> = sqlx::query_as("SELECT size, signed_note FROM ledger_checkpoints").fetch_all(&pool).await.unwrap();
+    assert!(!notes.is_empty());
+    for (size, note) in notes {
+        let (body, lines) = note.split_once("\n\n").unwrap();
+        let kept: Vec<&str> = lines
+            .lines()
+            .filter(|line| {
+                let signature = base64::engine::general_purpose::STANDARD.decode(line.rsplit(' ').next().unwrap()).unwrap();
+                signature[..4] != sm2_key_id
+            })
+            .collect();
+        assert_eq!(kept.len(), 1, "{note}");
+        let stripped = format!("{body}\n\n{}\n", kept[0]);
+        sqlx::query("UPDATE ledger_checkpoints SET signed_note = ? WHERE size = ?").bind(stripped).bind(size).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let (ok, report) = instance.verify();
+    assert!(!ok && report.contains("SM2"), "{report}");
+}
