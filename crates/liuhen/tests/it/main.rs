@@ -12,4 +12,5 @@ mod custody;
 mod demo;
 mod ingest;
 mod remote;
+mod vault;
 mod web;
