@@ -518,8 +518,7 @@ async fn sm2_cosigned_checkpoints_verify_with_either_key_and_lack_neither() {
     let proof = instance.file("proof.txt", &instance.run(&["ledger", "proof", "--index", &index]).stdout);
     let entry = instance.file("entry.bin", &instance.run(&["ledger", "entry", "--index", &index]).stdout);
     for key in [sm2[0], ed25519[0]] {
-        let checked =
-            instance.run(&["ledger", "verify-proof", proof.to_str().unwrap(), "--key", key, "--entry", entry.to_str().unwrap()]);
+        let checked = instance.run(&["ledger", "verify-proof", proof.to_str().unwrap(), "--key", key, "--entry", entry.to_str().unwrap()]);
         assert!(checked.status.success(), "{key}: {}", text(&checked));
     }
     let (ok, report) = instance.verify();
