@@ -35,6 +35,7 @@ mod refresher;
 mod routes;
 
 pub use refresher::spawn_compliance_refresher;
+pub use routes::uploads::sweep::{sweep_uploads, Swept};
 pub use routes::uploads::RegisterResponse;
 
 use std::future::Future;
@@ -126,6 +127,9 @@ impl AppState {
     }
 }
 
+/// How long an unfinished upload is kept by default: a week.
+pub const DEFAULT_UPLOAD_EXPIRY: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
 /// Where uploads wait until they are complete, and how arrivals are judged.
 #[derive(Clone, Debug)]
 pub struct UploadSettings {
@@ -134,6 +138,10 @@ pub struct UploadSettings {
     pub collect: liuhen_collect::CollectSettings,
     /// The largest upload accepted, in bytes.
     pub max_size: u64,
+    /// An upload untouched for this long is abandoned and removed, and a
+    /// registration answer is kept this long for a workstation asking again
+    /// ([`sweep_uploads`]).
+    pub expire_after: std::time::Duration,
     /// Uploads a request is writing right now: one writer per upload.
     pub(crate) busy: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// Digests of uploads, computed as their bytes arrive, so a complete
@@ -144,7 +152,7 @@ pub struct UploadSettings {
 
 impl UploadSettings {
     pub fn new(dir: std::path::PathBuf, collect: liuhen_collect::CollectSettings) -> Self {
-        Self { dir, collect, max_size: 64 << 30, busy: Arc::default(), hashers: Arc::default() }
+        Self { dir, collect, max_size: 64 << 30, expire_after: DEFAULT_UPLOAD_EXPIRY, busy: Arc::default(), hashers: Arc::default() }
     }
 }
 
@@ -204,8 +212,12 @@ pub async fn serve_with(
     }
     let server = ServerState::new(state);
     let sweeper = routes::content::spawn_viewing_sweeper(server.app.ledger.clone(), server.viewings.clone());
+    let upload_sweeper = server.app.settings.uploads.clone().map(routes::uploads::sweep::spawn_sweeper);
     let served = axum::serve(listener, wrap(router_over(server.clone()))).with_graceful_shutdown(shutdown).await;
     sweeper.abort();
+    if let Some(upload_sweeper) = upload_sweeper {
+        upload_sweeper.abort();
+    }
     // Viewings still open are closed in the ledger with what they served.
     routes::content::end_all(&server.app.ledger, &server.viewings).await;
     served?;

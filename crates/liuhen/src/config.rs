@@ -247,6 +247,9 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// How long a login lasts, in hours.
     pub session_hours: u64,
+    /// Days after which an upload no workstation finished is removed (its
+    /// bytes are not records), and a registration answer forgotten.
+    pub abandoned_upload_days: u64,
 }
 
 /// The top-level keys the environment may set. Other `LIUHEN_` variables
@@ -277,7 +280,7 @@ impl Config {
                 cosign_sm2: false,
                 sm2_signing_key_file: None,
             },
-            server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false, session_hours: 12 },
+            server: ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false, session_hours: 12, abandoned_upload_days: 7 },
             ingest: IngestSettings::default(),
             compliance: ComplianceSettings::default(),
         }

@@ -35,6 +35,8 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::{AppState, UploadSettings};
 use axum::Json;
 
+pub mod sweep;
+
 pub(crate) const TUS_VERSION: &str = "1.0.0";
 
 /// What the server keeps about an upload beside its bytes.

@@ -44,6 +44,7 @@ on_both_backends_with_uploads!(
     a_workstation_cannot_see_or_touch_another_workstations_upload,
     registering_again_gives_the_same_answer_and_records_nothing_more,
     an_unknown_camera_is_named_and_the_upload_kept,
+    abandoned_uploads_and_old_answers_are_swept_records_kept,
 );
 
 /// The largest upload the test servers accept.
@@ -471,4 +472,32 @@ impl Registrations {
             assert_eq!(server.store.media_by_sha256(&sha256).await.unwrap(), None, "no media record has SHA-256 {sha256}");
         }
     }
+}
+
+/// An upload nobody finishes, and the answer kept for a workstation asking
+/// again, are removed once untouched for the expiry (a week by default);
+/// what was registered stays.
+async fn abandoned_uploads_and_old_answers_are_swept_records_kept(server: TestServer) {
+    use std::time::{Duration, SystemTime};
+    let uploads = server.state.settings.uploads.clone().expect("uploads are on");
+    assert_eq!(uploads.expire_after, liuhen_server::DEFAULT_UPLOAD_EXPIRY);
+    let workstation = Workstation::fixture(&server);
+    let clip = video_clip();
+    let registered = workstation.upload(&clip).await;
+    assert_eq!(workstation.registered(&registered, &declaration(&clip, CAMERA)).await["status"], "stored");
+    let abandoned = workstation.upload(&patterned(8 << 10)).await;
+
+    let a_day_later = SystemTime::now() + Duration::from_secs(24 * 3600);
+    assert_eq!(liuhen_server::sweep_uploads(&uploads, a_day_later).await.unwrap(), liuhen_server::Swept::default());
+    assert_eq!(workstation.offset(&abandoned).await, Some(8 << 10), "a day-old upload can still be finished");
+
+    let eight_days_later = SystemTime::now() + Duration::from_secs(8 * 24 * 3600);
+    let swept = liuhen_server::sweep_uploads(&uploads, eight_days_later).await.unwrap();
+    assert_eq!(swept, liuhen_server::Swept { uploads: 1, answers: 1 });
+    assert_eq!(workstation.offset(&abandoned).await, None, "the abandoned upload is gone");
+    let left: Vec<_> = std::fs::read_dir(&uploads.dir).unwrap().flatten().map(|entry| entry.file_name()).collect();
+    assert!(left.is_empty(), "the upload folder is empty: {left:?}");
+    let response = workstation.register(&registered, &declaration(&clip, CAMERA)).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "the answer was forgotten");
+    assert!(server.store.media_by_sha256(&ContentDigests::of_bytes(&clip).sha256).await.unwrap().is_some(), "the recording stays");
 }

@@ -18,6 +18,11 @@ pub(super) async fn run_server(instance: &Instance, listen: &str, banner: Option
         .await
         .with_context(|| format!("cannot listen on {listen}: is another program using that address? choose another with --listen"))?;
     let address = listener.local_addr()?;
+    let mut uploads = liuhen_server::UploadSettings::new(
+        instance.config.data_dir.join("uploads"),
+        liuhen_collect::CollectSettings { camera_offset: instance.config.ingest.offset()?, scratch: instance.config.data_dir.join("tmp") },
+    );
+    uploads.expire_after = Duration::from_secs(instance.config.server.abandoned_upload_days.max(1) * 24 * 3600);
     let state = liuhen_server::AppState {
         store: instance.store.clone(),
         ledger: instance.ledger.clone(),
@@ -25,13 +30,7 @@ pub(super) async fn run_server(instance: &Instance, listen: &str, banner: Option
         settings: liuhen_server::ServerSettings {
             secure_cookies: instance.config.server.secure_cookies,
             session_ttl: Duration::from_secs(instance.config.server.session_hours.max(1) * 3600),
-            uploads: Some(liuhen_server::UploadSettings::new(
-                instance.config.data_dir.join("uploads"),
-                liuhen_collect::CollectSettings {
-                    camera_offset: instance.config.ingest.offset()?,
-                    scratch: instance.config.data_dir.join("tmp"),
-                },
-            )),
+            uploads: Some(uploads),
             compliance: match instance.config.policy_pack()? {
                 Some(pack) => Some(liuhen_server::ComplianceSettings::new(
                     std::sync::Arc::new(pack),
