@@ -148,7 +148,18 @@ impl Client {
             }
         };
 
-        let mut source = std::fs::File::open(file.path).with_context(|| format!("cannot open {}", file.path.display()))?;
+        // Never through a link put in the file's place since the scan.
+        let mut source = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(file.path).map_err(
+                |error| match error.raw_os_error() {
+                    Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => {
+                        anyhow::anyhow!("{} became a symbolic link after the scan; links are never followed", file.path.display())
+                    }
+                    _ => anyhow::Error::new(error).context(format!("cannot open {}", file.path.display())),
+                },
+            )?
+        };
         let mut hasher = sha2::Sha256::new();
         // What the server already has is read again only to be hashed.
         let mut position = 0u64;
