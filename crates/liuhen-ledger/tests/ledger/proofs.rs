@@ -9,13 +9,15 @@ use liuhen_core::proof::{verify_consistency_proof, verify_inclusion_proof, Consi
 use liuhen_ledger::LedgerError;
 use liuhen_store::MetaStore;
 
-use crate::support::{draft, record_each, root_of, signing_key, start, verifiers, ORIGIN};
+use crate::support::{draft, record_each, root_of, signing_key, start, verifiers, Database, ORIGIN};
 
 on_every_backend!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     every_proof_verifies_at_every_size(store),
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     unanswerable_requests_are_refused_clearly(store),
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_damaged_node_table_gives_no_proof(database),
 );
 
 /// The ledger grows one entry at a time to 40; at every size, the
@@ -95,4 +97,25 @@ async fn unanswerable_requests_are_refused_clearly(store: Arc<dyn MetaStore>) {
     // The refusals changed nothing.
     assert_eq!(store.ledger_size().await.unwrap(), 5);
     assert_eq!(store.checkpoints().await.unwrap().last().map(|checkpoint| checkpoint.size), Some(5));
+}
+
+/// A stored hash changed behind the ledger's back is found when a proof is
+/// made from it: the ledger checks every proof against the signed root
+/// before it hands it out, and says the ledger is damaged.
+async fn a_damaged_node_table_gives_no_proof(database: &Database) {
+    let key = signing_key();
+    let ledger = start(database.store.clone(), &key).await;
+    record_each(&ledger, 0..16).await;
+    ledger.checkpoint().await.unwrap();
+    ledger.inclusion_proof(5).await.expect("an intact table proves entry 5");
+    ledger.shutdown().await.unwrap();
+
+    // Entry 4's leaf hash, the first step of entry 5's proof.
+    let zeros = database.bytes_literal(&[0; 32]);
+    assert_eq!(database.execute(&format!("UPDATE ledger_nodes SET hash = {zeros} WHERE level = 0 AND idx = 4")).await, 1);
+    let ledger = start(database.open_again().await, &key).await;
+    match ledger.inclusion_proof(5).await {
+        Err(LedgerError::Damaged(detail)) => assert!(detail.contains("entry 5"), "{detail}"),
+        other => panic!("a proof from a damaged table: {other:?}"),
+    }
 }

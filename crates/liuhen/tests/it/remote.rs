@@ -214,6 +214,43 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     assert!(kept_report["message"].as_str().unwrap().contains("stored copy"), "{kept_report:#}");
     assert!(kept.exists(), "the camera keeps the only intact copy");
 
+    // The workstation itself is killed (kill -9) in the middle of an
+    // upload: the next run resumes the same upload where the server has it.
+    std::fs::remove_file(&long).unwrap(); // registered above; only the new file is long now
+    let resumed = camera.join("DCIM").join(name(start + SignedDuration::from_mins(25)));
+    std::fs::write(&resumed, random_bytes(200 << 20, 13)).unwrap();
+    let mut killed = Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .args(["ingest", camera.to_str().unwrap(), "--server", &server_url, "--token-file", token_file.to_str().unwrap()])
+        .env("LIUHEN_DATA", workstation.path().join("ws-data"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let upload_id = loop {
+        let arriving = std::fs::read_dir(&uploads).into_iter().flatten().flatten().find(|entry| {
+            entry.path().extension().is_some_and(|extension| extension == "part")
+                && entry.metadata().is_ok_and(|metadata| metadata.len() > (32 << 20))
+        });
+        if let Some(entry) = arriving {
+            break entry.path().file_stem().unwrap().to_string_lossy().into_owned();
+        }
+        assert!(Instant::now() < deadline, "the long recording did not start arriving");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    assert!(resumed.exists());
+    let output = ingest(&["--token-file", token_file.to_str().unwrap(), "--json"]);
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("{error}: {}", text(&output)));
+    let files = summary["devices"][0]["files"].as_array().unwrap();
+    let report = files.iter().find(|file| file["path"].as_str().is_some_and(|path| resumed.ends_with(path))).unwrap();
+    assert_eq!(report["status"], "stored", "{report:#}");
+    assert!(
+        uploads.join(format!("{upload_id}.done")).exists(),
+        "the upload the killed run began is the one registered, not a new one"
+    );
+
     // A lost workstation's tokens are revoked: it can no longer upload.
     let output = central.run(&["device", "revoke-tokens", "--serial", WORKSTATION]);
     assert!(output.status.success() && text(&output).contains("revoked 1 token"), "{}", text(&output));
