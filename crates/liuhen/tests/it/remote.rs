@@ -246,10 +246,7 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let files = summary["devices"][0]["files"].as_array().unwrap();
     let report = files.iter().find(|file| file["path"].as_str().is_some_and(|path| resumed.ends_with(path))).unwrap();
     assert_eq!(report["status"], "stored", "{report:#}");
-    assert!(
-        uploads.join(format!("{upload_id}.done")).exists(),
-        "the upload the killed run began is the one registered, not a new one"
-    );
+    assert!(uploads.join(format!("{upload_id}.done")).exists(), "the upload the killed run began is the one registered, not a new one");
 
     // A lost workstation's tokens are revoked: it can no longer upload.
     let output = central.run(&["device", "revoke-tokens", "--serial", WORKSTATION]);
