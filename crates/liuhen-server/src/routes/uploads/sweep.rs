@@ -55,12 +55,12 @@ pub async fn sweep_uploads(uploads: &UploadSettings, now: SystemTime) -> std::io
                 swept.uploads += 1;
             }
             // Bytes whose state is gone (the server stopped between the two).
-            "part" if !tokio::fs::try_exists(state_path(uploads, id)).await.unwrap_or(true) => {
-                if expired(uploads, &entry.path(), now).await {
-                    let Ok(_writing) = Busy::claim(uploads, id) else { continue };
-                    remove_upload(uploads, id).await;
-                    swept.uploads += 1;
-                }
+            "part"
+                if !tokio::fs::try_exists(state_path(uploads, id)).await.unwrap_or(true) && expired(uploads, &entry.path(), now).await =>
+            {
+                let Ok(_writing) = Busy::claim(uploads, id) else { continue };
+                remove_upload(uploads, id).await;
+                swept.uploads += 1;
             }
             "done" if expired(uploads, &done_path(uploads, id), now).await => {
                 tokio::fs::remove_file(entry.path()).await?;
