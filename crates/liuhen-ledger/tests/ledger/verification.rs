@@ -214,13 +214,8 @@ async fn store_media(ledger: &Ledger, vault: &Vault, paths: Vec<std::path::PathB
 }
 
 async fn altered_and_missing_blobs_are_found(store: Arc<dyn MetaStore>) {
-    let ledger = start(store.clone(), &signing_key()).await;
-    let work = tempfile::tempdir().unwrap();
+    let WithMedia { ledger, vault, records, work } = WithMedia::stored(&store).await;
     let vault_root = work.path().join("vault");
-    let vault = Vault::open(VaultLocation::Filesystem(vault_root.clone())).await.unwrap();
-    let originals = work.path().join("camera");
-    std::fs::create_dir(&originals).unwrap();
-    let records = store_media(&ledger, &vault, make_media(&originals)).await;
     let report = check_blobs(&store, &vault).await;
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!(report.blobs_checked, 3);
@@ -283,13 +278,8 @@ async fn altered_and_missing_blobs_are_found(store: Arc<dyn MetaStore>) {
 /// one whose deletion was interrupted and is still there. A record not
 /// disposed of whose file is gone is still missing.
 async fn disposed_records_are_not_reported(store: Arc<dyn MetaStore>) {
-    let ledger = start(store.clone(), &signing_key()).await;
-    let work = tempfile::tempdir().unwrap();
+    let WithMedia { ledger, vault, records, work } = WithMedia::stored(&store).await;
     let vault_root = work.path().join("vault");
-    let vault = Vault::open(VaultLocation::Filesystem(vault_root.clone())).await.unwrap();
-    let originals = work.path().join("camera");
-    std::fs::create_dir(&originals).unwrap();
-    let records = store_media(&ledger, &vault, make_media(&originals)).await;
     let [recording, photo, sound] = [&records[0], &records[1], &records[2]];
 
     let leader = User {
@@ -375,17 +365,25 @@ struct WithMedia {
     work: tempfile::TempDir,
 }
 
+impl WithMedia {
+    /// The ledger and vault, the three files stored and recorded.
+    async fn stored(store: &Arc<dyn MetaStore>) -> WithMedia {
+        let ledger = start(store.clone(), &signing_key()).await;
+        let work = tempfile::tempdir().unwrap();
+        let vault = Vault::open(VaultLocation::Filesystem(work.path().join("vault"))).await.unwrap();
+        let originals = work.path().join("camera");
+        std::fs::create_dir(&originals).unwrap();
+        let records = store_media(&ledger, &vault, make_media(&originals)).await;
+        WithMedia { ledger, vault, records, work }
+    }
+}
+
 async fn with_media(store: &Arc<dyn MetaStore>) -> WithMedia {
-    let ledger = start(store.clone(), &signing_key()).await;
-    let work = tempfile::tempdir().unwrap();
-    let vault = Vault::open(VaultLocation::Filesystem(work.path().join("vault"))).await.unwrap();
-    let originals = work.path().join("camera");
-    std::fs::create_dir(&originals).unwrap();
-    let records = store_media(&ledger, &vault, make_media(&originals)).await;
-    let report = verify_all(store, &ledger, &vault).await;
+    let with = WithMedia::stored(store).await;
+    let report = verify_all(store, &with.ledger, &with.vault).await;
     assert!(report.ok(), "{:?}", report.problems);
     assert_eq!((report.media_records_checked, report.blobs_checked, report.notices.as_slice()), (3, 3, &[][..]));
-    WithMedia { ledger, vault, records, work }
+    with
 }
 
 /// Puts a file into the vault the way a put does before it records it.

@@ -145,27 +145,10 @@ async fn the_csv_register_has_its_header_row(server: TestServer) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
-/// Like `on_both_backends!`, with uploads turned on (in a folder of the test's own).
-macro_rules! on_both_backends_with_uploads {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::with_uploads(crate::support::Backend::Sqlite, super::$name).await;
-                }
+on_both_backends!(with with_uploads: uploads_in_progress_show_how_far_they_have_come);
 
-                #[tokio::test]
-                async fn postgres() {
-                    super::with_uploads(crate::support::Backend::Postgres, super::$name).await;
-                }
-            }
-        )*
-    };
-}
-
-on_both_backends_with_uploads!(uploads_in_progress_show_how_far_they_have_come);
-
+/// Runs `test` on a server with uploads turned on, in a folder of the
+/// test's own (handed to the test too).
 async fn with_uploads<F: std::future::Future<Output = ()>>(backend: Backend, test: impl FnOnce(TestServer, std::path::PathBuf) -> F) {
     let folder = tempfile::tempdir().unwrap();
     let uploads = folder.path().join("uploads");

@@ -30,8 +30,25 @@ pub const ORIGIN: &str = "test.example/liuhen";
 /// Runs each named test body against a server on SQLite and one on
 /// PostgreSQL: `on_both_backends!(name, …)` needs `async fn name(TestServer)`;
 /// `on_both_backends!(pack "xiamen-cgj": name, …)` starts the servers with
-/// that built-in policy pack in force.
+/// that built-in policy pack in force; `on_both_backends!(with setup: name,
+/// …)` runs `setup(backend, name)`, an async fn of the calling module that
+/// starts the server its own way and hands it to the test.
 macro_rules! on_both_backends {
+    (with $setup:ident: $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$setup(crate::support::Backend::Sqlite, super::$name).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$setup(crate::support::Backend::Postgres, super::$name).await;
+                }
+            }
+        )*
+    };
     (pack $pack:literal: $($name:ident),* $(,)?) => {
         $(
             mod $name {

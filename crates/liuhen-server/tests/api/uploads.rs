@@ -11,29 +11,9 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::reads::video_clip;
-use crate::support::{error_of, patterned, Backend, Credentials, TestServer};
+use crate::support::{error_of, on_both_backends, patterned, Backend, Credentials, TestServer};
 
-/// Like `on_both_backends!`, with uploads turned on, in a folder of the
-/// test's own, accepting at most `MAX_SIZE` bytes per file.
-macro_rules! on_both_backends_with_uploads {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::with_uploads(crate::support::Backend::Sqlite, super::$name).await;
-                }
-
-                #[tokio::test]
-                async fn postgres() {
-                    super::with_uploads(crate::support::Backend::Postgres, super::$name).await;
-                }
-            }
-        )*
-    };
-}
-
-on_both_backends_with_uploads!(
+on_both_backends!(with with_uploads:
     a_wrong_sha256_discards_the_upload_and_registers_nothing,
     a_wrong_sm3_discards_the_upload_and_registers_nothing,
     registering_before_every_byte_arrived_leaves_the_upload_resumable,
@@ -55,6 +35,8 @@ const CAMERA: &str = "DSJ-A8-0001";
 
 const TUS: &str = "1.0.0";
 
+/// Runs `test` on a server with uploads turned on, in a folder of the
+/// test's own, accepting at most [`MAX_SIZE`] bytes per file.
 async fn with_uploads<F: std::future::Future<Output = ()>>(backend: Backend, test: impl FnOnce(TestServer) -> F) {
     let folder = tempfile::tempdir().unwrap();
     let collect = liuhen_collect::CollectSettings { camera_offset: jiff::tz::offset(8), scratch: folder.path().join("tmp") };
