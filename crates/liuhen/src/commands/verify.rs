@@ -42,9 +42,10 @@ pub async fn run(instance: &Instance, args: VerifyArgs) -> anyhow::Result<ExitCo
         }
         let verdict = if report.ok() { "完好 OK" } else { "发现问题 FAILED" };
         println!(
-            "{verdict}: {} ledger entries, {} signed checkpoints, {} stored files checked in {:.2} s",
+            "{verdict}: {} ledger entries, {} signed checkpoints, {} media records, {} stored files checked in {:.2} s",
             report.entries_checked,
             report.checkpoints_checked,
+            report.media_records_checked,
             if args.skip_blobs { "no (skipped)".to_owned() } else { report.blobs_checked.to_string() },
             elapsed.as_secs_f64()
         );
