@@ -11,7 +11,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use liuhen_core::entity::Device;
+use liuhen_core::entity::{Device, MediaRecord};
 use liuhen_core::id::MediaId;
 use liuhen_core::recording::Recording;
 use liuhen_vault::VaultError;
@@ -66,8 +66,8 @@ pub(crate) async fn recheck(
     ApiJson(request): ApiJson<RecheckRequest>,
 ) -> Result<Json<RecheckResponse>, ApiError> {
     let workstation = workstation(&app, &actor).await?;
-    let (media_id, _) = offloaded_here(&app, &workstation, &id, &request.device_serial).await?;
-    let media = app.store.media(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media {media_id}")))?;
+    let (_, media) = offloaded_here(&app, &workstation, &id, &request.device_serial).await?;
+    let media_id = media.id;
     // Hashing a recording takes seconds of CPU: not on the runtime's workers.
     let vault = app.vault.clone();
     let runtime = tokio::runtime::Handle::current();
@@ -127,8 +127,8 @@ pub(crate) async fn cleared(
     ApiJson(request): ApiJson<ClearedRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let workstation = workstation(&app, &actor).await?;
-    let (media_id, recording) = offloaded_here(&app, &workstation, &id, &request.device_serial).await?;
-    let media = app.store.media(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media {media_id}")))?;
+    let (recording, media) = offloaded_here(&app, &workstation, &id, &request.device_serial).await?;
+    let media_id = media.id;
     let draft = liuhen_core::entry::EntryDraft::new(actor.ledger_actor(), liuhen_core::mutation::action::RECORDING_CLEARED_FROM_DEVICE)
         .subject(media_id.subject())
         .subject(recording.device_id.subject())
@@ -140,9 +140,10 @@ pub(crate) async fn cleared(
     Ok(Json(serde_json::json!({ "ledger_index": receipt.index })))
 }
 
-/// The recording `id`, if this workstation offloaded it from the device
-/// `device_serial`; only that workstation may ask about clearing it.
-async fn offloaded_here(app: &AppState, workstation: &Device, id: &str, device_serial: &str) -> Result<(MediaId, Recording), ApiError> {
+/// The recording `id` and its media record, if this workstation offloaded
+/// it from the device `device_serial`; only that workstation may ask about
+/// clearing it.
+async fn offloaded_here(app: &AppState, workstation: &Device, id: &str, device_serial: &str) -> Result<(Recording, MediaRecord), ApiError> {
     let media_id: MediaId = id.parse().map_err(|_| ApiError::NotFound(format!("there is no media {id}")))?;
     let recording =
         app.store.recording(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no registered recording {media_id}")))?;
@@ -152,5 +153,6 @@ async fn offloaded_here(app: &AppState, workstation: &Device, id: &str, device_s
             "recording {media_id} was not offloaded by this workstation from device {device_serial}; only that workstation may clear it"
         )));
     }
-    Ok((media_id, recording))
+    let media = app.store.media(media_id).await?.ok_or_else(|| ApiError::NotFound(format!("there is no media {media_id}")))?;
+    Ok((recording, media))
 }
