@@ -26,7 +26,7 @@ pub mod hashing;
 pub mod object_lock;
 mod put;
 
-pub use put::{Progress, PutOutcome};
+pub use put::{open_no_follow, Progress, PutOutcome};
 
 use hashing::DualHasher;
 

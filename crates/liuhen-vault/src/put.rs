@@ -337,8 +337,9 @@ async fn discard(vault: &Vault, temporary_key: &str) {
 
 /// Opens `path` for reading unless it is a symbolic link (`O_NOFOLLOW`): a
 /// link put in a file's place between a look and the open (on a camera's
-/// disk, say) must not make the vault read something else.
-fn open_no_follow(path: &Path) -> Result<File> {
+/// disk, say) must not make the vault, or a workstation reading a camera,
+/// read something else.
+pub fn open_no_follow(path: &Path) -> Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let opened = std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(path);
     opened.map_err(|source| match source.raw_os_error() {

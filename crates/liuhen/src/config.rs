@@ -79,6 +79,9 @@ pub struct IngestSettings {
     pub workers: usize,
     /// This workstation's name in the offload register. Unset: the host name.
     pub workstation: Option<String>,
+    /// Against a server, keep a copy of each file in `DATA/spool` until the
+    /// server confirms it (as `ingest --spool`).
+    pub spool: bool,
 }
 
 impl Default for IngestSettings {
@@ -90,6 +93,7 @@ impl Default for IngestSettings {
             utc_offset: "+08:00".into(),
             workers: 2,
             workstation: None,
+            spool: false,
         }
     }
 }

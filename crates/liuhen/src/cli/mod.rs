@@ -516,15 +516,17 @@ pub enum BenchCommand {
 ///
 /// Exit status: 0 when every file was stored and plays; 1 when a file or a
 /// device could not be stored (it stays on the device; run the command
-/// again); 3 when all were stored but some do not play back (kept, flagged,
-/// left on the device); 2 when the command could not start (as every command).
+/// again); 4 when, against a server, some files are kept only in this
+/// workstation's spool for now (the next run sends them); 3 when all were
+/// stored but some do not play back (kept, flagged, left on the device); 2
+/// when the command could not start (as every command).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  liuhen ingest /media/DSJ01 --clear-device\n  liuhen ingest /media/DSJ01 /media/DSJ02 /media/DSJ03 --json > offload.json\n  liuhen ingest /media/CAMERA --device DSJ-Z8-20260001"
+    after_help = "Examples:\n  liuhen ingest /media/DSJ01 --clear-device\n  liuhen ingest /media/DSJ01 /media/DSJ02 /media/DSJ03 --json > offload.json\n  liuhen ingest /media/CAMERA --device DSJ-Z8-20260001\n  liuhen ingest /media/DSJ01 --server http://10.0.0.5:8080 --token-file /etc/liuhen/token --spool --clear-device"
 )]
 pub struct IngestArgs {
-    /// The mounted device folders (one per camera), e.g. /media/DSJ01.
-    #[arg(required = true, value_name = "DEVICE_DIR")]
+    /// The mounted device folders (one per camera), e.g. /media/DSJ01. Against a server, none: just send what the spool holds.
+    #[arg(required_unless_present = "server", value_name = "DEVICE_DIR")]
     pub dirs: Vec<PathBuf>,
     /// The device's serial, when neither its file names nor an identity file on it say (applies to every folder given).
     #[arg(long, value_name = "SERIAL")]
@@ -557,6 +559,9 @@ pub struct IngestArgs {
     /// A file holding the API token (safer than --token, which other users can see in the process list).
     #[arg(long, value_name = "FILE", requires = "server")]
     pub token_file: Option<PathBuf>,
+    /// Against a server: first copy each file into this workstation's spool (DATA/spool), and upload from there. The copy is deleted once the server confirms its hash; if the server is down or goes away, the spool keeps it and the next run sends it (default: ingest.spool in the config).
+    #[arg(long, requires = "server")]
+    pub spool: bool,
 }
 
 #[derive(Debug, Subcommand)]

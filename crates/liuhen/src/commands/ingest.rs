@@ -30,12 +30,15 @@ use liuhen_core::recording::{local_to_timestamp, CameraFileName, CameraIdentity,
 use liuhen_collect::{Arrival, CollectSettings};
 
 mod report;
+mod spooled;
 
 use report::{DeviceReport, FileReport, FileStatus, Printer, Summary, Totals};
 
 use crate::cli::IngestArgs;
 use crate::config::Config;
 use crate::instance::{console_actor, Instance};
+
+use super::spool::Spool;
 
 /// Names of the identity file a camera may hold at its root (case ignored).
 const IDENTITY_FILES: [&str; 6] = ["device.txt", "deviceinfo.txt", "device.ini", "deviceinfo.ini", "identity.txt", "liuhen-device.txt"];
@@ -48,7 +51,13 @@ pub(super) enum Target<'a> {
     /// This workstation's own instance: its vault, database and ledger.
     Local(&'a Instance),
     /// A central `liuhen serve`, by resumable upload.
-    Remote(super::remote::Client),
+    Remote {
+        client: super::remote::Client,
+        /// This workstation's spool: what it still holds for the server.
+        spool: Spool,
+        /// Copy each camera file into the spool before it is sent.
+        copy_first: bool,
+    },
 }
 
 /// `liuhen ingest` into the local instance.
@@ -75,8 +84,20 @@ pub async fn run_remote(config: &Config, args: IngestArgs) -> anyhow::Result<Exi
         (None, None) => anyhow::bail!("uploading to a server needs this workstation's API token: --token TOKEN or --token-file FILE"),
     };
     let client = super::remote::Client::new(&server, &token, config.data_dir.join("uploads-pending"))?;
-    client.check().await?;
-    run_with(Target::Remote(client), config, args).await
+    let spool = Spool::new(config.data_dir.join("spool"));
+    let copy_first = args.spool || config.ingest.spool;
+    if args.dirs.is_empty() && spool.list()?.0.is_empty() {
+        anyhow::bail!(
+            "nothing to send: no device folder was given, and this workstation's spool ({}) holds nothing",
+            spool.dir().display()
+        );
+    }
+    if let Some(why) = client.check().await? {
+        // With a spool the cameras are still offloaded, into it.
+        anyhow::ensure!(copy_first && !args.dirs.is_empty(), "{why}; nothing was uploaded");
+        client.mark_gone(why);
+    }
+    run_with(Target::Remote { client, spool, copy_first }, config, args).await
 }
 
 async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
@@ -90,6 +111,14 @@ async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyh
         actor: console_actor(),
         clear: args.clear_device,
         collect: CollectSettings { camera_offset: settings.offset()?, scratch: config.data_dir.join("tmp") },
+        passes: if matches!(target, Target::Remote { copy_first: true, .. }) { 2 } else { 1 },
+        spooled_now: std::sync::Mutex::new(BTreeSet::new()),
+    };
+    // What the spool held before this run: sent after the devices, unless
+    // one of them holds the same file.
+    let waiting = match &target {
+        Target::Remote { spool, .. } => spool.list()?,
+        Target::Local(_) => (Vec::new(), Vec::new()),
     };
     let jobs = args.jobs.unwrap_or(settings.workers).max(1);
 
@@ -104,7 +133,8 @@ async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyh
             Err(error) => reports.push(DeviceReport::failed(dir, format!("{error:#}"))),
         }
     }
-    let total_bytes = plans.iter().flat_map(|plan| &plan.files).map(|file| file.size).sum();
+    let total_bytes = plans.iter().flat_map(|plan| &plan.files).map(|file| file.size * context.passes).sum::<u64>()
+        + waiting.0.iter().map(|spooled| spooled.manifest.size).sum::<u64>();
     let overall = bars.add(ProgressBar::new(total_bytes));
     overall.set_style(
         ProgressStyle::with_template("{msg:8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} 剩余 ETA {eta}")
@@ -129,8 +159,14 @@ async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyh
         .buffer_unordered(jobs)
         .collect()
         .await;
-    overall.finish_and_clear();
     reports.extend(done);
+    if let Target::Remote { client, spool, .. } = &target {
+        let (entries, problems) = waiting;
+        if let Some(report) = spooled::send_waiting(client, spool, &context, entries, problems, &bars, &overall, &printer).await {
+            reports.push(report);
+        }
+    }
+    overall.finish_and_clear();
 
     let totals = Totals::of(&reports);
     if args.json {
@@ -142,12 +178,22 @@ async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyh
             }
         }
         println!(
-            "共 {} 个文件 files: {} 新存入 stored, {} 已存在 duplicate, {} 失败 failed, {} 跳过 skipped; {} 无法播放 do not play, {} 超时 late, {} 已从设备清除 cleared",
-            totals.files, totals.stored, totals.duplicate, totals.failed, totals.skipped, totals.playback_failed, totals.late, totals.cleared
+            "共 {} 个文件 files: {} 新存入 stored, {} 已存在 duplicate, {} 失败 failed, {} 跳过 skipped, {} 暂存待传 spooled; {} 无法播放 do not play, {} 超时 late, {} 已从设备清除 cleared",
+            totals.files,
+            totals.stored,
+            totals.duplicate,
+            totals.failed,
+            totals.skipped,
+            totals.spooled,
+            totals.playback_failed,
+            totals.late,
+            totals.cleared
         );
     }
     Ok(if totals.failed > 0 || totals.devices_failed > 0 {
         ExitCode::from(1)
+    } else if totals.spooled > 0 {
+        ExitCode::from(4)
     } else if totals.playback_failed > 0 {
         ExitCode::from(3)
     } else {
@@ -164,6 +210,10 @@ struct Run {
     actor: String,
     clear: bool,
     collect: CollectSettings,
+    /// How often each byte is read: twice when copied into the spool first.
+    passes: u64,
+    /// The spool entries this run made or used for a device's file.
+    spooled_now: std::sync::Mutex<BTreeSet<String>>,
 }
 
 /// A device folder, read.
@@ -361,7 +411,7 @@ async fn ingest_device(
         report.files.push(file);
     }
     for file in files {
-        let bar = bars.insert_before(overall, ProgressBar::new(file.size));
+        let bar = bars.insert_before(overall, ProgressBar::new(file.size * context.passes));
         bar.set_style(
             ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
                 .expect("the template is valid")
@@ -380,7 +430,7 @@ async fn ingest_device(
         let (officer, unregistered) = liuhen_collect::attribute(badge.as_deref(), &identified.officers, assigned);
         let outcome = ingest_file(target, context, &identified, officer, badge.clone(), &file, progress).await;
         // Whatever was not read (a file refused early) still counts as done.
-        overall.inc(file.size.saturating_sub(bar.position()));
+        overall.inc((file.size * context.passes).saturating_sub(bar.position()));
         bar.finish_and_clear();
         bars.remove(&bar);
         let mut file_report = outcome;
@@ -433,7 +483,10 @@ async fn ingest_file(
     }
     let outcome = match target {
         Target::Local(instance) => ingest_stored(instance, context, identified, officer, file, extension_kind, progress, &mut report).await,
-        Target::Remote(client) => upload(client, context, identified, badge, file, extension_kind, progress, &mut report).await,
+        Target::Remote { client, spool, copy_first } => {
+            let spool = copy_first.then_some(spool);
+            upload(client, spool, context, identified, badge, file, extension_kind, progress, &mut report).await
+        }
     };
     match outcome {
         Ok(()) => {}
@@ -484,11 +537,13 @@ async fn ingest_stored(
     clear_if_asked(instance, context, identified, file, &registered.recording, &digests, report).await
 }
 
-/// Uploads one file to the server and has it registered there; clears the
-/// camera only once the server confirmed the same hashes.
+/// Uploads one file to the server (from the spool, when given) and has it
+/// registered there; clears the camera only once the server confirmed the
+/// same hashes.
 #[allow(clippy::too_many_arguments)]
 async fn upload(
     client: &super::remote::Client,
+    spool: Option<&Spool>,
     context: &Run,
     identified: &Identified,
     badge: Option<String>,
@@ -497,30 +552,51 @@ async fn upload(
     progress: liuhen_vault::Progress,
     report: &mut FileReport,
 ) -> anyhow::Result<()> {
-    let sent = super::remote::Outgoing {
-        path: &file.path,
-        relative: &file.relative,
-        size: file.size,
-        modified: file.modified,
-        device_serial: &identified.serial,
-        badge_no: badge,
-        clock_offset: identified.clock_offset,
-        extension_kind,
+    let original_name = file.path.file_name().map(|name| name.to_string_lossy().into_owned());
+    let answer = match spool {
+        None => {
+            if let Some(why) = client.gone() {
+                anyhow::bail!("not sent: earlier in this run, {why}");
+            }
+            let sent = super::remote::Outgoing {
+                path: &file.path,
+                relative: &file.relative,
+                size: file.size,
+                modified: file.modified,
+                device_serial: &identified.serial,
+                badge_no: badge,
+                clock_offset: identified.clock_offset,
+                extension_kind,
+                original_name,
+                expected_sha256: None,
+            };
+            let (sha256, answer) = client.send(&sent, progress).await?;
+            report.sha256 = Some(sha256.to_hex());
+            spooled::confirm(&answer, &sha256.to_hex(), file.size)?;
+            answer
+        }
+        Some(spool) => {
+            let manifest = super::spool::Manifest {
+                device_serial: identified.serial.clone(),
+                badge_no: badge,
+                path_on_device: file.relative.clone(),
+                original_name,
+                size: file.size,
+                modified: file.modified,
+                clock_offset: identified.clock_offset,
+                extension_kind,
+                sha256: String::new(),
+                spooled_at: Timestamp::now(),
+            };
+            let entry = spooled::spool_in(spool, context, &file.path, manifest, &progress).await?;
+            report.sha256 = Some(entry.manifest.sha256.clone());
+            match spooled::send(client, spool, &entry, progress, report).await? {
+                Some(answer) => answer,
+                None => return Ok(()),
+            }
+        }
     };
-    let (sha256, answer) = client.send(&sent, progress).await?;
-    report.sha256 = Some(sha256.to_hex());
-    if answer.sha256 != sha256.to_hex() || answer.size != file.size {
-        anyhow::bail!("the server registered SHA-256 {} but this workstation read {sha256}; the file stays on the device", answer.sha256);
-    }
-    // The server computed SM3 from what it received; the SHA-256 match vouches for it.
-    report.sm3 = Some(answer.sm3.clone());
-    report.status = if answer.status == "stored" { FileStatus::Stored } else { FileStatus::Duplicate };
-    report.ledger_index = answer.ledger_index;
-    report.officer = answer.officer_name.clone();
-    report.fill_from(&answer.recording, context);
-    if let Some(note) = &answer.note {
-        report.append_message(note);
-    }
+    spooled::fill(report, &answer, context);
     if !context.clear {
         return Ok(());
     }
@@ -532,10 +608,11 @@ async fn upload(
     // server already had, describes the upload): the stored copy itself is
     // read back and hashed again before the camera's file goes.
     let rechecked = client.recheck(answer.media_id, &identified.serial).await.context("the server's stored copy could not be confirmed")?;
-    if rechecked.sha256 != sha256.to_hex() || rechecked.sm3 != answer.sm3 {
+    if rechecked.sha256 != answer.sha256 || rechecked.sm3 != answer.sm3 {
         anyhow::bail!(
-            "the server's stored copy hashes to SHA-256 {} but this workstation read {sha256}; the file was left on the device",
-            rechecked.sha256
+            "the server's stored copy hashes to SHA-256 {} but this workstation read {}; the file was left on the device",
+            rechecked.sha256,
+            answer.sha256
         );
     }
     delete_from_device(file)?;

@@ -17,6 +17,7 @@ mod register;
 mod remote;
 mod report;
 mod serve;
+mod spool;
 mod spot_check;
 mod vault;
 mod verify;

@@ -45,6 +45,10 @@ pub(crate) struct Client {
     token: String,
     /// Where the addresses of unfinished uploads are kept.
     pending: PathBuf,
+    /// Why the server is taken to be away for the rest of the run: it did
+    /// not answer at the start, or after [`ATTEMPTS`] tries for one file.
+    /// Later files then do not wait through the tries again.
+    gone: std::sync::Mutex<Option<String>>,
 }
 
 /// One file to send, and what the workstation knows about it.
@@ -57,7 +61,32 @@ pub(crate) struct Outgoing<'a> {
     pub badge_no: Option<String>,
     pub clock_offset: Option<ClockOffset>,
     pub extension_kind: MediaKind,
+    /// The file's name on the device.
+    pub original_name: Option<String>,
+    /// What the bytes must hash to (a copy made earlier): if they do not,
+    /// nothing is registered and [`Altered`] is returned.
+    pub expected_sha256: Option<&'a str>,
 }
+
+/// The bytes sent did not hash to [`Outgoing::expected_sha256`]; the upload
+/// was not registered.
+#[derive(Debug)]
+pub(crate) struct Altered {
+    pub read: Sha256Digest,
+    pub expected: String,
+}
+
+impl std::fmt::Display for Altered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the bytes read hash to SHA-256 {}, not to the {} recorded when the copy was made; nothing was registered",
+            self.read, self.expected
+        )
+    }
+}
+
+impl std::error::Error for Altered {}
 
 /// The server's hashes of its stored copy, read back just now.
 #[derive(Deserialize)]
@@ -91,24 +120,38 @@ impl Client {
             .timeout(Duration::from_secs(300))
             .build()
             .context("cannot set up HTTP")?;
-        Ok(Self { http, base, token: token.trim().to_owned(), pending })
+        Ok(Self { http, base, token: token.trim().to_owned(), pending, gone: std::sync::Mutex::new(None) })
     }
 
     /// Checks that the server answers and accepts this token, before any
-    /// file is read.
-    pub(crate) async fn check(&self) -> anyhow::Result<()> {
-        let response = self
-            .request(Method::GET, "/api/v1/me")
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the server at {}: is it running, and is the address right?", self.base))?;
+    /// file is read. `Ok(Some(why))` when it cannot be reached or answers
+    /// with a server error; a refused token is an error.
+    pub(crate) async fn check(&self) -> anyhow::Result<Option<String>> {
+        let response = match self.request(Method::GET, "/api/v1/me").send().await {
+            Ok(response) => response,
+            Err(error) => {
+                return Ok(Some(format!("cannot reach the server at {}: is it running, and is the address right? ({error})", self.base)))
+            }
+        };
         match response.status() {
-            status if status.is_success() => Ok(()),
+            status if status.is_success() => Ok(None),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                 bail!("the server refused this workstation's token: {}; nothing was uploaded", server_message(response).await)
             }
+            status if status.is_server_error() => {
+                Ok(Some(format!("the server at {} answered {status}: {}", self.base, server_message(response).await)))
+            }
             status => bail!("the server at {} answered {status}: {}", self.base, server_message(response).await),
         }
+    }
+
+    /// Why the server is taken to be away for the rest of this run, if it is.
+    pub(crate) fn gone(&self) -> Option<String> {
+        self.gone.lock().expect("not poisoned").clone()
+    }
+
+    pub(crate) fn mark_gone(&self, why: String) {
+        self.gone.lock().expect("not poisoned").get_or_insert(why);
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -125,7 +168,8 @@ impl Client {
         progress: liuhen_vault::Progress,
     ) -> anyhow::Result<(Sha256Digest, RegisterResponse)> {
         std::fs::create_dir_all(&self.pending).with_context(|| format!("cannot create {}", self.pending.display()))?;
-        let pending_path = self.pending.join(format!("{}.json", pending_key(file)));
+        let key = upload_key(file.device_serial, file.relative, file.size, file.modified);
+        let pending_path = self.pending.join(format!("{key}.json"));
         let mut location = match std::fs::read(&pending_path).ok().and_then(|bytes| serde_json::from_slice::<Pending>(&bytes).ok()) {
             Some(pending) => Some(pending.location),
             None => None,
@@ -149,17 +193,7 @@ impl Client {
         };
 
         // Never through a link put in the file's place since the scan.
-        let mut source = {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(file.path).map_err(
-                |error| match error.raw_os_error() {
-                    Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => {
-                        anyhow::anyhow!("{} became a symbolic link after the scan; links are never followed", file.path.display())
-                    }
-                    _ => anyhow::Error::new(error).context(format!("cannot open {}", file.path.display())),
-                },
-            )?
-        };
+        let mut source = open_camera_file(file.path)?;
         let mut hasher = sha2::Sha256::new();
         // What the server already has is read again only to be hashed.
         let mut position = 0u64;
@@ -189,6 +223,13 @@ impl Client {
         let sha256 = Sha256Digest(hasher.finalize().into());
         if std::fs::metadata(file.path).map(|metadata| metadata.len()).ok() != Some(file.size) {
             bail!("{} changed size while it was read; it stays on the device", file.path.display());
+        }
+        if let Some(expected) = file.expected_sha256.filter(|expected| *expected != sha256.to_hex()) {
+            // What arrived is not what was copied: the server drops it
+            // (best effort; its sweep would), and the next try starts afresh.
+            let _ = self.request(Method::DELETE, &location).send().await;
+            let _ = std::fs::remove_file(&pending_path);
+            return Err(Altered { read: sha256, expected: expected.to_owned() }.into());
         }
         let answer = self.with_retries(|| self.register(&location, file, &sha256)).await?;
         let _ = std::fs::remove_file(&pending_path);
@@ -299,7 +340,7 @@ impl Client {
             "device_serial": file.device_serial,
             "badge_no": file.badge_no,
             "path_on_device": file.relative,
-            "original_name": file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
+            "original_name": file.original_name,
             "modified": file.modified,
             "clock_offset": file.clock_offset,
             "extension_kind": file.extension_kind,
@@ -332,7 +373,9 @@ impl Client {
                 wait = (wait * 2).min(Duration::from_secs(8));
             }
         }
-        bail!("the server at {} did not answer after {ATTEMPTS} tries ({last}); run ingest again to resume", self.base)
+        let why = format!("the server at {} did not answer after {ATTEMPTS} tries ({last})", self.base);
+        self.mark_gone(why.clone());
+        bail!("{why}; run ingest again to resume")
     }
 }
 
@@ -388,14 +431,20 @@ fn read_chunk(source: &mut std::fs::File, path: &Path, position: u64, size: u64)
     Ok(Bytes::from(buffer))
 }
 
-/// Names an upload by what identifies the file on its device.
-fn pending_key(file: &Outgoing<'_>) -> String {
-    let identity = format!(
-        "{}\n{}\n{}\n{}",
-        file.device_serial,
-        file.relative,
-        file.size,
-        file.modified.map(|time| time.as_microsecond()).unwrap_or_default()
-    );
+/// Opens a file found on a camera (or a copy of one) for reading, never
+/// through a symbolic link put in its place since the scan.
+pub(crate) fn open_camera_file(path: &Path) -> anyhow::Result<std::fs::File> {
+    liuhen_vault::open_no_follow(path).map_err(|error| match error {
+        liuhen_vault::VaultError::SymbolicLink { .. } => {
+            anyhow::anyhow!("{} became a symbolic link after the scan; links are never followed", path.display())
+        }
+        other => other.into(),
+    })
+}
+
+/// Names an upload (and a spooled copy) by what identifies the file on its
+/// device.
+pub(crate) fn upload_key(device_serial: &str, relative: &str, size: u64, modified: Option<Timestamp>) -> String {
+    let identity = format!("{device_serial}\n{relative}\n{size}\n{}", modified.map(|time| time.as_microsecond()).unwrap_or_default());
     liuhen_core::digest::sha256(identity.as_bytes()).to_hex()
 }

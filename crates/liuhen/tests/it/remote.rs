@@ -13,6 +13,8 @@ use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
+mod spool;
+
 on_both_backends!(a_workstation_uploads_to_the_server_and_survives_its_restart);
 
 const CAMERA: &str = "DSJ-R-001";
@@ -68,8 +70,9 @@ fn name(at: Timestamp) -> String {
     format!("DSJ_{CAMERA}_{BADGE}_{}.MP4", local.strftime("%Y%m%d_%H%M%S"))
 }
 
-async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: bool) {
-    let central = Instance::new(postgres).await;
+/// A central instance that knows the camera, its officer and the
+/// workstation; returns the workstation's token file.
+fn set_up_central(central: &Instance) -> PathBuf {
     for args in [
         &["unit", "add", "--name", "中山路中队", "--code", "350203-01"][..],
         &["officer", "add", "--name", "张伟", "--badge", BADGE, "--certificate", "闽Z0203001", "--unit", "350203-01"],
@@ -81,7 +84,12 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     }
     let issued = central.run(&["device", "token", "--serial", WORKSTATION]);
     assert!(issued.status.success(), "{}", text(&issued));
-    let token_file = central.file("token", String::from_utf8(issued.stdout).unwrap().trim().as_bytes());
+    central.file("token", String::from_utf8(issued.stdout).unwrap().trim().as_bytes())
+}
+
+async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: bool) {
+    let central = Instance::new(postgres).await;
+    let token_file = set_up_central(&central);
     let mut server = Server::start(&central.data(), free_address());
 
     // The workstation has no instance of its own: just a scratch folder.

@@ -176,6 +176,7 @@ pub(super) async fn offload(instance: &Instance, cameras: &[Camera<'_>]) -> anyh
         server: None,
         token: None,
         token_file: None,
+        spool: false,
     };
     super::super::ingest::run(instance, args).await?;
     let mut footage = Footage::default();

@@ -36,6 +36,7 @@ impl Printer {
             FileStatus::Duplicate => "已存在 duplicate",
             FileStatus::Failed => "失败 failed     ",
             FileStatus::Skipped => "跳过 skipped    ",
+            FileStatus::Spooled => "暂存 spooled    ",
         };
         let mut flags = Vec::new();
         if let Some(Playback::Failed { detail }) = &file.playback {
@@ -73,6 +74,9 @@ pub(super) enum FileStatus {
     Failed,
     /// Not a recording, or refused before reading; still on the device.
     Skipped,
+    /// Copied into this workstation's spool, not yet confirmed by the
+    /// server; still on the device too (if it was given).
+    Spooled,
 }
 
 /// What happened to one file, as `--json` prints it.
@@ -192,7 +196,8 @@ pub(super) struct DeviceReport {
 }
 
 impl DeviceReport {
-    pub(super) fn failed(dir: &Path, error: String) -> Self {
+    /// A folder's report, before anything is known of it.
+    pub(super) fn new(dir: &Path) -> Self {
         Self {
             dir: dir.display().to_string(),
             device: None,
@@ -201,9 +206,13 @@ impl DeviceReport {
             clock_offset: None,
             clock_drift: false,
             warnings: Vec::new(),
-            error: Some(error),
+            error: None,
             files: Vec::new(),
         }
+    }
+
+    pub(super) fn failed(dir: &Path, error: String) -> Self {
+        Self { error: Some(error), ..Self::new(dir) }
     }
 }
 
@@ -216,6 +225,7 @@ pub(super) struct Totals {
     pub(super) duplicate: usize,
     pub(super) failed: usize,
     pub(super) skipped: usize,
+    pub(super) spooled: usize,
     pub(super) bytes_stored: u64,
     pub(super) playback_failed: usize,
     pub(super) late: usize,
@@ -238,6 +248,7 @@ impl Totals {
                     FileStatus::Duplicate => totals.duplicate += 1,
                     FileStatus::Failed => totals.failed += 1,
                     FileStatus::Skipped => totals.skipped += 1,
+                    FileStatus::Spooled => totals.spooled += 1,
                 }
                 totals.playback_failed += usize::from(matches!(file.playback, Some(Playback::Failed { .. })));
                 totals.late += usize::from(file.late_by_ms.is_some());

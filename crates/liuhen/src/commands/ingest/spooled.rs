@@ -1,0 +1,174 @@
+//! Remote ingest through the workstation's spool (see `commands::spool`):
+//! copying a camera file in, sending a spooled copy, and sending what an
+//! earlier run left waiting for the server.
+
+use std::sync::Arc;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use liuhen_server::RegisterResponse;
+
+use super::report::{DeviceReport, FileReport, FileStatus, Printer};
+use super::Run;
+use crate::commands::remote::{upload_key, Altered, Client, Outgoing};
+use crate::commands::spool::{Manifest, Spool, Spooled};
+
+/// The spool entry for a camera file: the one an earlier run made, or a
+/// copy made now (durable before this returns).
+pub(super) async fn spool_in(
+    spool: &Spool,
+    context: &Run,
+    path: &std::path::Path,
+    manifest: Manifest,
+    progress: &liuhen_vault::Progress,
+) -> anyhow::Result<Spooled> {
+    let key = upload_key(&manifest.device_serial, &manifest.path_on_device, manifest.size, manifest.modified);
+    context.spooled_now.lock().expect("not poisoned").insert(key.clone());
+    if let Some(found) = spool.find(&key)? {
+        progress(found.manifest.size);
+        return Ok(found);
+    }
+    let (spool, path, progress) = (spool.clone(), path.to_owned(), progress.clone());
+    tokio::task::spawn_blocking(move || spool.take_in(&key, &path, manifest, &progress)).await.expect("copying does not panic")
+}
+
+/// Sends a spooled copy and has it registered. Once the server registered
+/// the same SHA-256 the copy is deleted and the server's answer returned;
+/// `None` when the server could not take it now (the copy stays, and the
+/// report says so). A copy that no longer hashes to what was read from the
+/// camera is set aside, never registered.
+pub(super) async fn send(
+    client: &Client,
+    spool: &Spool,
+    entry: &Spooled,
+    progress: liuhen_vault::Progress,
+    report: &mut FileReport,
+) -> anyhow::Result<Option<RegisterResponse>> {
+    let waiting = |why: &str| {
+        format!(
+            "kept in this workstation's spool ({}), not yet on the server: {why}. The next `liuhen ingest --server …` sends it",
+            spool.dir().display()
+        )
+    };
+    report.status = FileStatus::Spooled;
+    if let Some(why) = client.gone() {
+        report.message = Some(waiting(&format!("earlier in this run, {why}")));
+        return Ok(None);
+    }
+    let manifest = &entry.manifest;
+    let sent = Outgoing {
+        path: &entry.data,
+        relative: &manifest.path_on_device,
+        size: manifest.size,
+        modified: manifest.modified,
+        device_serial: &manifest.device_serial,
+        badge_no: manifest.badge_no.clone(),
+        clock_offset: manifest.clock_offset,
+        extension_kind: manifest.extension_kind,
+        original_name: manifest.original_name.clone(),
+        expected_sha256: Some(&manifest.sha256),
+    };
+    let (sha256, answer) = match client.send(&sent, progress).await {
+        Ok(sent) => sent,
+        Err(error) => {
+            if let Some(altered) = error.downcast_ref::<Altered>() {
+                report.status = FileStatus::Failed;
+                let moved = spool.set_aside(entry)?;
+                anyhow::bail!(
+                    "this workstation's spooled copy no longer matches what was read from the camera ({altered}); it was set aside as {}",
+                    moved.display()
+                );
+            }
+            report.message = Some(waiting(&format!("{error:#}")));
+            return Ok(None);
+        }
+    };
+    confirm(&answer, &sha256.to_hex(), manifest.size)?;
+    if let Err(error) = spool.release(entry) {
+        report.append_message(&format!("the server confirmed it, but the spooled copy could not be removed: {error:#}"));
+    }
+    Ok(Some(answer))
+}
+
+/// Fails unless the server registered exactly what was read.
+pub(super) fn confirm(answer: &RegisterResponse, sha256: &str, size: u64) -> anyhow::Result<()> {
+    if answer.sha256 != sha256 || answer.size != size {
+        anyhow::bail!("the server registered SHA-256 {} but this workstation read {sha256}; the file stays on the device", answer.sha256);
+    }
+    Ok(())
+}
+
+/// Fills a file's report from the server's registration.
+pub(super) fn fill(report: &mut FileReport, answer: &RegisterResponse, context: &Run) {
+    // The server computed SM3 from what it received; the SHA-256 match vouches for it.
+    report.sm3 = Some(answer.sm3.clone());
+    report.status = if answer.status == "stored" { FileStatus::Stored } else { FileStatus::Duplicate };
+    report.ledger_index = answer.ledger_index;
+    report.officer = answer.officer_name.clone();
+    report.fill_from(&answer.recording, context);
+    if let Some(note) = &answer.note {
+        report.append_message(note);
+    }
+}
+
+/// Sends what the spool held before this run and no device of this run
+/// holds: files whose cameras have gone back on duty. Reported as one
+/// more "device", the spool; `None` when there was nothing.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn send_waiting(
+    client: &Client,
+    spool: &Spool,
+    context: &Run,
+    entries: Vec<Spooled>,
+    problems: Vec<String>,
+    bars: &MultiProgress,
+    overall: &ProgressBar,
+    printer: &Printer,
+) -> Option<DeviceReport> {
+    let handled = context.spooled_now.lock().expect("not poisoned").clone();
+    let (entries, done): (Vec<_>, Vec<_>) = entries.into_iter().partition(|entry| !handled.contains(&entry.key));
+    // Counted in the total, but sent with their device's files.
+    overall.inc(done.iter().map(|entry| entry.manifest.size).sum());
+    if entries.is_empty() && problems.is_empty() {
+        return None;
+    }
+    let mut report = DeviceReport { warnings: problems, ..DeviceReport::new(spool.dir()) };
+    let dir = report.dir.clone();
+    for warning in &report.warnings {
+        printer.line(format!("注意 warning  {dir}: {warning}"));
+    }
+    for entry in entries {
+        let size = entry.manifest.size;
+        let bar = bars.insert_before(overall, ProgressBar::new(size));
+        bar.set_style(
+            ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message(entry.manifest.path_on_device.clone());
+        let progress: liuhen_vault::Progress = {
+            let (bar, overall) = (bar.clone(), overall.clone());
+            Arc::new(move |read| {
+                bar.inc(read);
+                overall.inc(read);
+            })
+        };
+        let mut file = FileReport::new(entry.manifest.path_on_device.clone(), size);
+        file.device = Some(entry.manifest.device_serial.clone());
+        file.badge_no = entry.manifest.badge_no.clone();
+        file.sha256 = Some(entry.manifest.sha256.clone());
+        match send(client, spool, &entry, progress, &mut file).await {
+            Ok(Some(answer)) => fill(&mut file, &answer, context),
+            Ok(None) => {}
+            Err(error) => {
+                file.status = FileStatus::Failed;
+                file.message = Some(format!("{error:#}; if the camera still holds the file, offload it again"));
+            }
+        }
+        overall.inc(size.saturating_sub(bar.position()));
+        bar.finish_and_clear();
+        bars.remove(&bar);
+        printer.file(&dir, &file);
+        report.files.push(file);
+    }
+    Some(report)
+}

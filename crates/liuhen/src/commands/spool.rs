@@ -1,0 +1,332 @@
+//! The workstation's spool (暂存区): its own copy of what it uploads.
+//!
+//! With `liuhen ingest --server URL --spool` (or `ingest.spool = true`), a
+//! camera file is first copied to `DATA/spool/` (hashed with SHA-256 as it is
+//! copied, made durable, then named) and uploaded from there. The copy is
+//! deleted only once the server has registered the same SHA-256. So when the server is down or goes away, the camera can still be
+//! unplugged and taken back on duty while the workstation holds a second
+//! copy; every later remote `ingest` sends what the spool holds first.
+//!
+//! The camera's own file is not cleared against the spool: clearing still
+//! waits for the server, as without a spool. The spool is a second copy,
+//! not the evidence record.
+//!
+//! One entry is two files named by the upload key (device serial, path on
+//! the device, size and modification time): `KEY.bin`, the copy, and
+//! `KEY.json`, what is known about it. The manifest is written last, so an
+//! entry without one is an unfinished copy and is made again.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use jiff::Timestamp;
+use liuhen_core::digest::Sha256Digest;
+use liuhen_core::recording::{ClockOffset, MediaKind};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+
+/// Bytes read from the camera at a time.
+const BUFFER: usize = 4 << 20;
+/// An unfinished copy untouched this long was left by a run that died
+/// (another run still copying touches its file all the time).
+const STALE_PART: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The folder of spooled copies.
+#[derive(Clone)]
+pub(crate) struct Spool {
+    dir: PathBuf,
+}
+
+/// What the workstation knew about a spooled file when it copied it: all
+/// the server needs to register it without the camera.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Manifest {
+    pub device_serial: String,
+    pub badge_no: Option<String>,
+    /// The path on the device, relative to its root (lossy UTF-8).
+    pub path_on_device: String,
+    /// The file's name on the device.
+    pub original_name: Option<String>,
+    pub size: u64,
+    pub modified: Option<Timestamp>,
+    pub clock_offset: Option<ClockOffset>,
+    pub extension_kind: MediaKind,
+    /// The SHA-256 of the bytes read from the camera.
+    pub sha256: String,
+    pub spooled_at: Timestamp,
+}
+
+/// A complete spool entry.
+#[derive(Debug)]
+pub(crate) struct Spooled {
+    pub key: String,
+    pub data: PathBuf,
+    pub manifest: Manifest,
+}
+
+impl Spool {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn data_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.bin"))
+    }
+
+    fn manifest_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+
+    /// The complete entry under `key`, if there is one.
+    pub(crate) fn find(&self, key: &str) -> anyhow::Result<Option<Spooled>> {
+        let manifest_path = self.manifest_path(key);
+        let bytes = match std::fs::read(&manifest_path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error).with_context(|| format!("cannot read {}", manifest_path.display())),
+        };
+        let manifest: Manifest = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not a spool manifest; move it away and run ingest again", manifest_path.display()))?;
+        let data = self.data_path(key);
+        let size = std::fs::symlink_metadata(&data).ok().filter(|metadata| metadata.is_file()).map(|metadata| metadata.len());
+        anyhow::ensure!(
+            size == Some(manifest.size),
+            "the spooled copy {} is missing or has the wrong size (its manifest says {} bytes); it was not sent. If the camera still holds the file, remove {} and run ingest again",
+            data.display(),
+            manifest.size,
+            manifest_path.display()
+        );
+        Ok(Some(Spooled { key: key.to_owned(), data, manifest }))
+    }
+
+    /// Every complete entry, oldest first, and what could not be read.
+    /// Copies left unfinished over a day ago by a run that died are
+    /// removed: their camera files were never cleared.
+    pub(crate) fn list(&self) -> anyhow::Result<(Vec<Spooled>, Vec<String>)> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
+            Err(error) => return Err(error).with_context(|| format!("cannot read the spool {}", self.dir.display())),
+        };
+        let (mut found, mut problems) = (Vec::new(), Vec::new());
+        for entry in entries {
+            let path = entry.with_context(|| format!("cannot read the spool {}", self.dir.display()))?.path();
+            let Some(name) = path.file_name().and_then(|name| name.to_str()) else { continue };
+            if let Some(key) = name.strip_suffix(".json") {
+                match self.find(key) {
+                    Ok(Some(spooled)) => found.push(spooled),
+                    Ok(None) => {}
+                    Err(error) => problems.push(format!("{error:#}")),
+                }
+            } else if name.ends_with(".part") {
+                let stale = std::fs::metadata(&path)
+                    .and_then(|metadata| metadata.modified())
+                    .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_PART));
+                if stale {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
+        found.sort_by_key(|spooled| spooled.manifest.spooled_at);
+        Ok((found, problems))
+    }
+
+    /// Copies `source` (the camera's file) into the spool under `key`,
+    /// durably, and returns the entry. `manifest.sha256` is filled in from
+    /// the bytes copied. Blocking: call it off the async threads.
+    pub(crate) fn take_in(
+        &self,
+        key: &str,
+        source: &Path,
+        mut manifest: Manifest,
+        progress: &liuhen_vault::Progress,
+    ) -> anyhow::Result<Spooled> {
+        std::fs::create_dir_all(&self.dir).with_context(|| format!("cannot create the spool {}", self.dir.display()))?;
+        let mut input = super::remote::open_camera_file(source)?;
+        let before = input.metadata().with_context(|| format!("cannot read {}", source.display()))?;
+        anyhow::ensure!(
+            before.is_file() && before.len() == manifest.size,
+            "{} changed since the device was scanned; it stays on the device, run ingest again",
+            source.display()
+        );
+        let part = self.dir.join(format!("{key}.part"));
+        let mut output = std::fs::File::create(&part).with_context(|| format!("cannot create {}", part.display()))?;
+        let mut hasher = sha2::Sha256::new();
+        let mut buffer = vec![0; BUFFER];
+        let mut copied = 0u64;
+        let outcome = (|| -> anyhow::Result<()> {
+            loop {
+                let read = input.read(&mut buffer).with_context(|| {
+                    format!("cannot read {} (was the device unplugged?); it stays on the device, run ingest again", source.display())
+                })?;
+                if read == 0 {
+                    break;
+                }
+                hasher.update(&buffer[..read]);
+                output.write_all(&buffer[..read]).with_context(|| {
+                    format!("cannot write the workstation's copy to {} (is its disk full?); the file stays on the device", part.display())
+                })?;
+                copied += read as u64;
+                progress(read as u64);
+            }
+            let after = input.metadata().with_context(|| format!("cannot read {}", source.display()))?;
+            anyhow::ensure!(
+                copied == manifest.size && after.len() == manifest.size,
+                "{} changed size while it was read; it stays on the device",
+                source.display()
+            );
+            output.sync_all().with_context(|| format!("cannot make {} durable; the file stays on the device", part.display()))
+        })();
+        drop(output);
+        if let Err(error) = outcome {
+            let _ = std::fs::remove_file(&part);
+            return Err(error);
+        }
+        let data = self.data_path(key);
+        std::fs::rename(&part, &data).with_context(|| format!("cannot name {}", data.display()))?;
+        manifest.sha256 = Sha256Digest(hasher.finalize().into()).to_hex();
+        let manifest_path = self.manifest_path(key);
+        let written = self.dir.join(format!("{key}.json.part"));
+        let mut file = std::fs::File::create(&written).with_context(|| format!("cannot create {}", written.display()))?;
+        file.write_all(&serde_json::to_vec_pretty(&manifest)?)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", written.display()))?;
+        std::fs::rename(&written, &manifest_path).with_context(|| format!("cannot name {}", manifest_path.display()))?;
+        self.sync_dir()?;
+        Ok(Spooled { key: key.to_owned(), data, manifest })
+    }
+
+    /// Deletes an entry the server has confirmed: the copy, then its
+    /// manifest (so a crash in between leaves a copy that is made again,
+    /// never a manifest without its copy being trusted).
+    pub(crate) fn release(&self, spooled: &Spooled) -> anyhow::Result<()> {
+        let manifest_path = self.manifest_path(&spooled.key);
+        std::fs::remove_file(&manifest_path).with_context(|| format!("cannot remove {}", manifest_path.display()))?;
+        std::fs::remove_file(&spooled.data).with_context(|| format!("cannot remove {}", spooled.data.display()))?;
+        self.sync_dir()
+    }
+
+    /// Sets aside an entry whose copy no longer hashes to what was read
+    /// from the camera: never sent, kept for whoever looks into it.
+    pub(crate) fn set_aside(&self, spooled: &Spooled) -> anyhow::Result<PathBuf> {
+        let aside = self.dir.join("damaged");
+        std::fs::create_dir_all(&aside).with_context(|| format!("cannot create {}", aside.display()))?;
+        let moved = aside.join(format!("{}.bin", spooled.key));
+        std::fs::rename(&spooled.data, &moved).with_context(|| format!("cannot move {} aside", spooled.data.display()))?;
+        let manifest_path = self.manifest_path(&spooled.key);
+        std::fs::rename(&manifest_path, aside.join(format!("{}.json", spooled.key)))
+            .with_context(|| format!("cannot move {} aside", manifest_path.display()))?;
+        self.sync_dir()?;
+        Ok(moved)
+    }
+
+    fn sync_dir(&self) -> anyhow::Result<()> {
+        std::fs::File::open(&self.dir)
+            .and_then(|dir| dir.sync_all())
+            .with_context(|| format!("cannot make the spool {} durable", self.dir.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn manifest(size: u64) -> Manifest {
+        Manifest {
+            device_serial: "DSJ-1".into(),
+            badge_no: None,
+            path_on_device: "DCIM/a.mp4".into(),
+            original_name: Some("a.mp4".into()),
+            size,
+            modified: None,
+            clock_offset: None,
+            extension_kind: MediaKind::Video,
+            sha256: String::new(),
+            spooled_at: Timestamp::now(),
+        }
+    }
+
+    #[test]
+    fn a_copy_is_listed_only_once_complete_and_goes_when_released() {
+        let camera = tempfile::tempdir().unwrap();
+        let source = camera.path().join("a.mp4");
+        std::fs::write(&source, b"recording bytes").unwrap();
+        let workstation = tempfile::tempdir().unwrap();
+        let spool = Spool::new(workstation.path().join("spool"));
+        assert!(spool.list().unwrap().0.is_empty(), "no spool yet is an empty spool");
+
+        let counted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let progress: liuhen_vault::Progress = {
+            let counted = counted.clone();
+            Arc::new(move |bytes| {
+                counted.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+            })
+        };
+        let spooled = spool.take_in("k1", &source, manifest(15), &progress).unwrap();
+        assert_eq!(spooled.manifest.sha256, liuhen_core::digest::sha256(b"recording bytes").to_hex());
+        assert_eq!(std::fs::read(&spooled.data).unwrap(), b"recording bytes");
+        assert_eq!(counted.load(std::sync::atomic::Ordering::Relaxed), 15);
+
+        // A copy a killed run left unfinished is not an entry; once stale, it goes.
+        let part = spool.dir().join("k2.part");
+        std::fs::write(&part, b"recor").unwrap();
+        let (listed, problems) = spool.list().unwrap();
+        assert_eq!(listed.iter().map(|entry| entry.key.as_str()).collect::<Vec<_>>(), ["k1"]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(part.exists(), "another run may still be copying it");
+        let old = std::time::SystemTime::now() - STALE_PART - std::time::Duration::from_secs(60);
+        std::fs::OpenOptions::new().write(true).open(&part).unwrap().set_modified(old).unwrap();
+        spool.list().unwrap();
+        assert!(!part.exists());
+
+        spool.release(&listed[0]).unwrap();
+        assert!(spool.list().unwrap().0.is_empty());
+        assert!(spool.find("k1").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_file_that_is_not_what_the_scan_saw_is_not_spooled() {
+        let camera = tempfile::tempdir().unwrap();
+        let source = camera.path().join("a.mp4");
+        std::fs::write(&source, b"recording bytes").unwrap();
+        let workstation = tempfile::tempdir().unwrap();
+        let spool = Spool::new(workstation.path().join("spool"));
+        let progress: liuhen_vault::Progress = Arc::new(|_| {});
+
+        let error = spool.take_in("k", &source, manifest(9), &progress).unwrap_err();
+        assert!(format!("{error:#}").contains("changed since the device was scanned"), "{error:#}");
+
+        let link = camera.path().join("link.mp4");
+        std::os::unix::fs::symlink(&source, &link).unwrap();
+        let error = spool.take_in("k", &link, manifest(15), &progress).unwrap_err();
+        assert!(format!("{error:#}").contains("symbolic link"), "{error:#}");
+        assert!(spool.list().unwrap().0.is_empty(), "nothing half-made is left: {:?}", std::fs::read_dir(spool.dir()).ok());
+    }
+
+    #[test]
+    fn a_copy_whose_size_is_wrong_is_refused_not_sent() {
+        let camera = tempfile::tempdir().unwrap();
+        let source = camera.path().join("a.mp4");
+        std::fs::write(&source, b"recording bytes").unwrap();
+        let workstation = tempfile::tempdir().unwrap();
+        let spool = Spool::new(workstation.path().join("spool"));
+        let spooled = spool.take_in("k", &source, manifest(15), &(Arc::new(|_| {}) as liuhen_vault::Progress)).unwrap();
+        std::fs::write(&spooled.data, b"recording").unwrap();
+        let error = spool.find("k").expect_err("a truncated copy is not an entry");
+        assert!(format!("{error:#}").contains("wrong size"), "{error:#}");
+        let (listed, problems) = spool.list().unwrap();
+        assert!(listed.is_empty() && problems.len() == 1, "{problems:?}");
+
+        std::fs::write(&spooled.data, b"recording BYTES").unwrap();
+        let found = spool.find("k").unwrap().unwrap();
+        let moved = spool.set_aside(&found).unwrap();
+        assert!(moved.exists() && spool.find("k").unwrap().is_none());
+    }
+}
