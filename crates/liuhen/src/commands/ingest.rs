@@ -411,20 +411,7 @@ async fn ingest_device(
         report.files.push(file);
     }
     for file in files {
-        let bar = bars.insert_before(overall, ProgressBar::new(file.size * context.passes));
-        bar.set_style(
-            ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-                .expect("the template is valid")
-                .progress_chars("=> "),
-        );
-        bar.set_message(file.relative.clone());
-        let progress: liuhen_vault::Progress = {
-            let (bar, overall) = (bar.clone(), overall.clone());
-            Arc::new(move |read| {
-                bar.inc(read);
-                overall.inc(read);
-            })
-        };
+        let (bar, progress) = file_bar(bars, overall, file.size * context.passes, file.relative.clone());
         let badge = file.name.as_ref().map(|name| name.badge_no.clone()).or_else(|| identity_badge.clone());
         // Remotely the server attributes the file (and says so in its note).
         let (officer, unregistered) = liuhen_collect::attribute(badge.as_deref(), &identified.officers, assigned);
@@ -624,6 +611,26 @@ async fn upload(
         )),
     }
     Ok(())
+}
+
+/// A progress bar for one file above the overall one, and the callback
+/// that advances both.
+fn file_bar(bars: &MultiProgress, overall: &ProgressBar, length: u64, label: String) -> (ProgressBar, liuhen_vault::Progress) {
+    let bar = bars.insert_before(overall, ProgressBar::new(length));
+    bar.set_style(
+        ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(label);
+    let progress: liuhen_vault::Progress = {
+        let (bar, overall) = (bar.clone(), overall.clone());
+        Arc::new(move |read| {
+            bar.inc(read);
+            overall.inc(read);
+        })
+    };
+    (bar, progress)
 }
 
 /// Deletes the file from the device when asked, the registration is in the

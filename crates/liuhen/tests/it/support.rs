@@ -196,3 +196,24 @@ pub fn video_clip(at: jiff::Timestamp, target: &Path) {
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
 }
+
+/// A tmpfs mounted for one test, unmounted after it.
+pub struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// `None` when this machine does not let us mount; with
+    /// `LIUHEN_REQUIRE_MOUNT=1` (CI, which runs as root) that fails instead.
+    pub fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).unwrap();
+        let output = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(at).output();
+        let mounted = output.as_ref().is_ok_and(|output| output.status.success());
+        assert!(mounted || !mount_required(), "LIUHEN_REQUIRE_MOUNT=1, but mounting a tmpfs failed: {output:?}");
+        mounted.then(|| Tmpfs(at.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}

@@ -2,9 +2,7 @@
 //! copying a camera file in, sending a spooled copy, and sending what an
 //! earlier run left waiting for the server.
 
-use std::sync::Arc;
-
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar};
 use liuhen_server::RegisterResponse;
 
 use super::report::{DeviceReport, FileReport, FileStatus, Printer};
@@ -138,20 +136,7 @@ pub(super) async fn send_waiting(
     }
     for entry in entries {
         let size = entry.manifest.size;
-        let bar = bars.insert_before(overall, ProgressBar::new(size));
-        bar.set_style(
-            ProgressStyle::with_template("{msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-                .expect("the template is valid")
-                .progress_chars("=> "),
-        );
-        bar.set_message(entry.manifest.path_on_device.clone());
-        let progress: liuhen_vault::Progress = {
-            let (bar, overall) = (bar.clone(), overall.clone());
-            Arc::new(move |read| {
-                bar.inc(read);
-                overall.inc(read);
-            })
-        };
+        let (bar, progress) = super::file_bar(bars, overall, size, entry.manifest.path_on_device.clone());
         let mut file = FileReport::new(entry.manifest.path_on_device.clone(), size);
         file.device = Some(entry.manifest.device_serial.clone());
         file.badge_no = entry.manifest.badge_no.clone();

@@ -4,7 +4,7 @@
 //! stored copy damaged before the camera is cleared.
 
 use super::*;
-use crate::support::mount_required;
+use crate::support::{mount_required, Tmpfs};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_ingest_is_finished_by_the_next_run() {
@@ -297,27 +297,6 @@ async fn camera_failing_mid_copy(postgres: bool) {
     assert_eq!(json_lines(&instance.run(&["register", "offload", "--json"])).len(), 1);
     let (ok, report) = instance.verify();
     assert!(ok && !report.contains("NOTICE"), "{report}");
-}
-
-/// A tmpfs mounted for one test, unmounted after it.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// `None` when this machine does not let us mount; with
-    /// `LIUHEN_REQUIRE_MOUNT=1` (CI, which runs as root) that fails instead.
-    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
-        std::fs::create_dir_all(at).unwrap();
-        let output = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(at).output();
-        let mounted = output.as_ref().is_ok_and(|output| output.status.success());
-        assert!(mounted || !mount_required(), "LIUHEN_REQUIRE_MOUNT=1, but mounting a tmpfs failed: {output:?}");
-        mounted.then(|| Tmpfs(at.to_owned()))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
 }
 
 async fn full_disk() {
