@@ -6,7 +6,8 @@
 #   2. 8 cameras with 16 recordings each, offloaded at once: aggregate
 #      throughput and peak memory;
 #   3. the 2 GiB recording uploaded to a `liuhen serve` on loopback (remote
-#      ingest), against the local ingest of part 1.
+#      ingest), against the local ingest of part 1; and once more through
+#      the workstation's spool (`--spool`).
 #
 #   cargo build --release && scripts/bench-ingest.sh [WORKDIR]
 #
@@ -144,15 +145,16 @@ start_server
 camera="$work/cam-remote"
 rm -rf "$camera" && mkdir -p "$camera" && cp "$big" "$camera/$(local_name "$serial" 30)"
 source_file=$(ls "$camera"/*.MP4)
-remote() { # warm|cold
+remote() { # warm|cold [--spool]
     local cache=$1 remote_seconds remote_kib
+    shift
     rm -rf "$work/ws-data"
     prepare "$cache"
-    /usr/bin/time -f "%e %M" -o "$work/time-remote" "$bin" --data "$work/ws-data" ingest "$camera" --server "http://127.0.0.1:$port" --token-file "$work/token" --json >"$work/remote.json"
+    /usr/bin/time -f "%e %M" -o "$work/time-remote" "$bin" --data "$work/ws-data" ingest "$camera" --server "http://127.0.0.1:$port" --token-file "$work/token" --json "$@" >"$work/remote.json"
     read -r remote_seconds remote_kib <"$work/time-remote"
-    awk -v size="$size" -v s="$remote_seconds" -v local="${local_seconds[$cache]}" -v kib="$remote_kib" -v cache="$cache" 'BEGIN {
+    awk -v size="$size" -v s="$remote_seconds" -v local="${local_seconds[$cache]}" -v kib="$remote_kib" -v cache="$cache" -v how="${1:+ with $1}" 'BEGIN {
         mib = size / 1048576
-        printf "remote ingest over loopback, %.0f MiB, source %s: %.2f s (%.0f MiB/s) = %.2f x the local ingest throughput (%s); peak RSS workstation %.1f MiB\n", mib, cache, s, mib / s, local / s, cache, kib / 1024
+        printf "remote ingest%s over loopback, %.0f MiB, source %s: %.2f s (%.0f MiB/s) = %.2f x the local ingest throughput (%s); peak RSS workstation %.1f MiB\n", how, mib, cache, s, mib / s, local / s, cache, kib / 1024
     }'
 }
 remote cold
@@ -163,3 +165,9 @@ start_server
 remote warm
 server_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
 awk -v kib="$server_kib" 'BEGIN { printf "peak RSS of the server: %.1f MiB\n", kib / 1024 }'
+# Through the workstation's spool: one more copy, to the workstation's disk,
+# before the upload.
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+start_server
+remote warm --spool

@@ -77,6 +77,11 @@ pub struct Arrival {
     pub modified: Option<Timestamp>,
     /// The device clock's offset, measured when it was offloaded.
     pub clock_offset: Option<ClockOffset>,
+    /// When the workstation took it off the device, when that was earlier
+    /// than its registration (a copy that waited on the workstation for
+    /// the server). The recording's offload time is this, never later
+    /// than now; unset, it is now.
+    pub offloaded_at: Option<Timestamp>,
     /// The collection workstation that offloaded it.
     pub workstation: String,
     /// The ledger actor registering it.
@@ -171,6 +176,7 @@ pub async fn register(ledger: &Ledger, vault: &Vault, settings: &CollectSettings
         stored_by: arrival.actor.clone(),
         source_device: Some(arrival.device.id),
     });
+    let registered_at = Timestamp::now();
     let recording = Recording {
         media_id: media.id,
         device_id: arrival.device.id,
@@ -188,7 +194,7 @@ pub async fn register(ledger: &Ledger, vault: &Vault, settings: &CollectSettings
         corrected_end,
         playback,
         workstation: arrival.workstation.clone(),
-        ingested_at: Timestamp::now(),
+        ingested_at: arrival.offloaded_at.map_or(registered_at, |offloaded| offloaded.min(registered_at)),
         ingested_by: arrival.actor.clone(),
     };
     let mut mutations = Vec::new();
@@ -196,15 +202,21 @@ pub async fn register(ledger: &Ledger, vault: &Vault, settings: &CollectSettings
         mutations.push(Mutation::CreateMedia(media.clone()));
     }
     mutations.push(Mutation::CreateRecording(Box::new(recording.clone())));
+    let mut payload = serde_json::json!({
+        "sha256": media.sha256, "sm3": media.sm3, "size": media.size,
+        "path_on_device": recording.path_on_device, "kind": recording.kind,
+        "officer": recording.officer_id, "raw_start": recording.raw_start, "corrected_start": recording.corrected_start,
+        "clock_offset": recording.clock_offset, "playback": recording.playback, "workstation": recording.workstation,
+    });
+    if let Some(offloaded_at) = arrival.offloaded_at {
+        // The workstation's word for when the file left the device; the
+        // entry's own time says when the server had it.
+        payload["offloaded_at"] = serde_json::json!(offloaded_at);
+    }
     let draft = EntryDraft::new(arrival.actor.clone(), action::RECORDING_INGESTED)
         .subject(media.id.subject())
         .subject(arrival.device.id.subject())
-        .payload(serde_json::json!({
-            "sha256": media.sha256, "sm3": media.sm3, "size": media.size,
-            "path_on_device": recording.path_on_device, "kind": recording.kind,
-            "officer": recording.officer_id, "raw_start": recording.raw_start, "corrected_start": recording.corrected_start,
-            "clock_offset": recording.clock_offset, "playback": recording.playback, "workstation": recording.workstation,
-        }));
+        .payload(payload);
     match ledger.record(draft, mutations).await {
         Ok(receipt) => Ok(Registered { recording, new: true, ledger_index: Some(receipt.index), note }),
         // Another worker registered the same content a moment ago.

@@ -363,6 +363,12 @@ pub(crate) struct RegisterRequest {
     /// What the file's extension promises: `video`, `photo` or `audio`.
     #[schema(value_type = String)]
     extension_kind: MediaKind,
+    /// When the workstation took the file off the device, if it kept a copy
+    /// that waited for the server (its spool). The offload time recorded
+    /// (and held to the deadline) is this, never later than now.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    offloaded_at: Option<Timestamp>,
 }
 
 /// The server's answer: its own hashes and the registration.
@@ -506,6 +512,7 @@ pub(crate) async fn register(
         extension_kind: request.extension_kind,
         modified: request.modified,
         clock_offset: request.clock_offset,
+        offloaded_at: request.offloaded_at,
         workstation: workstation.serial.clone(),
         actor: actor.ledger_actor(),
     };

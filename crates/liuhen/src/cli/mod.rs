@@ -516,8 +516,9 @@ pub enum BenchCommand {
 ///
 /// Exit status: 0 when every file was stored and plays; 1 when a file or a
 /// device could not be stored (it stays on the device; run the command
-/// again); 4 when, against a server, some files are kept only in this
-/// workstation's spool for now (the next run sends them); 3 when all were
+/// again); 4 when, against a server that could not be reached or stopped
+/// answering, some files wait in this workstation's spool (and stay on the
+/// device; the next run sends them); 3 when all were
 /// stored but some do not play back (kept, flagged, left on the device); 2
 /// when the command could not start (as every command).
 #[derive(Debug, Args)]

@@ -86,15 +86,22 @@ pub async fn run_remote(config: &Config, args: IngestArgs) -> anyhow::Result<Exi
     let client = super::remote::Client::new(&server, &token, config.data_dir.join("uploads-pending"))?;
     let spool = Spool::new(config.data_dir.join("spool"));
     let copy_first = args.spool || config.ingest.spool;
-    if args.dirs.is_empty() && spool.list()?.0.is_empty() {
+    let _only_run = spool.lock()?;
+    let holds_nothing = {
+        let (entries, problems) = spool.list()?;
+        entries.is_empty() && problems.is_empty()
+    };
+    if args.dirs.is_empty() && holds_nothing {
         anyhow::bail!(
             "nothing to send: no device folder was given, and this workstation's spool ({}) holds nothing",
             spool.dir().display()
         );
     }
     if let Some(why) = client.check().await? {
-        // With a spool the cameras are still offloaded, into it.
-        anyhow::ensure!(copy_first && !args.dirs.is_empty(), "{why}; nothing was uploaded");
+        // With a spool the cameras are still offloaded, into it, and what
+        // it holds waits (and is reported so).
+        let offloading = copy_first || args.dirs.is_empty();
+        anyhow::ensure!(offloading, "{why}; nothing was uploaded");
         client.mark_gone(why);
     }
     run_with(Target::Remote { client, spool, copy_first }, config, args).await
@@ -148,7 +155,7 @@ async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyh
         match identify(&target, &plan, &args, context.offset).await {
             Ok(device) => identified.push((plan, device)),
             Err(error) => {
-                overall.inc(plan.files.iter().map(|file| file.size).sum());
+                overall.inc(plan.files.iter().map(|file| file.size * context.passes).sum());
                 reports.push(DeviceReport::failed(&plan.root, format!("{error:#}")));
             }
         }
@@ -391,7 +398,6 @@ async fn ingest_device(
         .and_then(|device| device.assigned_officer)
         .and_then(|id| identified.officers.iter().find(|officer| officer.id == id));
     let mut report = DeviceReport {
-        dir: root.display().to_string(),
         device: Some(identified.serial.clone()),
         device_id: identified.device.as_ref().map(|device| device.id),
         officer: assigned.map(|officer| officer.name.clone()),
@@ -400,8 +406,7 @@ async fn ingest_device(
             .clock_offset
             .is_some_and(|offset| i128::from(offset.millis.unsigned_abs()) > context.drift_limit.as_millis()),
         warnings: identified.warnings.clone(),
-        error: None,
-        files: Vec::new(),
+        ..DeviceReport::new(&root)
     };
     for warning in &report.warnings {
         printer.line(format!("注意 warning  {}: {warning}", report.dir));
@@ -471,8 +476,7 @@ async fn ingest_file(
     let outcome = match target {
         Target::Local(instance) => ingest_stored(instance, context, identified, officer, file, extension_kind, progress, &mut report).await,
         Target::Remote { client, spool, copy_first } => {
-            let spool = copy_first.then_some(spool);
-            upload(client, spool, context, identified, badge, file, extension_kind, progress, &mut report).await
+            upload(client, spool, *copy_first, context, identified, badge, file, extension_kind, progress, &mut report).await
         }
     };
     match outcome {
@@ -511,6 +515,7 @@ async fn ingest_stored(
         extension_kind,
         modified: file.modified,
         clock_offset: identified.clock_offset,
+        offloaded_at: None,
         workstation: context.workstation.clone(),
         actor: context.actor.clone(),
     };
@@ -524,13 +529,16 @@ async fn ingest_stored(
     clear_if_asked(instance, context, identified, file, &registered.recording, &digests, report).await
 }
 
-/// Uploads one file to the server (from the spool, when given) and has it
-/// registered there; clears the camera only once the server confirmed the
-/// same hashes.
+/// Uploads one file to the server and has it registered there: from the
+/// spool's copy when there is one (made now with `copy_first`, or left by
+/// an earlier run), else straight from the camera. Clears the camera only
+/// once the server confirmed the same hashes, and its stored copy hashes
+/// so again, and the camera's file was read in this run.
 #[allow(clippy::too_many_arguments)]
 async fn upload(
     client: &super::remote::Client,
-    spool: Option<&Spool>,
+    spool: &Spool,
+    copy_first: bool,
     context: &Run,
     identified: &Identified,
     badge: Option<String>,
@@ -539,48 +547,47 @@ async fn upload(
     progress: liuhen_vault::Progress,
     report: &mut FileReport,
 ) -> anyhow::Result<()> {
-    let original_name = file.path.file_name().map(|name| name.to_string_lossy().into_owned());
-    let answer = match spool {
-        None => {
-            if let Some(why) = client.gone() {
-                anyhow::bail!("not sent: earlier in this run, {why}");
-            }
-            let sent = super::remote::Outgoing {
-                path: &file.path,
-                relative: &file.relative,
-                size: file.size,
-                modified: file.modified,
-                device_serial: &identified.serial,
-                badge_no: badge,
-                clock_offset: identified.clock_offset,
-                extension_kind,
-                original_name,
-                expected_sha256: None,
-            };
-            let (sha256, answer) = client.send(&sent, progress).await?;
-            report.sha256 = Some(sha256.to_hex());
-            spooled::confirm(&answer, &sha256.to_hex(), file.size)?;
-            answer
-        }
-        Some(spool) => {
-            let manifest = super::spool::Manifest {
-                device_serial: identified.serial.clone(),
-                badge_no: badge,
-                path_on_device: file.relative.clone(),
-                original_name,
-                size: file.size,
-                modified: file.modified,
-                clock_offset: identified.clock_offset,
-                extension_kind,
-                sha256: String::new(),
-                spooled_at: Timestamp::now(),
-            };
-            let entry = spooled::spool_in(spool, context, &file.path, manifest, &progress).await?;
+    let manifest = super::spool::Manifest {
+        device_serial: identified.serial.clone(),
+        badge_no: badge,
+        path_on_device: file.relative.clone(),
+        original_name: file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
+        size: file.size,
+        modified: file.modified,
+        clock_offset: identified.clock_offset,
+        extension_kind,
+        sha256: String::new(),
+        spooled_at: Timestamp::now(),
+    };
+    let earlier = spooled::earlier_copy(spool, context, &manifest, report);
+    // An earlier copy was read from the camera in another run: before the
+    // camera's file may go, it is read now and must hash the same.
+    let read_earlier = earlier.is_some();
+    if read_earlier && copy_first {
+        progress(file.size); // no copy to make
+    }
+    let entry = match earlier {
+        Some(entry) => Some(entry),
+        None if copy_first => Some(spooled::spool_in(spool, &file.path, manifest.clone(), &progress).await?),
+        None => None,
+    };
+    let answer = match entry {
+        Some(entry) => {
             report.sha256 = Some(entry.manifest.sha256.clone());
             match spooled::send(client, spool, &entry, progress, report).await? {
                 Some(answer) => answer,
                 None => return Ok(()),
             }
+        }
+        None => {
+            if let Some(why) = client.gone() {
+                anyhow::bail!("not sent: earlier in this run, {why}");
+            }
+            let sent = spooled::outgoing(&file.path, &manifest, None);
+            let (sha256, answer) = client.send(&sent, progress).await?;
+            report.sha256 = Some(sha256.to_hex());
+            spooled::confirm(&answer, &sha256.to_hex(), file.size)?;
+            answer
         }
     };
     spooled::fill(report, &answer, context);
@@ -601,6 +608,15 @@ async fn upload(
             rechecked.sha256,
             answer.sha256
         );
+    }
+    if read_earlier {
+        let now = spooled::camera_sha256(&file.path).await?;
+        if now != answer.sha256 {
+            anyhow::bail!(
+                "the camera's file now hashes to SHA-256 {now}, not to the {} copied from it earlier and confirmed by the server; it was left on the device. Run ingest again to offload it as it is now",
+                answer.sha256
+            );
+        }
     }
     delete_from_device(file)?;
     report.cleared = true;

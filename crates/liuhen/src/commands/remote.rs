@@ -66,6 +66,9 @@ pub(crate) struct Outgoing<'a> {
     /// What the bytes must hash to (a copy made earlier): if they do not,
     /// nothing is registered and [`Altered`] is returned.
     pub expected_sha256: Option<&'a str>,
+    /// When the workstation took the file off the device, if that was
+    /// before now (a copy that waited in the spool).
+    pub offloaded_at: Option<Timestamp>,
 }
 
 /// The bytes sent did not hash to [`Outgoing::expected_sha256`]; the upload
@@ -198,7 +201,7 @@ impl Client {
         // What the server already has is read again only to be hashed.
         let mut position = 0u64;
         while position < file.size {
-            let chunk = read_chunk(&mut source, file.path, position, file.size)?;
+            let chunk = read_chunk(&mut source, file, position)?;
             let length = chunk.len() as u64;
             progress(length);
             let end = position + length;
@@ -222,7 +225,7 @@ impl Client {
         }
         let sha256 = Sha256Digest(hasher.finalize().into());
         if std::fs::metadata(file.path).map(|metadata| metadata.len()).ok() != Some(file.size) {
-            bail!("{} changed size while it was read; it stays on the device", file.path.display());
+            bail!("{} changed size while it was read", file.path.display());
         }
         if let Some(expected) = file.expected_sha256.filter(|expected| *expected != sha256.to_hex()) {
             // What arrived is not what was copied: the server drops it
@@ -344,6 +347,7 @@ impl Client {
             "modified": file.modified,
             "clock_offset": file.clock_offset,
             "extension_kind": file.extension_kind,
+            "offloaded_at": file.offloaded_at,
         });
         let response = self.request(Method::POST, &format!("{location}/register")).json(&body).send().await.map_err(transport)?;
         let response = judge(response).await?;
@@ -421,13 +425,16 @@ fn header_number(response: &reqwest::Response, name: &str) -> Result<u64, Failur
 }
 
 /// Reads the next chunk of at most [`CHUNK`] bytes at `position`.
-fn read_chunk(source: &mut std::fs::File, path: &Path, position: u64, size: u64) -> anyhow::Result<Bytes> {
-    let length = usize::try_from((size - position).min(CHUNK as u64)).expect("a chunk fits in memory");
+fn read_chunk(source: &mut std::fs::File, file: &Outgoing<'_>, position: u64) -> anyhow::Result<Bytes> {
+    let length = usize::try_from((file.size - position).min(CHUNK as u64)).expect("a chunk fits in memory");
     let mut buffer = vec![0; length];
-    source
-        .seek(SeekFrom::Start(position))
-        .and_then(|_| source.read_exact(&mut buffer))
-        .with_context(|| format!("cannot read {} (was the device unplugged?); it stays on the device, run ingest again", path.display()))?;
+    source.seek(SeekFrom::Start(position)).and_then(|_| source.read_exact(&mut buffer)).with_context(|| {
+        if file.expected_sha256.is_some() {
+            format!("cannot read the workstation's copy {}", file.path.display())
+        } else {
+            format!("cannot read {} (was the device unplugged?)", file.path.display())
+        }
+    })?;
     Ok(Bytes::from(buffer))
 }
 

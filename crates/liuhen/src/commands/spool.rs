@@ -3,18 +3,24 @@
 //! With `liuhen ingest --server URL --spool` (or `ingest.spool = true`), a
 //! camera file is first copied to `DATA/spool/` (hashed with SHA-256 as it is
 //! copied, made durable, then named) and uploaded from there. The copy is
-//! deleted only once the server has registered the same SHA-256. So when the server is down or goes away, the camera can still be
-//! unplugged and taken back on duty while the workstation holds a second
-//! copy; every later remote `ingest` sends what the spool holds first.
+//! deleted only once the server has registered the same SHA-256. So when
+//! the server is down or goes away, the camera can still be unplugged and
+//! taken back on duty while the workstation holds a second copy; every
+//! later remote `ingest` sends what the spool holds (a device's own files
+//! with the device, the rest after the devices given), with the time the
+//! copy was made as the offload time.
 //!
 //! The camera's own file is not cleared against the spool: clearing still
-//! waits for the server, as without a spool. The spool is a second copy,
-//! not the evidence record.
+//! waits for the server, as without a spool, and for a copy made in an
+//! earlier run the camera's file is read again and must hash the same.
+//! The spool is a second copy, not the evidence record.
 //!
 //! One entry is two files named by the upload key (device serial, path on
 //! the device, size and modification time): `KEY.bin`, the copy, and
-//! `KEY.json`, what is known about it. The manifest is written last, so an
-//! entry without one is an unfinished copy and is made again.
+//! `KEY.json`, what is known about it. Both are written under temporary
+//! names and named copy first, so a crash leaves at most a copy without a
+//! manifest, which is never sent (the camera still has the file) and is
+//! removed a day later. One run at a time uses the spool (`.lock`).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -28,8 +34,9 @@ use sha2::Digest;
 
 /// Bytes read from the camera at a time.
 const BUFFER: usize = 4 << 20;
-/// An unfinished copy untouched this long was left by a run that died
-/// (another run still copying touches its file all the time).
+/// An unfinished copy, or a copy without its manifest, untouched this long
+/// was left by a run that died (a run still copying touches its file all
+/// the time).
 const STALE_PART: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// The folder of spooled copies.
@@ -90,23 +97,49 @@ impl Spool {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(error) => return Err(error).with_context(|| format!("cannot read {}", manifest_path.display())),
         };
-        let manifest: Manifest = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a spool manifest; move it away and run ingest again", manifest_path.display()))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).with_context(|| format!("{} is not a spool manifest", manifest_path.display()))?;
         let data = self.data_path(key);
         let size = std::fs::symlink_metadata(&data).ok().filter(|metadata| metadata.is_file()).map(|metadata| metadata.len());
         anyhow::ensure!(
             size == Some(manifest.size),
-            "the spooled copy {} is missing or has the wrong size (its manifest says {} bytes); it was not sent. If the camera still holds the file, remove {} and run ingest again",
-            data.display(),
-            manifest.size,
-            manifest_path.display()
+            "the spool's copy of {} (device {}) is missing or has the wrong size",
+            manifest.path_on_device,
+            manifest.device_serial
         );
         Ok(Some(Spooled { key: key.to_owned(), data, manifest }))
     }
 
-    /// Every complete entry, oldest first, and what could not be read.
-    /// Copies left unfinished over a day ago by a run that died are
-    /// removed: their camera files were never cleared.
+    /// Takes the spool's lock for a run: two runs at once would send the
+    /// same copies over the same uploads. Waits (saying so) while another
+    /// run holds it; held until the returned file is dropped.
+    pub(crate) fn lock(&self) -> anyhow::Result<std::fs::File> {
+        std::fs::create_dir_all(&self.dir).with_context(|| format!("cannot create the spool {}", self.dir.display()))?;
+        let path = self.dir.join(".lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        use rustix::fs::{flock, FlockOperation};
+        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(file),
+            Err(rustix::io::Errno::WOULDBLOCK) => {
+                eprintln!("另一个上传正在进行 another `liuhen ingest --server` is running on this workstation; waiting for it to finish…");
+            }
+            Err(error) => return Err(std::io::Error::from(error)).with_context(|| format!("cannot lock {}", path.display())),
+        }
+        flock(&file, FlockOperation::LockExclusive)
+            .map_err(std::io::Error::from)
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(file)
+    }
+
+    /// Every complete entry, oldest first, and what was wrong with the
+    /// others (each set aside). A copy that has no manifest, untouched for a
+    /// day, is removed: a run that died left it (its camera file was never
+    /// cleared against it), or the server had confirmed it already.
     pub(crate) fn list(&self) -> anyhow::Result<(Vec<Spooled>, Vec<String>)> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
@@ -121,9 +154,15 @@ impl Spool {
                 match self.find(key) {
                     Ok(Some(spooled)) => found.push(spooled),
                     Ok(None) => {}
-                    Err(error) => problems.push(format!("{error:#}")),
+                    Err(error) => problems.push(match self.set_aside(key) {
+                        Ok(moved) => format!(
+                            "{error:#}; it was set aside as {}. The camera keeps the file until the server confirms it: offload that camera again",
+                            moved.display()
+                        ),
+                        Err(also) => format!("{error:#}; and it could not be set aside: {also:#}"),
+                    }),
                 }
-            } else if name.ends_with(".part") {
+            } else if name.ends_with(".part") || name.strip_suffix(".bin").is_some_and(|key| !self.manifest_path(key).exists()) {
                 let stale = std::fs::metadata(&path)
                     .and_then(|metadata| metadata.modified())
                     .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_PART));
@@ -149,13 +188,20 @@ impl Spool {
         std::fs::create_dir_all(&self.dir).with_context(|| format!("cannot create the spool {}", self.dir.display()))?;
         let mut input = super::remote::open_camera_file(source)?;
         let before = input.metadata().with_context(|| format!("cannot read {}", source.display()))?;
+        let modified = before.modified().ok().and_then(|time| Timestamp::try_from(time).ok());
         anyhow::ensure!(
-            before.is_file() && before.len() == manifest.size,
+            before.is_file() && before.len() == manifest.size && modified == manifest.modified,
             "{} changed since the device was scanned; it stays on the device, run ingest again",
             source.display()
         );
-        let part = self.dir.join(format!("{key}.part"));
-        let mut output = std::fs::File::create(&part).with_context(|| format!("cannot create {}", part.display()))?;
+        // Named for this run alone: another copy of the same file (the same
+        // folder given twice) never writes into this one.
+        let part = self.dir.join(format!("{key}.{}.{}.part", std::process::id(), Timestamp::now().as_nanosecond()));
+        let mut output = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&part)
+            .with_context(|| format!("cannot create {}", part.display()))?;
         let mut hasher = sha2::Sha256::new();
         let mut buffer = vec![0; BUFFER];
         let mut copied = 0u64;
@@ -187,23 +233,32 @@ impl Spool {
             let _ = std::fs::remove_file(&part);
             return Err(error);
         }
-        let data = self.data_path(key);
-        std::fs::rename(&part, &data).with_context(|| format!("cannot name {}", data.display()))?;
         manifest.sha256 = Sha256Digest(hasher.finalize().into()).to_hex();
-        let manifest_path = self.manifest_path(key);
-        let written = self.dir.join(format!("{key}.json.part"));
-        let mut file = std::fs::File::create(&written).with_context(|| format!("cannot create {}", written.display()))?;
-        file.write_all(&serde_json::to_vec_pretty(&manifest)?)
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("cannot write {}", written.display()))?;
-        std::fs::rename(&written, &manifest_path).with_context(|| format!("cannot name {}", manifest_path.display()))?;
-        self.sync_dir()?;
-        Ok(Spooled { key: key.to_owned(), data, manifest })
+        // The manifest is written beside the copy first, then both are
+        // named: a crash leaves at most a copy without a manifest.
+        let written = part.with_extension("json.part");
+        let outcome = (|| -> anyhow::Result<Spooled> {
+            let mut file = std::fs::File::create(&written).with_context(|| format!("cannot create {}", written.display()))?;
+            file.write_all(&serde_json::to_vec_pretty(&manifest)?).and_then(|()| file.sync_all()).with_context(|| {
+                format!("cannot write {} (is the workstation's disk full?); the file stays on the device", written.display())
+            })?;
+            let data = self.data_path(key);
+            std::fs::rename(&part, &data).with_context(|| format!("cannot name {}", data.display()))?;
+            let manifest_path = self.manifest_path(key);
+            std::fs::rename(&written, &manifest_path).with_context(|| format!("cannot name {}", manifest_path.display()))?;
+            self.sync_dir()?;
+            Ok(Spooled { key: key.to_owned(), data, manifest })
+        })();
+        if outcome.is_err() {
+            let _ = std::fs::remove_file(&written);
+            let _ = std::fs::remove_file(&part);
+        }
+        outcome
     }
 
-    /// Deletes an entry the server has confirmed: the copy, then its
-    /// manifest (so a crash in between leaves a copy that is made again,
-    /// never a manifest without its copy being trusted).
+    /// Deletes an entry the server has confirmed: its manifest, then the
+    /// copy (a crash in between leaves a copy without a manifest, which
+    /// [`Spool::list`] removes a day later).
     pub(crate) fn release(&self, spooled: &Spooled) -> anyhow::Result<()> {
         let manifest_path = self.manifest_path(&spooled.key);
         std::fs::remove_file(&manifest_path).with_context(|| format!("cannot remove {}", manifest_path.display()))?;
@@ -211,18 +266,24 @@ impl Spool {
         self.sync_dir()
     }
 
-    /// Sets aside an entry whose copy no longer hashes to what was read
-    /// from the camera: never sent, kept for whoever looks into it.
-    pub(crate) fn set_aside(&self, spooled: &Spooled) -> anyhow::Result<PathBuf> {
+    /// Sets aside the entry under `key` (whatever of it there is): a copy
+    /// that no longer hashes to what was read from the camera, or is
+    /// incomplete. Never sent; kept in `damaged/` for whoever looks into it,
+    /// under a name no later entry of the same file takes. Returns where.
+    pub(crate) fn set_aside(&self, key: &str) -> anyhow::Result<PathBuf> {
         let aside = self.dir.join("damaged");
         std::fs::create_dir_all(&aside).with_context(|| format!("cannot create {}", aside.display()))?;
-        let moved = aside.join(format!("{}.bin", spooled.key));
-        std::fs::rename(&spooled.data, &moved).with_context(|| format!("cannot move {} aside", spooled.data.display()))?;
-        let manifest_path = self.manifest_path(&spooled.key);
-        std::fs::rename(&manifest_path, aside.join(format!("{}.json", spooled.key)))
-            .with_context(|| format!("cannot move {} aside", manifest_path.display()))?;
+        let stamp = Timestamp::now().strftime("%Y%m%dT%H%M%S%.fZ");
+        // The manifest first: what is left after a crash is a copy without
+        // one, which is never sent.
+        for (from, extension) in [(self.manifest_path(key), "json"), (self.data_path(key), "bin")] {
+            if from.exists() {
+                let to = aside.join(format!("{key}-{stamp}.{extension}"));
+                std::fs::rename(&from, &to).with_context(|| format!("cannot move {} aside", from.display()))?;
+            }
+        }
         self.sync_dir()?;
-        Ok(moved)
+        Ok(aside.join(format!("{key}-{stamp}.bin")))
     }
 
     fn sync_dir(&self) -> anyhow::Result<()> {
@@ -238,26 +299,46 @@ mod tests {
 
     use super::*;
 
-    fn manifest(size: u64) -> Manifest {
-        Manifest {
+    /// A camera file, and the manifest the scan would give it.
+    fn on_camera(dir: &Path, bytes: &[u8]) -> (PathBuf, Manifest) {
+        let source = dir.join("a.mp4");
+        std::fs::write(&source, bytes).unwrap();
+        let modified = std::fs::metadata(&source).unwrap().modified().ok().and_then(|time| Timestamp::try_from(time).ok());
+        let manifest = Manifest {
             device_serial: "DSJ-1".into(),
             badge_no: None,
             path_on_device: "DCIM/a.mp4".into(),
             original_name: Some("a.mp4".into()),
-            size,
-            modified: None,
+            size: bytes.len() as u64,
+            modified,
             clock_offset: None,
             extension_kind: MediaKind::Video,
             sha256: String::new(),
             spooled_at: Timestamp::now(),
-        }
+        };
+        (source, manifest)
+    }
+
+    fn quiet() -> liuhen_vault::Progress {
+        Arc::new(|_| {})
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    fn age(path: &Path) {
+        let old = std::time::SystemTime::now() - STALE_PART - std::time::Duration::from_secs(60);
+        std::fs::OpenOptions::new().write(true).open(path).unwrap().set_modified(old).unwrap();
     }
 
     #[test]
     fn a_copy_is_listed_only_once_complete_and_goes_when_released() {
         let camera = tempfile::tempdir().unwrap();
-        let source = camera.path().join("a.mp4");
-        std::fs::write(&source, b"recording bytes").unwrap();
+        let (source, manifest) = on_camera(camera.path(), b"recording bytes");
         let workstation = tempfile::tempdir().unwrap();
         let spool = Spool::new(workstation.path().join("spool"));
         assert!(spool.list().unwrap().0.is_empty(), "no spool yet is an empty spool");
@@ -269,64 +350,76 @@ mod tests {
                 counted.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
             })
         };
-        let spooled = spool.take_in("k1", &source, manifest(15), &progress).unwrap();
+        let spooled = spool.take_in("k1", &source, manifest, &progress).unwrap();
         assert_eq!(spooled.manifest.sha256, liuhen_core::digest::sha256(b"recording bytes").to_hex());
         assert_eq!(std::fs::read(&spooled.data).unwrap(), b"recording bytes");
         assert_eq!(counted.load(std::sync::atomic::Ordering::Relaxed), 15);
+        assert_eq!(names(spool.dir()), ["k1.bin", "k1.json"], "nothing else is left");
 
-        // A copy a killed run left unfinished is not an entry; once stale, it goes.
-        let part = spool.dir().join("k2.part");
+        // What a killed run leaves (an unfinished copy, a copy without its
+        // manifest) is not an entry; once stale, it goes.
+        let part = spool.dir().join("k2.1.2.part");
         std::fs::write(&part, b"recor").unwrap();
+        let orphan = spool.dir().join("k3.bin");
+        std::fs::write(&orphan, b"recording").unwrap();
         let (listed, problems) = spool.list().unwrap();
         assert_eq!(listed.iter().map(|entry| entry.key.as_str()).collect::<Vec<_>>(), ["k1"]);
         assert!(problems.is_empty(), "{problems:?}");
-        assert!(part.exists(), "another run may still be copying it");
-        let old = std::time::SystemTime::now() - STALE_PART - std::time::Duration::from_secs(60);
-        std::fs::OpenOptions::new().write(true).open(&part).unwrap().set_modified(old).unwrap();
+        assert!(part.exists() && orphan.exists(), "another run may still be making them");
+        age(&part);
+        age(&orphan);
+        age(&spooled.data);
         spool.list().unwrap();
-        assert!(!part.exists());
+        assert_eq!(names(spool.dir()), ["k1.bin", "k1.json"], "a complete entry stays, however old");
 
         spool.release(&listed[0]).unwrap();
         assert!(spool.list().unwrap().0.is_empty());
         assert!(spool.find("k1").unwrap().is_none());
+        assert!(names(spool.dir()).is_empty());
     }
 
     #[test]
     fn a_file_that_is_not_what_the_scan_saw_is_not_spooled() {
         let camera = tempfile::tempdir().unwrap();
-        let source = camera.path().join("a.mp4");
-        std::fs::write(&source, b"recording bytes").unwrap();
+        let (source, manifest) = on_camera(camera.path(), b"recording bytes");
         let workstation = tempfile::tempdir().unwrap();
         let spool = Spool::new(workstation.path().join("spool"));
-        let progress: liuhen_vault::Progress = Arc::new(|_| {});
 
-        let error = spool.take_in("k", &source, manifest(9), &progress).unwrap_err();
+        let shorter = Manifest { size: 9, ..manifest.clone() };
+        let error = spool.take_in("k", &source, shorter, &quiet()).unwrap_err();
+        assert!(format!("{error:#}").contains("changed since the device was scanned"), "{error:#}");
+        // Rewritten at the same size since the scan: only the time tells.
+        let earlier = Manifest { modified: manifest.modified.map(|time| time - jiff::SignedDuration::from_secs(60)), ..manifest.clone() };
+        let error = spool.take_in("k", &source, earlier, &quiet()).unwrap_err();
         assert!(format!("{error:#}").contains("changed since the device was scanned"), "{error:#}");
 
         let link = camera.path().join("link.mp4");
         std::os::unix::fs::symlink(&source, &link).unwrap();
-        let error = spool.take_in("k", &link, manifest(15), &progress).unwrap_err();
+        let error = spool.take_in("k", &link, manifest, &quiet()).unwrap_err();
         assert!(format!("{error:#}").contains("symbolic link"), "{error:#}");
-        assert!(spool.list().unwrap().0.is_empty(), "nothing half-made is left: {:?}", std::fs::read_dir(spool.dir()).ok());
+        assert!(names(spool.dir()).is_empty(), "nothing half-made is left");
     }
 
     #[test]
-    fn a_copy_whose_size_is_wrong_is_refused_not_sent() {
+    fn an_incomplete_copy_is_set_aside_not_sent() {
         let camera = tempfile::tempdir().unwrap();
-        let source = camera.path().join("a.mp4");
-        std::fs::write(&source, b"recording bytes").unwrap();
+        let (source, manifest) = on_camera(camera.path(), b"recording bytes");
         let workstation = tempfile::tempdir().unwrap();
         let spool = Spool::new(workstation.path().join("spool"));
-        let spooled = spool.take_in("k", &source, manifest(15), &(Arc::new(|_| {}) as liuhen_vault::Progress)).unwrap();
+        let spooled = spool.take_in("k", &source, manifest.clone(), &quiet()).unwrap();
         std::fs::write(&spooled.data, b"recording").unwrap();
         let error = spool.find("k").expect_err("a truncated copy is not an entry");
         assert!(format!("{error:#}").contains("wrong size"), "{error:#}");
         let (listed, problems) = spool.list().unwrap();
         assert!(listed.is_empty() && problems.len() == 1, "{problems:?}");
+        assert!(problems[0].contains("set aside") && problems[0].contains("DCIM/a.mp4"), "{problems:?}");
+        assert!(spool.find("k").unwrap().is_none());
+        assert_eq!(names(&spool.dir().join("damaged")).len(), 2);
 
-        std::fs::write(&spooled.data, b"recording BYTES").unwrap();
-        let found = spool.find("k").unwrap().unwrap();
-        let moved = spool.set_aside(&found).unwrap();
+        // The same file set aside again keeps the first one too.
+        spool.take_in("k", &source, manifest, &quiet()).unwrap();
+        let moved = spool.set_aside("k").unwrap();
         assert!(moved.exists() && spool.find("k").unwrap().is_none());
+        assert_eq!(names(&spool.dir().join("damaged")).len(), 4);
     }
 }

@@ -192,6 +192,9 @@ pub(super) struct DeviceReport {
     pub(super) warnings: Vec<String>,
     /// Why nothing on this device was touched.
     pub(super) error: Option<String>,
+    /// This is the workstation's spool (files an earlier run left for the
+    /// server), not a device.
+    pub(super) spool: bool,
     pub(super) files: Vec<FileReport>,
 }
 
@@ -207,6 +210,7 @@ impl DeviceReport {
             clock_drift: false,
             warnings: Vec::new(),
             error: None,
+            spool: false,
             files: Vec::new(),
         }
     }
@@ -235,7 +239,7 @@ pub(super) struct Totals {
 
 impl Totals {
     pub(super) fn of(devices: &[DeviceReport]) -> Self {
-        let mut totals = Totals { devices: devices.len(), ..Totals::default() };
+        let mut totals = Totals { devices: devices.iter().filter(|device| !device.spool).count(), ..Totals::default() };
         for device in devices {
             totals.devices_failed += usize::from(device.error.is_some());
             for file in &device.files {

@@ -2,6 +2,7 @@
 //! copying a camera file in, sending a spooled copy, and sending what an
 //! earlier run left waiting for the server.
 
+use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar};
 use liuhen_server::RegisterResponse;
 
@@ -10,29 +11,61 @@ use super::Run;
 use crate::commands::remote::{upload_key, Altered, Client, Outgoing};
 use crate::commands::spool::{Manifest, Spool, Spooled};
 
-/// The spool entry for a camera file: the one an earlier run made, or a
-/// copy made now (durable before this returns).
+/// The spool's copy of a camera file left by an earlier run, if there is
+/// one; an incomplete one is set aside (and the report says so). Either
+/// way the file is this run's: the spool's sending at the end leaves it.
+pub(super) fn earlier_copy(spool: &Spool, context: &Run, manifest: &Manifest, report: &mut FileReport) -> Option<Spooled> {
+    let key = upload_key(&manifest.device_serial, &manifest.path_on_device, manifest.size, manifest.modified);
+    context.spooled_now.lock().expect("not poisoned").insert(key.clone());
+    match spool.find(&key) {
+        Ok(found) => found,
+        Err(error) => {
+            let note = match spool.set_aside(&key) {
+                Ok(moved) => format!("{error:#}; that copy was set aside as {}", moved.display()),
+                Err(also) => format!("{error:#}; and it could not be set aside: {also:#}"),
+            };
+            report.append_message(&note);
+            None
+        }
+    }
+}
+
+/// Copies a camera file into the spool (durable before this returns).
 pub(super) async fn spool_in(
     spool: &Spool,
-    context: &Run,
     path: &std::path::Path,
     manifest: Manifest,
     progress: &liuhen_vault::Progress,
 ) -> anyhow::Result<Spooled> {
     let key = upload_key(&manifest.device_serial, &manifest.path_on_device, manifest.size, manifest.modified);
-    context.spooled_now.lock().expect("not poisoned").insert(key.clone());
-    if let Some(found) = spool.find(&key)? {
-        progress(found.manifest.size);
-        return Ok(found);
-    }
     let (spool, path, progress) = (spool.clone(), path.to_owned(), progress.clone());
     tokio::task::spawn_blocking(move || spool.take_in(&key, &path, manifest, &progress)).await.expect("copying does not panic")
 }
 
+/// What is sent for a file described by `manifest`, read from `path` (the
+/// camera's file, or the spool's copy when `expected_sha256` is given).
+pub(super) fn outgoing<'a>(path: &'a std::path::Path, manifest: &'a Manifest, expected_sha256: Option<&'a str>) -> Outgoing<'a> {
+    Outgoing {
+        path,
+        relative: &manifest.path_on_device,
+        size: manifest.size,
+        modified: manifest.modified,
+        device_serial: &manifest.device_serial,
+        badge_no: manifest.badge_no.clone(),
+        clock_offset: manifest.clock_offset,
+        extension_kind: manifest.extension_kind,
+        original_name: manifest.original_name.clone(),
+        expected_sha256,
+        offloaded_at: expected_sha256.map(|_| manifest.spooled_at),
+    }
+}
+
 /// Sends a spooled copy and has it registered. Once the server registered
-/// the same SHA-256 the copy is deleted and the server's answer returned;
-/// `None` when the server could not take it now (the copy stays, and the
-/// report says so). A copy that no longer hashes to what was read from the
+/// the same SHA-256 the copy is deleted and the server's answer returned.
+/// `None` when the server is away (it could not be reached, or stopped
+/// answering): the copy waits, and the report says so. Anything else (the
+/// server refused the file, the copy could not be read) is an error, and
+/// the copy stays; a copy that no longer hashes to what was read from the
 /// camera is set aside, never registered.
 pub(super) async fn send(
     client: &Client,
@@ -43,41 +76,33 @@ pub(super) async fn send(
 ) -> anyhow::Result<Option<RegisterResponse>> {
     let waiting = |why: &str| {
         format!(
-            "kept in this workstation's spool ({}), not yet on the server: {why}. The next `liuhen ingest --server …` sends it",
+            "kept in this workstation's spool ({}) and on the device, not yet on the server: {why}. The next `liuhen ingest --server …` sends it",
             spool.dir().display()
         )
     };
-    report.status = FileStatus::Spooled;
     if let Some(why) = client.gone() {
+        report.status = FileStatus::Spooled;
         report.message = Some(waiting(&format!("earlier in this run, {why}")));
         return Ok(None);
     }
     let manifest = &entry.manifest;
-    let sent = Outgoing {
-        path: &entry.data,
-        relative: &manifest.path_on_device,
-        size: manifest.size,
-        modified: manifest.modified,
-        device_serial: &manifest.device_serial,
-        badge_no: manifest.badge_no.clone(),
-        clock_offset: manifest.clock_offset,
-        extension_kind: manifest.extension_kind,
-        original_name: manifest.original_name.clone(),
-        expected_sha256: Some(&manifest.sha256),
-    };
+    let sent = outgoing(&entry.data, manifest, Some(&manifest.sha256));
     let (sha256, answer) = match client.send(&sent, progress).await {
         Ok(sent) => sent,
         Err(error) => {
             if let Some(altered) = error.downcast_ref::<Altered>() {
-                report.status = FileStatus::Failed;
-                let moved = spool.set_aside(entry)?;
+                let moved = spool.set_aside(&entry.key)?;
                 anyhow::bail!(
-                    "this workstation's spooled copy no longer matches what was read from the camera ({altered}); it was set aside as {}",
+                    "this workstation's spooled copy no longer matches what was read from the camera ({altered}); it was set aside as {}. The camera keeps the file until the server confirms it: offload that camera again",
                     moved.display()
                 );
             }
-            report.message = Some(waiting(&format!("{error:#}")));
-            return Ok(None);
+            if let Some(why) = client.gone() {
+                report.status = FileStatus::Spooled;
+                report.message = Some(waiting(&why));
+                return Ok(None);
+            }
+            return Err(error.context("this workstation keeps its copy in the spool"));
         }
     };
     confirm(&answer, &sha256.to_hex(), manifest.size)?;
@@ -87,10 +112,32 @@ pub(super) async fn send(
     Ok(Some(answer))
 }
 
+/// The SHA-256 of a camera file, read now (never through a link).
+pub(super) async fn camera_sha256(path: &std::path::Path) -> anyhow::Result<String> {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+        use sha2::Digest;
+        use std::io::Read;
+        let mut file = crate::commands::remote::open_camera_file(&path)?;
+        let mut hasher = sha2::Sha256::new();
+        let mut buffer = vec![0; 4 << 20];
+        loop {
+            let read = file.read(&mut buffer).with_context(|| format!("cannot read {} (was the device unplugged?)", path.display()))?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+        }
+        Ok(liuhen_core::digest::Sha256Digest(hasher.finalize().into()).to_hex())
+    })
+    .await
+    .expect("hashing does not panic")
+}
+
 /// Fails unless the server registered exactly what was read.
 pub(super) fn confirm(answer: &RegisterResponse, sha256: &str, size: u64) -> anyhow::Result<()> {
     if answer.sha256 != sha256 || answer.size != size {
-        anyhow::bail!("the server registered SHA-256 {} but this workstation read {sha256}; the file stays on the device", answer.sha256);
+        anyhow::bail!("the server registered SHA-256 {} but this workstation read {sha256}", answer.sha256);
     }
     Ok(())
 }
@@ -129,11 +176,9 @@ pub(super) async fn send_waiting(
     if entries.is_empty() && problems.is_empty() {
         return None;
     }
-    let mut report = DeviceReport { warnings: problems, ..DeviceReport::new(spool.dir()) };
-    let dir = report.dir.clone();
-    for warning in &report.warnings {
-        printer.line(format!("注意 warning  {dir}: {warning}"));
-    }
+    let mut report = DeviceReport { spool: true, ..DeviceReport::new(spool.dir()) };
+    // Printed with the other failed folders at the end.
+    report.error = (!problems.is_empty()).then(|| problems.join("; "));
     for entry in entries {
         let size = entry.manifest.size;
         let (bar, progress) = super::file_bar(bars, overall, size, entry.manifest.path_on_device.clone());
@@ -146,13 +191,13 @@ pub(super) async fn send_waiting(
             Ok(None) => {}
             Err(error) => {
                 file.status = FileStatus::Failed;
-                file.message = Some(format!("{error:#}; if the camera still holds the file, offload it again"));
+                file.message = Some(format!("{error:#}"));
             }
         }
         overall.inc(size.saturating_sub(bar.position()));
         bar.finish_and_clear();
         bars.remove(&bar);
-        printer.file(&dir, &file);
+        printer.file(&format!("暂存区 spool [{}]", entry.manifest.device_serial), &file);
         report.files.push(file);
     }
     Some(report)
