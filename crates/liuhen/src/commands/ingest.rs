@@ -87,11 +87,7 @@ pub async fn run_remote(config: &Config, args: IngestArgs) -> anyhow::Result<Exi
     let spool = Spool::new(config.data_dir.join("spool"));
     let copy_first = args.spool || config.ingest.spool;
     let _only_run = spool.lock()?;
-    let holds_nothing = {
-        let (entries, problems) = spool.list()?;
-        entries.is_empty() && problems.is_empty()
-    };
-    if args.dirs.is_empty() && holds_nothing {
+    if args.dirs.is_empty() && !spool.holds_anything() {
         anyhow::bail!(
             "nothing to send: no device folder was given, and this workstation's spool ({}) holds nothing",
             spool.dir().display()

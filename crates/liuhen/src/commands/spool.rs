@@ -136,6 +136,15 @@ impl Spool {
         Ok(file)
     }
 
+    /// Whether any entry (complete or not) is in the spool; changes nothing.
+    pub(crate) fn holds_anything(&self) -> bool {
+        std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|entry| entry.file_name().to_str().is_some_and(|name| name.ends_with(".json")))
+    }
+
     /// Every complete entry, oldest first, and what was wrong with the
     /// others (each set aside). A copy that has no manifest, untouched for a
     /// day, is removed: a run that died left it (its camera file was never

@@ -296,6 +296,49 @@ async fn a_workstation_spools_while_the_server_is_down_and_sends_later() {
     assert!(left.is_empty(), "the cut-off upload was resumed, not begun again, and the damaged one dropped: {left:?}");
 }
 
+/// A copy that lost its bytes (a crash, a disk fault) is reported as a
+/// failure and set aside, not left to fail every run.
+#[tokio::test]
+async fn an_incomplete_copy_is_reported_and_set_aside() {
+    let place = tempfile::tempdir().unwrap();
+    let data = place.path().join("ws-data");
+    let spool = data.join("spool");
+    let camera = place.path().join("CAMERA");
+    let clip = camera.join(name(Timestamp::now() - SignedDuration::from_mins(30)));
+    crate::support::video_clip(Timestamp::now() - SignedDuration::from_mins(30), &clip);
+    let token = place.path().join("token");
+    std::fs::write(&token, "a-token").unwrap();
+    let server = format!("http://{}", free_address()); // nothing answers there
+    let ingest = |dirs: &[&Path]| {
+        Command::new(env!("CARGO_BIN_EXE_liuhen"))
+            .arg("ingest")
+            .args(dirs)
+            .args(["--server", &server, "--token-file", token.to_str().unwrap(), "--spool", "--json"])
+            .env("LIUHEN_DATA", &data)
+            .env_remove("LIUHEN_INGEST_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let output = ingest(&[&camera]);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let keys = spooled(&spool);
+    std::fs::remove_file(spool.join(format!("{}.bin", keys[0]))).unwrap();
+
+    let output = ingest(&[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report = summary(&output);
+    let error = report["devices"][0]["error"].as_str().unwrap_or_else(|| panic!("{report:#}"));
+    assert!(error.contains("set aside") && error.contains("offload that camera again"), "{error}");
+    assert!(spooled(&spool).is_empty());
+    assert_eq!(std::fs::read_dir(spool.join("damaged")).unwrap().count(), 1, "the manifest is kept");
+    assert!(clip.exists());
+
+    // The camera, offloaded again, is copied afresh.
+    let output = ingest(&[&camera]);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    assert_eq!(spooled(&spool).len(), 1);
+}
+
 /// The workstation's own disk fills while it copies: the camera keeps the
 /// file and the spool keeps no half copy.
 #[tokio::test]
