@@ -25,6 +25,7 @@ on_both_backends!(with with_uploads:
     registering_again_gives_the_same_answer_and_records_nothing_more,
     an_unknown_camera_is_named_and_the_upload_kept,
     abandoned_uploads_and_old_answers_are_swept_records_kept,
+    a_spooled_files_offload_time_is_kept_but_never_in_the_future,
 );
 
 /// The largest upload the test servers accept.
@@ -294,6 +295,33 @@ async fn registering_again_gives_the_same_answer_and_records_nothing_more(server
     let media_id = first["media_id"].as_str().unwrap();
     let stored = server.store.media_by_sha256(&ContentDigests::of_bytes(&clip).sha256).await.unwrap().expect("the clip is registered");
     assert_eq!(stored.id.to_string(), media_id);
+}
+
+/// A workstation that kept a file in its spool while the server was away
+/// says when it took it off the camera: that is the offload time held to
+/// the deadline, unless it lies in the future; the entry keeps the claim.
+async fn a_spooled_files_offload_time_is_kept_but_never_in_the_future(server: TestServer) {
+    let workstation = Workstation::fixture(&server);
+    let copied = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(20);
+    let earlier = patterned(2 << 10);
+    let location = workstation.upload(&earlier).await;
+    let mut declared = other_file(&earlier);
+    declared["offloaded_at"] = json!(copied);
+    let registered = workstation.registered(&location, &declared).await;
+    let ingested_at: jiff::Timestamp = registered["recording"]["ingested_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ingested_at, copied, "{registered:#}");
+    let entry = server.entries_for(action::RECORDING_INGESTED).await.pop().unwrap();
+    let payload: Value = serde_json::from_str(&entry.payload_json).unwrap();
+    assert_eq!(payload["offloaded_at"], json!(copied));
+
+    let before = jiff::Timestamp::now();
+    let later: Vec<u8> = patterned(3 << 10);
+    let location = workstation.upload(&later).await;
+    let mut declared = other_file(&later);
+    declared["offloaded_at"] = json!(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24));
+    let registered = workstation.registered(&location, &declared).await;
+    let ingested_at: jiff::Timestamp = registered["recording"]["ingested_at"].as_str().unwrap().parse().unwrap();
+    assert!(ingested_at >= before && ingested_at <= jiff::Timestamp::now(), "a claim in the future is now: {registered:#}");
 }
 
 async fn an_unknown_camera_is_named_and_the_upload_kept(server: TestServer) {
