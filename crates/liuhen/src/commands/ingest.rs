@@ -30,7 +30,7 @@ use liuhen_core::recording::{local_to_timestamp, CameraFileName, CameraIdentity,
 use liuhen_collect::{Arrival, CollectSettings};
 
 mod report;
-mod spooled;
+mod upload;
 
 use report::{DeviceReport, FileReport, FileStatus, Printer, Summary, Totals};
 
@@ -165,7 +165,7 @@ async fn run_with(target: Target<'_>, config: &Config, args: IngestArgs) -> anyh
     reports.extend(done);
     if let Target::Remote { client, spool, .. } = &target {
         let (entries, problems) = waiting;
-        if let Some(report) = spooled::send_waiting(client, spool, &context, entries, problems, &bars, &overall, &printer).await {
+        if let Some(report) = upload::send_waiting(client, spool, &context, entries, problems, &bars, &overall, &printer).await {
             reports.push(report);
         }
     }
@@ -472,7 +472,7 @@ async fn ingest_file(
     let outcome = match target {
         Target::Local(instance) => ingest_stored(instance, context, identified, officer, file, extension_kind, progress, &mut report).await,
         Target::Remote { client, spool, copy_first } => {
-            upload(client, spool, *copy_first, context, identified, badge, file, extension_kind, progress, &mut report).await
+            upload::upload(client, spool, *copy_first, context, identified, badge, file, extension_kind, progress, &mut report).await
         }
     };
     match outcome {
@@ -523,106 +523,6 @@ async fn ingest_stored(
         report.append_message(note);
     }
     clear_if_asked(instance, context, identified, file, &registered.recording, &digests, report).await
-}
-
-/// Uploads one file to the server and has it registered there: from the
-/// spool's copy when there is one (made now with `copy_first`, or left by
-/// an earlier run), else straight from the camera. Clears the camera only
-/// once the server confirmed the same hashes, and its stored copy hashes
-/// so again, and the camera's file was read in this run.
-#[allow(clippy::too_many_arguments)]
-async fn upload(
-    client: &super::remote::Client,
-    spool: &Spool,
-    copy_first: bool,
-    context: &Run,
-    identified: &Identified,
-    badge: Option<String>,
-    file: &FileOnDevice,
-    extension_kind: MediaKind,
-    progress: liuhen_vault::Progress,
-    report: &mut FileReport,
-) -> anyhow::Result<()> {
-    let manifest = super::spool::Manifest {
-        device_serial: identified.serial.clone(),
-        badge_no: badge,
-        path_on_device: file.relative.clone(),
-        original_name: file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
-        size: file.size,
-        modified: file.modified,
-        clock_offset: identified.clock_offset,
-        extension_kind,
-        sha256: String::new(),
-        spooled_at: Timestamp::now(),
-    };
-    let earlier = spooled::earlier_copy(spool, context, &manifest, report);
-    // An earlier copy was read from the camera in another run: before the
-    // camera's file may go, it is read now and must hash the same.
-    let read_earlier = earlier.is_some();
-    if read_earlier && copy_first {
-        progress(file.size); // no copy to make
-    }
-    let entry = match earlier {
-        Some(entry) => Some(entry),
-        None if copy_first => Some(spooled::spool_in(spool, &file.path, manifest.clone(), &progress).await?),
-        None => None,
-    };
-    let answer = match entry {
-        Some(entry) => {
-            report.sha256 = Some(entry.manifest.sha256.clone());
-            match spooled::send(client, spool, &entry, progress, report).await? {
-                Some(answer) => answer,
-                None => return Ok(()),
-            }
-        }
-        None => {
-            if let Some(why) = client.gone() {
-                anyhow::bail!("not sent: earlier in this run, {why}");
-            }
-            let sent = spooled::outgoing(&file.path, &manifest, None);
-            let (sha256, answer) = client.send(&sent, progress).await?;
-            report.sha256 = Some(sha256.to_hex());
-            spooled::confirm(&answer, &sha256.to_hex(), file.size)?;
-            answer
-        }
-    };
-    spooled::fill(report, &answer, context);
-    if !context.clear {
-        return Ok(());
-    }
-    if !answer.recording.playback.is_ok() {
-        report.append_message("it does not play back, so it was left on the device");
-        return Ok(());
-    }
-    // What was registered was hashed as it arrived (or, for a file the
-    // server already had, describes the upload): the stored copy itself is
-    // read back and hashed again before the camera's file goes.
-    let rechecked = client.recheck(answer.media_id, &identified.serial).await.context("the server's stored copy could not be confirmed")?;
-    if rechecked.sha256 != answer.sha256 || rechecked.sm3 != answer.sm3 {
-        anyhow::bail!(
-            "the server's stored copy hashes to SHA-256 {} but this workstation read {}; the file was left on the device",
-            rechecked.sha256,
-            answer.sha256
-        );
-    }
-    if read_earlier {
-        let now = spooled::camera_sha256(&file.path).await?;
-        if now != answer.sha256 {
-            anyhow::bail!(
-                "the camera's file now hashes to SHA-256 {now}, not to the {} copied from it earlier and confirmed by the server; it was left on the device. Run ingest again to offload it as it is now",
-                answer.sha256
-            );
-        }
-    }
-    delete_from_device(file)?;
-    report.cleared = true;
-    match client.cleared(answer.media_id, &identified.serial, &file.relative).await {
-        Ok(index) => report.clear_ledger_index = index,
-        Err(error) => report.append_message(&format!(
-            "deleted from the device after the server confirmed it, but the server did not record the deletion: {error:#}"
-        )),
-    }
-    Ok(())
 }
 
 /// A progress bar for one file above the overall one, and the callback

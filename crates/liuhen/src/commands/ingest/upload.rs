@@ -1,15 +1,117 @@
-//! Remote ingest through the workstation's spool (see `commands::spool`):
-//! copying a camera file in, sending a spooled copy, and sending what an
-//! earlier run left waiting for the server.
+//! Remote ingest: a camera file sent to the server, straight or through the
+//! workstation's spool (see `commands::spool`), the camera cleared once the
+//! server confirmed it, and what an earlier run left in the spool sent.
 
 use anyhow::Context;
 use indicatif::{MultiProgress, ProgressBar};
+use jiff::Timestamp;
+use liuhen_core::recording::MediaKind;
 use liuhen_server::RegisterResponse;
 
 use super::report::{DeviceReport, FileReport, FileStatus, Printer};
-use super::Run;
+use super::{delete_from_device, FileOnDevice, Identified, Run};
 use crate::commands::remote::{upload_key, Altered, Client, Outgoing};
 use crate::commands::spool::{Manifest, Spool, Spooled};
+
+/// Uploads one file to the server and has it registered there: from the
+/// spool's copy when there is one (made now with `copy_first`, or left by
+/// an earlier run), else straight from the camera. Clears the camera only
+/// once the server confirmed the same hashes, and its stored copy hashes
+/// so again, and the camera's file was read in this run.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn upload(
+    client: &Client,
+    spool: &Spool,
+    copy_first: bool,
+    context: &Run,
+    identified: &Identified,
+    badge: Option<String>,
+    file: &FileOnDevice,
+    extension_kind: MediaKind,
+    progress: liuhen_vault::Progress,
+    report: &mut FileReport,
+) -> anyhow::Result<()> {
+    let manifest = Manifest {
+        device_serial: identified.serial.clone(),
+        badge_no: badge,
+        path_on_device: file.relative.clone(),
+        original_name: file.path.file_name().map(|name| name.to_string_lossy().into_owned()),
+        size: file.size,
+        modified: file.modified,
+        clock_offset: identified.clock_offset,
+        extension_kind,
+        sha256: String::new(),
+        spooled_at: Timestamp::now(),
+    };
+    let earlier = earlier_copy(spool, context, &manifest, report);
+    // An earlier copy was read from the camera in another run: before the
+    // camera's file may go, it is read now and must hash the same.
+    let read_earlier = earlier.is_some();
+    if read_earlier && copy_first {
+        progress(file.size); // no copy to make
+    }
+    let entry = match earlier {
+        Some(entry) => Some(entry),
+        None if copy_first => Some(spool_in(spool, &file.path, manifest.clone(), &progress).await?),
+        None => None,
+    };
+    let answer = match entry {
+        Some(entry) => {
+            report.sha256 = Some(entry.manifest.sha256.clone());
+            match send(client, spool, &entry, progress, report).await? {
+                Some(answer) => answer,
+                None => return Ok(()),
+            }
+        }
+        None => {
+            if let Some(why) = client.gone() {
+                anyhow::bail!("not sent: earlier in this run, {why}");
+            }
+            let sent = outgoing(&file.path, &manifest, None);
+            let (sha256, answer) = client.send(&sent, progress).await?;
+            report.sha256 = Some(sha256.to_hex());
+            confirm(&answer, &sha256.to_hex(), file.size)?;
+            answer
+        }
+    };
+    fill(report, &answer, context);
+    if !context.clear {
+        return Ok(());
+    }
+    if !answer.recording.playback.is_ok() {
+        report.append_message("it does not play back, so it was left on the device");
+        return Ok(());
+    }
+    // What was registered was hashed as it arrived (or, for a file the
+    // server already had, describes the upload): the stored copy itself is
+    // read back and hashed again before the camera's file goes.
+    let rechecked = client.recheck(answer.media_id, &identified.serial).await.context("the server's stored copy could not be confirmed")?;
+    if rechecked.sha256 != answer.sha256 || rechecked.sm3 != answer.sm3 {
+        anyhow::bail!(
+            "the server's stored copy hashes to SHA-256 {} but this workstation read {}; the file was left on the device",
+            rechecked.sha256,
+            answer.sha256
+        );
+    }
+    if read_earlier {
+        let now = camera_sha256(&file.path).await?;
+        if now != answer.sha256 {
+            anyhow::bail!(
+                "the camera's file now hashes to SHA-256 {now}, not to the {} copied from it earlier and confirmed by the server; it was left on the device. Run ingest again to offload it as it is now",
+                answer.sha256
+            );
+        }
+    }
+    delete_from_device(file)?;
+    report.cleared = true;
+    match client.cleared(answer.media_id, &identified.serial, &file.relative).await {
+        Ok(index) => report.clear_ledger_index = index,
+        Err(error) => report.append_message(&format!(
+            "deleted from the device after the server confirmed it, but the server did not record the deletion: {error:#}"
+        )),
+    }
+    Ok(())
+}
 
 /// The spool's copy of a camera file left by an earlier run, if there is
 /// one; an incomplete one is set aside (and the report says so). Either
