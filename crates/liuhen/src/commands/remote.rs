@@ -32,9 +32,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 /// Bytes sent per PATCH request.
-const CHUNK: usize = 16 << 20;
+pub(crate) const CHUNK: usize = 16 << 20;
 /// Chunks read ahead of the one being sent.
-const READ_AHEAD: usize = 1;
+pub(crate) const READ_AHEAD: usize = 1;
 /// How many times a failing request is tried before the file is given up
 /// (for this run; the next run resumes it).
 const ATTEMPTS: u32 = 8;
@@ -98,6 +98,15 @@ impl std::error::Error for Altered {}
 pub(crate) struct Rechecked {
     pub sha256: String,
     pub sm3: String,
+}
+
+/// An upload on the server, begun by this run or an earlier one.
+pub(crate) struct Upload {
+    location: String,
+    /// How many bytes the server has.
+    offset: u64,
+    /// Where its address is kept until it is registered.
+    pending_path: PathBuf,
 }
 
 /// The address of an unfinished upload, kept between runs.
@@ -172,6 +181,37 @@ impl Client {
         file: &Outgoing<'_>,
         progress: liuhen_vault::Progress,
     ) -> anyhow::Result<(Sha256Digest, RegisterResponse)> {
+        let upload = self.begin(file).await?;
+        // Never through a link put in the file's place since the scan.
+        let source = open_camera_file(file.path)?;
+        // A thread of its own reads (and hashes) the next chunk while this
+        // one is on the wire: from a disk that is not in the page cache,
+        // reading and sending one after the other cost a third more time.
+        let (chunks, arriving) = tokio::sync::mpsc::channel::<anyhow::Result<Bytes>>(READ_AHEAD);
+        let reading = {
+            let (path, size, copy) = (file.path.to_owned(), file.size, file.expected_sha256.is_some());
+            tokio::task::spawn_blocking(move || read_and_hash(source, &path, size, copy, &chunks))
+        };
+        self.send_chunks(&upload, file.size, arriving, progress).await?;
+        let hasher = reading.await.expect("reading does not panic").context("the file was not read to its end")?;
+        let sha256 = Sha256Digest(hasher.finalize().into());
+        if std::fs::metadata(file.path).map(|metadata| metadata.len()).ok() != Some(file.size) {
+            bail!("{} changed size while it was read", file.path.display());
+        }
+        if let Some(expected) = file.expected_sha256.filter(|expected| *expected != sha256.to_hex()) {
+            // What arrived is not what was copied: the server drops it
+            // (best effort; its sweep would), and the next try starts afresh.
+            let _ = self.request(Method::DELETE, &upload.location).send().await;
+            let _ = std::fs::remove_file(&upload.pending_path);
+            return Err(Altered { read: sha256, expected: expected.to_owned() }.into());
+        }
+        let answer = self.finish(&upload, file, &sha256).await?;
+        Ok((sha256, answer))
+    }
+
+    /// Finds the upload an earlier run began for this file (and how much of
+    /// it the server has), or begins one.
+    pub(crate) async fn begin(&self, file: &Outgoing<'_>) -> anyhow::Result<Upload> {
         std::fs::create_dir_all(&self.pending).with_context(|| format!("cannot create {}", self.pending.display()))?;
         let key = upload_key(file.device_serial, file.relative, file.size, file.modified);
         let pending_path = self.pending.join(format!("{key}.json"));
@@ -196,50 +236,44 @@ impl Client {
                 location
             }
         };
+        Ok(Upload { location, offset, pending_path })
+    }
 
-        // Never through a link put in the file's place since the scan.
-        let source = open_camera_file(file.path)?;
-        // A thread of its own reads (and hashes) the next chunk while this
-        // one is on the wire: from a disk that is not in the page cache,
-        // reading and sending one after the other cost a third more time.
-        let (chunks, mut arriving) = tokio::sync::mpsc::channel::<anyhow::Result<Bytes>>(READ_AHEAD);
-        let reading = {
-            let (path, size, copy) = (file.path.to_owned(), file.size, file.expected_sha256.is_some());
-            tokio::task::spawn_blocking(move || read_and_hash(source, &path, size, copy, &chunks))
-        };
-        // What the server already has is read again only to be hashed.
+    /// Sends the file's bytes as they arrive from `arriving` (every byte
+    /// from the start, in order): what the server has already is skipped.
+    pub(crate) async fn send_chunks(
+        &self,
+        upload: &Upload,
+        size: u64,
+        mut arriving: tokio::sync::mpsc::Receiver<anyhow::Result<Bytes>>,
+        progress: liuhen_vault::Progress,
+    ) -> anyhow::Result<()> {
+        let mut offset = upload.offset;
         let mut position = 0u64;
-        while position < file.size {
-            let Some(chunk) = arriving.recv().await else { break };
+        while position < size {
+            let Some(chunk) = arriving.recv().await else { bail!("the file was not read to its end") };
             let chunk = chunk?;
             let length = chunk.len() as u64;
             progress(length);
             let end = position + length;
             if end > offset {
                 let skip = offset.saturating_sub(position) as usize;
-                offset = self.with_retries(|| self.append(&location, position + skip as u64, chunk.slice(skip..))).await?;
+                offset = self.with_retries(|| self.append(&upload.location, position + skip as u64, chunk.slice(skip..))).await?;
                 if offset < end {
                     bail!("the server kept only {offset} of the first {end} bytes; run ingest again to resume");
                 }
             }
             position = end;
         }
-        drop(arriving);
-        let hasher = reading.await.expect("reading does not panic").context("the file was not read to its end")?;
-        let sha256 = Sha256Digest(hasher.finalize().into());
-        if std::fs::metadata(file.path).map(|metadata| metadata.len()).ok() != Some(file.size) {
-            bail!("{} changed size while it was read", file.path.display());
-        }
-        if let Some(expected) = file.expected_sha256.filter(|expected| *expected != sha256.to_hex()) {
-            // What arrived is not what was copied: the server drops it
-            // (best effort; its sweep would), and the next try starts afresh.
-            let _ = self.request(Method::DELETE, &location).send().await;
-            let _ = std::fs::remove_file(&pending_path);
-            return Err(Altered { read: sha256, expected: expected.to_owned() }.into());
-        }
-        let answer = self.with_retries(|| self.register(&location, file, &sha256)).await?;
-        let _ = std::fs::remove_file(&pending_path);
-        Ok((sha256, answer))
+        Ok(())
+    }
+
+    /// Has the server register an upload whose every byte it has, as the
+    /// file `file` with the SHA-256 the workstation read.
+    pub(crate) async fn finish(&self, upload: &Upload, file: &Outgoing<'_>, sha256: &Sha256Digest) -> anyhow::Result<RegisterResponse> {
+        let answer = self.with_retries(|| self.register(&upload.location, file, sha256)).await?;
+        let _ = std::fs::remove_file(&upload.pending_path);
+        Ok(answer)
     }
 
     /// Has the server read its stored copy back and hash it again, just

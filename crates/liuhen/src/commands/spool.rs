@@ -1,9 +1,11 @@
 //! The workstation's spool (暂存区): its own copy of what it uploads.
 //!
 //! With `liuhen ingest --server URL --spool` (or `ingest.spool = true`), a
-//! camera file is first copied to `DATA/spool/` (hashed with SHA-256 as it is
-//! copied, made durable, then named) and uploaded from there. The copy is
-//! deleted only once the server has registered the same SHA-256. So when
+//! camera file is copied to `DATA/spool/` (hashed with SHA-256 as it is
+//! copied, made durable, then named) and uploaded in the same pass (each
+//! chunk read goes to the copy and to the server); the server is asked to
+//! register it once the copy is durable. The copy is deleted only once the
+//! server has registered the same SHA-256. So when
 //! the server is down or goes away, the camera can still be unplugged and
 //! taken back on duty while the workstation holds a second copy; every
 //! later remote `ingest` sends what the spool holds (a device's own files
@@ -32,8 +34,11 @@ use liuhen_core::recording::{ClockOffset, MediaKind};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
-/// Bytes read from the camera at a time.
-const BUFFER: usize = 4 << 20;
+/// Bytes read from the camera at a time: a chunk of the upload.
+const CHUNK: usize = super::remote::CHUNK;
+
+/// Where a copy's chunks are handed on to be uploaded as they are read.
+pub(crate) type Tee = tokio::sync::mpsc::Sender<anyhow::Result<bytes::Bytes>>;
 /// An unfinished copy, or a copy without its manifest, untouched this long
 /// was left by a run that died (a run still copying touches its file all
 /// the time).
@@ -187,12 +192,16 @@ impl Spool {
     /// Copies `source` (the camera's file) into the spool under `key`,
     /// durably, and returns the entry. `manifest.sha256` is filled in from
     /// the bytes copied. Blocking: call it off the async threads.
+    ///
+    /// With `tee`, each chunk read is also handed on (to be uploaded while
+    /// the copy is made); if the receiver goes away, the copy goes on.
     pub(crate) fn take_in(
         &self,
         key: &str,
         source: &Path,
         mut manifest: Manifest,
         progress: &liuhen_vault::Progress,
+        mut tee: Option<Tee>,
     ) -> anyhow::Result<Spooled> {
         std::fs::create_dir_all(&self.dir).with_context(|| format!("cannot create the spool {}", self.dir.display()))?;
         let mut input = super::remote::open_camera_file(source)?;
@@ -212,32 +221,34 @@ impl Spool {
             .open(&part)
             .with_context(|| format!("cannot create {}", part.display()))?;
         let mut hasher = sha2::Sha256::new();
-        let mut buffer = vec![0; BUFFER];
         let mut copied = 0u64;
         let outcome = (|| -> anyhow::Result<()> {
             loop {
-                let read = input.read(&mut buffer).with_context(|| {
-                    format!("cannot read {} (was the device unplugged?); it stays on the device, run ingest again", source.display())
-                })?;
+                let mut buffer = vec![0; CHUNK];
+                let read = fill(&mut input, &mut buffer)
+                    .with_context(|| format!("cannot read {} (was the device unplugged?)", source.display()))?;
                 if read == 0 {
                     break;
                 }
-                hasher.update(&buffer[..read]);
-                output.write_all(&buffer[..read]).with_context(|| {
-                    format!("cannot write the workstation's copy to {} (is its disk full?); the file stays on the device", part.display())
-                })?;
+                buffer.truncate(read);
+                hasher.update(&buffer);
+                output
+                    .write_all(&buffer)
+                    .with_context(|| format!("cannot write the workstation's copy to {} (is its disk full?)", part.display()))?;
                 copied += read as u64;
                 progress(read as u64);
+                if let Some(chunks) = &tee {
+                    if chunks.blocking_send(Ok(bytes::Bytes::from(buffer))).is_err() {
+                        tee = None; // the upload stopped; the copy goes on
+                    }
+                }
             }
             let after = input.metadata().with_context(|| format!("cannot read {}", source.display()))?;
-            anyhow::ensure!(
-                copied == manifest.size && after.len() == manifest.size,
-                "{} changed size while it was read; it stays on the device",
-                source.display()
-            );
-            output.sync_all().with_context(|| format!("cannot make {} durable; the file stays on the device", part.display()))
+            anyhow::ensure!(copied == manifest.size && after.len() == manifest.size, "{} changed size while it was read", source.display());
+            output.sync_all().with_context(|| format!("cannot make {} durable", part.display()))
         })();
         drop(output);
+        drop(tee); // the upload has every byte, or is told there are no more
         if let Err(error) = outcome {
             let _ = std::fs::remove_file(&part);
             return Err(error);
@@ -302,6 +313,20 @@ impl Spool {
     }
 }
 
+/// Reads into `buffer` until it is full or the file ends; how much was read.
+fn fill(input: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -359,7 +384,7 @@ mod tests {
                 counted.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
             })
         };
-        let spooled = spool.take_in("k1", &source, manifest, &progress).unwrap();
+        let spooled = spool.take_in("k1", &source, manifest, &progress, None).unwrap();
         assert_eq!(spooled.manifest.sha256, liuhen_core::digest::sha256(b"recording bytes").to_hex());
         assert_eq!(std::fs::read(&spooled.data).unwrap(), b"recording bytes");
         assert_eq!(counted.load(std::sync::atomic::Ordering::Relaxed), 15);
@@ -395,16 +420,16 @@ mod tests {
         let spool = Spool::new(workstation.path().join("spool"));
 
         let shorter = Manifest { size: 9, ..manifest.clone() };
-        let error = spool.take_in("k", &source, shorter, &quiet()).unwrap_err();
+        let error = spool.take_in("k", &source, shorter, &quiet(), None).unwrap_err();
         assert!(format!("{error:#}").contains("changed since the device was scanned"), "{error:#}");
         // Rewritten at the same size since the scan: only the time tells.
         let earlier = Manifest { modified: manifest.modified.map(|time| time - jiff::SignedDuration::from_secs(60)), ..manifest.clone() };
-        let error = spool.take_in("k", &source, earlier, &quiet()).unwrap_err();
+        let error = spool.take_in("k", &source, earlier, &quiet(), None).unwrap_err();
         assert!(format!("{error:#}").contains("changed since the device was scanned"), "{error:#}");
 
         let link = camera.path().join("link.mp4");
         std::os::unix::fs::symlink(&source, &link).unwrap();
-        let error = spool.take_in("k", &link, manifest, &quiet()).unwrap_err();
+        let error = spool.take_in("k", &link, manifest, &quiet(), None).unwrap_err();
         assert!(format!("{error:#}").contains("symbolic link"), "{error:#}");
         assert!(names(spool.dir()).is_empty(), "nothing half-made is left");
     }
@@ -415,7 +440,7 @@ mod tests {
         let (source, manifest) = on_camera(camera.path(), b"recording bytes");
         let workstation = tempfile::tempdir().unwrap();
         let spool = Spool::new(workstation.path().join("spool"));
-        let spooled = spool.take_in("k", &source, manifest.clone(), &quiet()).unwrap();
+        let spooled = spool.take_in("k", &source, manifest.clone(), &quiet(), None).unwrap();
         std::fs::write(&spooled.data, b"recording").unwrap();
         let error = spool.find("k").expect_err("a truncated copy is not an entry");
         assert!(format!("{error:#}").contains("wrong size"), "{error:#}");
@@ -426,7 +451,7 @@ mod tests {
         assert_eq!(names(&spool.dir().join("damaged")).len(), 2);
 
         // The same file set aside again keeps the first one too.
-        spool.take_in("k", &source, manifest, &quiet()).unwrap();
+        spool.take_in("k", &source, manifest, &quiet(), None).unwrap();
         let moved = spool.set_aside("k").unwrap();
         assert!(moved.exists() && spool.find("k").unwrap().is_none());
         assert_eq!(names(&spool.dir().join("damaged")).len(), 4);

@@ -50,12 +50,7 @@ pub(super) async fn upload(
     if read_earlier && copy_first {
         progress(file.size); // no copy to make
     }
-    let entry = match earlier {
-        Some(entry) => Some(entry),
-        None if copy_first => Some(spool_in(spool, &file.path, manifest.clone(), &progress).await?),
-        None => None,
-    };
-    let answer = match entry {
+    let answer = match earlier {
         Some(entry) => {
             report.sha256 = Some(entry.manifest.sha256.clone());
             match send(client, spool, &entry, progress, report).await? {
@@ -63,6 +58,10 @@ pub(super) async fn upload(
                 None => return Ok(()),
             }
         }
+        None if copy_first => match copy_and_send(client, spool, &file.path, manifest.clone(), progress, report).await? {
+            Some(answer) => answer,
+            None => return Ok(()),
+        },
         None => {
             if let Some(why) = client.gone() {
                 anyhow::bail!("not sent: earlier in this run, {why}");
@@ -132,16 +131,88 @@ pub(super) fn earlier_copy(spool: &Spool, context: &Run, manifest: &Manifest, re
     }
 }
 
-/// Copies a camera file into the spool (durable before this returns).
-pub(super) async fn spool_in(
+/// Copies a camera file into the spool (durable before this returns),
+/// handing each chunk on to `tee` as it is read.
+async fn spool_in(
     spool: &Spool,
     path: &std::path::Path,
     manifest: Manifest,
     progress: &liuhen_vault::Progress,
+    tee: Option<crate::commands::spool::Tee>,
 ) -> anyhow::Result<Spooled> {
     let key = upload_key(&manifest.device_serial, &manifest.path_on_device, manifest.size, manifest.modified);
     let (spool, path, progress) = (spool.clone(), path.to_owned(), progress.clone());
-    tokio::task::spawn_blocking(move || spool.take_in(&key, &path, manifest, &progress)).await.expect("copying does not panic")
+    tokio::task::spawn_blocking(move || spool.take_in(&key, &path, manifest, &progress, tee)).await.expect("copying does not panic")
+}
+
+/// Copies a camera file into the spool and uploads it in the same pass:
+/// each chunk read goes to the copy and to the server. The copy is durable
+/// before the server is asked to register the upload, and deleted once it
+/// registered the same SHA-256. If the server is away the copy is still
+/// made and waits (`None`, the report saying so); a refusal is an error,
+/// the copy kept.
+async fn copy_and_send(
+    client: &Client,
+    spool: &Spool,
+    path: &std::path::Path,
+    manifest: Manifest,
+    progress: liuhen_vault::Progress,
+    report: &mut FileReport,
+) -> anyhow::Result<Option<RegisterResponse>> {
+    let size = manifest.size;
+    if let Some(why) = client.gone() {
+        let entry = spool_in(spool, path, manifest, &progress, None).await?;
+        report.sha256 = Some(entry.manifest.sha256.clone());
+        report.status = FileStatus::Spooled;
+        report.message = Some(waiting(spool, &format!("earlier in this run, {why}")));
+        return Ok(None);
+    }
+    let begun = client.begin(&outgoing(path, &manifest, None)).await;
+    let (entry, sent) = match begun {
+        Ok(upload) => {
+            let (chunks, arriving) = tokio::sync::mpsc::channel(crate::commands::remote::READ_AHEAD);
+            let copying = spool_in(spool, path, manifest, &progress, Some(chunks));
+            let sending = client.send_chunks(&upload, size, arriving, progress.clone());
+            let (entry, sent) = tokio::join!(copying, sending);
+            (entry?, sent.map(|()| upload))
+        }
+        Err(error) => (spool_in(spool, path, manifest, &progress, None).await?, Err(error)),
+    };
+    report.sha256 = Some(entry.manifest.sha256.clone());
+    let sha256: liuhen_core::digest::Sha256Digest = entry.manifest.sha256.parse().context("the copy's SHA-256")?;
+    let answer = match sent {
+        Ok(upload) => client.finish(&upload, &outgoing(&entry.data, &entry.manifest, None), &sha256).await,
+        Err(error) => Err(error),
+    };
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(error) => return kept(client, spool, error, report),
+    };
+    confirm(&answer, &entry.manifest.sha256, size)?;
+    if let Err(error) = spool.release(&entry) {
+        report.append_message(&format!("the server confirmed it, but the spooled copy could not be removed: {error:#}"));
+    }
+    Ok(Some(answer))
+}
+
+/// A spooled copy the server did not take: waiting (`None`) when the
+/// server is away, otherwise the error, the copy kept.
+fn kept(client: &Client, spool: &Spool, error: anyhow::Error, report: &mut FileReport) -> anyhow::Result<Option<RegisterResponse>> {
+    match client.gone() {
+        Some(why) => {
+            report.status = FileStatus::Spooled;
+            report.message = Some(waiting(spool, &why));
+            Ok(None)
+        }
+        None => Err(error.context("this workstation keeps its copy in the spool")),
+    }
+}
+
+fn waiting(spool: &Spool, why: &str) -> String {
+    format!(
+        "kept in this workstation's spool ({}) and on the device, not yet on the server: {why}. The next `liuhen ingest --server …` sends it",
+        spool.dir().display()
+    )
 }
 
 /// What is sent for a file described by `manifest`, read from `path` (the
@@ -176,15 +247,9 @@ pub(super) async fn send(
     progress: liuhen_vault::Progress,
     report: &mut FileReport,
 ) -> anyhow::Result<Option<RegisterResponse>> {
-    let waiting = |why: &str| {
-        format!(
-            "kept in this workstation's spool ({}) and on the device, not yet on the server: {why}. The next `liuhen ingest --server …` sends it",
-            spool.dir().display()
-        )
-    };
     if let Some(why) = client.gone() {
         report.status = FileStatus::Spooled;
-        report.message = Some(waiting(&format!("earlier in this run, {why}")));
+        report.message = Some(waiting(spool, &format!("earlier in this run, {why}")));
         return Ok(None);
     }
     let manifest = &entry.manifest;
@@ -199,12 +264,7 @@ pub(super) async fn send(
                     moved.display()
                 );
             }
-            if let Some(why) = client.gone() {
-                report.status = FileStatus::Spooled;
-                report.message = Some(waiting(&why));
-                return Ok(None);
-            }
-            return Err(error.context("this workstation keeps its copy in the spool"));
+            return kept(client, spool, error, report);
         }
     };
     confirm(&answer, &sha256.to_hex(), manifest.size)?;
