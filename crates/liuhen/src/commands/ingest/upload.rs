@@ -163,9 +163,7 @@ async fn copy_and_send(
     if let Some(why) = client.gone() {
         let entry = spool_in(spool, path, manifest, &progress, None).await?;
         report.sha256 = Some(entry.manifest.sha256.clone());
-        report.status = FileStatus::Spooled;
-        report.message = Some(waiting(spool, &format!("earlier in this run, {why}")));
-        return Ok(None);
+        return Ok(waits(spool, &format!("earlier in this run, {why}"), report));
     }
     let begun = client.begin(&outgoing(path, &manifest, None)).await;
     let (entry, sent) = match begun {
@@ -188,31 +186,42 @@ async fn copy_and_send(
         Ok(answer) => answer,
         Err(error) => return kept(client, spool, error, report),
     };
-    confirm(&answer, &entry.manifest.sha256, size)?;
-    if let Err(error) = spool.release(&entry) {
+    released(spool, &entry, answer, &sha256.to_hex(), report).map(Some)
+}
+
+/// The server's answer for a spooled copy: if it registered what the copy
+/// holds, the copy is deleted.
+fn released(
+    spool: &Spool,
+    entry: &Spooled,
+    answer: RegisterResponse,
+    sha256: &str,
+    report: &mut FileReport,
+) -> anyhow::Result<RegisterResponse> {
+    confirm(&answer, sha256, entry.manifest.size)?;
+    if let Err(error) = spool.release(entry) {
         report.append_message(&format!("the server confirmed it, but the spooled copy could not be removed: {error:#}"));
     }
-    Ok(Some(answer))
+    Ok(answer)
 }
 
 /// A spooled copy the server did not take: waiting (`None`) when the
 /// server is away, otherwise the error, the copy kept.
 fn kept(client: &Client, spool: &Spool, error: anyhow::Error, report: &mut FileReport) -> anyhow::Result<Option<RegisterResponse>> {
     match client.gone() {
-        Some(why) => {
-            report.status = FileStatus::Spooled;
-            report.message = Some(waiting(spool, &why));
-            Ok(None)
-        }
+        Some(why) => Ok(waits(spool, &why, report)),
         None => Err(error.context("this workstation keeps its copy in the spool")),
     }
 }
 
-fn waiting(spool: &Spool, why: &str) -> String {
-    format!(
+/// Reports a spooled copy as waiting for the server, and why.
+fn waits(spool: &Spool, why: &str, report: &mut FileReport) -> Option<RegisterResponse> {
+    report.status = FileStatus::Spooled;
+    report.message = Some(format!(
         "kept in this workstation's spool ({}) and on the device, not yet on the server: {why}. The next `liuhen ingest --server …` sends it",
         spool.dir().display()
-    )
+    ));
+    None
 }
 
 /// What is sent for a file described by `manifest`, read from `path` (the
@@ -248,9 +257,7 @@ pub(super) async fn send(
     report: &mut FileReport,
 ) -> anyhow::Result<Option<RegisterResponse>> {
     if let Some(why) = client.gone() {
-        report.status = FileStatus::Spooled;
-        report.message = Some(waiting(spool, &format!("earlier in this run, {why}")));
-        return Ok(None);
+        return Ok(waits(spool, &format!("earlier in this run, {why}"), report));
     }
     let manifest = &entry.manifest;
     let sent = outgoing(&entry.data, manifest, Some(&manifest.sha256));
@@ -267,11 +274,7 @@ pub(super) async fn send(
             return kept(client, spool, error, report);
         }
     };
-    confirm(&answer, &sha256.to_hex(), manifest.size)?;
-    if let Err(error) = spool.release(entry) {
-        report.append_message(&format!("the server confirmed it, but the spooled copy could not be removed: {error:#}"));
-    }
-    Ok(Some(answer))
+    released(spool, entry, answer, &sha256.to_hex(), report).map(Some)
 }
 
 /// The SHA-256 of a camera file, read now (never through a link).
@@ -279,17 +282,9 @@ pub(super) async fn camera_sha256(path: &std::path::Path) -> anyhow::Result<Stri
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
         use sha2::Digest;
-        use std::io::Read;
         let mut file = crate::commands::remote::open_camera_file(&path)?;
         let mut hasher = sha2::Sha256::new();
-        let mut buffer = vec![0; 4 << 20];
-        loop {
-            let read = file.read(&mut buffer).with_context(|| format!("cannot read {} (was the device unplugged?)", path.display()))?;
-            if read == 0 {
-                break;
-            }
-            hasher.update(&buffer[..read]);
-        }
+        std::io::copy(&mut file, &mut hasher).with_context(|| format!("cannot read {} (was the device unplugged?)", path.display()))?;
         Ok(liuhen_core::digest::Sha256Digest(hasher.finalize().into()).to_hex())
     })
     .await
