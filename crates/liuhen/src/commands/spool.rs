@@ -209,7 +209,7 @@ impl Spool {
         let modified = before.modified().ok().and_then(|time| Timestamp::try_from(time).ok());
         anyhow::ensure!(
             before.is_file() && before.len() == manifest.size && modified == manifest.modified,
-            "{} changed since the device was scanned; it stays on the device, run ingest again",
+            "{} changed since the device was scanned",
             source.display()
         );
         // Named for this run alone: another copy of the same file (the same
@@ -259,9 +259,9 @@ impl Spool {
         let written = part.with_extension("json.part");
         let outcome = (|| -> anyhow::Result<Spooled> {
             let mut file = std::fs::File::create(&written).with_context(|| format!("cannot create {}", written.display()))?;
-            file.write_all(&serde_json::to_vec_pretty(&manifest)?).and_then(|()| file.sync_all()).with_context(|| {
-                format!("cannot write {} (is the workstation's disk full?); the file stays on the device", written.display())
-            })?;
+            file.write_all(&serde_json::to_vec_pretty(&manifest)?)
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("cannot write {} (is the workstation's disk full?)", written.display()))?;
             let data = self.data_path(key);
             std::fs::rename(&part, &data).with_context(|| format!("cannot name {}", data.display()))?;
             let manifest_path = self.manifest_path(key);
