@@ -16,7 +16,7 @@
 //! where the server says it stopped. Network failures and server errors are
 //! retried with back-off; a refused token is not.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -475,10 +475,6 @@ fn read_and_hash(
 ) -> Option<sha2::Sha256> {
     let mut hasher = sha2::Sha256::new();
     let mut position = 0u64;
-    if let Err(error) = source.seek(SeekFrom::Start(0)) {
-        let _ = chunks.blocking_send(Err(anyhow::Error::new(error).context(format!("cannot read {}", path.display()))));
-        return None;
-    }
     while position < size {
         let length = usize::try_from((size - position).min(CHUNK as u64)).expect("a chunk fits in memory");
         let mut buffer = vec![0; length];
