@@ -15,6 +15,7 @@ use axum::Json;
 use liuhen_custody::CustodyError;
 use liuhen_ledger::LedgerError;
 use liuhen_store::StoreError;
+use liuhen_vault::VaultError;
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,10 @@ pub enum ApiError {
     /// 429: too many attempts; try again after `retry_after`.
     #[error("{message}")]
     TooManyAttempts { message: String, retry_after: Duration },
+    /// 507: the server's storage is full. Which disk and which path is
+    /// logged, never sent; the client is told an administrator must act.
+    #[error("storage full: {0}")]
+    StorageFull(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// 500: our fault. The source is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -72,6 +77,16 @@ pub enum ApiError {
 impl ApiError {
     pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         ApiError::Internal(error.into())
+    }
+
+    /// A file the server could not write: 507 when its disk (or quota) is
+    /// full, otherwise internal.
+    pub fn io(error: std::io::Error) -> Self {
+        if is_storage_full(&error) {
+            ApiError::StorageFull(error.into())
+        } else {
+            ApiError::internal(error)
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -90,6 +105,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,6 +122,12 @@ impl IntoResponse for ApiError {
                     "服务器内部错误，请稍后重试；如果问题持续，请把参考号 {reference} 告诉系统管理员。\
                      Something went wrong on the server; try again, and if it keeps happening give your administrator the reference {reference}."
                 )
+            }
+            ApiError::StorageFull(error) => {
+                tracing::error!(error = %error_chain(error.as_ref()), "the server's storage is full");
+                "服务器存储空间已满，未能保存；请通知系统管理员清理或扩充存储后再试。\
+                 The server's storage is full and nothing more could be stored: an administrator must free space or add storage, then try again."
+                    .to_owned()
             }
             other => other.to_string(),
         };
@@ -144,6 +166,22 @@ impl From<LedgerError> for ApiError {
     }
 }
 
+impl From<VaultError> for ApiError {
+    fn from(error: VaultError) -> Self {
+        match error {
+            full @ VaultError::StorageFull { .. } => ApiError::StorageFull(full.into()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+/// Whether a write failed because the disk, or the user's quota, is full.
+fn is_storage_full(error: &std::io::Error) -> bool {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    error.kind() == std::io::ErrorKind::StorageFull || matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT))
+}
+
 /// The custody service's refusals keep their sentence; what went wrong
 /// underneath (the vault, a file, the printer) is ours and stays in the log.
 impl From<CustodyError> for ApiError {
@@ -155,7 +193,8 @@ impl From<CustodyError> for ApiError {
             CustodyError::ToolMissing(message) => ApiError::Unavailable(message),
             CustodyError::Store(error) => error.into(),
             CustodyError::Ledger(error) => error.into(),
-            other @ (CustodyError::Vault(_) | CustodyError::Io { .. } | CustodyError::Print { .. }) => ApiError::internal(other),
+            CustodyError::Vault(error) => error.into(),
+            other @ (CustodyError::Io { .. } | CustodyError::Print { .. }) => ApiError::internal(other),
         }
     }
 }
@@ -213,6 +252,20 @@ mod tests {
         let error = ApiError::from(LedgerError::NoSuchEntry { index: 9, size: 3 });
         assert_eq!(error.status(), StatusCode::NOT_FOUND);
         assert!(error.to_string().contains("entry 9 does not exist"));
+    }
+
+    #[test]
+    fn a_full_disk_is_507_and_keeps_its_paths_to_the_log() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let response = ApiError::io(full).into_response();
+        assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(body_text(response).contains("administrator must free space"));
+        let vault = VaultError::StorageFull { path: "/srv/liuhen/uploads/x".into(), location: "the file system at /srv/liuhen".into() };
+        let response = ApiError::from(vault).into_response();
+        assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(!body_text(response).contains("/srv/liuhen"));
+        // Any other failure to write stays internal.
+        assert_eq!(ApiError::io(std::io::Error::from_raw_os_error(5)).status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     fn body_text(response: Response) -> String {

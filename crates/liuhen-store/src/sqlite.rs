@@ -100,3 +100,23 @@ impl_meta_store!(SqliteStore, Sqlite, writer, {
         Ok(())
     }
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `synchronous` is a setting of each connection, not of the file: every
+    /// connection the store opens, the writer's above all, must hold FULL
+    /// (2), or a commit that returned could be lost with the power.
+    #[tokio::test]
+    async fn every_connection_commits_durably() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&directory.path().join("liuhen.db")).await.unwrap();
+        for (name, pool) in [("writer", &store.writer), ("reader", &store.pool)] {
+            let (synchronous,): (i64,) = sqlx::query_as("PRAGMA synchronous").fetch_one(pool).await.unwrap();
+            assert_eq!(synchronous, 2, "the {name}'s connection");
+            let (journal_mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
+            assert_eq!(journal_mode, "wal", "the {name}'s connection");
+        }
+    }
+}

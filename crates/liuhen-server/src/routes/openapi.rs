@@ -133,7 +133,7 @@ use crate::auth::SESSION_COOKIE;
     ),
     components(
         schemas(ErrorBody),
-        responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable, Unavailable)
+        responses(BadRequest, Unauthenticated, Forbidden, NotFound, Conflict, Gone, Unprocessable, Unavailable, StorageFull)
     ),
     modifiers(&Conventions),
     security(("session" = []), ("device_token" = [])),
@@ -231,6 +231,11 @@ error_response!(
     /// 503.
     Unavailable,
     "This server does not offer the feature now (no policy pack in force, uploads or exports turned off, a tool missing)."
+);
+error_response!(
+    /// 507.
+    StorageFull,
+    "The server's storage is full and nothing more could be stored; an administrator must free space or add storage. What arrived before is kept: ask with HEAD and resume."
 );
 
 /// What every operation shares: the security schemes, an operation id and

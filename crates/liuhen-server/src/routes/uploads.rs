@@ -100,6 +100,7 @@ pub(crate) async fn options(State(app): State<AppState>) -> Response {
         (status = 412, description = "The client does not speak tus 1.0.0.", body = super::openapi::ErrorBody),
         (status = 413, description = "More bytes than the server accepts per file.", body = super::openapi::ErrorBody),
         (status = 503, response = super::openapi::Unavailable),
+        (status = 507, response = super::openapi::StorageFull),
     ),
 )]
 pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -112,7 +113,7 @@ pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, hea
             uploads.max_size
         )));
     }
-    tokio::fs::create_dir_all(&uploads.dir).await.map_err(ApiError::internal)?;
+    tokio::fs::create_dir_all(&uploads.dir).await.map_err(ApiError::io)?;
     let id = uuid::Uuid::now_v7().to_string();
     let state = UploadState {
         device_id: workstation.id,
@@ -121,7 +122,7 @@ pub(crate) async fn create(State(app): State<AppState>, actor: CurrentActor, hea
         metadata: headers.get("upload-metadata").and_then(|value| value.to_str().ok()).map(str::to_owned),
         adopted: None,
     };
-    tokio::fs::File::create(data_path(uploads, &id)).await.map_err(ApiError::internal)?;
+    tokio::fs::File::create(data_path(uploads, &id)).await.map_err(ApiError::io)?;
     write_state(uploads, &id, &state).await?;
     let mut response = StatusCode::CREATED.into_response();
     let location = HeaderValue::from_str(&format!("/api/v1/uploads/{id}")).map_err(ApiError::internal)?;
@@ -187,6 +188,7 @@ pub(crate) async fn status(
         (status = 413, description = "More bytes than the upload's length.", body = super::openapi::ErrorBody),
         (status = 415, description = "The body is not `application/offset+octet-stream`.", body = super::openapi::ErrorBody),
         (status = 503, response = super::openapi::Unavailable),
+        (status = 507, response = super::openapi::StorageFull),
     ),
 )]
 pub(crate) async fn append(
@@ -303,7 +305,7 @@ impl Writer {
         .map_err(ApiError::internal)?;
         self.file = Some(file);
         self.hasher = hasher;
-        written.map_err(ApiError::internal)
+        written.map_err(ApiError::io)
     }
 }
 
@@ -413,6 +415,7 @@ pub struct RegisterResponse {
         (status = 409, response = super::openapi::Conflict),
         (status = 422, response = super::openapi::Unprocessable),
         (status = 503, response = super::openapi::Unavailable),
+        (status = 507, response = super::openapi::StorageFull),
     ),
 )]
 pub(crate) async fn register(
@@ -485,12 +488,12 @@ pub(crate) async fn register(
                 write_state(uploads, &id, &state).await?;
             }
             let moved = match known {
-                Some(known) => app.vault.adopt_file(&part, known).await.map_err(ApiError::internal)?,
+                Some(known) => app.vault.adopt_file(&part, known).await?,
                 None => None,
             };
             match moved {
                 Some(outcome) => outcome.digests,
-                None => app.vault.put_file(&part).await.map_err(ApiError::internal)?.digests,
+                None => app.vault.put_file(&part).await?.digests,
             }
         }
     };
@@ -536,7 +539,7 @@ pub(crate) async fn register(
         recording: registered.recording,
     };
     let done = Done { device_id: workstation.id, response };
-    tokio::fs::write(done_path(uploads, &id), serde_json::to_vec(&done).map_err(ApiError::internal)?).await.map_err(ApiError::internal)?;
+    tokio::fs::write(done_path(uploads, &id), serde_json::to_vec(&done).map_err(ApiError::internal)?).await.map_err(ApiError::io)?;
     remove_upload(uploads, &id).await;
     Ok(Json(done.response))
 }
@@ -589,7 +592,7 @@ fn done_path(uploads: &UploadSettings, id: &str) -> PathBuf {
 
 async fn write_state(uploads: &UploadSettings, id: &str, state: &UploadState) -> Result<(), ApiError> {
     let bytes = serde_json::to_vec(state).map_err(ApiError::internal)?;
-    tokio::fs::write(state_path(uploads, id), bytes).await.map_err(ApiError::internal)
+    tokio::fs::write(state_path(uploads, id), bytes).await.map_err(ApiError::io)
 }
 
 async fn read_state(uploads: &UploadSettings, id: &str, workstation: &Device) -> Result<UploadState, ApiError> {

@@ -104,7 +104,8 @@ async fn sqlite_in_a_missing_folder_says_so() {
 /// asking for no mode, reads it back (sqlx sets no `journal_mode` unless
 /// asked). `synchronous = FULL`, the other half of a durable commit, is a
 /// setting of each connection, held only by the store's own connections,
-/// which the store does not lend out: it is not checked here.
+/// which the store does not lend out: a unit test in `src/sqlite.rs` reads
+/// it from them.
 #[tokio::test]
 async fn sqlite_keeps_its_file_in_wal_mode() {
     let database = Database::sqlite().await;

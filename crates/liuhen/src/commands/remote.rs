@@ -115,9 +115,13 @@ struct Pending {
     location: String,
 }
 
-/// Why one request failed: worth another try, or not.
+/// Why one request failed: worth another try, not worth one until someone
+/// acts on the server, or final.
 enum Failure {
     Retry(String),
+    /// The server cannot take files now (its storage is full): it is taken
+    /// to be away for the rest of the run, at once.
+    Away(String),
     Fatal(anyhow::Error),
 }
 
@@ -357,7 +361,7 @@ impl Client {
         };
         match outcome {
             Ok(offset) => Ok(offset),
-            Err(Failure::Fatal(error)) => Err(Failure::Fatal(error)),
+            Err(failure @ (Failure::Fatal(_) | Failure::Away(_))) => Err(failure),
             Err(Failure::Retry(reason)) => {
                 // Part of the chunk may have arrived: resume from what the server has.
                 match self.offset_of(location).await {
@@ -404,6 +408,11 @@ impl Client {
             match attempt().await {
                 Ok(value) => return Ok(value),
                 Err(Failure::Fatal(error)) => return Err(error),
+                Err(Failure::Away(reason)) => {
+                    let why = format!("the server at {} cannot take files now ({reason})", self.base);
+                    self.mark_gone(why.clone());
+                    bail!("{why}; run ingest again once it can")
+                }
                 Err(Failure::Retry(reason)) => {
                     tracing::warn!(attempt = number, %reason, "upload request failed; retrying");
                     last = reason;
@@ -438,6 +447,7 @@ async fn judge(response: reqwest::Response) -> Result<reqwest::Response, Failure
         StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS => {
             Failure::Retry(format!("{status}: {message}"))
         }
+        StatusCode::INSUFFICIENT_STORAGE => Failure::Away(format!("{status}: {message}")),
         status if status.is_server_error() => Failure::Retry(format!("{status}: {message}")),
         status => Failure::Fatal(anyhow::anyhow!("the server refused ({status}): {message}")),
     })

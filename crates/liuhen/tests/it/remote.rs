@@ -13,6 +13,7 @@ use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
+mod full_disk;
 mod spool;
 
 on_both_backends!(a_workstation_uploads_to_the_server_and_survives_its_restart);

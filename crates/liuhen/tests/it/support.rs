@@ -210,6 +210,13 @@ impl Tmpfs {
         assert!(mounted || !mount_required(), "LIUHEN_REQUIRE_MOUNT=1, but mounting a tmpfs failed: {output:?}");
         mounted.then(|| Tmpfs(at.to_owned()))
     }
+
+    /// Gives the mounted tmpfs another size, keeping what it holds: room
+    /// made on a full disk.
+    pub fn resize(&self, size: &str) {
+        let output = Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(&self.0).output().unwrap();
+        assert!(output.status.success(), "remounting {} failed: {output:?}", self.0.display());
+    }
 }
 
 impl Drop for Tmpfs {

@@ -1,0 +1,177 @@
+//! Remote ingest when a disk fills: the workstation's while it copies into
+//! its spool (with the server away, and with the server taking the same
+//! bytes), and the server's while the upload arrives. Each time the camera
+//! keeps its file, nothing is half registered, and the next run, once
+//! there is room, finishes the job.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::spool::{files, register_rows, sha256_of, spooled, summary};
+use super::{free_address, name, set_up_central, Server};
+use crate::support::{random_bytes, text, video_clip, Instance, Tmpfs};
+
+/// `liuhen ingest CAMERA --server URL --token-file TOKEN EXTRA… --json`
+/// for a workstation whose data directory is `data`.
+fn ingest(data: &Path, camera: &Path, server: &str, token: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liuhen"))
+        .arg("ingest")
+        .arg(camera)
+        .args(["--server", server, "--token-file", token.to_str().unwrap()])
+        .args(extra)
+        .arg("--json")
+        .env("LIUHEN_DATA", data)
+        .env_remove("LIUHEN_INGEST_TOKEN")
+        .output()
+        .unwrap()
+}
+
+/// What a spool directory holds besides its lock.
+fn left_in(spool: &Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(spool).unwrap().flatten().map(|entry| entry.file_name()).filter(|name| name != ".lock").collect()
+}
+
+/// The workstation's own disk fills while it copies: the camera keeps the
+/// file and the spool keeps no half copy.
+#[tokio::test]
+async fn a_full_workstation_disk_leaves_the_file_on_the_camera() {
+    let place = tempfile::tempdir().unwrap();
+    let data = place.path().join("ws-data");
+    let Some(_mounted) = Tmpfs::mount(&data, "8m") else {
+        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+        return;
+    };
+    let camera = place.path().join("CAMERA");
+    let big = camera.join("DCIM").join(name(Timestamp::now() - SignedDuration::from_mins(30)));
+    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+    std::fs::write(&big, random_bytes(16 << 20, 5)).unwrap();
+    let token = place.path().join("token");
+    std::fs::write(&token, "a-token").unwrap();
+    // No server answers there: the camera is offloaded into the spool only.
+    let server = format!("http://{}", free_address());
+    let output = ingest(&data, &camera, &server, &token, &["--spool", "--clear-device"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let file = files(&summary(&output)).remove(0);
+    assert_eq!(file["status"], "failed", "{file:#}");
+    let message = file["message"].as_str().unwrap();
+    assert!(message.contains("disk full") && message.contains("stays on the device"), "{message}");
+    assert!(big.exists(), "the file stays on the camera");
+    assert!(left_in(&data.join("spool")).is_empty(), "no half copy is left in the spool: {:?}", left_in(&data.join("spool")));
+}
+
+/// The workstation's disk fills while each chunk goes both to its copy and
+/// to a server that is up: the file is a failure (not registered from the
+/// bytes the server did get), the camera keeps it, and once there is room
+/// the next run sends it.
+#[tokio::test]
+async fn a_workstation_disk_that_fills_while_sending_registers_nothing() {
+    let central = Instance::new(false).await;
+    let token = set_up_central(&central);
+    let server = Server::start(&central.data(), free_address());
+    let place = tempfile::tempdir().unwrap();
+    let data = place.path().join("ws-data");
+    let Some(mounted) = Tmpfs::mount(&data, "8m") else {
+        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+        return;
+    };
+    let camera = place.path().join("CAMERA");
+    let big = camera.join("DCIM").join(name(Timestamp::now() - SignedDuration::from_mins(30)));
+    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+    std::fs::write(&big, random_bytes(16 << 20, 6)).unwrap();
+
+    let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let file = files(&summary(&output)).remove(0);
+    assert_eq!(file["status"], "failed", "{file:#}");
+    assert!(file["message"].as_str().unwrap().contains("disk full"), "{file:#}");
+    assert!(big.exists(), "the file stays on the camera");
+    assert!(left_in(&data.join("spool")).is_empty(), "no half copy is left in the spool: {:?}", left_in(&data.join("spool")));
+    assert!(register_rows(&central).is_empty(), "nothing is registered from part of a file");
+
+    // Room is made: the next run sends the file (random bytes do not play,
+    // so it is registered, flagged, and left on the camera).
+    mounted.resize("64m");
+    let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    let rows = register_rows(&central);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["sha256"].as_str(), Some(sha256_of(&big).as_str()), "{rows:#?}");
+    assert!(spooled(&data.join("spool")).is_empty(), "the copy goes once the server has it");
+}
+
+/// The server's disk fills while an upload arrives: it answers 507, the
+/// workstation does not wait through its retries for every file, says
+/// what an administrator must do, and keeps every file (on the camera, and
+/// with `--spool` in its own copy too). Once the server has room, the next
+/// run resumes the upload the full disk cut short, and clears the camera.
+#[tokio::test]
+async fn a_full_server_disk_keeps_the_recordings_until_there_is_room() {
+    let central = Instance::new(false).await;
+    let token = set_up_central(&central);
+    // The uploads arrive on a disk of four pages: room for an upload's
+    // state, not for a recording.
+    let Some(uploads) = Tmpfs::mount(&central.data().join("uploads"), "16k") else {
+        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+        return;
+    };
+    let server = Server::start(&central.data(), free_address());
+    let place = tempfile::tempdir().unwrap();
+    let data = place.path().join("ws-data");
+    let camera = place.path().join("CAMERA");
+    let start = Timestamp::now() - SignedDuration::from_hours(1);
+    let clips: Vec<_> = (0..2)
+        .map(|number| {
+            let at = start + SignedDuration::from_mins(number);
+            let path = camera.join("DCIM").join(name(at));
+            video_clip(at, &path);
+            assert!(std::fs::metadata(&path).unwrap().len() > 16 << 10, "a clip larger than the server's disk");
+            path
+        })
+        .collect();
+    let hashes: Vec<String> = clips.iter().map(|clip| sha256_of(clip)).collect();
+    let full = |file: &serde_json::Value| {
+        let message = file["message"].as_str().unwrap_or_default();
+        message.contains("storage is full") && message.contains("administrator")
+    };
+
+    // Straight from the camera: a failure, every file left on it.
+    let output = ingest(&data, &camera, &server.url(), &token, &["--clear-device"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report = summary(&output);
+    for file in files(&report) {
+        assert_eq!(file["status"], "failed", "{file:#}");
+        assert!(full(&file), "{file:#}");
+    }
+    // Retrying would not make room: the first 507 ends the tries.
+    assert!(!text(&output).contains("did not answer after"), "{}", text(&output));
+    assert!(clips.iter().all(|clip| clip.exists()), "the camera keeps its files");
+
+    // Through the spool: the workstation keeps its copies and waits.
+    let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let report = summary(&output);
+    assert_eq!(report["totals"]["spooled"].as_u64(), Some(2), "{report:#}");
+    for file in files(&report) {
+        assert_eq!(file["status"], "spooled", "{file:#}");
+        assert!(full(&file), "{file:#}");
+    }
+    assert_eq!(spooled(&data.join("spool")).len(), 2);
+    assert!(clips.iter().all(|clip| clip.exists()), "the camera keeps its files");
+    assert!(register_rows(&central).is_empty(), "nothing is half registered");
+
+    // An administrator adds room: the next run finishes the job.
+    uploads.resize("8m");
+    let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = summary(&output);
+    assert_eq!((report["totals"]["stored"].as_u64(), report["totals"]["cleared"].as_u64()), (Some(2), Some(2)), "{report:#}");
+    let mut registered: Vec<String> = register_rows(&central).iter().map(|row| row["sha256"].as_str().unwrap().to_owned()).collect();
+    registered.sort();
+    let mut expected = hashes.clone();
+    expected.sort();
+    assert_eq!(registered, expected, "the server holds the camera's bytes");
+    assert!(clips.iter().all(|clip| !clip.exists()), "cleared once the server confirmed them");
+    assert!(spooled(&data.join("spool")).is_empty());
+}
