@@ -19,7 +19,7 @@ use liuhen_core::access::{AccessFile, ClassificationMark, ExportRecord, Target};
 use liuhen_core::case::{ActKind, Approval, Case, RecordingLink, Stage, StageStep};
 use liuhen_core::complaint::{Complaint, ComplaintOutcome};
 use liuhen_core::compliance::StoredFinding;
-use liuhen_core::digest::Sha256Digest;
+use liuhen_core::digest::{ContentDigests, Sha256Digest};
 use liuhen_core::document::{Document, Signature};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
@@ -282,6 +282,9 @@ pub trait MetaStore: Send + Sync + 'static {
     async fn media_by_sha256(&self, sha256: &Sha256Digest) -> Result<Option<MediaRecord>>;
     /// Media records in id (time) order, after `after`, at most `limit`.
     async fn media_page(&self, after: Option<MediaId>, limit: u32) -> Result<Vec<MediaRecord>>;
+    /// The same pages, each row read as its id and content digests only:
+    /// what `verify` holds to the ledger for every record.
+    async fn media_digests(&self, after: Option<MediaId>, limit: u32) -> Result<Vec<(MediaId, ContentDigests)>>;
 
     // Collection (采集).
     async fn recording(&self, media: MediaId) -> Result<Option<Recording>>;

@@ -102,6 +102,18 @@ impl_meta_store!(PgStore, Postgres, pool, {
         rows.into_iter().map(crate::rows::entry).collect()
     }
 
+    async fn media_digests(
+        &self,
+        after: Option<liuhen_core::id::MediaId>,
+        limit: u32,
+    ) -> Result<Vec<(liuhen_core::id::MediaId, liuhen_core::digest::ContentDigests)>> {
+        let sql = format!("SELECT {} FROM media WHERE id > $1 ORDER BY id LIMIT $2", crate::rows::MEDIA_DIGEST_COLUMNS);
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        let rows: Vec<crate::rows::MediaDigestsRow> =
+            sqlx::query_as(&sql).bind(after).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db)?;
+        rows.into_iter().map(crate::rows::media_digests).collect()
+    }
+
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {
         let mut transaction = self.pool.begin().await.map_err(db)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LEDGER_LOCK_KEY).execute(&mut *transaction).await.map_err(db)?;

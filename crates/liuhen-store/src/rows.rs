@@ -7,9 +7,10 @@
 
 use jiff::Timestamp;
 use liuhen_core::compliance::{FindingResolution, StoredFinding};
-use liuhen_core::digest::{Sha256Digest, Sm3Digest};
+use liuhen_core::digest::{ContentDigests, Sha256Digest, Sm3Digest};
 use liuhen_core::entity::{Agency, ApiToken, Device, MediaRecord, Officer, Role, Session, Unit, User};
 use liuhen_core::entry::LedgerEntry;
+use liuhen_core::id::MediaId;
 use liuhen_core::merkle::Hash;
 use liuhen_core::recording::RecordingLabel;
 use serde::de::DeserializeOwned;
@@ -23,6 +24,9 @@ pub(crate) type OfficerRow = (String, String, String, String, Option<String>, St
 pub(crate) type DeviceRow = (String, String, String, String, Option<String>, Option<String>, Option<String>);
 pub(crate) type UserRow = (String, String, String, String, String, Option<String>, bool);
 pub(crate) type MediaRow = (String, String, String, i64, Option<String>, i64, String, Option<String>);
+/// `id, sha256, sm3, size` of a media row.
+pub(crate) type MediaDigestsRow = (String, String, String, i64);
+pub(crate) const MEDIA_DIGEST_COLUMNS: &str = "id, sha256, sm3, size";
 pub(crate) type SessionRow = (String, String, String, i64, i64);
 pub(crate) type TokenRow = (String, String, String, i64, bool);
 pub(crate) type EntryRow = (i64, i64, String, String, String, String, String);
@@ -179,6 +183,17 @@ pub(crate) fn media(row: MediaRow) -> Result<MediaRecord, StoreError> {
         stored_by: row.6,
         source_device: parse_opt("media device", row.7)?,
     })
+}
+
+pub(crate) fn media_digests(row: MediaDigestsRow) -> Result<(MediaId, ContentDigests), StoreError> {
+    Ok((
+        parse("media id", &row.0)?,
+        ContentDigests {
+            sha256: parse::<Sha256Digest>("media sha256", &row.1)?,
+            sm3: parse::<Sm3Digest>("media sm3", &row.2)?,
+            size: u64::try_from(row.3).map_err(|error| corrupt("media size", error))?,
+        },
+    ))
 }
 
 pub(crate) fn session(row: SessionRow) -> Result<Session, StoreError> {

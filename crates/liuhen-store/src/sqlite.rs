@@ -16,6 +16,8 @@ use sqlx::{Sqlite, SqlitePool};
 
 use crate::common::impl_meta_store;
 use crate::{Backend, CommitBatch, Result, StoreError};
+use liuhen_core::digest::ContentDigests;
+use liuhen_core::id::MediaId;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -91,6 +93,21 @@ impl_meta_store!(SqliteStore, Sqlite, writer, {
             serde_json::from_str(&rows).map_err(|error| StoreError::Corrupt(format!("ledger entries from {start}: {error}")))?;
         rows.sort_unstable_by_key(|row| row.0);
         rows.into_iter().map(crate::rows::entry).collect()
+    }
+
+    // One row holding the page, as for the ledger's entries above.
+    async fn media_digests(&self, after: Option<MediaId>, limit: u32) -> Result<Vec<(MediaId, ContentDigests)>> {
+        let sql = format!(
+            "SELECT json_group_array(json_array({columns})) FROM (SELECT {columns} FROM media WHERE id > $1 ORDER BY id LIMIT $2)",
+            columns = crate::rows::MEDIA_DIGEST_COLUMNS
+        );
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        let (rows,): (String,) = sqlx::query_as(&sql).bind(&after).bind(i64::from(limit)).fetch_one(&self.pool).await.map_err(db)?;
+        let rows: Vec<crate::rows::MediaDigestsRow> =
+            serde_json::from_str(&rows).map_err(|error| StoreError::Corrupt(format!("media rows after {after:?}: {error}")))?;
+        let mut rows = rows.into_iter().map(crate::rows::media_digests).collect::<Result<Vec<_>>>()?;
+        rows.sort_unstable_by_key(|(id, _)| *id);
+        Ok(rows)
     }
 
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {

@@ -61,20 +61,18 @@ impl MediaRows {
         tokio::spawn(async move {
             let mut after = None;
             loop {
-                let page = match store.media_page(after, ROW_PAGE).await {
+                let page = match store.media_digests(after, ROW_PAGE).await {
                     Ok(page) => page,
                     Err(error) => {
                         let _ = sender.send(Err(error.into())).await;
                         return;
                     }
                 };
-                let Some(last) = page.last() else { return };
-                after = Some(last.id);
+                let Some((last, _)) = page.last() else { return };
+                after = Some(*last);
                 let full = page.len() == ROW_PAGE as usize;
-                let rows =
-                    page.into_iter().map(|media| (media.id, ContentDigests { sha256: media.sha256, sm3: media.sm3, size: media.size }));
                 // A send fails only when verification stopped early.
-                if sender.send(Ok(rows.collect())).await.is_err() || !full {
+                if sender.send(Ok(page)).await.is_err() || !full {
                     return;
                 }
             }

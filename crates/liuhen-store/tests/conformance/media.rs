@@ -48,4 +48,25 @@ async fn media_round_trip_and_page_in_id_order(store: Arc<dyn MetaStore>) {
     assert_eq!(pages.concat(), in_order);
     assert_eq!(store.media_page(Some(in_order[3].id), 2).await.unwrap(), in_order[4..6]);
     assert_eq!(store.media_page(None, 0).await.unwrap(), []);
+
+    // The narrow read `verify` uses: the same rows, the same pages.
+    let digests = |records: &[liuhen_core::entity::MediaRecord]| {
+        records
+            .iter()
+            .map(|record| (record.id, liuhen_core::digest::ContentDigests { sha256: record.sha256, sm3: record.sm3, size: record.size }))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(store.media_digests(None, 100).await.unwrap(), digests(&in_order));
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.media_digests(after, 3).await.unwrap();
+        let Some((last, _)) = page.last() else { break };
+        after = Some(*last);
+        pages.push(page);
+    }
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 1]);
+    assert_eq!(pages.concat(), digests(&in_order));
+    assert_eq!(store.media_digests(Some(in_order[3].id), 2).await.unwrap(), digests(&in_order[4..6]));
+    assert_eq!(store.media_digests(None, 0).await.unwrap(), []);
 }
