@@ -152,7 +152,10 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::internal(error)
+        match error {
+            full @ StoreError::StorageFull(_) => ApiError::StorageFull(full.into()),
+            other => ApiError::internal(other),
+        }
     }
 }
 
@@ -161,6 +164,7 @@ impl From<LedgerError> for ApiError {
         match error {
             LedgerError::NoSuchEntry { .. } => ApiError::NotFound(error.to_string()),
             LedgerError::BadOldSize { .. } => ApiError::BadRequest(error.to_string()),
+            LedgerError::Store(store) => store.into(),
             other => ApiError::internal(other),
         }
     }
@@ -264,6 +268,8 @@ mod tests {
         let response = ApiError::from(vault).into_response();
         assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
         assert!(!body_text(response).contains("/srv/liuhen"));
+        let database = StoreError::StorageFull(sqlx::Error::Io(std::io::Error::from_raw_os_error(28)));
+        assert_eq!(ApiError::from(LedgerError::Store(database)).status(), StatusCode::INSUFFICIENT_STORAGE);
         // Any other failure to write stays internal.
         assert_eq!(ApiError::io(std::io::Error::from_raw_os_error(5)).status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -243,8 +243,45 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The disk (or quota) under the database is full: the change was
+    /// rolled back.
+    #[error(
+        "the database's disk is full, so nothing of this change was stored. Free space where the database keeps its files (or raise its quota), then do it again"
+    )]
+    StorageFull(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    /// A database error, told apart when it is a full disk.
+    pub(crate) fn database(error: sqlx::Error) -> Self {
+        if storage_full(&error) {
+            StoreError::StorageFull(error)
+        } else {
+            StoreError::Database(error)
+        }
+    }
+}
+
+/// SQLite's SQLITE_FULL (13, in the low byte of an extended code),
+/// PostgreSQL's `disk_full` (53100), or a write that failed with ENOSPC.
+fn storage_full(error: &sqlx::Error) -> bool {
+    const SQLITE_FULL: i32 = 13;
+    const POSTGRES_DISK_FULL: &str = "53100";
+    const ENOSPC: i32 = 28;
+    match error {
+        sqlx::Error::Database(database) => {
+            let code = database.code().unwrap_or_default();
+            if database.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                code.parse::<i32>().is_ok_and(|code| code & 0xff == SQLITE_FULL)
+            } else {
+                code == POSTGRES_DISK_FULL
+            }
+        }
+        sqlx::Error::Io(io) => io.raw_os_error() == Some(ENOSPC),
+        _ => false,
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

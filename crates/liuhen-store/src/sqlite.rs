@@ -136,4 +136,22 @@ mod tests {
             assert_eq!(journal_mode, "wal", "the {name}'s connection");
         }
     }
+
+    /// SQLite's "database or disk is full" is told apart from other
+    /// database errors (the server answers it 507, the CLI says what to
+    /// free). A page limit on the writer's connection fills it here.
+    #[tokio::test]
+    async fn a_full_database_says_so() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&directory.path().join("liuhen.db")).await.unwrap();
+        let mut connection = store.writer.acquire().await.unwrap();
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count").fetch_one(&mut *connection).await.unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {}", pages + 2)).execute(&mut *connection).await.unwrap();
+        let error = sqlx::query("CREATE TABLE filler AS SELECT randomblob(1048576) AS bytes").execute(&mut *connection).await.unwrap_err();
+        let error = StoreError::database(error);
+        assert!(matches!(error, StoreError::StorageFull(_)), "{error:?}");
+        assert!(error.to_string().contains("disk is full"), "{error}");
+        let other = sqlx::query("SELECT * FROM no_such_table").execute(&mut *connection).await.unwrap_err();
+        assert!(matches!(StoreError::database(other), StoreError::Database(_)));
+    }
 }

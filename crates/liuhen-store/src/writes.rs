@@ -476,7 +476,7 @@ macro_rules! store_writes {
 
 
         fn db(error: sqlx::Error) -> $crate::StoreError {
-            $crate::StoreError::Database(error)
+            $crate::StoreError::database(error)
         }
 
         /// A mutation the database refused. Where a unique key keeps
@@ -534,7 +534,7 @@ macro_rules! store_writes {
                     ));
                 }
             }
-            $crate::StoreError::Database(error)
+            $crate::StoreError::database(error)
         }
     };
 }
