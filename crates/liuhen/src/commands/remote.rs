@@ -193,8 +193,8 @@ impl Client {
         // reading and sending one after the other cost a third more time.
         let (chunks, arriving) = tokio::sync::mpsc::channel::<anyhow::Result<Bytes>>(READ_AHEAD);
         let reading = {
-            let (path, size, copy) = (file.path.to_owned(), file.size, file.expected_sha256.is_some());
-            tokio::task::spawn_blocking(move || read_and_hash(source, &path, size, copy, &chunks))
+            let source = Chunks::new(source, file.path, file.size, file.expected_sha256.is_some());
+            tokio::task::spawn_blocking(move || read_and_hash(source, &chunks))
         };
         self.send_chunks(&upload, file.size, arriving, progress).await?;
         let hasher = reading.await.expect("reading does not panic").context("the file was not read to its end")?;
@@ -471,39 +471,74 @@ fn header_number(response: &reqwest::Response, name: &str) -> Result<u64, Failur
         .ok_or_else(|| Failure::Retry(format!("the server's answer has no {name}")))
 }
 
-/// Reads `source` (`size` bytes, at `path`: the workstation's own `copy`,
-/// or a camera's file) in chunks of at most [`CHUNK`] bytes, hashing each
-/// and handing it to `chunks`. Returns the hash once every byte was read;
-/// `None` when reading failed (the error went to `chunks`) or the
-/// receiver stopped.
-fn read_and_hash(
-    mut source: std::fs::File,
-    path: &Path,
-    size: u64,
-    copy: bool,
-    chunks: &tokio::sync::mpsc::Sender<anyhow::Result<Bytes>>,
-) -> Option<sha2::Sha256> {
+/// Reads every chunk of `source`, hashing each and handing it to
+/// `chunks`. Returns the hash once every byte was read; `None` when reading
+/// failed (the error went to `chunks`) or the receiver stopped.
+fn read_and_hash(source: Chunks, chunks: &tokio::sync::mpsc::Sender<anyhow::Result<Bytes>>) -> Option<sha2::Sha256> {
     let mut hasher = sha2::Sha256::new();
-    let mut position = 0u64;
-    while position < size {
-        let length = usize::try_from((size - position).min(CHUNK as u64)).expect("a chunk fits in memory");
-        let mut buffer = vec![0; length];
-        if let Err(error) = source.read_exact(&mut buffer) {
-            let context = if copy {
-                format!("cannot read the workstation's copy {}", path.display())
-            } else {
-                format!("cannot read {} (was the device unplugged?)", path.display())
-            };
-            let _ = chunks.blocking_send(Err(anyhow::Error::new(error).context(context)));
-            return None;
-        }
-        hasher.update(&buffer);
-        position += length as u64;
-        if chunks.blocking_send(Ok(Bytes::from(buffer))).is_err() {
+    for chunk in source {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                let _ = chunks.blocking_send(Err(error));
+                return None;
+            }
+        };
+        hasher.update(&chunk);
+        if chunks.blocking_send(Ok(Bytes::from(chunk))).is_err() {
             return None;
         }
     }
     Some(hasher)
+}
+
+/// The first `size` bytes of a camera's file (or of the workstation's own
+/// copy of one), [`CHUNK`] at a time: how the workstation reads a file to
+/// send it or to copy it. Each read error says what was being read; a file
+/// that ends sooner says it changed.
+pub(crate) struct Chunks {
+    file: std::fs::File,
+    path: PathBuf,
+    size: u64,
+    left: u64,
+    copy: bool,
+}
+
+impl Chunks {
+    /// `copy`: the file is the workstation's own copy, not the camera's.
+    pub(crate) fn new(file: std::fs::File, path: &Path, size: u64, copy: bool) -> Self {
+        Self { file, path: path.to_owned(), size, left: size, copy }
+    }
+
+    /// The file read, to ask it again for its size when all was read.
+    pub(crate) fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+}
+
+impl Iterator for Chunks {
+    type Item = anyhow::Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        let length = usize::try_from(self.left.min(CHUNK as u64)).expect("a chunk fits in memory");
+        let mut chunk = vec![0; length];
+        let Err(error) = self.file.read_exact(&mut chunk) else {
+            self.left -= length as u64;
+            return Some(Ok(chunk));
+        };
+        self.left = 0;
+        let path = self.path.display();
+        Some(Err(if error.kind() == std::io::ErrorKind::UnexpectedEof {
+            anyhow::anyhow!("{path} ended before its {} bytes: it changed while it was read", self.size)
+        } else if self.copy {
+            anyhow::Error::new(error).context(format!("cannot read the workstation's copy {path}"))
+        } else {
+            anyhow::Error::new(error).context(format!("cannot read {path} (was the device unplugged?)"))
+        }))
+    }
 }
 
 /// Opens a file found on a camera (or a copy of one) for reading, never
@@ -522,4 +557,38 @@ pub(crate) fn open_camera_file(path: &Path) -> anyhow::Result<std::fs::File> {
 pub(crate) fn upload_key(device_serial: &str, relative: &str, size: u64, modified: Option<Timestamp>) -> String {
     let identity = format!("{device_serial}\n{relative}\n{size}\n{}", modified.map(|time| time.as_microsecond()).unwrap_or_default());
     liuhen_core::digest::sha256(identity.as_bytes()).to_hex()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of `size` bytes (a counting pattern) in a folder of its own.
+    fn file_of(size: usize) -> (tempfile::TempDir, PathBuf) {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("CLIP.MP4");
+        std::fs::write(&path, (0..size).map(|at| (at % 251) as u8).collect::<Vec<_>>()).unwrap();
+        (directory, path)
+    }
+
+    #[test]
+    fn chunks_cover_the_file_once_in_order() {
+        let (_directory, path) = file_of(CHUNK + 5);
+        let chunks: Vec<Vec<u8>> =
+            Chunks::new(std::fs::File::open(&path).unwrap(), &path, (CHUNK + 5) as u64, false).map(Result::unwrap).collect();
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [CHUNK, 5]);
+        assert_eq!(chunks.concat(), std::fs::read(&path).unwrap());
+        // Only the size given is read: what was added since the scan is not.
+        let chunks: Vec<_> = Chunks::new(std::fs::File::open(&path).unwrap(), &path, 7, false).map(Result::unwrap).collect();
+        assert_eq!(chunks, [std::fs::read(&path).unwrap()[..7].to_vec()]);
+    }
+
+    #[test]
+    fn a_file_that_ends_sooner_says_it_changed_and_ends_the_chunks() {
+        let (_directory, path) = file_of(10);
+        let mut chunks = Chunks::new(std::fs::File::open(&path).unwrap(), &path, 12, false);
+        let error = chunks.next().unwrap().unwrap_err();
+        assert!(format!("{error:#}").contains("ended before its 12 bytes: it changed while it was read"), "{error:#}");
+        assert!(chunks.next().is_none());
+    }
 }

@@ -24,7 +24,7 @@
 //! manifest, which is never sent (the camera still has the file) and is
 //! removed a day later. One run at a time uses the spool (`.lock`).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -35,8 +35,6 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 /// Bytes read from the camera at a time: a chunk of the upload.
-const CHUNK: usize = super::remote::CHUNK;
-
 /// Where a copy's chunks are handed on to be uploaded as they are read.
 pub(crate) type Tee = tokio::sync::mpsc::Sender<anyhow::Result<bytes::Bytes>>;
 /// An unfinished copy, or a copy without its manifest, untouched this long
@@ -204,7 +202,7 @@ impl Spool {
         mut tee: Option<Tee>,
     ) -> anyhow::Result<Spooled> {
         std::fs::create_dir_all(&self.dir).with_context(|| format!("cannot create the spool {}", self.dir.display()))?;
-        let mut input = super::remote::open_camera_file(source)?;
+        let input = super::remote::open_camera_file(source)?;
         let before = input.metadata().with_context(|| format!("cannot read {}", source.display()))?;
         let modified = before.modified().ok().and_then(|time| Timestamp::try_from(time).ok());
         anyhow::ensure!(
@@ -221,30 +219,23 @@ impl Spool {
             .open(&part)
             .with_context(|| format!("cannot create {}", part.display()))?;
         let mut hasher = sha2::Sha256::new();
-        let mut copied = 0u64;
         let outcome = (|| -> anyhow::Result<()> {
-            loop {
-                let mut buffer = vec![0; CHUNK];
-                let read = fill(&mut input, &mut buffer)
-                    .with_context(|| format!("cannot read {} (was the device unplugged?)", source.display()))?;
-                if read == 0 {
-                    break;
-                }
-                buffer.truncate(read);
-                hasher.update(&buffer);
+            let mut chunks = super::remote::Chunks::new(input, source, manifest.size, false);
+            for chunk in chunks.by_ref() {
+                let chunk = chunk?;
+                hasher.update(&chunk);
                 output
-                    .write_all(&buffer)
+                    .write_all(&chunk)
                     .with_context(|| format!("cannot write the workstation's copy to {} (is its disk full?)", part.display()))?;
-                copied += read as u64;
-                progress(read as u64);
-                if let Some(chunks) = &tee {
-                    if chunks.blocking_send(Ok(bytes::Bytes::from(buffer))).is_err() {
+                progress(chunk.len() as u64);
+                if let Some(receiver) = &tee {
+                    if receiver.blocking_send(Ok(bytes::Bytes::from(chunk))).is_err() {
                         tee = None; // the upload stopped; the copy goes on
                     }
                 }
             }
-            let after = input.metadata().with_context(|| format!("cannot read {}", source.display()))?;
-            anyhow::ensure!(copied == manifest.size && after.len() == manifest.size, "{} changed size while it was read", source.display());
+            let after = chunks.file().metadata().with_context(|| format!("cannot read {}", source.display()))?;
+            anyhow::ensure!(after.len() == manifest.size, "{} changed size while it was read", source.display());
             output.sync_all().with_context(|| format!("cannot make {} durable", part.display()))
         })();
         drop(output);
@@ -311,20 +302,6 @@ impl Spool {
             .and_then(|dir| dir.sync_all())
             .with_context(|| format!("cannot make the spool {} durable", self.dir.display()))
     }
-}
-
-/// Reads into `buffer` until it is full or the file ends; how much was read.
-fn fill(input: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match input.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(read) => filled += read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]
