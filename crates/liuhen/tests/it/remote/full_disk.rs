@@ -4,7 +4,7 @@
 //! keeps its file, nothing is half registered, and the next run, once
 //! there is room, finishes the job.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use jiff::{SignedDuration, Timestamp};
@@ -33,20 +33,37 @@ fn left_in(spool: &Path) -> Vec<std::ffi::OsString> {
     std::fs::read_dir(spool).unwrap().flatten().map(|entry| entry.file_name()).filter(|name| name != ".lock").collect()
 }
 
+/// A workstation whose data directory is on an 8 MiB disk, and a camera
+/// with a 16 MiB recording (random bytes from `seed`).
+struct Full {
+    data: PathBuf,
+    camera: PathBuf,
+    big: PathBuf,
+    _mounted: Tmpfs,
+}
+
+impl Full {
+    /// `None` (with a note) where mounting is not permitted.
+    fn set_up(place: &Path, seed: u64) -> Option<Full> {
+        let data = place.join("ws-data");
+        let Some(mounted) = Tmpfs::mount(&data, "8m") else {
+            eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+            return None;
+        };
+        let camera = place.join("CAMERA");
+        let big = camera.join("DCIM").join(name(Timestamp::now() - SignedDuration::from_mins(30)));
+        std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+        std::fs::write(&big, random_bytes(16 << 20, seed)).unwrap();
+        Some(Full { data, camera, big, _mounted: mounted })
+    }
+}
+
 /// The workstation's own disk fills while it copies: the camera keeps the
 /// file and the spool keeps no half copy.
 #[tokio::test]
 async fn a_full_workstation_disk_leaves_the_file_on_the_camera() {
     let place = tempfile::tempdir().unwrap();
-    let data = place.path().join("ws-data");
-    let Some(_mounted) = Tmpfs::mount(&data, "8m") else {
-        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
-        return;
-    };
-    let camera = place.path().join("CAMERA");
-    let big = camera.join("DCIM").join(name(Timestamp::now() - SignedDuration::from_mins(30)));
-    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
-    std::fs::write(&big, random_bytes(16 << 20, 5)).unwrap();
+    let Some(Full { data, camera, big, _mounted }) = Full::set_up(place.path(), 5) else { return };
     let token = place.path().join("token");
     std::fs::write(&token, "a-token").unwrap();
     // No server answers there: the camera is offloaded into the spool only.
@@ -71,15 +88,7 @@ async fn a_workstation_disk_that_fills_while_sending_registers_nothing() {
     let token = set_up_central(&central);
     let server = Server::start(&central.data(), free_address());
     let place = tempfile::tempdir().unwrap();
-    let data = place.path().join("ws-data");
-    let Some(mounted) = Tmpfs::mount(&data, "8m") else {
-        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
-        return;
-    };
-    let camera = place.path().join("CAMERA");
-    let big = camera.join("DCIM").join(name(Timestamp::now() - SignedDuration::from_mins(30)));
-    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
-    std::fs::write(&big, random_bytes(16 << 20, 6)).unwrap();
+    let Some(Full { data, camera, big, _mounted: mounted }) = Full::set_up(place.path(), 6) else { return };
 
     let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
