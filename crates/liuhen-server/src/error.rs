@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use liuhen_collect::CollectError;
 use liuhen_custody::CustodyError;
 use liuhen_ledger::LedgerError;
 use liuhen_store::StoreError;
@@ -179,11 +180,26 @@ impl From<VaultError> for ApiError {
     }
 }
 
+/// Registering a recording: a full disk under the vault, the database or
+/// the scratch folder is 507; the rest is ours.
+impl From<CollectError> for ApiError {
+    fn from(error: CollectError) -> Self {
+        match error {
+            CollectError::Vault(error) => error.into(),
+            CollectError::Store(error) => error.into(),
+            CollectError::Ledger(error) => error.into(),
+            CollectError::Scratch { ref source, .. } if is_storage_full(source) => ApiError::StorageFull(error.into()),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 /// Whether a write failed because the disk, or the user's quota, is full.
 fn is_storage_full(error: &std::io::Error) -> bool {
     const ENOSPC: i32 = 28;
     const EDQUOT: i32 = 122;
-    error.kind() == std::io::ErrorKind::StorageFull || matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT))
+    matches!(error.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        || matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT))
 }
 
 /// The custody service's refusals keep their sentence; what went wrong
@@ -270,6 +286,12 @@ mod tests {
         assert!(!body_text(response).contains("/srv/liuhen"));
         let database = StoreError::StorageFull(sqlx::Error::Io(std::io::Error::from_raw_os_error(28)));
         assert_eq!(ApiError::from(LedgerError::Store(database)).status(), StatusCode::INSUFFICIENT_STORAGE);
+        let collect = CollectError::Store(StoreError::StorageFull(sqlx::Error::Io(std::io::Error::from_raw_os_error(28))));
+        assert_eq!(ApiError::from(collect).status(), StatusCode::INSUFFICIENT_STORAGE);
+        let scratch = CollectError::Scratch { path: "/srv/liuhen/scratch".into(), source: std::io::Error::from_raw_os_error(122) };
+        assert_eq!(ApiError::from(scratch).status(), StatusCode::INSUFFICIENT_STORAGE);
+        let scratch = CollectError::Scratch { path: "/srv/liuhen/scratch".into(), source: std::io::Error::from_raw_os_error(13) };
+        assert_eq!(ApiError::from(scratch).status(), StatusCode::INTERNAL_SERVER_ERROR);
         // Any other failure to write stays internal.
         assert_eq!(ApiError::io(std::io::Error::from_raw_os_error(5)).status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -265,11 +265,13 @@ impl StoreError {
 }
 
 /// SQLite's SQLITE_FULL (13, in the low byte of an extended code),
-/// PostgreSQL's `disk_full` (53100), or a write that failed with ENOSPC.
+/// PostgreSQL's `disk_full` (53100), or a write that failed with ENOSPC or
+/// EDQUOT.
 fn storage_full(error: &sqlx::Error) -> bool {
     const SQLITE_FULL: i32 = 13;
     const POSTGRES_DISK_FULL: &str = "53100";
     const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
     match error {
         sqlx::Error::Database(database) => {
             let code = database.code().unwrap_or_default();
@@ -279,7 +281,7 @@ fn storage_full(error: &sqlx::Error) -> bool {
                 code == POSTGRES_DISK_FULL
             }
         }
-        sqlx::Error::Io(io) => io.raw_os_error() == Some(ENOSPC),
+        sqlx::Error::Io(io) => matches!(io.raw_os_error(), Some(ENOSPC | EDQUOT)),
         _ => false,
     }
 }

@@ -122,9 +122,11 @@ impl_meta_store!(SqliteStore, Sqlite, writer, {
 mod tests {
     use super::*;
 
-    /// `synchronous` is a setting of each connection, not of the file: every
-    /// connection the store opens, the writer's above all, must hold FULL
-    /// (2), or a commit that returned could be lost with the power.
+    /// `synchronous` is a setting of each connection, not of the file: the
+    /// connections the store opens, the writer's above all, must hold FULL
+    /// (2), or a commit that returned could be lost with the power. (One
+    /// connection of each pool is asked; all are opened with the same
+    /// options.)
     #[tokio::test]
     async fn every_connection_commits_durably() {
         let directory = tempfile::tempdir().unwrap();

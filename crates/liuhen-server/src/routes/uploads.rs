@@ -519,7 +519,7 @@ pub(crate) async fn register(
         workstation: workstation.serial.clone(),
         actor: actor.ledger_actor(),
     };
-    let registered = liuhen_collect::register(&app.ledger, &app.vault, &uploads.collect, arrival).await.map_err(ApiError::internal)?;
+    let registered = liuhen_collect::register(&app.ledger, &app.vault, &uploads.collect, arrival).await?;
     if registered.new {
         app.facts_changed();
     }
@@ -539,8 +539,14 @@ pub(crate) async fn register(
         recording: registered.recording,
     };
     let done = Done { device_id: workstation.id, response };
-    tokio::fs::write(done_path(uploads, &id), serde_json::to_vec(&done).map_err(ApiError::internal)?).await.map_err(ApiError::io)?;
-    remove_upload(uploads, &id).await;
+    // The answer kept for a workstation that asks again. The recording is
+    // registered whatever happens to it: if it cannot be written (a full
+    // disk), the upload stays, and asking again registers it again as a
+    // duplicate, which gives the same recording.
+    match tokio::fs::write(done_path(uploads, &id), serde_json::to_vec(&done).map_err(ApiError::internal)?).await {
+        Ok(()) => remove_upload(uploads, &id).await,
+        Err(error) => tracing::warn!(upload = %id, %error, "registered, but the answer could not be kept for a repeated request"),
+    }
     Ok(Json(done.response))
 }
 

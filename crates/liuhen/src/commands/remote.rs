@@ -531,7 +531,9 @@ impl Iterator for Chunks {
         };
         self.left = 0;
         let path = self.path.display();
-        Some(Err(if error.kind() == std::io::ErrorKind::UnexpectedEof {
+        Some(Err(if error.kind() == std::io::ErrorKind::UnexpectedEof && self.copy {
+            anyhow::anyhow!("the workstation's copy {path} ended before its {} bytes: it changed while it was read", self.size)
+        } else if error.kind() == std::io::ErrorKind::UnexpectedEof {
             anyhow::anyhow!("{path} ended before its {} bytes: it changed while it was read", self.size)
         } else if self.copy {
             anyhow::Error::new(error).context(format!("cannot read the workstation's copy {path}"))

@@ -34,7 +34,6 @@ use liuhen_core::recording::{ClockOffset, MediaKind};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
-/// Bytes read from the camera at a time: a chunk of the upload.
 /// Where a copy's chunks are handed on to be uploaded as they are read.
 pub(crate) type Tee = tokio::sync::mpsc::Sender<anyhow::Result<bytes::Bytes>>;
 /// An unfinished copy, or a copy without its manifest, untouched this long

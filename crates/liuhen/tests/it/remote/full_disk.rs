@@ -33,8 +33,9 @@ fn left_in(spool: &Path) -> Vec<std::ffi::OsString> {
     std::fs::read_dir(spool).unwrap().flatten().map(|entry| entry.file_name()).filter(|name| name != ".lock").collect()
 }
 
-/// A workstation whose data directory is on an 8 MiB disk, and a camera
-/// with a 16 MiB recording (random bytes from `seed`).
+/// A workstation whose data directory is on a tmpfs of `disk` (as
+/// `mount` says it), and a camera with a recording of `mib` MiB (random
+/// bytes from `seed`).
 struct Full {
     data: PathBuf,
     camera: PathBuf,
@@ -44,16 +45,16 @@ struct Full {
 
 impl Full {
     /// `None` (with a note) where mounting is not permitted.
-    fn set_up(place: &Path, seed: u64) -> Option<Full> {
+    fn set_up(place: &Path, disk: &str, mib: usize, seed: u64) -> Option<Full> {
         let data = place.join("ws-data");
-        let Some(mounted) = Tmpfs::mount(&data, "8m") else {
+        let Some(mounted) = Tmpfs::mount(&data, disk) else {
             eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
             return None;
         };
         let camera = place.join("CAMERA");
         let big = camera.join("DCIM").join(name(Timestamp::now() - SignedDuration::from_mins(30)));
         std::fs::create_dir_all(big.parent().unwrap()).unwrap();
-        std::fs::write(&big, random_bytes(16 << 20, seed)).unwrap();
+        std::fs::write(&big, random_bytes(mib << 20, seed)).unwrap();
         Some(Full { data, camera, big, _mounted: mounted })
     }
 }
@@ -63,7 +64,7 @@ impl Full {
 #[tokio::test]
 async fn a_full_workstation_disk_leaves_the_file_on_the_camera() {
     let place = tempfile::tempdir().unwrap();
-    let Some(Full { data, camera, big, _mounted }) = Full::set_up(place.path(), 5) else { return };
+    let Some(Full { data, camera, big, _mounted }) = Full::set_up(place.path(), "8m", 16, 5) else { return };
     let token = place.path().join("token");
     std::fs::write(&token, "a-token").unwrap();
     // No server answers there: the camera is offloaded into the spool only.
@@ -88,7 +89,9 @@ async fn a_workstation_disk_that_fills_while_sending_registers_nothing() {
     let token = set_up_central(&central);
     let server = Server::start(&central.data(), free_address());
     let place = tempfile::tempdir().unwrap();
-    let Some(Full { data, camera, big, _mounted: mounted }) = Full::set_up(place.path(), 6) else { return };
+    // Room for the first 16 MiB chunk, not for the second: the server has
+    // the first when the copy fails.
+    let Some(Full { data, camera, big, _mounted: mounted }) = Full::set_up(place.path(), "24m", 40, 6) else { return };
 
     let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
@@ -97,6 +100,13 @@ async fn a_workstation_disk_that_fills_while_sending_registers_nothing() {
     assert!(file["message"].as_str().unwrap().contains("disk full"), "{file:#}");
     assert!(big.exists(), "the file stays on the camera");
     assert!(left_in(&data.join("spool")).is_empty(), "no half copy is left in the spool: {:?}", left_in(&data.join("spool")));
+    let arrived: Vec<u64> = std::fs::read_dir(central.data().join("uploads"))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.metadata().unwrap().len())
+        .filter(|&length| length >= 16 << 20)
+        .collect();
+    assert_eq!(arrived.len(), 1, "the server has the first chunk of the upload");
     assert!(register_rows(&central).is_empty(), "nothing is registered from part of a file");
 
     // Room is made: the next run sends the file (random bytes do not play,
@@ -139,7 +149,11 @@ async fn a_full_server_disk_keeps_the_recordings_until_there_is_room() {
             path
         })
         .collect();
-    let hashes: Vec<String> = clips.iter().map(|clip| sha256_of(clip)).collect();
+    // Sent first, and larger than the server's writes (4 MiB): its first
+    // 16 MiB chunk is still arriving when the disk is found full.
+    let big = camera.join("DCIM").join(name(start - SignedDuration::from_mins(1)));
+    std::fs::write(&big, random_bytes(20 << 20, 7)).unwrap();
+    let hashes: Vec<String> = clips.iter().chain([&big]).map(|file| sha256_of(file)).collect();
     let full = |file: &serde_json::Value| {
         let message = file["message"].as_str().unwrap_or_default();
         message.contains("storage is full") && message.contains("administrator")
@@ -161,21 +175,23 @@ async fn a_full_server_disk_keeps_the_recordings_until_there_is_room() {
     let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
     assert_eq!(output.status.code(), Some(4), "{}", text(&output));
     let report = summary(&output);
-    assert_eq!(report["totals"]["spooled"].as_u64(), Some(2), "{report:#}");
+    assert_eq!(report["totals"]["spooled"].as_u64(), Some(3), "{report:#}");
     for file in files(&report) {
         assert_eq!(file["status"], "spooled", "{file:#}");
         assert!(full(&file), "{file:#}");
     }
-    assert_eq!(spooled(&data.join("spool")).len(), 2);
+    assert_eq!(spooled(&data.join("spool")).len(), 3);
     assert!(clips.iter().all(|clip| clip.exists()), "the camera keeps its files");
     assert!(register_rows(&central).is_empty(), "nothing is half registered");
 
-    // An administrator adds room: the next run finishes the job.
-    uploads.resize("8m");
+    // An administrator adds room: the next run finishes the job (the
+    // random bytes are registered but do not play, so they stay on the
+    // camera, and the run says so).
+    uploads.resize("64m");
     let output = ingest(&data, &camera, &server.url(), &token, &["--spool", "--clear-device"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     let report = summary(&output);
-    assert_eq!((report["totals"]["stored"].as_u64(), report["totals"]["cleared"].as_u64()), (Some(2), Some(2)), "{report:#}");
+    assert_eq!((report["totals"]["stored"].as_u64(), report["totals"]["cleared"].as_u64()), (Some(3), Some(2)), "{report:#}");
     let mut registered: Vec<String> = register_rows(&central).iter().map(|row| row["sha256"].as_str().unwrap().to_owned()).collect();
     registered.sort();
     let mut expected = hashes.clone();
@@ -183,4 +199,33 @@ async fn a_full_server_disk_keeps_the_recordings_until_there_is_room() {
     assert_eq!(registered, expected, "the server holds the camera's bytes");
     assert!(clips.iter().all(|clip| !clip.exists()), "cleared once the server confirmed them");
     assert!(spooled(&data.join("spool")).is_empty());
+}
+
+/// The upload arrives whole, but the server's vault is full when it is
+/// registered: 507 as well, nothing registered, the file left on the camera.
+#[tokio::test]
+async fn a_full_server_vault_refuses_the_registration_with_507() {
+    let central = Instance::new(false).await;
+    let token = set_up_central(&central);
+    // The vault makes its folders when the server starts, on a disk with no
+    // room for a recording; the uploads arrive on another.
+    let Some(_vault) = Tmpfs::mount(&central.data().join("vault"), "16k") else {
+        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+        return;
+    };
+    let server = Server::start(&central.data(), free_address());
+    let place = tempfile::tempdir().unwrap();
+    let camera = place.path().join("CAMERA");
+    let at = Timestamp::now() - SignedDuration::from_mins(30);
+    let clip = camera.join("DCIM").join(name(at));
+    video_clip(at, &clip);
+
+    let output = ingest(&place.path().join("ws-data"), &camera, &server.url(), &token, &["--clear-device"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let file = files(&summary(&output)).remove(0);
+    assert_eq!(file["status"], "failed", "{file:#}");
+    let message = file["message"].as_str().unwrap();
+    assert!(message.contains("storage is full") && !message.contains("did not answer after"), "{message}");
+    assert!(clip.exists(), "the camera keeps its file");
+    assert!(register_rows(&central).is_empty(), "nothing is registered");
 }
