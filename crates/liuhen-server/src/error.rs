@@ -16,7 +16,7 @@ use liuhen_collect::CollectError;
 use liuhen_custody::CustodyError;
 use liuhen_ledger::LedgerError;
 use liuhen_store::StoreError;
-use liuhen_vault::VaultError;
+use liuhen_vault::{is_storage_full, VaultError};
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -192,14 +192,6 @@ impl From<CollectError> for ApiError {
             other => ApiError::internal(other),
         }
     }
-}
-
-/// Whether a write failed because the disk, or the user's quota, is full.
-fn is_storage_full(error: &std::io::Error) -> bool {
-    const ENOSPC: i32 = 28;
-    const EDQUOT: i32 = 122;
-    matches!(error.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
-        || matches!(error.raw_os_error(), Some(ENOSPC | EDQUOT))
 }
 
 /// The custody service's refusals keep their sentence; what went wrong

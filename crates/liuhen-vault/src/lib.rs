@@ -26,7 +26,7 @@ pub mod hashing;
 pub mod object_lock;
 mod put;
 
-pub use put::{open_no_follow, Progress, PutOutcome};
+pub use put::{is_storage_full, open_no_follow, Progress, PutOutcome};
 
 use hashing::DualHasher;
 

@@ -367,7 +367,9 @@ fn open_error(path: &Path, source: std::io::Error) -> VaultError {
     }
 }
 
-fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether `error`, or an error under it, says the disk (or the user's
+/// quota on it) is full.
+pub fn is_storage_full(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(error);
     while let Some(error) = current {
         if let Some(io) = error.downcast_ref::<std::io::Error>() {
