@@ -120,6 +120,30 @@ async fn a_workstation_disk_that_fills_while_sending_registers_nothing() {
     assert!(spooled(&data.join("spool")).is_empty(), "the copy goes once the server has it");
 }
 
+/// A central server (knowing the camera and the workstation) whose folder
+/// `folder`, under its data directory, is a disk of 16 KiB. Fields drop in
+/// order: the server stops before its disk is unmounted.
+struct FullServer {
+    server: Server,
+    disk: Tmpfs,
+    token: PathBuf,
+    central: Instance,
+}
+
+impl FullServer {
+    /// `None` (with a note) where mounting is not permitted.
+    async fn start(folder: &str) -> Option<FullServer> {
+        let central = Instance::new(false).await;
+        let token = set_up_central(&central);
+        let Some(disk) = Tmpfs::mount(&central.data().join(folder), "16k") else {
+            eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+            return None;
+        };
+        let server = Server::start(&central.data(), free_address());
+        Some(FullServer { server, disk, token, central })
+    }
+}
+
 /// The server's disk fills while an upload arrives: it answers 507, the
 /// workstation does not wait through its retries for every file, says
 /// what an administrator must do, and keeps every file (on the camera, and
@@ -127,15 +151,9 @@ async fn a_workstation_disk_that_fills_while_sending_registers_nothing() {
 /// run resumes the upload the full disk cut short, and clears the camera.
 #[tokio::test]
 async fn a_full_server_disk_keeps_the_recordings_until_there_is_room() {
-    let central = Instance::new(false).await;
-    let token = set_up_central(&central);
     // The uploads arrive on a disk of four pages: room for an upload's
     // state, not for a recording.
-    let Some(uploads) = Tmpfs::mount(&central.data().join("uploads"), "16k") else {
-        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
-        return;
-    };
-    let server = Server::start(&central.data(), free_address());
+    let Some(FullServer { server, disk: uploads, token, central }) = FullServer::start("uploads").await else { return };
     let place = tempfile::tempdir().unwrap();
     let data = place.path().join("ws-data");
     let camera = place.path().join("CAMERA");
@@ -205,15 +223,9 @@ async fn a_full_server_disk_keeps_the_recordings_until_there_is_room() {
 /// registered: 507 as well, nothing registered, the file left on the camera.
 #[tokio::test]
 async fn a_full_server_vault_refuses_the_registration_with_507() {
-    let central = Instance::new(false).await;
-    let token = set_up_central(&central);
     // The vault makes its folders when the server starts, on a disk with no
     // room for a recording; the uploads arrive on another.
-    let Some(_vault) = Tmpfs::mount(&central.data().join("vault"), "16k") else {
-        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
-        return;
-    };
-    let server = Server::start(&central.data(), free_address());
+    let Some(FullServer { server, disk: _vault, token, central }) = FullServer::start("vault").await else { return };
     let place = tempfile::tempdir().unwrap();
     let camera = place.path().join("CAMERA");
     let at = Timestamp::now() - SignedDuration::from_mins(30);
