@@ -71,6 +71,19 @@ fn name(at: Timestamp) -> String {
     format!("DSJ_{CAMERA}_{BADGE}_{}.MP4", local.strftime("%Y%m%d_%H%M%S"))
 }
 
+/// Clips made on the camera for `numbers`: clip n starts n minutes after
+/// `start`, and is named as the camera names its files.
+fn clips(camera: &Path, start: Timestamp, numbers: std::ops::Range<i64>) -> Vec<PathBuf> {
+    numbers
+        .map(|number| {
+            let at = start + SignedDuration::from_mins(number);
+            let path = camera.join("DCIM").join(name(at));
+            crate::support::video_clip(at, &path);
+            path
+        })
+        .collect()
+}
+
 /// A central instance that knows the camera, its officer and the
 /// workstation; returns the workstation's token file.
 fn set_up_central(central: &Instance) -> PathBuf {
@@ -97,14 +110,7 @@ async fn a_workstation_uploads_to_the_server_and_survives_its_restart(postgres: 
     let workstation = tempfile::tempdir().unwrap();
     let camera = workstation.path().join("CAMERA");
     let start = Timestamp::now() - SignedDuration::from_hours(1);
-    let good: Vec<PathBuf> = (0..2)
-        .map(|number| {
-            let at = start + SignedDuration::from_mins(number);
-            let path = camera.join("DCIM").join(name(at));
-            crate::support::video_clip(at, &path);
-            path
-        })
-        .collect();
+    let good = clips(&camera, start, 0..2);
     // A name that is not UTF-8, in a folder whose name has a space.
     let odd = camera.join("DCIM/现场 录像").join(std::ffi::OsStr::from_bytes(b"clip-\xff\xfe.mp4"));
     crate::support::video_clip(start + SignedDuration::from_mins(3), &odd);

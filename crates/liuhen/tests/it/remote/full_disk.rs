@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use jiff::{SignedDuration, Timestamp};
 
 use super::spool::{files, register_rows, sha256_of, spooled, summary};
-use super::{free_address, name, set_up_central, Server};
+use super::{clips, free_address, name, set_up_central, Server};
 use crate::support::{random_bytes, text, video_clip, Instance, Tmpfs};
 
 /// `liuhen ingest CAMERA --server URL --token-file TOKEN EXTRA… --json`
@@ -158,15 +158,10 @@ async fn a_full_server_disk_keeps_the_recordings_until_there_is_room() {
     let data = place.path().join("ws-data");
     let camera = place.path().join("CAMERA");
     let start = Timestamp::now() - SignedDuration::from_hours(1);
-    let clips: Vec<_> = (0..2)
-        .map(|number| {
-            let at = start + SignedDuration::from_mins(number);
-            let path = camera.join("DCIM").join(name(at));
-            video_clip(at, &path);
-            assert!(std::fs::metadata(&path).unwrap().len() > 16 << 10, "a clip larger than the server's disk");
-            path
-        })
-        .collect();
+    let clips = clips(&camera, start, 0..2);
+    for clip in &clips {
+        assert!(std::fs::metadata(clip).unwrap().len() > 16 << 10, "a clip larger than the server's disk");
+    }
     // Sent first, and larger than the server's writes (4 MiB): its first
     // 16 MiB chunk is still arriving when the disk is found full.
     let big = camera.join("DCIM").join(name(start - SignedDuration::from_mins(1)));

@@ -7,14 +7,14 @@
 //! server that goes away mid-upload and stays away costs one file's
 //! retries, not every file's, while a second run waits for the first.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use super::{free_address, name, set_up_central, Server};
+use super::{clips, free_address, name, set_up_central, Server};
 use crate::support::{random_bytes, text, Instance};
 
 pub(super) fn sha256_of(path: &Path) -> String {
@@ -80,13 +80,7 @@ async fn a_workstation_spools_while_the_server_is_down_and_sends_later() {
     let camera = workstation.path().join("CAMERA");
     let start = Timestamp::now() - SignedDuration::from_hours(1);
     let clip_at = |number: i64, path: &Path| crate::support::video_clip(start + SignedDuration::from_mins(number), path);
-    let clips: Vec<PathBuf> = (0..3)
-        .map(|number| {
-            let path = camera.join("DCIM").join(name(start + SignedDuration::from_mins(number)));
-            clip_at(number, &path);
-            path
-        })
-        .collect();
+    let clips = clips(&camera, start, 0..3);
     let hashes: Vec<String> = clips.iter().map(|clip| sha256_of(clip)).collect();
     let command = |dirs: &[&Path], extra: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_liuhen"));
@@ -168,13 +162,7 @@ async fn a_workstation_spools_while_the_server_is_down_and_sends_later() {
     // everything on it is spooled afresh.
     server.kill();
     std::fs::rename(&away, &camera).unwrap();
-    let later: Vec<PathBuf> = (3..5)
-        .map(|number| {
-            let path = camera.join("DCIM").join(name(start + SignedDuration::from_mins(number)));
-            clip_at(number, &path);
-            path
-        })
-        .collect();
+    let later = super::clips(&camera, start, 3..5);
     let output = ingest(&[&camera], &["--spool", "--json"]);
     assert_eq!(output.status.code(), Some(4), "{}", text(&output));
     assert_eq!(spooled(&spool).len(), 5);
