@@ -110,11 +110,22 @@ impl_meta_store!(SqliteStore, Sqlite, writer, {
         Ok(rows)
     }
 
+    // A failed commit closes the writer's connection; the pool opens a new
+    // one for the next. When the disk fills as SQLite commits, SQLite rolls
+    // the transaction back itself, but sqlx still counts the connection as
+    // inside it, and would refuse every later `BEGIN` on it.
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {
-        let mut transaction = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
-        apply_batch(&mut transaction, batch).await?;
-        transaction.commit().await.map_err(db)?;
-        Ok(())
+        let mut connection = self.writer.acquire().await.map_err(db)?;
+        let committed = async {
+            let mut transaction = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await.map_err(db)?;
+            apply_batch(&mut transaction, batch).await?;
+            transaction.commit().await.map_err(db)
+        }
+        .await;
+        if committed.is_err() {
+            connection.close_on_drop();
+        }
+        committed
     }
 });
 
@@ -155,5 +166,36 @@ mod tests {
         assert!(error.to_string().contains("disk is full"), "{error}");
         let other = sqlx::query("SELECT * FROM no_such_table").execute(&mut *connection).await.unwrap_err();
         assert!(matches!(StoreError::database(other), StoreError::Database(_)));
+    }
+
+    /// A commit SQLite cut short leaves the writer able to commit again.
+    /// SQLite rolls a transaction back itself when the disk fills as it
+    /// commits; a connection still counted as inside that transaction
+    /// would refuse every later commit ("non-zero transaction depth")
+    /// until the process restarted. A trigger that rolls back stands in
+    /// for the full disk here (`tests/it/remote/full_disk.rs` fills a real
+    /// one).
+    #[tokio::test]
+    async fn the_writer_commits_again_after_sqlite_rolled_back() {
+        use crate::MetaStore;
+        use liuhen_core::merkle::NodeId;
+        let directory = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&directory.path().join("liuhen.db")).await.unwrap();
+        sqlx::query(
+            "CREATE TEMP TRIGGER cut_short BEFORE INSERT ON ledger_nodes WHEN NEW.idx = 99 BEGIN SELECT RAISE(ROLLBACK, 'cut short'); END",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        let batch = |count: u64| CommitBatch {
+            expected_size: 0,
+            items: Vec::new(),
+            nodes: (0..count).map(|index| (NodeId { level: 0, index }, [7u8; 32])).collect(),
+        };
+        let error = store.commit(&batch(100)).await.unwrap_err();
+        assert!(error.to_string().contains("cut short"), "{error}");
+        store.commit(&batch(10)).await.unwrap();
+        let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ledger_nodes").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(stored, 10);
     }
 }

@@ -236,3 +236,75 @@ async fn a_full_server_vault_refuses_the_registration_with_507() {
     assert!(clip.exists(), "the camera keeps its file");
     assert!(register_rows(&central).is_empty(), "nothing is registered");
 }
+
+/// The server's database is on a disk that fills: the upload arrives and
+/// the vault takes it, but the registration cannot be written. 507,
+/// nothing half registered, the camera keeps its file; once there is room,
+/// the next run registers it and clears the camera.
+#[tokio::test]
+async fn a_full_server_database_refuses_the_registration_with_507() {
+    let central = Instance::new(false).await;
+    let token = set_up_central(&central);
+    // The database moves onto a disk of its own, reached through a link
+    // where the instance expects it (SQLite keeps its journal beside the
+    // file the link points to).
+    let db = central.data().join("db");
+    let Some(_disk) = Tmpfs::mount(&db, "64m") else {
+        eprintln!("note: the full-disk test could not run here: mounting a tmpfs is not permitted");
+        return;
+    };
+    for name in ["liuhen.db", "liuhen.db-wal", "liuhen.db-shm"] {
+        let file = central.data().join(name);
+        if file.exists() {
+            std::fs::copy(&file, db.join(name)).unwrap();
+            std::fs::remove_file(&file).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(db.join("liuhen.db"), central.data().join("liuhen.db")).unwrap();
+    let server = Server::start(&central.data(), free_address());
+    // Every page of the disk taken: the database cannot grow.
+    let filler = db.join("filler");
+    fill(&filler);
+
+    let place = tempfile::tempdir().unwrap();
+    let camera = place.path().join("CAMERA");
+    let at = Timestamp::now() - SignedDuration::from_mins(30);
+    let clip = camera.join("DCIM").join(name(at));
+    video_clip(at, &clip);
+    let data = place.path().join("ws-data");
+    let output = ingest(&data, &camera, &server.url(), &token, &["--clear-device"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let file = files(&summary(&output)).remove(0);
+    assert_eq!(file["status"], "failed", "{file:#}");
+    let message = file["message"].as_str().unwrap();
+    assert!(message.contains("storage is full") && !message.contains("did not answer after"), "{message}");
+    assert!(clip.exists(), "the camera keeps its file");
+
+    // Room is made: the next run registers the recording, once.
+    std::fs::remove_file(&filler).unwrap();
+    assert!(register_rows(&central).is_empty(), "nothing was half registered");
+    let output = ingest(&data, &camera, &server.url(), &token, &["--clear-device"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let rows = register_rows(&central);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert!(!clip.exists(), "cleared once the server registered it");
+    // The commit the full disk refused left no trace in the ledger: every
+    // checkpoint the server signed since holds.
+    let output = central.run(&["verify"]);
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+/// Writes to `path` until its disk is full.
+fn fill(path: &Path) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).unwrap();
+    let page = [0u8; 4096];
+    loop {
+        match file.write(&page) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) if error.raw_os_error() == Some(28) => break,
+            Err(error) => panic!("filling {}: {error}", path.display()),
+        }
+    }
+}
