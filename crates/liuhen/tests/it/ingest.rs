@@ -437,6 +437,8 @@ async fn several_cameras_at_once_and_their_interruptions(postgres: bool) {
     let serials: std::collections::BTreeSet<_> =
         summary["devices"].as_array().unwrap().iter().map(|device| device["device"].as_str().unwrap().to_owned()).collect();
     assert_eq!(serials.len(), 3);
+    let most = most_devices_at_once(&json_lines(&instance.run(&["register", "offload", "--json"])));
+    assert!(most <= 2, "--jobs 2 ingests at most two cameras at once, not {most}");
 
     let gaps = json_lines(&instance.run(&["interruptions", "--json"]));
     assert_eq!(gaps.len(), 3, "{gaps:#?}");
@@ -463,6 +465,19 @@ async fn several_cameras_at_once_and_their_interruptions(postgres: bool) {
     assert_eq!(json_lines(&instance.run(&["interruptions", "--unexplained", "--json"])).len(), 2);
     let listing = text(&instance.run(&["interruptions"]));
     assert!(listing.contains("3 处, 2 处待说明"), "{listing}");
+}
+
+/// The most devices whose files were being registered at the same time,
+/// from the offload register's rows: a device is busy from its first
+/// file's ingest time to its last.
+fn most_devices_at_once(rows: &[Value]) -> usize {
+    let mut spans: std::collections::BTreeMap<&str, (Timestamp, Timestamp)> = std::collections::BTreeMap::new();
+    for row in rows {
+        let at: Timestamp = row["ingested_at"].as_str().unwrap().parse().unwrap();
+        let span = spans.entry(row["device"].as_str().unwrap()).or_insert((at, at));
+        *span = (span.0.min(at), span.1.max(at));
+    }
+    spans.values().map(|&(start, _)| spans.values().filter(|&&(from, to)| from <= start && start <= to).count()).max().unwrap_or(0)
 }
 
 async fn unknown_camera(postgres: bool) {
