@@ -84,7 +84,7 @@ pub(crate) fn api() -> Router<ServerState> {
     let uploads = Router::new()
         .route("/api/v1/uploads", options(uploads::options).post(uploads::create).get(upload_progress::list))
         .route("/api/v1/uploads/{id}", head(uploads::status).patch(uploads::append).delete(uploads::terminate))
-        .route("/api/v1/uploads/{id}/register", post(uploads::register))
+        .route("/api/v1/uploads/{id}/register", post(uploads::registration::register))
         .route("/api/v1/media/{id}/recheck", post(clearing::recheck))
         .route("/api/v1/media/{id}/cleared", post(clearing::cleared))
         .layer(axum::middleware::map_response(tus_resumable));

@@ -126,7 +126,7 @@ use crate::auth::SESSION_COOKIE;
         super::uploads::status,
         super::uploads::append,
         super::uploads::terminate,
-        super::uploads::register,
+        super::uploads::registration::register,
         super::clearing::recheck,
         super::clearing::cleared,
         super::upload_progress::list,
