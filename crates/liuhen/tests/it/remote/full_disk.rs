@@ -222,19 +222,27 @@ async fn a_full_server_vault_refuses_the_registration_with_507() {
     // room for a recording; the uploads arrive on another.
     let Some(FullServer { server, disk: _vault, token, central }) = FullServer::start("vault").await else { return };
     let place = tempfile::tempdir().unwrap();
-    let camera = place.path().join("CAMERA");
+    one_clip_refused_as_full(place.path(), &server, &token);
+    assert!(register_rows(&central).is_empty(), "nothing is registered");
+}
+
+/// A camera (`place/CAMERA`) with one clip, offloaded straight to `server`
+/// by a workstation whose data directory is `place/ws-data`, when the
+/// server's storage is full: the file fails at once (no retries) and stays
+/// on the camera. Returns the clip.
+fn one_clip_refused_as_full(place: &Path, server: &Server, token: &Path) -> PathBuf {
+    let camera = place.join("CAMERA");
     let at = Timestamp::now() - SignedDuration::from_mins(30);
     let clip = camera.join("DCIM").join(name(at));
     video_clip(at, &clip);
-
-    let output = ingest(&place.path().join("ws-data"), &camera, &server.url(), &token, &["--clear-device"]);
+    let output = ingest(&place.join("ws-data"), &camera, &server.url(), token, &["--clear-device"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let file = files(&summary(&output)).remove(0);
     assert_eq!(file["status"], "failed", "{file:#}");
     let message = file["message"].as_str().unwrap();
     assert!(message.contains("storage is full") && !message.contains("did not answer after"), "{message}");
     assert!(clip.exists(), "the camera keeps its file");
-    assert!(register_rows(&central).is_empty(), "nothing is registered");
+    clip
 }
 
 /// The server's database is on a disk that fills: the upload arrives and
@@ -267,23 +275,12 @@ async fn a_full_server_database_refuses_the_registration_with_507() {
     fill(&filler);
 
     let place = tempfile::tempdir().unwrap();
-    let camera = place.path().join("CAMERA");
-    let at = Timestamp::now() - SignedDuration::from_mins(30);
-    let clip = camera.join("DCIM").join(name(at));
-    video_clip(at, &clip);
-    let data = place.path().join("ws-data");
-    let output = ingest(&data, &camera, &server.url(), &token, &["--clear-device"]);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
-    let file = files(&summary(&output)).remove(0);
-    assert_eq!(file["status"], "failed", "{file:#}");
-    let message = file["message"].as_str().unwrap();
-    assert!(message.contains("storage is full") && !message.contains("did not answer after"), "{message}");
-    assert!(clip.exists(), "the camera keeps its file");
+    let clip = one_clip_refused_as_full(place.path(), &server, &token);
 
     // Room is made: the next run registers the recording, once.
     std::fs::remove_file(&filler).unwrap();
     assert!(register_rows(&central).is_empty(), "nothing was half registered");
-    let output = ingest(&data, &camera, &server.url(), &token, &["--clear-device"]);
+    let output = ingest(&place.path().join("ws-data"), &place.path().join("CAMERA"), &server.url(), &token, &["--clear-device"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let rows = register_rows(&central);
     assert_eq!(rows.len(), 1, "{rows:#?}");
