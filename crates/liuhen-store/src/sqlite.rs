@@ -110,19 +110,22 @@ impl_meta_store!(SqliteStore, Sqlite, writer, {
         Ok(rows)
     }
 
-    // A failed commit closes the writer's connection; the pool opens a new
-    // one for the next. When the disk fills as SQLite commits, SQLite rolls
-    // the transaction back itself, but sqlx still counts the connection as
-    // inside it, and would refuse every later `BEGIN` on it.
+    // When the disk fills as SQLite commits, SQLite rolls the transaction
+    // back itself, but sqlx still counts the connection as inside it (its
+    // ROLLBACK fails) and would refuse every later `BEGIN` on it. After a
+    // failed commit the ping runs the ROLLBACK sqlx queued; a connection
+    // still counted inside a transaction is then closed, and the pool opens
+    // a new one for the next commit.
     async fn commit(&self, batch: &CommitBatch) -> Result<()> {
+        use sqlx::Connection;
         let mut connection = self.writer.acquire().await.map_err(db)?;
         let committed = async {
-            let mut transaction = sqlx::Connection::begin_with(&mut *connection, "BEGIN IMMEDIATE").await.map_err(db)?;
+            let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
             apply_batch(&mut transaction, batch).await?;
             transaction.commit().await.map_err(db)
         }
         .await;
-        if committed.is_err() {
+        if committed.is_err() && (connection.ping().await.is_err() || connection.is_in_transaction()) {
             connection.close_on_drop();
         }
         committed

@@ -437,7 +437,9 @@ async fn several_cameras_at_once_and_their_interruptions(postgres: bool) {
     let serials: std::collections::BTreeSet<_> =
         summary["devices"].as_array().unwrap().iter().map(|device| device["device"].as_str().unwrap().to_owned()).collect();
     assert_eq!(serials.len(), 3);
-    let most = most_devices_at_once(&json_lines(&instance.run(&["register", "offload", "--json"])));
+    let offloaded = json_lines(&instance.run(&["register", "offload", "--json"]));
+    assert_eq!(offloaded.len(), 9);
+    let most = most_devices_at_once(&offloaded);
     assert!(most <= 2, "--jobs 2 ingests at most two cameras at once, not {most}");
 
     let gaps = json_lines(&instance.run(&["interruptions", "--json"]));
