@@ -530,15 +530,14 @@ impl Iterator for Chunks {
             return Some(Ok(chunk));
         };
         self.left = 0;
-        let path = self.path.display();
-        Some(Err(if error.kind() == std::io::ErrorKind::UnexpectedEof && self.copy {
-            anyhow::anyhow!("the workstation's copy {path} ended before its {} bytes: it changed while it was read", self.size)
-        } else if error.kind() == std::io::ErrorKind::UnexpectedEof {
-            anyhow::anyhow!("{path} ended before its {} bytes: it changed while it was read", self.size)
-        } else if self.copy {
-            anyhow::Error::new(error).context(format!("cannot read the workstation's copy {path}"))
+        let (what, hint) = match self.copy {
+            true => (format!("the workstation's copy {}", self.path.display()), ""),
+            false => (self.path.display().to_string(), " (was the device unplugged?)"),
+        };
+        Some(Err(if error.kind() == std::io::ErrorKind::UnexpectedEof {
+            anyhow::anyhow!("{what} ended before its {} bytes: it changed while it was read", self.size)
         } else {
-            anyhow::Error::new(error).context(format!("cannot read {path} (was the device unplugged?)"))
+            anyhow::Error::new(error).context(format!("cannot read {what}{hint}"))
         }))
     }
 }
